@@ -1,0 +1,79 @@
+"""The nightly voc flow: thin orchestration, every task calls one function in `voc`.
+
+Retries only where I/O can fail transiently (reading the source, writing the
+store). No Prefect result caching: the embedding cache lives in DuckDB, keyed by
+model id + text hash, so it survives across nightly runs (Prefect's default
+cache key includes the flow run id, which would make it useless there).
+
+Run it with no server (a temporary local API starts by itself):
+    python -m flows.nightly data/demo/comments.csv
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.cache_policies import NONE
+
+from voc import pipeline
+from voc.config import Settings
+from voc.errors import StoreLockedError, VocError
+from voc.ingest import parse_mapping, read_source
+from voc.progress import progress_bar
+
+
+
+def transient(task, task_run, state) -> bool:
+    """Retry I/O that may pass on a second try (a locked store, a flaky share), never a voc error about the input."""
+    exc = state.result(raise_on_failure=False)
+    return isinstance(exc, StoreLockedError) or not isinstance(exc, VocError)
+
+
+io_task = task(cache_policy=NONE, retries=2, retry_delay_seconds=5, retry_condition_fn=transient)
+compute_task = task(cache_policy=NONE)
+
+
+@io_task
+def read(source: str, table: str | None, query: str | None, mapping: list[str] | None, name: str | None, encoding: str):
+    return read_source(Path(source), parse_mapping(mapping), table, query, name, encoding)
+
+
+@compute_task
+def embed(settings: Settings, corpus: pipeline.Corpus, show_progress: bool):
+    with progress_bar("embedding", show_progress) as callback:
+        return pipeline.embed(settings, corpus, callback)
+
+
+start_run = io_task(pipeline.start_run)
+ingest = io_task(pipeline.ingest)
+load_corpus = io_task(pipeline.load_corpus)
+cluster = compute_task(pipeline.cluster)
+label = compute_task(pipeline.label)
+score = compute_task(pipeline.score)
+rank = compute_task(pipeline.rank)
+publish = io_task(pipeline.publish)
+
+
+@flow(name="voc-nightly")
+def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, table: str | None = None,
+            query: str | None = None, mapping: list[str] | None = None, source_name: str | None = None,
+            encoding: str = "utf-8", show_progress: bool = False) -> dict:
+    settings = Settings.from_env(db=Path(db), model=model)
+    run_id = start_run(settings, pipeline.source_label(Path(source), table, query))
+    try:
+        ingested = ingest(settings, run_id, read(source, table, query, mapping, source_name, encoding))
+        corpus, embedded = embed(settings, load_corpus(settings), show_progress)
+        themes = cluster(settings, corpus, embedded["stats"]["assign_threshold"])
+        sentiment = score(corpus, embedded["seed_vectors"])
+        stats = {"run_id": run_id, "ingest": ingested, "embed": embedded["stats"]}
+        return publish(settings, run_id, corpus, themes, label(corpus, themes),
+                       rank(settings, corpus, themes, sentiment), sentiment, stats)
+    except Exception as exc:
+        pipeline.fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
+        raise
+
+
+if __name__ == "__main__":
+    print(nightly(sys.argv[1], *sys.argv[2:3]))

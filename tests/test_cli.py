@@ -1,0 +1,71 @@
+"""The `voc` command: every command on a real store, and bad input as one clear line + exit code."""
+
+import csv
+
+import pyarrow.parquet as pq
+from typer.testing import CliRunner
+
+from voc.cli import app
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_every_command_has_help_with_an_example():
+    for cmd in (["run"], ["themes"], ["export", "themes"], ["export", "assignments"], ["report"], ["quarantine"], ["demo"]):
+        result = invoke(*cmd, "--help")
+        assert result.exit_code == 0 and "Example: voc" in result.output, cmd
+
+
+def test_themes_table_and_json(published_db):
+    db, summary = published_db
+    result = invoke("themes", "--db", db, "--limit", 3)
+    assert result.exit_code == 0 and "Themes (run" in result.output
+    result = invoke("themes", "--db", db, "--json")
+    assert result.exit_code == 0 and '"rank": 1' in result.output
+
+
+def test_export_assignments_csv_and_themes_parquet(published_db, tmp_path):
+    db, summary = published_db
+    out = tmp_path / "assignments.csv"
+    assert invoke("export", "assignments", "--db", db, "--format", "csv", "--out", out).exit_code == 0
+    with out.open() as fh:
+        reader = csv.DictReader(fh)
+        assert reader.fieldnames[:5] == ["comment_id", "theme_id", "theme_title", "sentiment", "sentiment_score"]
+        exported = list(reader)
+    assert len(exported) == summary["comments_clustered"]
+    assert {r["sentiment"] for r in exported} <= {"negative", "neutral", "positive"}
+    assert all(r["theme_title"] == "unclustered" for r in exported if r["theme_id"] == "-1")
+    pq_out = tmp_path / "themes.parquet"
+    assert invoke("export", "themes", "--db", db, "--format", "parquet", "--out", pq_out).exit_code == 0
+    assert pq.read_table(pq_out).num_rows == summary["themes"]
+    bad = invoke("export", "themes", "--db", db, "--format", "xlsx", "--out", tmp_path / "t.xlsx")
+    assert bad.exit_code == 2 and "choose csv or parquet" in bad.output
+
+
+def test_report_and_quarantine(published_db, tmp_path):
+    db, _ = published_db
+    out = tmp_path / "report.html"
+    assert invoke("report", "--db", db, "--out", out).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert "Why this rank" in page and "@example" not in page
+    result = invoke("quarantine", "--db", db)
+    assert result.exit_code == 0 and "gestern" in result.output
+
+
+def test_run_on_a_new_store_and_bad_inputs(demo_files, tmp_path):
+    db = tmp_path / "cli.duckdb"
+    result = invoke("run", "--source", demo_files.comments, "--db", db, "--source-name", "demo")
+    assert result.exit_code == 0, result.output
+    assert "5 quarantined" in result.output and "themes over" in result.output
+    missing = invoke("run", "--source", tmp_path / "nope.csv", "--db", db)
+    assert missing.exit_code == 2 and "does not exist" in missing.output
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("a,b\n1,2\n")
+    result = invoke("run", "--source", wrong, "--db", db)
+    assert result.exit_code == 2 and "lacks required column(s) comment_id, text" in result.output
+    result = invoke("themes", "--db", tmp_path / "none.duckdb")
+    assert result.exit_code == 3 and "voc demo" in result.output

@@ -1,0 +1,69 @@
+"""Clustering estimator, ranking and id matching on controlled inputs."""
+
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from voc.cluster import UNCLUSTERED, ThemeClusterer, auto_min_cluster_size
+from voc.identity import match_ids
+from voc.rank import priority_score, rank_themes
+
+
+def blobs(seed=0, n=80, dim=24, k=3):
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, dim)) * 4
+    x = np.vstack([c + rng.normal(size=(n, dim)) * 0.6 for c in centres])
+    outliers = rng.normal(size=(6, dim)) * 12
+    return np.vstack([x, outliers]), np.repeat(np.arange(k), n)
+
+
+def test_same_input_same_themes_and_every_row_accounted_for():
+    x, truth = blobs()
+    a = ThemeClusterer(min_cluster_size=15, random_state=7).fit(x)
+    b = ThemeClusterer(min_cluster_size=15, random_state=7).fit(x)
+    assert np.array_equal(a.labels_, b.labels_)
+    assert a.n_themes_ == 3
+    assert len(a.labels_) == len(x) and set(a.method_) <= {"cluster", "nearest", "unclustered"}
+    # the three blobs are recovered: each true blob maps to exactly one theme
+    assert all(len(set(a.labels_[:240][truth == k])) == 1 for k in range(3))
+    assert (a.labels_[240:] == UNCLUSTERED).sum() >= 3  # far-away points stay unclustered, counted
+    assert 0 < a.unclustered_share_ < 0.05
+
+
+def test_estimator_follows_sklearn_conventions():
+    est = ThemeClusterer(n_neighbors=10, random_state=3)
+    assert est.get_params()["random_state"] == 3 and not hasattr(est, "labels_")
+    assert auto_min_cluster_size(3000) == 16 and auto_min_cluster_size(100_000) == 95
+
+
+def test_group_centring_is_learned():
+    x, _ = blobs()
+    groups = np.array(["de", "en"] * (len(x) // 2))
+    est = ThemeClusterer(min_cluster_size=15).fit(x, groups=groups)
+    assert set(est.group_means_) == {"de", "en"}
+
+
+def test_tiny_input_is_all_unclustered_not_an_error():
+    est = ThemeClusterer().fit(np.random.default_rng(0).normal(size=(5, 8)))
+    assert est.n_themes_ == 0 and (est.labels_ == UNCLUSTERED).all()
+
+
+def test_ranking_orders_by_documented_priority():
+    now = datetime(2026, 11, 15)
+    labels = np.array([0] * 10 + [1] * 10 + [UNCLUSTERED] * 2)
+    created = [now - timedelta(days=10)] * 5 + [now] * 5 + [now - timedelta(days=10)] * 8 + [now] * 2 + [now] * 2
+    sentiment = ["negative"] * 10 + ["positive"] * 10 + ["neutral"] * 2
+    ranks = rank_themes(labels, np.zeros(22), sentiment, created, [None] * 22, [1] * 22, period_days=7)
+    assert [r.theme_id for r in ranks] == [0, 1]
+    first = ranks[0]
+    assert first.volume_current == 5 and first.volume_previous == 5 and first.growth == 0
+    assert first.priority == round(priority_score(10 / 22, 1.0, 0.0), 3)
+    assert first.mean_nps == 1 and first.mean_csat is None
+    assert "negative" in first.why and ranks[1].growth < 0
+
+
+def test_ids_follow_membership_across_runs():
+    old = {("s", str(i)): (7 if i < 10 else 9) for i in range(20)}
+    new = {("s", str(i)): (0 if i >= 10 else 1) for i in range(20)}  # same groups, numbered the other way
+    new[("s", "20")] = 2  # a new theme
+    assert match_ids(new, old, 3, next_id=10) == {0: 9, 1: 7, 2: 10}

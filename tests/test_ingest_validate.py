@@ -1,0 +1,99 @@
+import json
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from voc.errors import SourceError
+from voc.ingest import parse_mapping, read_source
+from voc.validate import validate
+
+HEADER = "comment_id,text,created_at,agent_id,csat\n"
+
+
+def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def test_csv_rows_become_comments_and_bad_rows_get_reasons(tmp_path):
+    src = write(tmp_path / "drop.csv", HEADER + "\n".join([
+        "1,Paket beschädigt,2026-11-01 10:00,A1,2",
+        "2,,2026-11-01 10:00,A1,",
+        "3,refund missing,yesterday,A1,",
+        "4,refund missing,2026-11-01,A1,9",
+        "5,refund missing,2026-11-01,,3",
+        "1,duplicate id,2026-11-01,A2,",
+        "6,Lieferung kam an,02.11.2026 08:15,A3,5",
+    ]) + "\n")
+    comments, rejected = validate(read_source(src))
+    assert [c.comment_id for c in comments] == ["1", "6"]
+    assert comments[1].created_at.day == 2 and comments[1].csat == 5
+    reasons = {r.row_number: r.reason for r in rejected}
+    assert reasons[2] == "text is missing"
+    assert "created_at 'yesterday' is not a date" in reasons[3]
+    assert "csat '9' is out of range" in reasons[4]
+    assert reasons[5] == "agent_id is missing"
+    assert "repeats row 1" in reasons[6]
+
+
+def test_too_long_text_and_broken_bytes_are_quarantined(tmp_path):
+    good = HEADER + "".join(f"{i},ok text {i},2026-11-01,A1,\n" for i in range(20))
+    raw = good.encode() + b"99,caf\xe9 kaputt,2026-11-01,A1,\n100," + b"x" * 6000 + b",2026-11-01,A1,\n"
+    src = tmp_path / "mixed.csv"
+    src.write_bytes(raw)
+    comments, rejected = validate(read_source(src))
+    assert len(comments) == 20
+    assert "broken encoding in text" in rejected[0].reason
+    assert "more than the 5000 allowed" in rejected[1].reason
+
+
+def test_file_in_wrong_encoding_is_refused_with_advice(tmp_path):
+    rows = "".join(f"{i},Grüße aus Köln {i},2026-11-01,A1,\n" for i in range(30))
+    src = write(tmp_path / "latin.csv", HEADER + rows, encoding="latin-1")
+    with pytest.raises(SourceError, match="--encoding latin-1"):
+        read_source(src)
+    comments, _ = validate(read_source(src, encoding="latin-1"))
+    assert comments[0].text == "Grüße aus Köln 0"
+
+
+def test_column_mapping_and_missing_columns(tmp_path):
+    src = write(tmp_path / "crm.csv", "id,comment_body,ts,agent\n7,App stürzt ab,2026-11-01,A9\n")
+    with pytest.raises(SourceError, match="lacks required column"):
+        read_source(src)
+    batch = read_source(src, parse_mapping(["comment_id=id", "text=comment_body", "created_at=ts", "agent_id=agent"]))
+    comments, rejected = validate(batch)
+    assert comments[0].text == "App stürzt ab" and not rejected
+    with pytest.raises(SourceError, match="FIELD=COLUMN"):
+        parse_mapping(["text"])
+
+
+def test_missing_and_empty_files(tmp_path):
+    with pytest.raises(SourceError, match="does not exist"):
+        read_source(tmp_path / "nope.csv")
+    with pytest.raises(SourceError, match="is empty"):
+        read_source(write(tmp_path / "empty.csv", ""))
+
+
+def test_jsonl_parquet_folder_and_duckdb_sources(tmp_path):
+    folder = tmp_path / "drops"
+    folder.mkdir()
+    record = {"comment_id": "j1", "text": "charged twice", "created_at": "2026-11-01T09:00:00Z", "agent_id": "A1"}
+    (folder / "a.jsonl").write_text(json.dumps(record) + "\n{not json\n", encoding="utf-8")
+    pq.write_table(pa.table({"comment_id": ["p1"], "text": ["Rechnung falsch"], "created_at": ["2026-11-02"],
+                             "agent_id": ["A2"], "nps": [3]}), folder / "b.parquet")
+    comments, rejected = validate(read_source(folder))
+    assert [c.comment_id for c in comments] == ["j1", "p1"] and comments[1].nps == 3
+    assert rejected[0].file == "a.jsonl" and "invalid JSON" in rejected[0].reason
+
+    db = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE notes AS SELECT 'd1' AS comment_id, 'Hotline besetzt' AS text, "
+                "TIMESTAMP '2026-11-03 10:00' AS created_at, 'A3' AS agent_id")
+    con.close()
+    assert validate(read_source(db, table="notes"))[0][0].comment_id == "d1"
+    assert validate(read_source(db, query="SELECT * FROM notes"))[0][0].text == "Hotline besetzt"
+    with pytest.raises(SourceError, match="exactly one of --table"):
+        read_source(db)

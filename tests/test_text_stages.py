@@ -1,0 +1,58 @@
+"""Redaction, language, keywords, sentiment lexicon: pure functions on real text."""
+
+import numpy as np
+
+from voc.label import class_tfidf, label_themes, top_keywords
+from voc.language import detect
+from voc.redact import luhn_ok, redact, redact_values
+from voc.sentiment import label_of, lexicon_score
+
+
+def test_redaction_of_each_kind_is_counted():
+    r = redact("Mail max.mustermann@example.de, Tel +49 171 2345678, IBAN DE89 3704 0044 0532 0130 00, "
+               "Karte 4111 1111 1111 1111.")
+    assert r.text == "Mail [EMAIL], Tel [PHONE], IBAN [IBAN], Karte [CARD]."
+    assert dict(r.counts) == {"email": 1, "phone": 1, "iban": 1, "card": 1}
+
+
+def test_card_numbers_need_a_valid_luhn_checksum():
+    assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
+    assert redact("order no. 4111111111111112").text == "order no. 4111111111111112"
+    assert redact("Bestellnr. 12345678").total == 0
+
+
+def test_phone_formats_and_raw_row_redaction():
+    for phone in ("0151 98765432", "(030) 1234567", "+44 7700 900123", "0049 89 1234567"):
+        assert redact(f"call {phone} please").text == "call [PHONE] please", phone
+    assert redact_values({"text": "j.smith@example.com", "csat": None}) == {"text": "[EMAIL]", "csat": None}
+
+
+def test_language_detection():
+    assert detect("Kd. meldet: Lieferung ist seit 3 Tagen überfällig.") == "de"
+    assert detect("Paket beschädigt") == "de"
+    assert detect("Customer called, parcel still hasn't arrived.") == "en"
+    assert detect("charged twice") == "en"
+    assert detect("Olá, obrigado pela ajuda com o pedido") == "other"
+
+
+def test_keywords_keep_umlauts_and_drop_stop_words_in_both_languages():
+    texts = ["Kunde meldet: Paket beschädigt", "Paket beschädigt und nass", "das Paket ist beschädigt",
+             "customer says the refund is late", "refund is late again", "the refund is late"]
+    labels = np.array([0, 0, 0, 1, 1, 1])
+    scores, vocab = class_tfidf(texts, labels, 2)
+    kw0, kw1 = top_keywords(scores[0], vocab), top_keywords(scores[1], vocab)
+    assert "paket beschädigt" in kw0
+    assert "refund late" in kw1
+    assert not {"kunde", "meldet", "das", "ist", "the", "is", "customer"} & set(" ".join(kw0 + kw1).split())
+    themes = label_themes(texts, ["de"] * 3 + ["en"] * 3, labels, np.ones(6))
+    assert themes[0].title.startswith("Paket beschädigt") and themes[0].languages == {"de": 1.0}
+
+
+def test_lexicon_handles_negation_in_both_word_orders():
+    assert label_of(lexicon_score("Kunde ist sehr verärgert!")) == "negative"
+    assert label_of(lexicon_score("customer is furious")) == "negative"
+    assert label_of(lexicon_score("App funktioniert nicht")) == "negative"
+    assert label_of(lexicon_score("the app is not working, not good")) == "negative"
+    assert label_of(lexicon_score("vielen Dank, super schnell gelöst")) == "positive"
+    assert label_of(lexicon_score("Kunde fragt nach der Lieferadresse")) == "neutral"
+    assert lexicon_score("Kunde ist sehr verärgert!") < lexicon_score("Kunde ist verärgert")

@@ -1,0 +1,48 @@
+"""Settings for a run. Plain values, each overridable from the CLI or VOC_* variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+DEFAULT_DB = Path("data/voc.duckdb")
+# The default embedder: the multilingual Universal Sentence Encoder from PyPI (see benchmarks/quality.py
+# and README "Choosing the model": the English-only MiniLM splits German and English into separate themes).
+DEFAULT_MODEL = "use"
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    n_neighbors: int = 15
+    n_components: int = 5
+    min_cluster_size: int = 0  # 0 = chosen from the number of comments, see cluster.auto_min_cluster_size
+    min_samples: int = 5
+    assign_threshold: float = 0.0  # 0 = the embedder's calibrated value
+    random_state: int = 42
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path = DEFAULT_DB
+    model: str = DEFAULT_MODEL
+    batch_size: int = 64
+    period_days: int = 7
+    max_text_chars: int = 5000
+    cluster: ClusterSettings = field(default_factory=ClusterSettings)
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Settings":
+        """Defaults, then VOC_DB / VOC_MODEL from the environment, then explicit overrides."""
+        values: dict = {}
+        if os.environ.get("VOC_DB"):
+            values["db"] = Path(os.environ["VOC_DB"])
+        if os.environ.get("VOC_MODEL"):
+            values["model"] = os.environ["VOC_MODEL"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["db"] = str(self.db)
+        return d

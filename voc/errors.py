@@ -1,0 +1,52 @@
+"""Named errors. The library raises these; the CLI turns each into one line and an exit code.
+
+Every message says what is wrong and what to do next.
+"""
+
+
+class VocError(Exception):
+    """Base class for every error voc reports to a user."""
+
+    exit_code = 1
+
+
+class SourceError(VocError):
+    """An input source cannot be read: missing, empty, wrong columns or encoding."""
+
+    exit_code = 2
+
+
+class ConfigError(VocError):
+    """A setting or option has a value voc cannot use."""
+
+    exit_code = 2
+
+
+class StoreLockedError(VocError):
+    """Another process holds the DuckDB file."""
+
+    exit_code = 3
+
+
+class SchemaTooNewError(VocError):
+    """The DuckDB file was written by a newer voc."""
+
+    exit_code = 3
+
+
+class StoreError(VocError):
+    """The DuckDB file cannot be opened or is not a voc store."""
+
+    exit_code = 3
+
+
+class ModelError(VocError):
+    """The embedding model cannot be loaded."""
+
+    exit_code = 4
+
+
+class NothingToDoError(VocError):
+    """A stage got no usable input (for example, every row was quarantined)."""
+
+    exit_code = 5

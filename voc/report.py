@@ -1,0 +1,107 @@
+"""Read published results for people: the ranked table, exports, an HTML report.
+
+Everything here reads the `current_*` views, so it always shows the last run that
+succeeded. Texts in the store are already redacted.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from voc.errors import ConfigError, StoreError
+from voc.store import first_row
+
+EXPORTS = {
+    "themes": "SELECT theme_id, rank, title, keywords, size, share, languages, mean_sentiment, share_negative, "
+              "mean_csat, mean_nps, volume_current, volume_previous, growth, priority, why, representatives "
+              "FROM current_themes ORDER BY rank",
+    "assignments": "SELECT comment_id, theme_id, coalesce(theme_title, 'unclustered') AS theme_title, sentiment, "
+                   "sentiment_score, source FROM current_assignments ORDER BY source, comment_id",
+}
+
+
+@dataclass
+class Overview:
+    run_id: int
+    finished_at: str
+    comments: int
+    unclustered: int
+    themes: list[dict]
+
+    @property
+    def unclustered_share(self) -> float:
+        return self.unclustered / self.comments if self.comments else 0.0
+
+
+def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overview:
+    run = first_row(con, "SELECT r.run_id, r.finished_at FROM runs r JOIN published p ON p.name = 'themes' "
+                         "AND p.run_id = r.run_id")
+    if run is None:
+        raise StoreError("no published results yet: run `voc run --source ...` or `voc demo` first")
+    counts = first_row(con, "SELECT count(*), count(*) FILTER (WHERE theme_id < 0) FROM current_assignments")
+    cur = con.execute(EXPORTS["themes"] + (" LIMIT ?" if limit else ""), [limit] if limit else [])
+    names = [d[0] for d in cur.description]
+    themes = [dict(zip(names, row)) for row in cur.fetchall()]
+    for t in themes:
+        t["languages"] = json.loads(t["languages"])
+    return Overview(run[0], str(run[1])[:19], counts[0], counts[1], themes)
+
+
+def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path) -> int:
+    """Write themes or assignments as CSV or Parquet; returns the number of rows."""
+    if what not in EXPORTS:
+        raise ConfigError(f"cannot export {what!r}: choose themes or assignments")
+    if fmt not in ("csv", "parquet"):
+        raise ConfigError(f"unknown format {fmt!r}: choose csv or parquet")
+    overview(con, limit=1)  # raises a clear error when nothing is published
+    table = con.sql(EXPORTS[what]).to_arrow_table()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "parquet":
+        pq.write_table(table, out)
+    else:
+        pacsv.write_csv(_flatten_lists(table), out)
+    return table.num_rows
+
+
+def _flatten_lists(table: pa.Table) -> pa.Table:
+    """CSV has no lists: join list columns with ' | '."""
+    columns = {}
+    for name in table.column_names:
+        col = table.column(name)
+        if pa.types.is_list(col.type):
+            col = pa.array([" | ".join(v or []) for v in col.to_pylist()])
+        columns[name] = col
+    return pa.table(columns)
+
+
+def _lang_mix(mix: dict) -> str:
+    return " ".join(f"{k} {v:.0%}" for k, v in mix.items())
+
+
+def render_html(ov: Overview) -> str:
+    """A self-contained HTML report, one section per theme in rank order."""
+    esc = html.escape
+    parts = [f"<!doctype html><html lang='en'><meta charset='utf-8'><title>voc themes, run {ov.run_id}</title>",
+             "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;color:#222}"
+             "section{border-top:1px solid #ddd;padding:.6em 0}.why{color:#555}.kw{color:#06c}"
+             "blockquote{margin:.2em 0 .2em 1em;color:#333;font-style:italic}</style>",
+             f"<h1>Themes, run {ov.run_id}</h1><p>{ov.comments} comments, finished {esc(ov.finished_at)}. "
+             f"{ov.unclustered} ({ov.unclustered_share:.1%}) unclustered: too far from every theme.</p>"]
+    for t in ov.themes:
+        csat = f", CSAT {t['mean_csat']:.1f}" if t["mean_csat"] is not None else ""
+        quotes = "".join(f"<blockquote>{esc(q)}</blockquote>" for q in t["representatives"])
+        parts.append(
+            f"<section><h2>#{t['rank']} {esc(t['title'])} <small>(theme {t['theme_id']})</small></h2>"
+            f"<p>{t['size']} comments, {_lang_mix(t['languages'])}; sentiment {t['mean_sentiment']:+.2f}{csat}</p>"
+            f"<p class='why'>Why this rank: {esc(t['why'])}</p>"
+            f"<p class='kw'>{esc(', '.join(t['keywords']))}</p>{quotes}</section>")
+    parts.append("</html>")
+    return "\n".join(parts)

@@ -1,0 +1,138 @@
+"""Sentiment per comment, offline, German and English: a score in [-1, 1] and a label.
+
+Two signals, blended:
+1. A domain lexicon (resources/sentiment_lexicon.tsv) tuned to agent notes: words
+   such as "verärgert", "beschädigt", "charged twice", "thanks". Negation flips a
+   polar word within two tokens either side, because German negates after the verb
+   ("funktioniert nicht") and English before it ("not working"). A negation with no
+   polar word near it still counts mildly negative: in a customer-service note,
+   "kommt nicht an" / "doesn't arrive" describes a problem.
+2. Embedding prototypes: the comment's similarity to bilingual seed sentences for
+   negative, neutral and positive (resources/sentiment_seeds.json), embedded by the
+   same model as the comments, so it needs no extra model and no extra encode pass.
+
+Generic lexicon tools label many neutral texts as polar; here neutral is the
+answer unless there is evidence. benchmarks/sentiment.py measures it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import numpy as np
+
+from voc.textutil import tokens
+
+NEGATORS = frozenset("nicht kein keine keinen keinem keiner nie niemals ohne not no never cannot can't "
+                     "won't doesn't didn't isn't hasn't haven't wasn't don't".split())
+INTENSIFIERS = {"sehr": 1.5, "total": 1.5, "extrem": 1.8, "völlig": 1.5, "absolut": 1.5, "super": 1.3,
+                "very": 1.5, "really": 1.4, "extremely": 1.8, "totally": 1.5, "so": 1.2}
+LEXICON_WEIGHT = 0.65
+ORPHAN_NEGATION = 0.8
+THRESHOLD = 0.2
+LABELS = ("negative", "neutral", "positive")
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    exact: dict[str, float]
+    prefixes: tuple[tuple[str, float], ...]
+
+    def weight(self, token: str) -> float:
+        if token in self.exact:
+            return self.exact[token]
+        for prefix, w in self.prefixes:
+            if token.startswith(prefix):
+                return w
+        return 0.0
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> Lexicon:
+    exact, prefixes = {}, []
+    text = resources.files("voc.resources").joinpath("sentiment_lexicon.tsv").read_text("utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        term, weight = line.split("\t")
+        if term.endswith("*"):
+            prefixes.append((term[:-1], float(weight)))
+        else:
+            exact[term] = float(weight)
+    return Lexicon(exact, tuple(sorted(prefixes, key=lambda p: -len(p[0]))))
+
+
+def seed_sentences() -> dict[str, list[str]]:
+    return json.loads(resources.files("voc.resources").joinpath("sentiment_seeds.json").read_text("utf-8"))
+
+
+def lexicon_score(text: str) -> float:
+    """Sum of word weights with negation and intensifiers, squashed to [-1, 1]."""
+    words = tokens(text.replace("n't", " not"))
+    lex = lexicon()
+    weights = [lex.weight(w) for w in words]
+    negated = [False] * len(words)
+    orphan_negations = 0
+    for i, w in enumerate(words):
+        if w not in NEGATORS:
+            continue
+        window = [j for j in range(max(0, i - 2), min(len(words), i + 3)) if j != i and weights[j] != 0]
+        for j in window:
+            negated[j] = True
+        if not any(weights[j] > 0 for j in window):
+            orphan_negations += 1
+    total = -ORPHAN_NEGATION * orphan_negations
+    for i, w in enumerate(weights):
+        if w == 0:
+            continue
+        boost = INTENSIFIERS.get(words[i - 1], 1.0) if i else 1.0
+        if not negated[i]:
+            total += w * boost
+        elif w > 0:  # "funktioniert nicht", "not good": at least as bad as a bare negation
+            total -= max(0.7 * w, ORPHAN_NEGATION) * boost
+        else:  # "nicht schlecht": a negated complaint is mild, not praise
+            total += 0.3 * w * boost
+    if "!" in text:
+        total *= 1.2
+    return math.tanh(total / 2.5)
+
+
+class SentimentScorer:
+    """Scores comments from their text and their embedding. Fit once per embedding model."""
+
+    def __init__(self, lexicon_weight: float = LEXICON_WEIGHT, threshold: float = THRESHOLD):
+        self.lexicon_weight = lexicon_weight
+        self.threshold = threshold
+
+    def fit(self, seed_vectors: dict[str, np.ndarray]) -> "SentimentScorer":
+        """`seed_vectors[label]`: embeddings of that label's seed sentences."""
+        self.prototypes_ = np.vstack([_unit(seed_vectors[label].mean(axis=0)) for label in LABELS])
+        return self
+
+    def embedding_scores(self, vectors: np.ndarray) -> np.ndarray:
+        sims = vectors @ self.prototypes_.T * 20.0  # temperature: cosine gaps are small
+        probs = np.exp(sims - sims.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        return probs[:, 2] - probs[:, 0]
+
+    def score(self, texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        lex = np.array([lexicon_score(t) for t in texts], dtype=np.float64)
+        emb = self.embedding_scores(vectors) if len(texts) else np.zeros(0)
+        scores = np.clip(self.lexicon_weight * lex + (1 - self.lexicon_weight) * emb, -1.0, 1.0)
+        return scores, [label_of(s, self.threshold) for s in scores]
+
+
+def label_of(score: float, threshold: float = THRESHOLD) -> str:
+    if score <= -threshold:
+        return "negative"
+    if score >= threshold:
+        return "positive"
+    return "neutral"
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / max(float(np.linalg.norm(v)), 1e-12)

@@ -1,0 +1,33 @@
+"""Small text helpers shared by stages: stop words, tokens, hashes."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from functools import lru_cache
+from importlib import resources
+
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W_]{1,}\b")  # words of 2+ letters; umlauts and ß kept
+
+
+def _resource_words(name: str) -> set[str]:
+    return set(resources.files("voc.resources").joinpath(name).read_text("utf-8").split())
+
+
+@lru_cache(maxsize=None)
+def stopwords(language: str) -> frozenset[str]:
+    if language == "de":
+        return frozenset(_resource_words("stopwords_de.txt"))
+    if language == "en":
+        return frozenset(ENGLISH_STOP_WORDS | _resource_words("stopwords_en_extra.txt"))
+    return stopwords("de") | stopwords("en")
+
+
+def tokens(text: str) -> list[str]:
+    return TOKEN.findall(text.lower())
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
