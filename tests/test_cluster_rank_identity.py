@@ -19,8 +19,8 @@ def blobs(seed=0, n=80, dim=24, k=3):
 
 def test_same_input_same_themes_and_every_row_accounted_for():
     x, truth = blobs()
-    a = ThemeClusterer(min_cluster_size=15, random_state=7).fit(x)
-    b = ThemeClusterer(min_cluster_size=15, random_state=7).fit(x)
+    a = ThemeClusterer(min_cluster_size=15, min_similarity=0.25, random_state=7).fit(x)
+    b = ThemeClusterer(min_cluster_size=15, min_similarity=0.25, random_state=7).fit(x)
     assert np.array_equal(a.labels_, b.labels_)
     assert a.n_themes_ == 3
     assert len(a.labels_) == len(x) and set(a.method_) <= {"cluster", "nearest", "unclustered"}

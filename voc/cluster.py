@@ -124,7 +124,7 @@ def order_by_size(labels: np.ndarray) -> np.ndarray:
 class ThemeClusterer(BaseEstimator, ClusterMixin):
     def __init__(self, n_neighbors: int = 15, n_components: int = 5, min_dist: float = 0.0,
                  min_cluster_size: int = 0, min_samples: int = 5, refine_iter: int = 0,
-                 assign_threshold: float = 0.5, min_similarity: float = 0.25, cross_group_merge: float = 0.4,
+                 assign_threshold: float = 0.3, min_similarity: float = 0.15, cross_group_merge: float = 0.4,
                  random_state: int = 42):
         self.n_neighbors = n_neighbors
         self.n_components = n_components

@@ -1,0 +1,111 @@
+"""Speed and memory per stage, end to end, on 2k / 20k / 100k generated comments.
+
+Each size runs in a fresh subprocess (so peak memory is that run's own) on a fresh store: read → ingest
+(validate, redact, language, store) → embed (cache miss for every text) → cluster → label → sentiment → rank →
+publish, calling the same `voc.pipeline` functions the Prefect tasks call. The model's raw `encode` rate on the
+same distinct texts is measured separately, so the embedding stage can be compared with it (target: >= 90%).
+
+    python benchmarks/speed.py [--sizes 2000 20000 100000] [--model use]
+
+Writes benchmarks/results/speed.json and prints a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(ROOT))
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def one_size(n: int, model: str) -> dict:
+    """Run the whole pipeline once on n generated comments; return per-stage timings."""
+    from voc import pipeline
+    from voc.config import Settings
+    from voc.demo import generate
+    from voc.embed import load_embedder
+    from voc.ingest import read_source
+
+    work = Path(tempfile.mkdtemp(prefix="voc-speed-"))
+    files = generate(work / "data", n_comments=n, n_days=42, seed=11)
+    settings = Settings(db=work / "voc.duckdb", model=model)
+    timings: dict[str, float] = {}
+
+    def timed(stage, fn, *args):
+        start = time.perf_counter()
+        result = fn(*args)
+        timings[stage] = round(time.perf_counter() - start, 2)
+        return result
+
+    total_start = time.perf_counter()
+    run_id = pipeline.start_run(settings, str(files.comments))
+    batch = timed("read", read_source, files.comments)
+    timed("ingest", pipeline.ingest, settings, run_id, batch)
+    corpus = timed("load", pipeline.load_corpus, settings)
+    corpus, embedded = timed("embed", pipeline.embed, settings, corpus)
+    themes = timed("cluster", pipeline.cluster, settings, corpus, embedded["stats"]["assign_threshold"])
+    labels = timed("label", pipeline.label, corpus, themes)
+    sentiment = timed("sentiment", pipeline.score, corpus, embedded["seed_vectors"])
+    ranks = timed("rank", pipeline.rank, settings, corpus, themes, sentiment)
+    timed("publish", pipeline.publish, settings, run_id, corpus, themes, labels, ranks, sentiment, {})
+    total = time.perf_counter() - total_start
+    distinct = sorted(set(corpus.texts))
+    embedder = load_embedder(model)
+    embedder.encode(distinct[:64])  # warm-up, as the pipeline's model load is outside the timed encode
+    start = time.perf_counter()
+    embedder.encode(distinct)
+    raw = time.perf_counter() - start
+    n_docs = len(corpus.texts)
+    encoded = embedded["stats"]["encoded"]
+    return {
+        "comments": n_docs, "distinct_texts": len(distinct), "model": embedded["stats"]["model"],
+        "seconds": timings, "total_seconds": round(total, 1),
+        "docs_per_second": {k: round(n_docs / v, 1) if v else None for k, v in timings.items()},
+        "raw_encode_per_second": round(len(distinct) / raw, 1),
+        "embed_stage_texts_per_second": round(encoded / timings["embed"], 1),
+        "embed_vs_raw": round((encoded / timings["embed"]) / (len(distinct) / raw), 3),
+        "themes": themes.n_themes_, "unclustered_share": round(themes.unclustered_share_, 4),
+        "peak_rss_mb": round(peak_rss_mb(), 0),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", nargs="+", type=int, default=[2000, 20000, 100000])
+    parser.add_argument("--model", default="use")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(one_size(args.child, args.model)))
+        return
+    results = []
+    for n in args.sizes:
+        out = subprocess.run([sys.executable, __file__, "--child", str(n), "--model", args.model],
+                             capture_output=True, text=True, check=True)
+        row = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(row)
+        print(json.dumps(row), flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "speed.json").write_text(json.dumps({"machine": "2 cores, 24 GiB, no GPU", "results": results}, indent=1))
+    stages = ["ingest", "embed", "cluster", "label", "sentiment", "publish"]
+    print(f"\n{'n':>7} {'total s':>8} " + " ".join(f"{s + ' s':>10}" for s in stages) + f" {'raw enc/s':>9} {'emb/raw':>7} {'peak MB':>7}")
+    for r in results:
+        print(f"{r['comments']:>7} {r['total_seconds']:>8} " + " ".join(f"{r['seconds'][s]:>10}" for s in stages)
+              + f" {r['raw_encode_per_second']:>9} {r['embed_vs_raw']:>7} {r['peak_rss_mb']:>7}")
+    print(f"wrote {RESULTS / 'speed.json'}")
+
+
+if __name__ == "__main__":
+    main()
