@@ -2,8 +2,10 @@
 
 Each size runs in a fresh subprocess (so peak memory is that run's own) on a fresh store: read → ingest
 (validate, redact, language, store) → embed (cache miss for every text) → cluster → label → sentiment → rank →
-publish, calling the same `voc.pipeline` functions the Prefect tasks call. The model's raw `encode` rate on the
-same distinct texts is measured separately, so the embedding stage can be compared with it (target: >= 90%).
+publish, calling the same `voc.pipeline` functions the Prefect tasks call. Before the pipeline, the same process
+measures the model's raw `encode` rate on exactly the texts the stage will encode (distinct, redacted), in
+batches of 512, its fastest setting here; the embedding stage (model load, cache lookup and writes included)
+is compared with it (target: >= 90%).
 
     python benchmarks/speed.py [--sizes 2000 20000 100000] [--model use]
 
@@ -35,8 +37,10 @@ def one_size(n: int, model: str) -> dict:
     from voc import pipeline
     from voc.config import Settings
     from voc.demo import generate
-    from voc.embed import load_embedder
+    from voc.embed import CHUNK, load_embedder
     from voc.ingest import read_source
+    from voc.redact import redact
+    from voc.validate import validate
 
     work = Path(tempfile.mkdtemp(prefix="voc-speed-"))
     files = generate(work / "data", n_comments=n, n_days=42, seed=11)
@@ -48,6 +52,18 @@ def one_size(n: int, model: str) -> dict:
         result = fn(*args)
         timings[stage] = round(time.perf_counter() - start, 2)
         return result
+
+    distinct = list(dict.fromkeys(redact(c.text).text for c in validate(read_source(files.comments))[0]))
+    start = time.perf_counter()
+    embedder = load_embedder(model)
+    embedder.encode(distinct[:1])  # models load their weights lazily: this is the one-time load
+    load_seconds = time.perf_counter() - start
+    embedder.encode(distinct[:64])  # warm-up
+    start = time.perf_counter()
+    for i in range(0, len(distinct), CHUNK):
+        embedder.encode(distinct[i:i + CHUNK])
+    raw = time.perf_counter() - start
+    del embedder
 
     total_start = time.perf_counter()
     run_id = pipeline.start_run(settings, str(files.comments))
@@ -61,12 +77,6 @@ def one_size(n: int, model: str) -> dict:
     ranks = timed("rank", pipeline.rank, settings, corpus, themes, sentiment)
     timed("publish", pipeline.publish, settings, run_id, corpus, themes, labels, ranks, sentiment, {})
     total = time.perf_counter() - total_start
-    distinct = sorted(set(corpus.texts))
-    embedder = load_embedder(model)
-    embedder.encode(distinct[:64])  # warm-up, as the pipeline's model load is outside the timed encode
-    start = time.perf_counter()
-    embedder.encode(distinct)
-    raw = time.perf_counter() - start
     n_docs = len(corpus.texts)
     encoded = embedded["stats"]["encoded"]
     return {
@@ -76,6 +86,8 @@ def one_size(n: int, model: str) -> dict:
         "raw_encode_per_second": round(len(distinct) / raw, 1),
         "embed_stage_texts_per_second": round(encoded / timings["embed"], 1),
         "embed_vs_raw": round((encoded / timings["embed"]) / (len(distinct) / raw), 3),
+        "model_load_seconds": round(load_seconds, 2),
+        "embed_vs_raw_excluding_load": round((encoded / (timings["embed"] - load_seconds)) / (len(distinct) / raw), 3),
         "themes": themes.n_themes_, "unclustered_share": round(themes.unclustered_share_, 4),
         "peak_rss_mb": round(peak_rss_mb(), 0),
     }
@@ -100,10 +112,11 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "speed.json").write_text(json.dumps({"machine": "2 cores, 24 GiB, no GPU", "results": results}, indent=1))
     stages = ["ingest", "embed", "cluster", "label", "sentiment", "publish"]
-    print(f"\n{'n':>7} {'total s':>8} " + " ".join(f"{s + ' s':>10}" for s in stages) + f" {'raw enc/s':>9} {'emb/raw':>7} {'peak MB':>7}")
+    print(f"\n{'n':>7} {'total s':>8} " + " ".join(f"{s + ' s':>10}" for s in stages) + f" {'raw enc/s':>9} {'emb/raw':>7} {'excl load':>9} {'peak MB':>7}")
     for r in results:
         print(f"{r['comments']:>7} {r['total_seconds']:>8} " + " ".join(f"{r['seconds'][s]:>10}" for s in stages)
-              + f" {r['raw_encode_per_second']:>9} {r['embed_vs_raw']:>7} {r['peak_rss_mb']:>7}")
+              + f" {r['raw_encode_per_second']:>9} {r['embed_vs_raw']:>7} {r['embed_vs_raw_excluding_load']:>9}"
+              f" {r['peak_rss_mb']:>7}")
     print(f"wrote {RESULTS / 'speed.json'}")
 
 

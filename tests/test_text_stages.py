@@ -15,6 +15,19 @@ def test_redaction_of_each_kind_is_counted():
     assert dict(r.counts) == {"email": 1, "phone": 1, "iban": 1, "card": 1}
 
 
+def test_ibans_are_redacted_in_any_case_and_grouping():
+    for iban in ("DE89370400440532013000", "gb82 west 1234 5698 7654 32", "GB82 WEST 1234 5698 754 32", "gb82 wet 124 5698 7654 32",
+                 "GB2 WEST 1234 5698 7654 32", "g8b2 west 1234 5698 7654 32",
+                 "de89 3704 0044 0532 0130 00"):
+        r = redact(f"IBAN {iban} bitte prüfen")
+        assert r.text == "IBAN [IBAN] bitte prüfen" and r.counts == {"iban": 1}, iban
+
+
+def test_labeled_accounts_stop_at_the_next_word():
+    assert redact("Kontonummer: 1234 5678 90 bitte prüfen").text == "Kontonummer: [IBAN] bitte prüfen"
+    assert redact("IBAN fehlt noch").text == "IBAN fehlt noch"  # no digits: nothing to redact
+
+
 def test_card_numbers_need_a_valid_luhn_checksum():
     assert luhn_ok("4111111111111111") and not luhn_ok("4111111111111112")
     assert redact("order no. 4111111111111112").text == "order no. 4111111111111112"

@@ -64,7 +64,7 @@ def _print_summary(summary: dict) -> None:
     console.print(f"run {summary['run_id']}: read {ing['rows_read']} rows, {ing['new']} new, "
                   f"{ing['already_known']} already known, {ing['quarantined']} quarantined")
     for reason in ing["quarantine_reasons"][:5]:
-        console.print(f"  quarantined: {reason}", highlight=False)
+        console.print(f"  quarantined: {reason}", highlight=False, soft_wrap=True)
     if ing["redactions"]:
         console.print("  redacted: " + ", ".join(f"{v} {k}" for k, v in ing["redactions"].items()))
     emb = summary["embed"]

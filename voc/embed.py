@@ -24,7 +24,8 @@ from voc.errors import ModelError
 from voc.store import insert_arrow
 
 Progress = Callable[[int, int], None]
-CHUNK = 512
+CHUNK = 512          # texts per encode call: USE's fastest batch size here (benchmarks/speed.py)
+FLUSH_EVERY = 8192   # texts per cache write: fewer index updates, little work lost if a run dies
 
 
 class Embedder(Protocol):
@@ -149,11 +150,14 @@ def embed_texts(con: duckdb.DuckDBPyConnection, embedder: Embedder, texts: list[
         if h not in found and h not in todo:
             todo[h] = t
     todo_hashes = list(todo)
+    pending: list[str] = []
     for start in range(0, len(todo_hashes), CHUNK):
         chunk = todo_hashes[start:start + CHUNK]
-        vectors = embedder.encode([todo[h] for h in chunk], batch_size)
-        _store(con, embedder.model_id, chunk, vectors)
-        found.update(zip(chunk, vectors))
+        found.update(zip(chunk, embedder.encode([todo[h] for h in chunk], batch_size)))
+        pending.extend(chunk)
+        if len(pending) >= FLUSH_EVERY or start + CHUNK >= len(todo_hashes):
+            _store(con, embedder.model_id, pending, np.vstack([found[h] for h in pending]))
+            pending = []
         if progress:
             progress(min(start + CHUNK, len(todo_hashes)), len(todo_hashes))
     matrix = np.vstack([found[h] for h in hashes]) if hashes else np.zeros((0, embedder.dim), np.float32)

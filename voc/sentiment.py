@@ -11,8 +11,10 @@ Two signals, blended:
    negative, neutral and positive (resources/sentiment_seeds.json), embedded by the
    same model as the comments, so it needs no extra model and no extra encode pass.
 
-Generic lexicon tools label many neutral texts as polar; here neutral is the
-answer unless there is evidence. benchmarks/sentiment.py measures it.
+The blend is 0.2 lexicon + 0.8 prototypes: on the demo labels the prototypes
+alone reach 81% accuracy, the lexicon alone 70%, VADER 40%, always-negative 66%
+(benchmarks/sentiment.py). Those labels are generated, so the numbers check
+behaviour; a real labeled German/English set is still needed to claim accuracy.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ NEGATORS = frozenset("nicht kein keine keinen keinem keiner nie niemals ohne not
                      "won't doesn't didn't isn't hasn't haven't wasn't don't".split())
 INTENSIFIERS = {"sehr": 1.5, "total": 1.5, "extrem": 1.8, "völlig": 1.5, "absolut": 1.5, "super": 1.3,
                 "very": 1.5, "really": 1.4, "extremely": 1.8, "totally": 1.5, "so": 1.2}
-LEXICON_WEIGHT = 0.65
+LEXICON_WEIGHT = 0.2  # chosen with benchmarks/sentiment.py (generated demo labels: see its caveat)
 ORPHAN_NEGATION = 0.8
 THRESHOLD = 0.2
 LABELS = ("negative", "neutral", "positive")
