@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -45,14 +45,6 @@ class Corpus:
     csat: list[int | None]
     nps: list[int | None]
     vectors: np.ndarray | None = None
-
-
-@dataclass
-class RunStats:
-    values: dict = field(default_factory=dict)
-
-    def add(self, **kwargs) -> None:
-        self.values.update(kwargs)
 
 
 def start_run(settings: Settings, source: str) -> int:
