@@ -15,27 +15,20 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
 
-from voc import store  # noqa: E402
 from voc.cluster import ThemeClusterer  # noqa: E402
-from voc.embed import embed_texts, load_embedder  # noqa: E402
+from voc.embed import load_embedder  # noqa: E402
 from voc.language import detect  # noqa: E402
-from voc.redact import redact  # noqa: E402
-from voc.textutil import text_hash  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
-RESULTS = ROOT / "benchmarks" / "results"
 SOURCES = {
     "banking77": "BANKING77 (PolyAI, CC BY 4.0), test split",
     "massive_de": "MASSIVE de-DE via SuperGLEBer (Amazon, CC BY 4.0), test split",
@@ -45,9 +38,9 @@ SOURCES = {
 
 def load(name: str) -> tuple[list[str], np.ndarray]:
     if name == "demo":
-        truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(ROOT / "data/demo/truth.csv", encoding="utf-8"))}
-        rows = [r for r in csv.DictReader(open(ROOT / "data/demo/comments.csv", encoding="utf-8")) if r["comment_id"] in truth]
-        return [redact(" ".join(r["text"].split())).text for r in rows], np.array([truth[r["comment_id"]] for r in rows])
+        truth = demo_truth()
+        ids, texts = pipeline_texts(ROOT / "data/demo/comments.csv")
+        return texts, np.array([truth[i]["problem"] for i in ids])
     path = SHARED / name / "data.csv"
     if not path.exists():
         raise SystemExit(f"{path} not found: benchmarks read the labeled sets from ../shared/data beside the repo")
@@ -103,15 +96,13 @@ def main() -> None:
     parser.add_argument("--datasets", nargs="+", default=["banking77", "massive_de", "demo"])
     parser.add_argument("--no-bertopic", action="store_true")
     args = parser.parse_args()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    con = store.connect(RESULTS / "embedding-cache.duckdb")
     results = []
     for dataset in args.datasets:
         texts, y = load(dataset)
         langs = np.array([detect(t) for t in texts])
         for model_name in args.models:
             embedder = load_embedder(model_name)
-            vectors = embed_texts(con, embedder, texts, [text_hash(t) for t in texts]).vectors
+            vectors = cached_vectors(embedder, texts)
             runs = [("voc", *run_voc(vectors, langs, embedder.assign_threshold))]
             if not args.no_bertopic:
                 runs.append(("bertopic-defaults", *run_bertopic(texts, vectors)))
@@ -122,7 +113,6 @@ def main() -> None:
                     row["de_en_together"] = cross_language(pred, y, langs)
                 results.append(row)
                 print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
-    con.close()
     out = RESULTS / "quality.json"
     out.write_text(json.dumps({"sources": {d: SOURCES[d] for d in args.datasets}, "results": results}, indent=1))
     print(f"\n{'dataset':<11} {'model':<11} {'method':<18} {'NMI':>5} {'ARI':>5} {'ACC':>5} {'outl':>5} {'k':>4}  de+en")

@@ -14,23 +14,15 @@ Writes benchmarks/results/sentiment.json and prints a table.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import sys
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
-sys.path.insert(0, str(ROOT))
+from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
 
-from voc import store  # noqa: E402
-from voc.embed import embed_texts, load_embedder  # noqa: E402
-from voc.redact import redact  # noqa: E402
+from voc.embed import load_embedder  # noqa: E402
 from voc.sentiment import SentimentScorer, label_of, lexicon_score, seed_sentences  # noqa: E402
-from voc.textutil import text_hash  # noqa: E402
 
 
 def vader_labels(texts: list[str]) -> list[str] | None:
@@ -60,19 +52,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default="use")
     args = parser.parse_args()
-    truth = {r["comment_id"]: r for r in csv.DictReader(open(ROOT / "data/demo/truth.csv", encoding="utf-8"))}
-    rows = [r for r in csv.DictReader(open(ROOT / "data/demo/comments.csv", encoding="utf-8")) if r["comment_id"] in truth]
-    texts = [redact(" ".join(r["text"].split())).text for r in rows]
-    gold = [truth[r["comment_id"]]["sentiment"] for r in rows]
-    langs = np.array([truth[r["comment_id"]]["language"] for r in rows])
+    truth = demo_truth()
+    ids, texts = pipeline_texts(ROOT / "data/demo/comments.csv")
+    gold = [truth[i]["sentiment"] for i in ids]
+    langs = np.array([truth[i]["language"] for i in ids])
 
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    con = store.connect(RESULTS / "embedding-cache.duckdb")
     embedder = load_embedder(args.model)
-    vectors = embed_texts(con, embedder, texts, [text_hash(t) for t in texts]).vectors
-    seeds = seed_sentences()
-    seed_vecs = {k: embed_texts(con, embedder, v, [text_hash(t) for t in v]).vectors for k, v in seeds.items()}
-    con.close()
+    vectors = cached_vectors(embedder, texts)
+    seed_vecs = {label: cached_vectors(embedder, sentences) for label, sentences in seed_sentences().items()}
 
     scorer = SentimentScorer().fit(seed_vecs)
     methods = {

@@ -37,10 +37,10 @@ def one_size(n: int, model: str) -> dict:
     from voc import pipeline
     from voc.config import Settings
     from voc.demo import generate
+    from common import pipeline_texts
+
     from voc.embed import CHUNK, load_embedder
     from voc.ingest import read_source
-    from voc.redact import redact
-    from voc.validate import validate
 
     work = Path(tempfile.mkdtemp(prefix="voc-speed-"))
     files = generate(work / "data", n_comments=n, n_days=42, seed=11)
@@ -53,7 +53,7 @@ def one_size(n: int, model: str) -> dict:
         timings[stage] = round(time.perf_counter() - start, 2)
         return result
 
-    distinct = list(dict.fromkeys(redact(c.text).text for c in validate(read_source(files.comments))[0]))
+    distinct = list(dict.fromkeys(pipeline_texts(files.comments)[1]))
     start = time.perf_counter()
     embedder = load_embedder(model)
     embedder.encode(distinct[:1])  # models load their weights lazily: this is the one-time load

@@ -8,7 +8,8 @@ from pathlib import Path
 
 DEFAULT_DB = Path("data/voc.duckdb")
 # The default embedder: the multilingual Universal Sentence Encoder from PyPI (see benchmarks/quality.py
-# and README "Choosing the model": the English-only MiniLM splits German and English into separate themes).
+# and README "Choosing the model": the English-only MiniLM splits German and English into separate themes,
+# and MiniLM+USE is too slow for 100k comments a night on two cores).
 DEFAULT_MODEL = "use"
 
 

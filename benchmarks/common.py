@@ -1,0 +1,42 @@
+"""Shared by the benchmark scripts: texts exactly as the pipeline stores them, and cached embeddings."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+sys.path.insert(0, str(ROOT))
+
+from voc import store  # noqa: E402
+from voc.embed import Embedder, embed_texts  # noqa: E402
+from voc.ingest import read_source  # noqa: E402
+from voc.redact import redact  # noqa: E402
+from voc.textutil import text_hash  # noqa: E402
+from voc.validate import validate  # noqa: E402
+
+
+def pipeline_texts(path: Path) -> tuple[list[str], list[str]]:
+    """(comment_ids, texts) of a source's valid rows, validated and redacted by voc's own ingest code."""
+    comments, _ = validate(read_source(path))
+    return [c.comment_id for c in comments], [redact(c.text).text for c in comments]
+
+
+def demo_truth() -> dict[str, dict]:
+    """comment_id -> the demo's hidden ground truth (problem, language, sentiment)."""
+    with open(ROOT / "data/demo/truth.csv", encoding="utf-8") as fh:
+        return {r["comment_id"]: r for r in csv.DictReader(fh)}
+
+
+def cached_vectors(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Embed through voc's DuckDB cache in results/, so reruns encode nothing."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    con = store.connect(RESULTS / "embedding-cache.duckdb")
+    try:
+        return embed_texts(con, embedder, texts, [text_hash(t) for t in texts]).vectors
+    finally:
+        con.close()
