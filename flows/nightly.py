@@ -1,7 +1,8 @@
 """The nightly voc flow: thin orchestration, every task calls one function in `voc`.
 
 Retries only where I/O can fail transiently (reading the source, writing the
-store). No Prefect result caching: the embedding cache lives in DuckDB, keyed by
+store). An "auto" night is incremental (only new comments are embedded and placed)
+unless a full re-cluster is due; see `voc.incremental`. No Prefect result caching: the embedding cache lives in DuckDB, keyed by
 model id + text hash, so it survives across nightly runs (Prefect's default
 cache key includes the flow run id, which would make it useless there).
 
@@ -19,6 +20,9 @@ from prefect.cache_policies import NONE
 
 from voc import pipeline
 from voc.config import Settings
+from voc.corpus import Corpus
+from voc.incremental import escalate
+from voc.publish import publish as publish_run
 from voc.errors import StoreLockedError, VocError
 from voc.ingest import parse_mapping, read_source
 from voc.progress import progress_bar
@@ -41,35 +45,44 @@ def read(source: str, table: str | None, query: str | None, mapping: list[str] |
 
 
 @compute_task
-def embed(settings: Settings, corpus: pipeline.Corpus, show_progress: bool):
+def embed(settings: Settings, corpus: Corpus, rows, show_progress: bool):
     with progress_bar("embedding", show_progress) as callback:
-        return pipeline.embed(settings, corpus, callback)
+        return pipeline.embed(settings, corpus, rows, callback)
 
 
 start_run = io_task(pipeline.start_run)
 ingest = io_task(pipeline.ingest)
 load_corpus = io_task(pipeline.load_corpus)
+plan = io_task(pipeline.plan)
+assign = compute_task(pipeline.assign)
 cluster = compute_task(pipeline.cluster)
-label = compute_task(pipeline.label)
+identify = compute_task(pipeline.identify)
 score = compute_task(pipeline.score)
 rank = compute_task(pipeline.rank)
-publish = io_task(pipeline.publish)
+publish = io_task(publish_run)
 
 
 @flow(name="voc-nightly")
 def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, table: str | None = None,
             query: str | None = None, mapping: list[str] | None = None, source_name: str | None = None,
-            encoding: str = "utf-8", show_progress: bool = False) -> dict:
+            encoding: str = "utf-8", show_progress: bool = False, mode: str = "auto") -> dict:
+    """Ingest, then an incremental night or a full re-cluster (mode: auto | full | incremental), rank, publish."""
     settings = Settings.from_env(db=Path(db), model=model)
-    run_id = start_run(settings, pipeline.source_label(Path(source), table, query))
+    run_id = start_run(settings, pipeline.source_label(Path(source), table, query), mode)
     try:
         ingested = ingest(settings, run_id, read(source, table, query, mapping, source_name, encoding))
-        corpus, embedded = embed(settings, load_corpus(settings), show_progress)
-        themes = cluster(settings, corpus, embedded["stats"]["assign_threshold"])
-        sentiment = score(corpus, embedded["seed_vectors"])
-        stats = {"run_id": run_id, "ingest": ingested, "embed": embedded["stats"]}
-        return publish(settings, run_id, corpus, themes, label(corpus, themes),
-                       rank(settings, corpus, themes, sentiment), sentiment, stats)
+        corpus = load_corpus(settings)
+        night = plan(settings, corpus, mode)
+        if night.mode == "incremental":
+            corpus, embedded = embed(settings, corpus, night.pool, show_progress)
+            themes = assign(settings, corpus, night, embedded["stats"]["assign_threshold"])
+            night = escalate(settings, night, themes)
+        if night.mode == "full":
+            corpus, embedded = embed(settings, corpus, night.pool, show_progress)
+            themes = identify(corpus, cluster(settings, corpus, embedded["stats"]["assign_threshold"]), night)
+        sentiment = score(corpus, embedded["seed_vectors"], night)
+        stats = {"run_id": run_id, "reason": night.reason, "ingest": ingested, "embed": embedded["stats"]}
+        return publish(settings, run_id, corpus, themes, rank(settings, corpus, themes, sentiment), sentiment, stats)
     except Exception as exc:
         pipeline.fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
         raise

@@ -66,4 +66,25 @@ def test_ids_follow_membership_across_runs():
     old = {("s", str(i)): (7 if i < 10 else 9) for i in range(20)}
     new = {("s", str(i)): (0 if i >= 10 else 1) for i in range(20)}  # same groups, numbered the other way
     new[("s", "20")] = 2  # a new theme
-    assert match_ids(new, old, 3, next_id=10) == {0: 9, 1: 7, 2: 10}
+    assert match_ids(new, old, 3, next_id=10).ids == {0: 9, 1: 7, 2: 10}
+
+
+def keys(labels: list[int]) -> dict:
+    return {("s", str(i)): lab for i, lab in enumerate(labels)}
+
+
+def test_merged_theme_is_recorded_as_lineage():
+    old = keys([7] * 10 + [8] * 6)
+    new = keys([0] * 16)  # both old themes now one
+    match = match_ids(new, old, 1, next_id=20)
+    assert match.ids == {0: 7}
+    assert [(x.parent_id, x.child_id, x.kind) for x in match.lineage] == [(8, 7, "merge")]
+
+
+def test_a_splinter_does_not_take_the_id_of_the_theme_it_left():
+    """Old 16 = 60 login + 30 crash; old 40 = 30 login. New: 90 login, 30 crash. Login keeps 16, crash is new."""
+    old = keys([16] * 60 + [16] * 30 + [40] * 30)
+    new = keys([0] * 60 + [1] * 30 + [0] * 30)
+    match = match_ids(new, old, 2, next_id=50)
+    assert match.ids == {0: 16, 1: 50}
+    assert {(x.parent_id, x.child_id, x.kind) for x in match.lineage} == {(40, 16, "merge"), (16, 50, "split")}

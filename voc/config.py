@@ -20,6 +20,7 @@ class ClusterSettings:
     min_cluster_size: int = 0  # 0 = chosen from the number of comments, see cluster.auto_min_cluster_size
     min_samples: int = 5
     assign_threshold: float = 0.0  # 0 = the embedder's calibrated value
+    emerging_min_size: int = 0  # 0 = max(5, half the full run's minimum theme size), see voc.incremental
     random_state: int = 42
 
 
@@ -30,6 +31,8 @@ class Settings:
     batch_size: int = 64
     period_days: int = 7
     max_text_chars: int = 5000
+    full_every_days: int = 8  # an "auto" night re-clusters fully when the last full run is older (see voc.incremental)
+    max_unclustered_share: float = 0.15  # an incremental night above this escalates to a full re-cluster
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
 
     @classmethod

@@ -50,3 +50,27 @@ class NothingToDoError(VocError):
     """A stage got no usable input (for example, every row was quarantined)."""
 
     exit_code = 5
+
+
+class NotFoundError(VocError):
+    """A theme or agent the user named does not exist in the published results."""
+
+    exit_code = 6
+
+
+class TransitionError(VocError):
+    """A workflow change that is not allowed (for example new -> done, or declined without a reason)."""
+
+    exit_code = 7
+
+
+class DeliveryError(VocError):
+    """A notification channel refused or could not be reached; the notification stays queued."""
+
+    exit_code = 8
+
+
+class AccessError(VocError):
+    """A caller asked for data it may not see (for example another agent's comments)."""
+
+    exit_code = 9

@@ -1,17 +1,18 @@
 """The stage functions the nightly flow calls, one per task, with plain inputs and outputs.
 
-Order: start_run → ingest → embed → cluster → label → score → rank → publish.
-`ingest` writes new comments and quarantined rows at once (nothing is lost if a
-later stage fails). `publish` writes themes and assignments and flips the
-published pointer in one transaction; `fail_run` records a failure and leaves
-the last published results untouched.
+Order: start_run → ingest → load_corpus → plan → embed → (assign_new | cluster → identify)
+→ score → rank → publish. `plan` decides between an incremental night and a full
+re-cluster (see `voc.incremental`). `ingest` writes new comments and quarantined
+rows at once (nothing is lost if a later stage fails). `voc.publish` writes the
+results and flips the published pointer in one transaction; `fail_run` records a
+failure and leaves the last published results untouched.
 """
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -21,38 +22,32 @@ import pyarrow as pa
 from voc import store
 from voc.cluster import ThemeClusterer
 from voc.config import Settings
+from voc.corpus import Corpus, ThemeSet
 from voc.embed import Progress, embed_texts, load_embedder
-from voc.errors import NothingToDoError
-from voc.identity import match_theme_ids
+from voc.errors import ConfigError, NothingToDoError
+from voc.identity import match_ids
+from voc.incremental import Plan, assign_new, plan_night
 from voc.ingest import RawBatch
-from voc.label import ThemeLabel, label_themes
+from voc.label import label_themes
 from voc.language import detect
 from voc.rank import ThemeRank, rank_themes
 from voc.redact import redact, redact_values
 from voc.sentiment import SentimentScorer, seed_sentences
 from voc.textutil import text_hash
+from voc.trends import theme_flags
 from voc.validate import validate
 
-
-@dataclass
-class Corpus:
-    """Every stored comment the run clusters, in a fixed order (source, comment_id)."""
-    keys: list[tuple[str, str]]
-    texts: list[str]
-    hashes: list[str]
-    languages: list[str]
-    created_at: list[datetime]
-    csat: list[int | None]
-    nps: list[int | None]
-    vectors: np.ndarray | None = None
+MODES = ("auto", "full", "incremental")
 
 
-def start_run(settings: Settings, source: str) -> int:
+def start_run(settings: Settings, source: str, requested_mode: str = "auto") -> int:
+    if requested_mode not in MODES:
+        raise ConfigError(f"unknown mode {requested_mode!r}: use one of {', '.join(MODES)}")
     con = store.connect(settings.db)
     try:
         run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
-        con.execute("INSERT INTO runs (run_id, started_at, status, source, params) VALUES (?, ?, 'running', ?, ?)",
-                    [run_id, datetime.now(), source, json.dumps(settings.as_dict())])
+        con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) VALUES (?, ?, 'running', ?, ?, ?)",
+                    [run_id, datetime.now(), source, json.dumps(settings.as_dict()), requested_mode])
         return run_id
     finally:
         con.close()
@@ -105,11 +100,26 @@ def load_corpus(settings: Settings) -> Corpus:
                   languages=list(cols[4]), created_at=list(cols[5]), csat=list(cols[6]), nps=list(cols[7]))
 
 
-def embed(settings: Settings, corpus: Corpus, progress: Progress | None = None) -> tuple[Corpus, dict]:
+def plan(settings: Settings, corpus: Corpus, requested_mode: str = "auto") -> Plan:
+    con = store.connect(settings.db)
+    try:
+        return plan_night(settings, con, corpus, requested_mode)
+    finally:
+        con.close()
+
+
+def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, progress: Progress | None = None) -> tuple[Corpus, dict]:
+    """Vectors for the given corpus rows (from the cache where possible), plus the sentiment seed vectors."""
+    corpus.vector_rows = rows
+    if len(rows) == 0:  # a night without new comments: nothing to embed, not even the model to load
+        corpus.vectors = np.zeros((0, 0), dtype=np.float32)
+        return corpus, {"stats": {"model": settings.model, "encoded": 0, "cache_hits": 0, "assign_threshold": None},
+                        "seed_vectors": {}}
     embedder = load_embedder(settings.model)
     con = store.connect(settings.db)
     try:
-        result = embed_texts(con, embedder, corpus.texts, corpus.hashes, settings.batch_size, progress)
+        result = embed_texts(con, embedder, [corpus.texts[i] for i in rows], [corpus.hashes[i] for i in rows],
+                             settings.batch_size, progress)
         seeds = seed_sentences()
         seed_texts = [t for label in seeds for t in seeds[label]]
         seed_vecs = embed_texts(con, embedder, seed_texts, [text_hash(t) for t in seed_texts]).vectors
@@ -119,7 +129,7 @@ def embed(settings: Settings, corpus: Corpus, progress: Progress | None = None) 
     offsets = np.cumsum([0] + [len(seeds[label]) for label in seeds])
     corpus_seeds = {label: seed_vecs[offsets[i]:offsets[i + 1]] for i, label in enumerate(seeds)}
     stats = {"model": embedder.model_id, "encoded": result.n_encoded, "cache_hits": result.n_cached,
-             "assign_threshold": embedder.assign_threshold}
+             "assign_threshold": settings.cluster.assign_threshold or embedder.assign_threshold}
     return corpus, {"stats": stats, "seed_vectors": corpus_seeds}
 
 
@@ -127,63 +137,47 @@ def cluster(settings: Settings, corpus: Corpus, assign_threshold: float) -> Them
     c = settings.cluster
     return ThemeClusterer(n_neighbors=c.n_neighbors, n_components=c.n_components,
                           min_cluster_size=c.min_cluster_size, min_samples=c.min_samples,
-                          assign_threshold=c.assign_threshold or assign_threshold,
+                          assign_threshold=assign_threshold,
                           random_state=c.random_state).fit(corpus.vectors, groups=corpus.languages)
 
 
-def label(corpus: Corpus, model: ThemeClusterer) -> list[ThemeLabel]:
-    return label_themes(corpus.texts, corpus.languages, model.labels_, model.similarity_)
+def identify(corpus: Corpus, model: ThemeClusterer, plan: Plan) -> ThemeSet:
+    """Give a full re-cluster's themes their stable ids (see `voc.identity`) and label them."""
+    prev = plan.previous
+    old = {key: int(t) for key, t in zip(corpus.keys, prev.theme_of.tolist()) if t >= 0} if prev else {}
+    new = {key: int(t) for key, t in zip(corpus.keys, model.labels_.tolist()) if t >= 0}
+    match = match_ids(new, old, model.n_themes_, (prev.max_theme_id if prev else 0) + 1,
+                      model.centroids_, prev.centroids if prev else None)
+    ids = np.array([match.ids[t] if t >= 0 else -1 for t in model.labels_.tolist()], dtype=np.int64)
+    labels = {match.ids[lab.theme_id]: replace(lab, theme_id=match.ids[lab.theme_id])
+              for lab in label_themes(corpus.texts, corpus.languages, model.labels_, model.similarity_)}
+    return ThemeSet("full", ids, model.method_.astype(object), model.similarity_,
+                    {match.ids[i]: model.centroids_[i] for i in range(model.n_themes_)}, model.group_means_,
+                    labels, match.lineage, {"merges": sum(x.kind == "merge" for x in match.lineage),
+                                            "splits": sum(x.kind == "split" for x in match.lineage)})
 
 
-def score(corpus: Corpus, seed_vectors: dict[str, np.ndarray]) -> tuple[np.ndarray, list[str]]:
-    return SentimentScorer().fit(seed_vectors).score(corpus.texts, corpus.vectors)
+def assign(settings: Settings, corpus: Corpus, plan: Plan, assign_threshold: float | None) -> ThemeSet:
+    return assign_new(settings, corpus, plan, assign_threshold or 0.0)
 
 
-def rank(settings: Settings, corpus: Corpus, model: ThemeClusterer, sentiment: tuple[np.ndarray, list[str]]) -> list[ThemeRank]:
+def score(corpus: Corpus, seed_vectors: dict[str, np.ndarray], plan: Plan) -> tuple[np.ndarray, list[str]]:
+    """Sentiment per corpus row: scored for the embedded rows, kept from the last run for the others."""
+    prev = plan.previous
+    scores = prev.sentiment_score.copy() if prev else np.zeros(len(corpus))
+    labels = prev.sentiment.copy() if prev else np.full(len(corpus), "neutral", dtype=object)
+    rows = corpus.vector_rows
+    if len(rows):
+        new_scores, new_labels = SentimentScorer().fit(seed_vectors).score([corpus.texts[i] for i in rows], corpus.vectors)
+        scores[rows], labels[rows] = new_scores, new_labels
+    return scores, labels.tolist()
+
+
+def rank(settings: Settings, corpus: Corpus, themes: ThemeSet, sentiment: tuple[np.ndarray, list[str]]) -> list[ThemeRank]:
     scores, labels = sentiment
-    return rank_themes(model.labels_, scores, labels, corpus.created_at, corpus.csat, corpus.nps, settings.period_days)
-
-
-def publish(settings: Settings, run_id: int, corpus: Corpus, model: ThemeClusterer, labels: list[ThemeLabel],
-            ranks: list[ThemeRank], sentiment: tuple[np.ndarray, list[str]], stats: dict) -> dict:
-    """Write the run's themes and assignments and make them current, all in one transaction."""
-    con = store.connect(settings.db)
-    try:
-        ids = match_theme_ids(con, corpus.keys, model.labels_)
-        themes = _theme_rows(run_id, ids, labels, ranks)
-        scores, sent_labels = sentiment
-        assignments = pa.table({
-            "run_id": [run_id] * len(corpus.keys), "source": [k[0] for k in corpus.keys],
-            "comment_id": [k[1] for k in corpus.keys],
-            "theme_id": [ids.get(int(t), -1) for t in model.labels_],
-            "method": model.method_.tolist(), "similarity": model.similarity_.astype(float).round(4).tolist(),
-            "sentiment": sent_labels, "sentiment_score": np.round(scores, 4).tolist(),
-        })
-        summary = {**stats, "themes": len(themes), "comments_clustered": len(corpus.keys),
-                   "unclustered": int((model.labels_ < 0).sum()), "unclustered_share": round(model.unclustered_share_, 4)}
-        with store.transaction(con):
-            store.insert_arrow(con, "themes", pa.Table.from_pylist(themes))
-            store.insert_arrow(con, "assignments", assignments)
-            con.execute("INSERT OR REPLACE INTO published VALUES ('themes', ?)", [run_id])
-            con.execute("UPDATE runs SET status = 'succeeded', finished_at = ?, stats = ? WHERE run_id = ?",
-                        [datetime.now(), json.dumps(summary, default=str), run_id])
-    finally:
-        con.close()
-    return summary
-
-
-def _theme_rows(run_id: int, ids: dict[int, int], labels: list[ThemeLabel], ranks: list[ThemeRank]) -> list[dict]:
-    by_theme = {lab.theme_id: lab for lab in labels}
-    rows = []
-    for r in ranks:
-        lab = by_theme[r.theme_id]
-        rows.append({"run_id": run_id, "theme_id": ids[r.theme_id], "rank": r.rank, "title": lab.title,
-                     "keywords": lab.keywords, "representatives": lab.representatives, "size": r.size,
-                     "share": r.share, "languages": json.dumps(lab.languages), "mean_sentiment": r.mean_sentiment,
-                     "share_negative": r.share_negative, "mean_csat": r.mean_csat, "mean_nps": r.mean_nps,
-                     "volume_current": r.volume_current, "volume_previous": r.volume_previous,
-                     "growth": r.growth, "priority": r.priority, "why": r.why})
-    return rows
+    flags = theme_flags(themes.theme_ids, corpus.created_at, settings.period_days)
+    return rank_themes(themes.theme_ids, scores, labels, corpus.created_at, corpus.csat, corpus.nps,
+                       settings.period_days, flags)
 
 
 def fail_run(settings: Settings, run_id: int, error: str) -> None:

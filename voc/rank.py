@@ -12,7 +12,8 @@ The priority score, documented in one place:
 
 A period is `period_days` long and ends at the newest comment of the run. So a
 theme that is large, mostly negative and growing ranks first; a small, friendly,
-shrinking one ranks last. `why` spells the three factors out for every theme.
+shrinking one ranks last. `why` spells the three factors out for every theme,
+followed by the spike / emerging flags of `voc.trends` when a theme has one.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+
+from voc.trends import ThemeFlags
 
 
 @dataclass
@@ -38,6 +41,9 @@ class ThemeRank:
     priority: float
     rank: int = 0
     why: str = ""
+    first_seen: datetime | None = None
+    emerging: bool = False
+    spike: bool = False
 
 
 def priority_score(share: float, share_negative: float, growth: float) -> float:
@@ -59,8 +65,8 @@ def _mean(values: list[float | None]) -> float | None:
 
 def rank_themes(labels: np.ndarray, sentiment_scores: np.ndarray, sentiment_labels: list[str],
                 created_at: list[datetime], csat: list[int | None], nps: list[int | None],
-                period_days: int = 7) -> list[ThemeRank]:
-    """One ThemeRank per theme 0..k-1, ordered by priority (rank 1 first)."""
+                period_days: int = 7, flags: dict[int, ThemeFlags] | None = None) -> list[ThemeRank]:
+    """One ThemeRank per theme id present in `labels` (ids >= 0), ordered by priority (rank 1 first)."""
     if len(labels) == 0:
         return []
     as_of = max(created_at)
@@ -71,10 +77,8 @@ def rank_themes(labels: np.ndarray, sentiment_scores: np.ndarray, sentiment_labe
     negative = np.array([s == "negative" for s in sentiment_labels])
     total = len(labels)
     ranks = []
-    for theme in range(int(labels.max()) + 1):
+    for theme in np.unique(labels[labels >= 0]).tolist():
         idx = np.flatnonzero(labels == theme)
-        if len(idx) == 0:
-            continue
         current, previous = int(is_current[idx].sum()), int(is_previous[idx].sum())
         growth = (current - previous) / max(previous, 1)
         share, share_negative = len(idx) / total, float(negative[idx].mean())
@@ -89,4 +93,8 @@ def rank_themes(labels: np.ndarray, sentiment_scores: np.ndarray, sentiment_labe
     for position, r in enumerate(ranks, start=1):
         r.rank = position
         r.why = explain(r, period_days)
+        flag = (flags or {}).get(r.theme_id)
+        if flag:
+            r.first_seen, r.emerging, r.spike = flag.first_seen, flag.emerging, flag.spike
+            r.why += f"; {flag.detail}" if flag.detail else ""
     return ranks

@@ -1,7 +1,7 @@
 """The DuckDB store: schema, migrations, connection and the few generic writes.
 
-One file holds everything. The schema is one SQL constant per migration step;
-`MIGRATIONS` is the registry. Each step runs in a transaction and is recorded in
+The schema lives in `voc.schema`: one SQL constant per migration step, and
+`MIGRATIONS`, the registry. Each step runs in a transaction and is recorded in
 `schema_migrations`, so opening a store brings it to the current version and a
 store written by a newer voc is refused rather than damaged.
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -23,119 +22,7 @@ import duckdb
 import pyarrow as pa
 
 from voc.errors import SchemaTooNewError, StoreError, StoreLockedError
-
-SCHEMA_V1 = """
-CREATE SEQUENCE run_id_seq START 1;
-
-CREATE TABLE runs (
-    run_id       INTEGER PRIMARY KEY,
-    started_at   TIMESTAMP NOT NULL,
-    finished_at  TIMESTAMP,
-    status       VARCHAR NOT NULL,          -- running | succeeded | failed
-    source       VARCHAR,
-    params       JSON,
-    stats        JSON,
-    error        VARCHAR
-);
-
-CREATE TABLE comments (
-    source       VARCHAR NOT NULL,
-    comment_id   VARCHAR NOT NULL,
-    text         VARCHAR NOT NULL,          -- already redacted: raw personal data is never stored
-    text_hash    VARCHAR NOT NULL,
-    created_at   TIMESTAMP NOT NULL,
-    agent_id     VARCHAR NOT NULL,
-    channel      VARCHAR,
-    product      VARCHAR,
-    team         VARCHAR,
-    language     VARCHAR NOT NULL,          -- de | en | other
-    csat         INTEGER,
-    nps          INTEGER,
-    ticket_id    VARCHAR,
-    redactions   INTEGER NOT NULL DEFAULT 0,
-    first_run_id INTEGER,
-    PRIMARY KEY (source, comment_id)
-);
-
-CREATE TABLE quarantine (
-    run_id         INTEGER NOT NULL,
-    source         VARCHAR NOT NULL,
-    row_number     INTEGER NOT NULL,        -- 1-based data row in the source (header not counted)
-    comment_id     VARCHAR,
-    reason         VARCHAR NOT NULL,
-    raw            JSON NOT NULL,           -- the row as read, with personal data redacted
-    quarantined_at TIMESTAMP NOT NULL
-);
-
-CREATE TABLE embeddings (
-    model_id   VARCHAR NOT NULL,
-    text_hash  VARCHAR NOT NULL,
-    vector     FLOAT[] NOT NULL,
-    PRIMARY KEY (model_id, text_hash)
-);
-
-CREATE TABLE themes (
-    run_id          INTEGER NOT NULL,
-    theme_id        INTEGER NOT NULL,
-    rank            INTEGER NOT NULL,
-    title           VARCHAR NOT NULL,
-    keywords        VARCHAR[] NOT NULL,
-    representatives VARCHAR[] NOT NULL,     -- redacted texts of 3-5 typical comments
-    size            INTEGER NOT NULL,
-    share           DOUBLE NOT NULL,
-    languages       JSON NOT NULL,          -- {"de": 0.6, "en": 0.4}
-    mean_sentiment  DOUBLE NOT NULL,
-    share_negative  DOUBLE NOT NULL,
-    mean_csat       DOUBLE,
-    mean_nps        DOUBLE,
-    volume_current  INTEGER NOT NULL,
-    volume_previous INTEGER NOT NULL,
-    growth          DOUBLE NOT NULL,
-    priority        DOUBLE NOT NULL,
-    why             VARCHAR NOT NULL,
-    PRIMARY KEY (run_id, theme_id)
-);
-
-CREATE TABLE assignments (
-    run_id          INTEGER NOT NULL,
-    source          VARCHAR NOT NULL,
-    comment_id      VARCHAR NOT NULL,
-    theme_id        INTEGER NOT NULL,       -- -1 = unclustered
-    method          VARCHAR NOT NULL,       -- cluster | nearest | unclustered
-    similarity      DOUBLE,
-    sentiment       VARCHAR NOT NULL,       -- negative | neutral | positive
-    sentiment_score DOUBLE NOT NULL,        -- [-1, 1]
-    PRIMARY KEY (run_id, source, comment_id)
-);
-
-CREATE TABLE published (
-    name    VARCHAR PRIMARY KEY,
-    run_id  INTEGER NOT NULL
-);
-
-CREATE VIEW current_themes AS
-    SELECT t.* FROM themes t JOIN published p ON p.name = 'themes' AND t.run_id = p.run_id;
-
-CREATE VIEW current_assignments AS
-    SELECT a.*, c.text, c.created_at, c.agent_id, c.language, t.title AS theme_title
-    FROM assignments a
-    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
-    JOIN comments c USING (source, comment_id)
-    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id;
-"""
-
-
-@dataclass(frozen=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-MIGRATIONS: list[Migration] = [
-    Migration(1, "initial schema", SCHEMA_V1),
-]
-SCHEMA_VERSION = MIGRATIONS[-1].version
+from voc.schema import MIGRATIONS, SCHEMA_VERSION, Migration
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -198,11 +85,11 @@ def _check_version(con: duckdb.DuckDBPyConnection, db: Path) -> int:
     return version or 0
 
 
-def migrate(con: duckdb.DuckDBPyConnection, db: Path) -> int:
+def migrate(con: duckdb.DuckDBPyConnection, db: Path, steps: list[Migration] = MIGRATIONS) -> int:
     """Apply every migration the store lacks, each in its own transaction."""
     _check_version(con, db)
     current = _applied_version(con)
-    for step in MIGRATIONS:
+    for step in steps:
         if step.version <= current:
             continue
         with transaction(con):
@@ -210,7 +97,7 @@ def migrate(con: duckdb.DuckDBPyConnection, db: Path) -> int:
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, current_timestamp)", [step.version, step.name]
             )
-    return SCHEMA_VERSION
+    return max(step.version for step in steps)
 
 
 @contextmanager

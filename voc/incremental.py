@@ -1,0 +1,175 @@
+"""Incremental nights: place new comments in yesterday's themes, find emerging ones in the rest.
+
+A night is incremental when the last published run can be continued: same model,
+same clustering settings, and a full re-cluster no older than
+`Settings.full_every_days`. Then:
+
+1. Only new comments (and the ones still unclustered) are embedded: everything else
+   keeps its theme, sentiment and similarity from the last run.
+2. A new comment joins the existing theme whose centroid is most similar, when that
+   cosine similarity reaches the embedder's calibrated `assign_threshold` (the same
+   threshold a full run uses to attach HDBSCAN's noise; see `voc.embed`). Centroids
+   are not moved, so a theme does not drift night by night.
+3. The rest, pooled with the comments that were unclustered before, go through
+   HDBSCAN directly on the (language-centred) embeddings. Each group of at least
+   `emerging_min_size` comments becomes a new theme with a fresh id: an emerging theme.
+4. If more than `max_unclustered_share` of all comments end up unclustered, the night
+   escalates to a full re-cluster (`escalate`).
+
+With no new comments the night publishes exactly the last run's themes again, so
+re-running a night is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import duckdb
+import numpy as np
+
+from voc.cluster import UNCLUSTERED, auto_min_cluster_size, centre_groups, centroids, normalise_rows, order_by_size
+from voc.config import Settings
+from voc.corpus import Corpus, ThemeSet
+from voc.label import ThemeLabel, label_themes
+from voc.store import first_row, published_run, scalar
+
+NOT_IN_PREVIOUS = -2
+
+
+@dataclass
+class Previous:
+    """The last published run, aligned with the current corpus rows."""
+    run_id: int
+    params: dict
+    last_full: datetime | None
+    theme_of: np.ndarray          # theme id, -1 unclustered, NOT_IN_PREVIOUS for new comments
+    method: np.ndarray
+    similarity: np.ndarray
+    sentiment_score: np.ndarray
+    sentiment: np.ndarray
+    centroids: dict[int, np.ndarray]
+    group_means: dict[str, np.ndarray]
+    labels: dict[int, ThemeLabel]
+    max_theme_id: int
+
+
+@dataclass
+class Plan:
+    mode: str                     # full | incremental
+    reason: str
+    pool: np.ndarray              # corpus rows to embed
+    previous: Previous | None
+
+
+def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -> Previous | None:
+    run_id = published_run(con)
+    if run_id is None:
+        return None
+    params, = first_row(con, "SELECT params FROM runs WHERE run_id = ?", [run_id])
+    row_of = {key: i for i, key in enumerate(keys)}
+    n = len(keys)
+    theme_of = np.full(n, NOT_IN_PREVIOUS, dtype=np.int64)
+    method, sentiment = np.full(n, "unclustered", dtype=object), np.full(n, "neutral", dtype=object)
+    similarity, score = np.zeros(n, dtype=np.float32), np.zeros(n)
+    for source, cid, theme, meth, sim, sent, sc in con.execute(
+            "SELECT source, comment_id, theme_id, method, similarity, sentiment, sentiment_score "
+            "FROM assignments WHERE run_id = ?", [run_id]).fetchall():
+        i = row_of.get((source, cid))
+        if i is not None:
+            theme_of[i], method[i], similarity[i], sentiment[i], score[i] = theme, meth, sim or 0.0, sent, sc
+    vectors = lambda sql: {k: np.asarray(v, dtype=np.float32) for k, v in con.execute(sql, [run_id]).fetchall()}
+    labels = {t: ThemeLabel(t, title, list(kw), list(reps), json.loads(langs)) for t, title, kw, reps, langs in
+              con.execute("SELECT theme_id, title, keywords, representatives, languages FROM themes WHERE run_id = ?",
+                          [run_id]).fetchall()}
+    return Previous(
+        run_id=run_id, params=json.loads(params) if params else {},
+        last_full=scalar(con, "SELECT max(started_at) FROM runs WHERE status = 'succeeded' AND mode = 'full'"),
+        theme_of=theme_of, method=method, similarity=similarity, sentiment_score=score, sentiment=sentiment,
+        centroids=vectors("SELECT theme_id, vector FROM theme_centroids WHERE run_id = ?"),
+        group_means=vectors("SELECT language, vector FROM group_means WHERE run_id = ?"),
+        labels=labels, max_theme_id=scalar(con, "SELECT coalesce(max(theme_id), 0) FROM themes"))
+
+
+def choose_mode(settings: Settings, requested: str, previous: Previous | None, now: datetime) -> tuple[str, str]:
+    """("full" | "incremental", why). `requested` is auto, full or incremental."""
+    if requested == "full":
+        return "full", "full re-cluster requested"
+    if previous is None:
+        return "full", "no published run to continue"
+    if not previous.centroids:
+        return "full", "the last run stored no theme centroids (made by an older voc)"
+    if previous.params.get("model") != settings.model:
+        return "full", f"the model changed ({previous.params.get('model')} -> {settings.model})"
+    if previous.params.get("cluster") != settings.as_dict()["cluster"]:
+        return "full", "the clustering settings changed"
+    if requested == "auto" and (previous.last_full is None
+                                or now - previous.last_full > timedelta(days=settings.full_every_days)):
+        return "full", f"the last full re-cluster is more than {settings.full_every_days} days old"
+    return "incremental", "continuing the last published run"
+
+
+def plan_night(settings: Settings, con: duckdb.DuckDBPyConnection, corpus: Corpus, requested: str = "auto") -> Plan:
+    previous = load_previous(con, corpus.keys)
+    mode, reason = choose_mode(settings, requested, previous, datetime.now())
+    if mode == "full":
+        return Plan(mode, reason, np.arange(len(corpus)), previous)
+    new = previous.theme_of == NOT_IN_PREVIOUS
+    pool = np.flatnonzero(new | (previous.theme_of == UNCLUSTERED)) if new.any() else np.array([], dtype=np.int64)
+    return Plan(mode, reason, pool, previous)
+
+
+def escalate(settings: Settings, plan: Plan, themes: ThemeSet) -> Plan:
+    """Switch to a full re-cluster when an incremental night leaves too much unclustered."""
+    if plan.mode == "incremental" and themes.unclustered_share > settings.max_unclustered_share:
+        why = f"{themes.unclustered_share:.0%} unclustered after the incremental pass (limit {settings.max_unclustered_share:.0%})"
+        return replace(plan, mode="full", reason=why, pool=np.arange(len(themes.theme_ids)))
+    return plan
+
+
+def emerging_min_size(settings: Settings, n_total: int) -> int:
+    return settings.cluster.emerging_min_size or max(5, auto_min_cluster_size(n_total) // 2)
+
+
+def cluster_leftovers(x: np.ndarray, min_size: int) -> np.ndarray:
+    """HDBSCAN on unit vectors (Euclidean distance there orders pairs like cosine); labels by size."""
+    import hdbscan
+
+    if len(x) < 2 * min_size:
+        return np.full(len(x), UNCLUSTERED)
+    labels = hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min(5, min_size)).fit_predict(x.astype(np.float64))
+    return order_by_size(labels)
+
+
+def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float) -> ThemeSet:
+    """Keep every known comment's theme; place the pool's comments; find emerging themes among the rest."""
+    prev, rows = plan.previous, plan.pool
+    theme_ids = np.where(prev.theme_of == NOT_IN_PREVIOUS, UNCLUSTERED, prev.theme_of)
+    method, similarity = prev.method.copy(), prev.similarity.copy()
+    cents, labels = dict(prev.centroids), dict(prev.labels)
+    stats = {"pool": len(rows), "assigned": 0, "emerging_themes": 0}
+    if len(rows):
+        x = centre_groups(normalise_rows(corpus.vectors), np.array(corpus.languages)[rows], prev.group_means)
+        ids = np.array(sorted(cents))
+        sims = x @ np.stack([cents[t] for t in ids]).T
+        best, best_sim = sims.argmax(axis=1), sims.max(axis=1)
+        hit = best_sim >= threshold
+        theme_ids[rows[hit]], method[rows[hit]], similarity[rows[hit]] = ids[best[hit]], "assigned", best_sim[hit]
+        left = rows[~hit]
+        emerging = cluster_leftovers(x[~hit], emerging_min_size(settings, len(corpus)))
+        k = int(emerging.max()) + 1 if len(emerging) else 0
+        new_cents = centroids(x[~hit], emerging, k)
+        own = np.einsum("ij,ij->i", x[~hit], new_cents[np.maximum(emerging, 0)]) if k else np.zeros(len(left))
+        new_ids = prev.max_theme_id + 1 + emerging
+        theme_ids[left] = np.where(emerging >= 0, new_ids, UNCLUSTERED)
+        method[left] = np.where(emerging >= 0, "emerging", "unclustered")
+        similarity[left] = np.where(emerging >= 0, own, 0.0)
+        for lab in label_themes([corpus.texts[i] for i in left], [corpus.languages[i] for i in left], emerging, own):
+            theme_id = prev.max_theme_id + 1 + lab.theme_id
+            labels[theme_id] = replace(lab, theme_id=theme_id)
+            cents[theme_id] = new_cents[lab.theme_id]
+        stats.update(assigned=int(hit.sum()), emerging_themes=k)
+    present = set(np.unique(theme_ids[theme_ids >= 0]).tolist())
+    return ThemeSet("incremental", theme_ids, method, similarity, {t: v for t, v in cents.items() if t in present},
+                    prev.group_means, {t: v for t, v in labels.items() if t in present}, [], stats)

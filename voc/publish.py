@@ -1,0 +1,79 @@
+"""Publish a run: themes, assignments, centroids, lineage and the published pointer in one transaction.
+
+Readers only see published runs (the `current_*` views), so either all of a run
+becomes visible or none of it: a run that fails before this point leaves the last
+good results untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
+
+from voc import store
+from voc.config import Settings
+from voc.corpus import Corpus, ThemeSet
+from voc.rank import ThemeRank
+from voc.workflow import carry_lineage
+
+VECTOR = pa.list_(pa.float32())
+
+
+def theme_rows(run_id: int, themes: ThemeSet, ranks: list[ThemeRank]) -> list[dict]:
+    rows = []
+    for r in ranks:
+        lab = themes.labels[r.theme_id]
+        rows.append({"run_id": run_id, "theme_id": r.theme_id, "rank": r.rank, "title": lab.title,
+                     "keywords": lab.keywords, "representatives": lab.representatives, "size": r.size,
+                     "share": r.share, "languages": json.dumps(lab.languages), "mean_sentiment": r.mean_sentiment,
+                     "share_negative": r.share_negative, "mean_csat": r.mean_csat, "mean_nps": r.mean_nps,
+                     "volume_current": r.volume_current, "volume_previous": r.volume_previous,
+                     "growth": r.growth, "priority": r.priority, "why": r.why,
+                     "first_seen": r.first_seen, "emerging": r.emerging, "spike": r.spike})
+    return rows
+
+
+def assignment_table(run_id: int, corpus: Corpus, themes: ThemeSet, sentiment: tuple[np.ndarray, list[str]]) -> pa.Table:
+    scores, labels = sentiment
+    return pa.table({
+        "run_id": pa.array(np.full(len(corpus), run_id, dtype=np.int32)),
+        "source": [k[0] for k in corpus.keys], "comment_id": [k[1] for k in corpus.keys],
+        "theme_id": pa.array(themes.theme_ids.astype(np.int32)),
+        "method": [str(m) for m in themes.method],
+        "similarity": pa.array(np.round(themes.similarity.astype(float), 4)),
+        "sentiment": labels, "sentiment_score": pa.array(np.round(scores, 4)),
+    })
+
+
+def vector_table(run_id: int, key: str, vectors: dict) -> pa.Table:
+    keys = sorted(vectors)
+    return pa.table({"run_id": pa.array([run_id] * len(keys), pa.int32()), key: keys,
+                     "vector": pa.array([np.asarray(vectors[k], np.float32).tolist() for k in keys], VECTOR)})
+
+
+def publish(settings: Settings, run_id: int, corpus: Corpus, themes: ThemeSet, ranks: list[ThemeRank],
+            sentiment: tuple[np.ndarray, list[str]], stats: dict) -> dict:
+    """Write the run's results and make them current, all in one transaction; return the run summary."""
+    rows = theme_rows(run_id, themes, ranks)
+    summary = {**stats, "mode": themes.mode, **themes.stats, "themes": len(rows),
+               "comments_clustered": len(corpus), "unclustered": int((themes.theme_ids < 0).sum()),
+               "unclustered_share": round(themes.unclustered_share, 4),
+               "emerging": [r["theme_id"] for r in rows if r["emerging"]],
+               "spikes": [r["theme_id"] for r in rows if r["spike"]]}
+    con = store.connect(settings.db)
+    try:
+        with store.transaction(con):
+            store.insert_arrow(con, "themes", pa.Table.from_pylist(rows))
+            store.insert_arrow(con, "assignments", assignment_table(run_id, corpus, themes, sentiment))
+            store.insert_arrow(con, "theme_centroids", vector_table(run_id, "theme_id", themes.centroids))
+            store.insert_arrow(con, "group_means", vector_table(run_id, "language", themes.group_means))
+            con.execute("INSERT OR REPLACE INTO published VALUES ('themes', ?)", [run_id])
+            carry_lineage(con, run_id, themes.lineage)
+            con.execute("UPDATE runs SET status = 'succeeded', finished_at = ?, stats = ?, mode = ? WHERE run_id = ?",
+                        [datetime.now(), json.dumps(summary, default=str), themes.mode, run_id])
+    finally:
+        con.close()
+    return summary

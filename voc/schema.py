@@ -1,0 +1,228 @@
+"""The store's schema: one SQL constant per migration step, and the registry of steps.
+
+`voc.store.migrate` applies the steps a store lacks, each in a transaction, and
+records them in `schema_migrations`. Never edit a released step: add a new one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+SCHEMA_V1 = """
+CREATE SEQUENCE run_id_seq START 1;
+
+CREATE TABLE runs (
+    run_id       INTEGER PRIMARY KEY,
+    started_at   TIMESTAMP NOT NULL,
+    finished_at  TIMESTAMP,
+    status       VARCHAR NOT NULL,          -- running | succeeded | failed
+    source       VARCHAR,
+    params       JSON,
+    stats        JSON,
+    error        VARCHAR
+);
+
+CREATE TABLE comments (
+    source       VARCHAR NOT NULL,
+    comment_id   VARCHAR NOT NULL,
+    text         VARCHAR NOT NULL,          -- already redacted: raw personal data is never stored
+    text_hash    VARCHAR NOT NULL,
+    created_at   TIMESTAMP NOT NULL,
+    agent_id     VARCHAR NOT NULL,
+    channel      VARCHAR,
+    product      VARCHAR,
+    team         VARCHAR,
+    language     VARCHAR NOT NULL,          -- de | en | other
+    csat         INTEGER,
+    nps          INTEGER,
+    ticket_id    VARCHAR,
+    redactions   INTEGER NOT NULL DEFAULT 0,
+    first_run_id INTEGER,
+    PRIMARY KEY (source, comment_id)
+);
+
+CREATE TABLE quarantine (
+    run_id         INTEGER NOT NULL,
+    source         VARCHAR NOT NULL,
+    row_number     INTEGER NOT NULL,        -- 1-based data row in the source (header not counted)
+    comment_id     VARCHAR,
+    reason         VARCHAR NOT NULL,
+    raw            JSON NOT NULL,           -- the row as read, with personal data redacted
+    quarantined_at TIMESTAMP NOT NULL
+);
+
+CREATE TABLE embeddings (
+    model_id   VARCHAR NOT NULL,
+    text_hash  VARCHAR NOT NULL,
+    vector     FLOAT[] NOT NULL,
+    PRIMARY KEY (model_id, text_hash)
+);
+
+CREATE TABLE themes (
+    run_id          INTEGER NOT NULL,
+    theme_id        INTEGER NOT NULL,
+    rank            INTEGER NOT NULL,
+    title           VARCHAR NOT NULL,
+    keywords        VARCHAR[] NOT NULL,
+    representatives VARCHAR[] NOT NULL,     -- redacted texts of 3-5 typical comments
+    size            INTEGER NOT NULL,
+    share           DOUBLE NOT NULL,
+    languages       JSON NOT NULL,          -- {"de": 0.6, "en": 0.4}
+    mean_sentiment  DOUBLE NOT NULL,
+    share_negative  DOUBLE NOT NULL,
+    mean_csat       DOUBLE,
+    mean_nps        DOUBLE,
+    volume_current  INTEGER NOT NULL,
+    volume_previous INTEGER NOT NULL,
+    growth          DOUBLE NOT NULL,
+    priority        DOUBLE NOT NULL,
+    why             VARCHAR NOT NULL,
+    PRIMARY KEY (run_id, theme_id)
+);
+
+CREATE TABLE assignments (
+    run_id          INTEGER NOT NULL,
+    source          VARCHAR NOT NULL,
+    comment_id      VARCHAR NOT NULL,
+    theme_id        INTEGER NOT NULL,       -- -1 = unclustered
+    method          VARCHAR NOT NULL,       -- cluster | nearest | unclustered
+    similarity      DOUBLE,
+    sentiment       VARCHAR NOT NULL,       -- negative | neutral | positive
+    sentiment_score DOUBLE NOT NULL,        -- [-1, 1]
+    PRIMARY KEY (run_id, source, comment_id)
+);
+
+CREATE TABLE published (
+    name    VARCHAR PRIMARY KEY,
+    run_id  INTEGER NOT NULL
+);
+
+CREATE VIEW current_themes AS
+    SELECT t.* FROM themes t JOIN published p ON p.name = 'themes' AND t.run_id = p.run_id;
+
+CREATE VIEW current_assignments AS
+    SELECT a.*, c.text, c.created_at, c.agent_id, c.language, t.title AS theme_title
+    FROM assignments a
+    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
+    JOIN comments c USING (source, comment_id)
+    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id;
+"""
+
+
+# Version 2: themes that live across runs (incremental nights, lineage, trend flags) and the
+# loop back to agents (status workflow with history, outbox for notifications, what agents have seen).
+SCHEMA_V2 = """
+ALTER TABLE runs ADD COLUMN mode VARCHAR;                  -- full | incremental
+ALTER TABLE themes ADD COLUMN first_seen TIMESTAMP;        -- when the theme reached 3 comments
+ALTER TABLE themes ADD COLUMN emerging BOOLEAN DEFAULT false;
+ALTER TABLE themes ADD COLUMN spike BOOLEAN DEFAULT false;
+
+-- What an incremental night needs from the last run: theme centroids and per-language means
+-- (both in the centred space the run clustered in).
+CREATE TABLE theme_centroids (
+    run_id   INTEGER NOT NULL,
+    theme_id INTEGER NOT NULL,
+    vector   FLOAT[] NOT NULL,
+    PRIMARY KEY (run_id, theme_id)
+);
+
+CREATE TABLE group_means (
+    run_id   INTEGER NOT NULL,
+    language VARCHAR NOT NULL,
+    vector   FLOAT[] NOT NULL,
+    PRIMARY KEY (run_id, language)
+);
+
+CREATE TABLE theme_lineage (
+    run_id    INTEGER NOT NULL,
+    parent_id INTEGER NOT NULL,
+    child_id  INTEGER NOT NULL,
+    kind      VARCHAR NOT NULL,                 -- merge | split
+    overlap   DOUBLE NOT NULL,                  -- share of the parent's (merge) or child's (split) comments shared
+    PRIMARY KEY (run_id, parent_id, child_id)
+);
+
+-- What product managers attach to a theme id; it outlives runs because ids are stable.
+CREATE TABLE theme_workflow (
+    theme_id   INTEGER PRIMARY KEY,
+    name       VARCHAR,                         -- PM-given name, shown instead of the generated title
+    status     VARCHAR NOT NULL DEFAULT 'new',  -- new | under_review | planned | in_progress | done | declined
+    owner      VARCHAR,                         -- owner team
+    note       VARCHAR,                         -- visible to agents
+    reason     VARCHAR,                         -- why declined
+    ticket_key VARCHAR,
+    ticket_url VARCHAR,
+    updated_at TIMESTAMP,
+    updated_by VARCHAR
+);
+
+CREATE SEQUENCE event_id_seq START 1;
+CREATE TABLE theme_events (
+    event_id    INTEGER PRIMARY KEY,
+    theme_id    INTEGER NOT NULL,
+    changed_at  TIMESTAMP NOT NULL,
+    changed_by  VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,               -- status | note | update | merge | split
+    from_status VARCHAR,
+    to_status   VARCHAR,
+    note        VARCHAR,
+    run_id      INTEGER                         -- set for merge/split events
+);
+
+-- One row per (event, contributing agent); delivered per channel at least once.
+CREATE SEQUENCE notification_id_seq START 1;
+CREATE TABLE outbox (
+    notification_id INTEGER PRIMARY KEY,
+    event_id        INTEGER NOT NULL,
+    agent_id        VARCHAR NOT NULL,
+    theme_id        INTEGER NOT NULL,
+    created_at      TIMESTAMP NOT NULL,
+    UNIQUE (event_id, agent_id)
+);
+
+CREATE TABLE deliveries (
+    notification_id INTEGER NOT NULL,
+    channel         VARCHAR NOT NULL,           -- webhook | email
+    attempts        INTEGER NOT NULL,
+    last_error      VARCHAR,
+    last_attempt_at TIMESTAMP NOT NULL,
+    delivered_at    TIMESTAMP,                  -- set once acknowledged; never sent again after that
+    PRIMARY KEY (notification_id, channel)
+);
+
+CREATE TABLE agent_seen (
+    agent_id      VARCHAR PRIMARY KEY,
+    last_event_id INTEGER NOT NULL,
+    seen_at       TIMESTAMP NOT NULL
+);
+
+CREATE OR REPLACE VIEW current_themes AS
+    SELECT t.*, coalesce(w.name, t.title) AS display_title, coalesce(w.status, 'new') AS status,
+           w.owner, w.note, w.reason, w.ticket_key, w.ticket_url
+    FROM themes t
+    JOIN published p ON p.name = 'themes' AND t.run_id = p.run_id
+    LEFT JOIN theme_workflow w USING (theme_id);
+
+CREATE OR REPLACE VIEW current_assignments AS
+    SELECT a.*, c.text, c.created_at, c.agent_id, c.language, c.channel, c.product, c.team, c.csat, c.nps,
+           coalesce(w.name, t.title) AS theme_title
+    FROM assignments a
+    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
+    JOIN comments c USING (source, comment_id)
+    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id
+    LEFT JOIN theme_workflow w ON w.theme_id = a.theme_id;
+"""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial schema", SCHEMA_V1),
+    Migration(2, "themes across runs, workflow and notifications", SCHEMA_V2),
+]
+SCHEMA_VERSION = MIGRATIONS[-1].version

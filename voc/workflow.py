@@ -1,0 +1,157 @@
+"""What product managers attach to a theme: status, owner team, a note for agents, a ticket.
+
+The status workflow:
+
+    new → under_review → planned → in_progress → done
+    (any open status) → declined (a reason is required)
+
+Going back one step is allowed (a plan can return to review, work in progress can
+return to planned), a done theme can be reopened (→ in_progress) and a declined one
+reconsidered (→ under_review). Anything else is refused with `TransitionError`,
+which names the allowed next statuses.
+
+Every change is one row in `theme_events` (who, when, from, to, note). A status
+change or a new note also puts one notification per contributing agent into the
+`outbox` (see `voc.notify`), in the same transaction.
+
+Because theme ids are stable, all of this outlives re-clusters. When themes merge
+or split (`voc.identity` lineage), `carry_lineage` moves what was attached to the
+surviving theme: notes are appended with their origin, and a theme that is still
+`new` takes over the status, owner and ticket of the theme merged into it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+import duckdb
+
+from voc.errors import NotFoundError, TransitionError
+from voc.identity import Lineage
+from voc.store import first_row, scalar, transaction
+
+STATUSES = ("new", "under_review", "planned", "in_progress", "done", "declined")
+TRANSITIONS = {
+    "new": ("under_review", "planned", "declined"),
+    "under_review": ("planned", "declined", "new"),
+    "planned": ("in_progress", "under_review", "declined"),
+    "in_progress": ("done", "planned", "declined"),
+    "done": ("in_progress",),
+    "declined": ("under_review",),
+}
+NOTIFYING_KINDS = ("status", "note")
+
+
+@dataclass
+class Workflow:
+    status: str = "new"
+    name: str | None = None
+    owner: str | None = None
+    note: str | None = None
+    reason: str | None = None
+    ticket_key: str | None = None
+    ticket_url: str | None = None
+
+
+COLUMNS = [f.name for f in fields(Workflow)]
+
+
+def check_transition(current: str, target: str, reason: str | None) -> None:
+    if target not in STATUSES:
+        raise TransitionError(f"unknown status {target!r}: use one of {', '.join(STATUSES)}")
+    if target == current:
+        return
+    if target not in TRANSITIONS[current]:
+        raise TransitionError(f"a theme cannot go from {current} to {target}; from {current} it can go to "
+                              f"{', '.join(TRANSITIONS[current])}")
+    if target == "declined" and not reason:
+        raise TransitionError("declining a theme needs a reason: pass --reason \"...\"")
+
+
+def current(con: duckdb.DuckDBPyConnection, theme_id: int) -> Workflow:
+    row = first_row(con, f"SELECT {', '.join(COLUMNS)} FROM theme_workflow WHERE theme_id = ?", [theme_id])
+    return Workflow(*row) if row else Workflow()
+
+
+def _write(con, theme_id: int, wf: Workflow, by: str, now: datetime) -> None:
+    con.execute(f"INSERT OR REPLACE INTO theme_workflow (theme_id, {', '.join(COLUMNS)}, updated_at, updated_by) "
+                f"VALUES (?, {', '.join('?' * len(COLUMNS))}, ?, ?)",
+                [theme_id, *(getattr(wf, c) for c in COLUMNS), now, by])
+
+
+def _event(con, theme_id: int, by: str, now: datetime, kind: str, before: str, after: str, note: str | None,
+           run_id: int | None = None) -> int:
+    event_id = scalar(con, "SELECT nextval('event_id_seq')")
+    con.execute("INSERT INTO theme_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [event_id, theme_id, now, by, kind, before, after, note, run_id])
+    return event_id
+
+
+def enqueue(con: duckdb.DuckDBPyConnection, event_id: int, theme_id: int, now: datetime) -> int:
+    """One outbox row per agent with a comment in the theme (in the published run)."""
+    con.execute("""INSERT INTO outbox SELECT nextval('notification_id_seq'), ?, agent_id, ?, ?
+                   FROM (SELECT DISTINCT agent_id FROM current_assignments WHERE theme_id = ? ORDER BY agent_id)""",
+                [event_id, theme_id, now, theme_id])
+    return scalar(con, "SELECT count(*) FROM outbox WHERE event_id = ?", [event_id])
+
+
+def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str | None = None,
+           note: str | None = None, **changes) -> int:
+    """Change a theme's status and/or other fields, record it, queue notifications. Returns the event id."""
+    if not scalar(con, "SELECT count(*) FROM current_themes WHERE theme_id = ?", [theme_id]):
+        raise NotFoundError(f"no theme {theme_id} in the published results; see `voc themes` for the ids")
+    if not by:
+        raise TransitionError("say who makes the change: pass --by USER")
+    unknown = set(changes) - set(COLUMNS)
+    if unknown:
+        raise TransitionError(f"unknown field(s) {', '.join(sorted(unknown))}")
+    before = current(con, theme_id)
+    target = status or before.status
+    check_transition(before.status, target, changes.get("reason") or before.reason)
+    after = Workflow(**{c: getattr(before, c) for c in COLUMNS})
+    after.status = target
+    after.note = note if note is not None else before.note
+    for key, value in changes.items():
+        if value is not None:
+            setattr(after, key, value)
+    if after == before:
+        raise TransitionError(f"theme {theme_id} is already {before.status} with these values: nothing to change")
+    kind = "status" if target != before.status else ("note" if after.note != before.note else "update")
+    now = datetime.now()
+    with transaction(con):
+        _write(con, theme_id, after, by, now)
+        event_id = _event(con, theme_id, by, now, kind, before.status, target, note)
+        if kind in NOTIFYING_KINDS:
+            enqueue(con, event_id, theme_id, now)
+    return event_id
+
+
+def history(con: duckdb.DuckDBPyConnection, theme_id: int) -> list[dict]:
+    cur = con.execute("SELECT event_id, changed_at, changed_by, kind, from_status, to_status, note, run_id "
+                      "FROM theme_events WHERE theme_id = ? ORDER BY event_id", [theme_id])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lineage]) -> None:
+    """Inside the publishing transaction: move what was attached to merged / split themes to their heirs."""
+    now = datetime.now()
+    for item in lineage:
+        con.execute("INSERT INTO theme_lineage VALUES (?, ?, ?, ?, ?)",
+                    [run_id, item.parent_id, item.child_id, item.kind, item.overlap])
+        parent = current(con, item.parent_id)
+        if parent == Workflow():
+            continue
+        child = current(con, item.child_id)
+        origin = "merged from" if item.kind == "merge" else "split from"
+        if parent.note:
+            child.note = "\n".join(filter(None, [child.note, f"[{origin} #{item.parent_id}] {parent.note}"]))
+        if child.status == "new" and parent.status != "new":
+            child.status, child.reason = parent.status, parent.reason
+            child.owner = child.owner or parent.owner
+            child.ticket_key, child.ticket_url = child.ticket_key or parent.ticket_key, child.ticket_url or parent.ticket_url
+        _write(con, item.child_id, child, "voc", now)
+        _event(con, item.child_id, "voc", now, item.kind, parent.status, child.status,
+               f"{origin} #{item.parent_id} ({parent.status}" + (f", {parent.owner}" if parent.owner else "")
+               + ")" + (f": {parent.note}" if parent.note else ""), run_id)
