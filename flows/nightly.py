@@ -22,6 +22,7 @@ from voc import pipeline
 from voc.config import Settings
 from voc.corpus import Corpus
 from voc.incremental import escalate
+from voc.notify import Channels
 from voc.publish import publish as publish_run
 from voc.errors import StoreLockedError, VocError
 from voc.ingest import parse_mapping, read_source
@@ -62,6 +63,11 @@ rank = compute_task(pipeline.rank)
 publish = io_task(publish_run)
 
 
+@task(cache_policy=NONE)  # no task retries: `deliver` retries each digest itself and keeps failures queued
+def notify(settings: Settings) -> dict:
+    return pipeline.notify(settings, Channels.from_env())
+
+
 @flow(name="voc-nightly")
 def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, table: str | None = None,
             query: str | None = None, mapping: list[str] | None = None, source_name: str | None = None,
@@ -82,10 +88,11 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
             themes = identify(corpus, cluster(settings, corpus, embedded["stats"]["assign_threshold"]), night)
         sentiment = score(corpus, embedded["seed_vectors"], night)
         stats = {"run_id": run_id, "reason": night.reason, "ingest": ingested, "embed": embedded["stats"]}
-        return publish(settings, run_id, corpus, themes, rank(settings, corpus, themes, sentiment), sentiment, stats)
+        summary = publish(settings, run_id, corpus, themes, rank(settings, corpus, themes, sentiment), sentiment, stats)
     except Exception as exc:
         pipeline.fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
         raise
+    return {**summary, "notifications": notify(settings)}
 
 
 if __name__ == "__main__":

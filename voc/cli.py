@@ -2,40 +2,20 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from voc import report, store
-from voc.config import DEFAULT_DB
-from voc.errors import VocError
+from voc import report, store, trends
+from voc.cli_common import DbOption, app, console, friendly
+from voc.errors import ConfigError
 
-app = typer.Typer(help="voc: turn agent-captured customer comments into ranked themes.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
 export_app = typer.Typer(help="Export published results as CSV or Parquet.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
-console = Console()
-err = Console(stderr=True)
-
-DbOption = typer.Option(DEFAULT_DB, "--db", help="The voc DuckDB file.", envvar="VOC_DB")
-
-
-def friendly(fn):
-    """Turn voc's named errors into one clear line and the error's exit code."""
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        try:
-            return fn(*args, **kwargs)
-        except VocError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
-    return wrapper
 
 
 @app.command()
@@ -47,15 +27,18 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
         map_: Optional[list[str]] = typer.Option(None, "--map", help="FIELD=COLUMN, e.g. --map text=comment_body. Repeatable."),
         source_name: Optional[str] = typer.Option(None, help="Name comments are filed under (default: file or folder name)."),
         model: Optional[str] = typer.Option(None, help="Embedding model: use (default), minilm, minilm+use or a sentence-transformers name/path."),
-        encoding: str = typer.Option("utf-8", help="Text encoding of CSV/JSONL files.")):
-    """Ingest a source and run the whole pipeline (a Prefect flow run).
+        encoding: str = typer.Option("utf-8", help="Text encoding of CSV/JSONL files."),
+        full: bool = typer.Option(False, "--full", help="Re-cluster everything instead of an incremental night.")):
+    """Ingest a source and run the pipeline (a Prefect flow run): an incremental night when the last
+    run can be continued (only new comments are embedded and placed), else a full re-cluster.
 
     Example: voc run --source exports/comments.csv --map text=comment_body
     """
     from flows.nightly import nightly
 
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    summary = nightly(str(source), str(db), model, table, query, map_, source_name, encoding, show_progress=True)
+    summary = nightly(str(source), str(db), model, table, query, map_, source_name, encoding, show_progress=True,
+                      mode="full" if full else "auto")
     _print_summary(summary)
 
 
@@ -69,18 +52,28 @@ def _print_summary(summary: dict) -> None:
         console.print("  redacted: " + ", ".join(f"{v} {k}" for k, v in ing["redactions"].items()))
     emb = summary["embed"]
     console.print(f"embedded {emb['encoded']} new texts ({emb['cache_hits']} from cache) with {emb['model']}")
-    console.print(f"{summary['themes']} themes over {summary['comments_clustered']} comments; "
-                  f"{summary['unclustered']} ({summary['unclustered_share']:.1%}) unclustered")
+    console.print(f"{summary['mode']} run ({summary['reason']}): {summary['themes']} themes over "
+                  f"{summary['comments_clustered']} comments; {summary['unclustered']} "
+                  f"({summary['unclustered_share']:.1%}) unclustered", highlight=False)
+    if summary["mode"] == "incremental":
+        console.print(f"  {summary['assigned']} new comments joined existing themes; "
+                      f"{summary['emerging_themes']} emerging theme(s) found among the rest")
+    for key, label in (("emerging", "emerging themes"), ("spikes", "spiking themes")):
+        if summary[key]:
+            console.print(f"  {label}: " + ", ".join(f"#{t}" for t in summary[key]))
 
 
 @app.command()
 @friendly
 def themes(db: Path = DbOption, limit: int = typer.Option(20, help="How many themes to show."),
-           as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table.")):
-    """Show the ranked themes of the last successful run.
+           as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+           since: Optional[str] = typer.Option(None, help="Show trends over a window up to the newest comment: 7d, 2w.")):
+    """Show the ranked themes of the last successful run, or with --since their recent trend.
 
-    Example: voc themes --limit 10
+    Example: voc themes --limit 10      (or: voc themes --since 7d)
     """
+    if since:
+        return _recent(db, parse_window(since), limit, as_json)
     con = store.connect(db, read_only=True)
     try:
         ov = report.overview(con, limit)
@@ -90,12 +83,76 @@ def themes(db: Path = DbOption, limit: int = typer.Option(20, help="How many the
         console.print_json(json.dumps(ov.themes, default=str))
         return
     table = Table(title=f"Themes (run {ov.run_id}, {ov.comments} comments, {ov.unclustered_share:.1%} unclustered)")
-    for col in ("#", "id", "title", "size", "neg", "sent", "CSAT", "trend", "why"):
+    for col in ("#", "id", "title", "status", "size", "neg", "sent", "CSAT", "trend", "why"):
         table.add_column(col, overflow="fold")
     for t in ov.themes:
         csat = f"{t['mean_csat']:.1f}" if t["mean_csat"] is not None else "-"
-        table.add_row(str(t["rank"]), str(t["theme_id"]), t["title"], str(t["size"]), f"{t['share_negative']:.0%}",
-                      f"{t['mean_sentiment']:+.2f}", csat, f"{t['growth']:+.0%}", t["why"])
+        table.add_row(str(t["rank"]), str(t["theme_id"]), t["title"], t["status"], str(t["size"]),
+                      f"{t['share_negative']:.0%}", f"{t['mean_sentiment']:+.2f}", csat, f"{t['growth']:+.0%}", t["why"])
+    console.print(table)
+
+
+def parse_window(text: str) -> int:
+    """'7d' -> 7 days, '2w' -> 14 days."""
+    unit = text[-1:].lower()
+    if unit in ("d", "w") and text[:-1].isdigit() and int(text[:-1]) > 0:
+        return int(text[:-1]) * (7 if unit == "w" else 1)
+    raise ConfigError(f"cannot read the window {text!r}: write a number of days or weeks such as 7d or 2w")
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def _sparkline(counts: list[int]) -> str:
+    top = max(counts) or 1
+    return "".join(SPARK[min(len(SPARK) - 1, round(c / top * (len(SPARK) - 1)))] for c in counts)
+
+
+def _recent(db: Path, days: int, limit: int, as_json: bool) -> None:
+    con = store.connect(db, read_only=True)
+    try:
+        report.overview(con, limit=1)  # a clear error when nothing is published yet
+        as_of, rows = trends.recent(con, days)
+    finally:
+        con.close()
+    rows = rows[:limit]
+    if as_json:
+        console.print_json(json.dumps([r.__dict__ for r in rows], default=str))
+        return
+    table = Table(title=f"Themes over the {days} days up to {as_of} (spiking and emerging first)")
+    for col in ("id", "title", "status", "volume", "before", "per day", "sent", "flags"):
+        table.add_column(col, overflow="fold")
+    for r in rows:
+        flags = " ".join(f for f, on in (("EMERGING", r.emerging), ("SPIKE", r.spike)) if on)
+        table.add_row(str(r.theme_id), r.title, r.status, str(r.volume), str(r.volume_before), _sparkline(r.daily),
+                      f"{r.mean_sentiment:+.2f}", flags)
+    console.print(table)
+
+
+@app.command()
+@friendly
+def segments(db: Path = DbOption, by: str = typer.Option("channel", help="channel, product, team or language."),
+             theme: Optional[int] = typer.Option(None, help="Only this theme id."),
+             limit: int = typer.Option(60, help="How many rows to show.")):
+    """Volumes and sentiment per theme, broken down by one dimension of the comments.
+
+    Example: voc segments --by team --theme 3
+    """
+    if by not in trends.SEGMENT_DIMENSIONS:
+        raise ConfigError(f"cannot break down by {by!r}: choose {', '.join(trends.SEGMENT_DIMENSIONS)}")
+    con = store.connect(db, read_only=True)
+    try:
+        report.overview(con, limit=1)
+        rows = con.execute(f"SELECT * FROM ({trends.SEGMENTS_SQL}) WHERE dimension = ? AND (? IS NULL OR theme_id = ?) "
+                           "LIMIT ?", [by, theme, theme, limit]).fetchall()
+    finally:
+        con.close()
+    table = Table(title=f"Themes by {by}")
+    for col in ("id", "title", by, "volume", "sent", "neg", "CSAT"):
+        table.add_column(col, overflow="fold")
+    for theme_id, title, _, value, volume, sent, neg, csat in rows:
+        table.add_row(str(theme_id), title, value, str(volume), f"{sent:+.2f}", f"{neg:.0%}",
+                      f"{csat:.1f}" if csat is not None else "-")
     console.print(table)
 
 
@@ -108,6 +165,28 @@ def export_themes(out: Path = typer.Option(..., help="Output file."), db: Path =
     Example: voc export themes --format parquet --out themes.parquet
     """
     _export("themes", format_, out, db)
+
+
+@export_app.command("trends")
+@friendly
+def export_trends(out: Path = typer.Option(..., help="Output file."), db: Path = DbOption,
+                  format_: str = typer.Option("csv", "--format", help="csv or parquet")):
+    """Export volume, sentiment, CSAT and NPS per theme per day and per week.
+
+    Example: voc export trends --format parquet --out trends.parquet
+    """
+    _export("trends", format_, out, db)
+
+
+@export_app.command("segments")
+@friendly
+def export_segments(out: Path = typer.Option(..., help="Output file."), db: Path = DbOption,
+                    format_: str = typer.Option("csv", "--format", help="csv or parquet")):
+    """Export volume and sentiment per theme and channel, product, team and language.
+
+    Example: voc export segments --format csv --out segments.csv
+    """
+    _export("segments", format_, out, db)
 
 
 @export_app.command("assignments")
@@ -180,10 +259,13 @@ def demo(db: Path = DbOption, out: Path = typer.Option(Path("data/report.html"),
     demo_file = Path("data/demo/comments.csv")
     if not demo_file.exists():
         demo_file = generate(Path("data/demo")).comments
-    run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding="utf-8")
+    run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding="utf-8",
+        full=False)
     themes(db=db, limit=20, as_json=False)
     html_report(out=out, db=db)
 
+
+from voc import cli_loop  # noqa: E402,F401  (registers status, handoff, agent and notify)
 
 if __name__ == "__main__":
     app()

@@ -30,6 +30,7 @@ from voc.incremental import Plan, assign_new, plan_night
 from voc.ingest import RawBatch
 from voc.label import label_themes
 from voc.language import detect
+from voc.notify import Channels, deliver
 from voc.rank import ThemeRank, rank_themes
 from voc.redact import redact, redact_values
 from voc.sentiment import SentimentScorer, seed_sentences
@@ -178,6 +179,17 @@ def rank(settings: Settings, corpus: Corpus, themes: ThemeSet, sentiment: tuple[
     flags = theme_flags(themes.theme_ids, corpus.created_at, settings.period_days)
     return rank_themes(themes.theme_ids, scores, labels, corpus.created_at, corpus.csat, corpus.nps,
                        settings.period_days, flags)
+
+
+def notify(settings: Settings, channels: Channels) -> dict:
+    """Deliver queued agent notifications when a channel is configured (the run itself has already succeeded)."""
+    if not channels.configured():
+        return {"skipped": "no channel configured (VOC_WEBHOOK_URL / VOC_SMTP_HOST)"}
+    con = store.connect(settings.db)
+    try:
+        return deliver(con, channels)
+    finally:
+        con.close()
 
 
 def fail_run(settings: Settings, run_id: int, error: str) -> None:

@@ -18,11 +18,15 @@ import pyarrow.parquet as pq
 
 from voc.errors import ConfigError, StoreError
 from voc.store import first_row
+from voc.trends import SEGMENTS_SQL, TRENDS_SQL
 
 EXPORTS = {
-    "themes": "SELECT theme_id, rank, title, keywords, size, share, languages, mean_sentiment, share_negative, "
-              "mean_csat, mean_nps, volume_current, volume_previous, growth, priority, why, representatives "
+    "themes": "SELECT theme_id, rank, display_title AS title, title AS generated_title, status, owner, note, "
+              "ticket_key, keywords, size, share, languages, mean_sentiment, share_negative, mean_csat, mean_nps, "
+              "volume_current, volume_previous, growth, priority, first_seen, emerging, spike, why, representatives "
               "FROM current_themes ORDER BY rank",
+    "trends": TRENDS_SQL,
+    "segments": SEGMENTS_SQL,
     "assignments": "SELECT comment_id, theme_id, coalesce(theme_title, 'unclustered') AS theme_title, sentiment, "
                    "sentiment_score, source FROM current_assignments ORDER BY source, comment_id",
 }
@@ -58,7 +62,7 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overvi
 def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path) -> int:
     """Write themes or assignments as CSV or Parquet; returns the number of rows."""
     if what not in EXPORTS:
-        raise ConfigError(f"cannot export {what!r}: choose themes or assignments")
+        raise ConfigError(f"cannot export {what!r}: choose {', '.join(EXPORTS)}")
     if fmt not in ("csv", "parquet"):
         raise ConfigError(f"unknown format {fmt!r}: choose csv or parquet")
     overview(con, limit=1)  # raises a clear error when nothing is published

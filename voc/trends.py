@@ -93,3 +93,69 @@ def theme_flags(theme_ids: np.ndarray, created_at: list[datetime], period_days: 
             detail = f"emerging: first seen {str(first)[:10]}" + (f"; {detail}" if detail else "")
         flags[int(theme)] = ThemeFlags(first.astype(datetime), emerging, day_spike or period_spike, detail)
     return flags
+
+
+# ---- Reading trends and segments from the published run (the `current_*` views) ----
+
+SEGMENT_DIMENSIONS = ("channel", "product", "team", "language")
+
+TRENDS_SQL = """
+SELECT theme_id, theme_title, period, period_start, count(*) AS volume,
+       round(avg(sentiment_score), 3) AS mean_sentiment,
+       round(avg(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), 3) AS share_negative,
+       round(avg(csat), 2) AS mean_csat, round(avg(nps), 2) AS mean_nps
+FROM (SELECT *, 'day' AS period, date_trunc('day', created_at) AS period_start FROM current_assignments
+      UNION ALL
+      SELECT *, 'week' AS period, date_trunc('week', created_at) AS period_start FROM current_assignments)
+WHERE theme_id >= 0
+GROUP BY ALL ORDER BY theme_id, period, period_start
+"""
+
+SEGMENTS_SQL = " UNION ALL ".join(f"""
+SELECT theme_id, theme_title, '{dim}' AS dimension, coalesce({dim}, '(none)') AS value, count(*) AS volume,
+       round(avg(sentiment_score), 3) AS mean_sentiment,
+       round(avg(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), 3) AS share_negative,
+       round(avg(csat), 2) AS mean_csat
+FROM current_assignments WHERE theme_id >= 0 GROUP BY ALL""" for dim in SEGMENT_DIMENSIONS) + \
+    " ORDER BY theme_id, dimension, volume DESC, value"
+
+
+@dataclass
+class RecentTheme:
+    theme_id: int
+    title: str
+    status: str
+    volume: int            # in the window
+    volume_before: int     # in the window of the same length before it
+    daily: list[int]       # one count per day of the window, oldest first
+    mean_sentiment: float | None
+    emerging: bool
+    spike: bool
+    why: str
+
+
+def recent(con, since_days: int) -> tuple[str, list[RecentTheme]]:
+    """Themes with comments in the last `since_days` days up to the newest comment, busiest first."""
+    as_of = con.execute("SELECT max(created_at)::DATE FROM current_assignments").fetchall()[0][0]
+    if as_of is None:
+        return "", []
+    rows = con.execute("""
+        SELECT a.theme_id, datediff('day', a.created_at::DATE, ?::DATE) AS age, count(*), sum(a.sentiment_score)
+        FROM current_assignments a WHERE a.theme_id >= 0 AND a.created_at::DATE > ?::DATE - 2 * ?
+        GROUP BY ALL""", [as_of, as_of, since_days]).fetchall()
+    themes = {t: (title, status, emerging, spike, why) for t, title, status, emerging, spike, why in con.execute(
+        "SELECT theme_id, display_title, status, emerging, spike, why FROM current_themes").fetchall()}
+    daily: dict[int, list[int]] = {}
+    before: dict[int, int] = {}
+    sentiment: dict[int, float] = {}
+    for theme, age, count, total in rows:
+        if age < since_days:
+            daily.setdefault(theme, [0] * since_days)[since_days - 1 - age] = count
+            sentiment[theme] = sentiment.get(theme, 0.0) + total
+        else:
+            before[theme] = before.get(theme, 0) + count
+    result = [RecentTheme(t, *themes[t][:2], sum(days), before.get(t, 0), days,
+                          round(sentiment[t] / sum(days), 2), *themes[t][2:])
+              for t, days in daily.items() if t in themes]
+    result.sort(key=lambda r: (-(r.spike or r.emerging), -r.volume, r.theme_id))
+    return str(as_of), result

@@ -1,0 +1,135 @@
+"""`voc status`, `voc handoff`, `voc agent`, `voc notify`: the handoff to product teams and the loop back to agents."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from voc import handoff as handoff_lib
+from voc import loop, notify as notify_lib, store, workflow
+from voc.cli_common import DbOption, app, console, friendly
+from voc.errors import ConfigError
+
+
+@app.command()
+@friendly
+def status(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)."), db: Path = DbOption,
+           set_: Optional[str] = typer.Option(None, "--set", help="New status: " + ", ".join(workflow.STATUSES)),
+           owner: Optional[str] = typer.Option(None, help="Owner team."),
+           note: Optional[str] = typer.Option(None, help="Note for the agents who reported this theme."),
+           reason: Optional[str] = typer.Option(None, help="Why it is declined (required for declined)."),
+           name: Optional[str] = typer.Option(None, help="A name for the theme, shown instead of the generated title."),
+           ticket: Optional[str] = typer.Option(None, help="External ticket key, e.g. PAY-123."),
+           url: Optional[str] = typer.Option(None, help="Link to the ticket."),
+           by: Optional[str] = typer.Option(None, help="Who makes the change (required when changing)."),
+           as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+    """Show a theme's status and history, or change it (any option besides --db/--json changes it).
+
+    Example: voc status 12 --set planned --owner payments --note "Fix ships in 5.3" --by anna
+    """
+    changes = {"owner": owner, "reason": reason, "name": name, "ticket_key": ticket, "ticket_url": url}
+    con = store.connect(db, read_only=not (set_ or note or any(changes.values())))
+    try:
+        if set_ or note is not None or any(changes.values()):
+            notified = workflow.update(con, theme_id, by or "", status=set_, note=note, **changes)
+            console.print(f"theme {theme_id} updated (event {notified}); "
+                          f"{store.scalar(con, 'SELECT count(*) FROM outbox WHERE event_id = ?', [notified])} "
+                          "agent notification(s) queued, send them with `voc notify`")
+        title, = store.first_row(con, "SELECT display_title FROM current_themes WHERE theme_id = ?", [theme_id]) or (None,)
+        current, history = workflow.current(con, theme_id), workflow.history(con, theme_id)
+    finally:
+        con.close()
+    if title is None:
+        raise ConfigError(f"no theme {theme_id} in the published results; see `voc themes` for the ids")
+    if as_json:
+        console.print_json(json.dumps({"theme_id": theme_id, "title": title, **current.__dict__, "history": history},
+                                      default=str))
+        return
+    console.print(f"[bold]#{theme_id} {title}[/]: {current.status}" + (f", owner {current.owner}" if current.owner else "")
+                  + (f", ticket {current.ticket_key} {current.ticket_url or ''}" if current.ticket_key else ""), highlight=False)
+    if current.note:
+        console.print(f"note: {current.note}", highlight=False)
+    if current.reason:
+        console.print(f"reason: {current.reason}", highlight=False)
+    for h in history:
+        move = f"{h['from_status']} → {h['to_status']}" if h["from_status"] != h["to_status"] else h["to_status"]
+        console.print(f"  {str(h['changed_at'])[:16]}  {h['changed_by']:<10} {h['kind']:<7} {move}"
+                      + (f"  {h['note']}" if h["note"] else ""), highlight=False, soft_wrap=True)
+
+
+@app.command()
+@friendly
+def handoff(out: Path = typer.Option(..., help="Folder to write the package into."), db: Path = DbOption,
+            team: Optional[str] = typer.Option(None, help="Only themes of this team (owner, else most comments).")):
+    """Write ranked themes for a product team: Parquet, CSV, a Markdown summary and a Jira import CSV.
+
+    Example: voc handoff --team payments --out handoff/payments
+    """
+    con = store.connect(db, read_only=True)
+    try:
+        files = handoff_lib.write_handoff(con, out, team)
+    finally:
+        con.close()
+    console.print(f"wrote {files.themes} themes to {files.parquet}, {files.csv}, {files.markdown} and {files.jira}")
+
+
+@app.command()
+@friendly
+def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the source's agent_id column."),
+          db: Path = DbOption, format_: str = typer.Option("table", "--format", help="table or json"),
+          peek: bool = typer.Option(False, help="Do not mark the changes as seen.")):
+    """What became of each comment an agent filed: theme, status, the PM's note, and what changed since last time.
+
+    Example: voc agent A07 --format json
+    """
+    if format_ not in ("table", "json"):
+        raise ConfigError(f"unknown format {format_!r}: choose table or json")
+    con = store.connect(db, read_only=peek)
+    try:
+        view = loop.agent_view(con, agent_id, mark_seen=not peek)
+    finally:
+        con.close()
+    if format_ == "json":
+        console.print_json(json.dumps(view.__dict__, default=str))
+        return
+    console.print(f"[bold]{agent_id}[/]: {view.summary['comments']} comments. {view.summary['headline']}", highlight=False)
+    for c in view.changes:
+        console.print(f"  new since your last look: theme #{c['theme_id']} {c['kind']} → {c['to_status']}"
+                      + (f": {c['note']}" if c["note"] else ""), highlight=False, soft_wrap=True)
+    table = Table()
+    for col in ("date", "comment", "theme", "status", "note"):
+        table.add_column(col, overflow="fold")
+    for c in view.comments:
+        table.add_row(str(c["created_at"])[:10], c["text"], c["theme"], (c["status"] or "-") +
+                      (" *" if c["changed_since_last_look"] else ""), c["note"] or "")
+    console.print(table)
+
+
+@app.command()
+@friendly
+def notify(db: Path = DbOption, webhook: Optional[str] = typer.Option(None, help="POST JSON digests here (env VOC_WEBHOOK_URL)."),
+           smtp: Optional[str] = typer.Option(None, help="HOST:PORT of an SMTP server (env VOC_SMTP_HOST/PORT)."),
+           email: Optional[str] = typer.Option(None, help="Agent address template, e.g. '{agent_id}@corp.example'."),
+           sender: Optional[str] = typer.Option(None, help="From address for e-mails."),
+           attempts: int = typer.Option(3, help="Tries per digest before it waits for the next run.")):
+    """Send queued notifications: one digest per agent, by webhook and/or e-mail, at least once.
+
+    Example: voc notify --webhook https://chat.example/hooks/voc --smtp mail.example:25
+    """
+    host, port = (smtp.rsplit(":", 1) + ["25"])[:2] if smtp else (None, None)
+    channels = notify_lib.Channels.from_env(webhook_url=webhook, smtp_host=host, address=email, sender=sender,
+                                            smtp_port=int(port) if port else None, attempts=attempts)
+    con = store.connect(db)
+    try:
+        result = notify_lib.deliver(con, channels)
+    finally:
+        con.close()
+    for channel, r in result.items():
+        console.print(f"{channel}: {r['digests_sent']} digests ({r['notifications']} notifications) sent, "
+                      f"{r['digests_failed']} failed and kept for the next run", highlight=False)
+        for e in r["errors"]:
+            console.print(f"  {e}", highlight=False, soft_wrap=True)

@@ -1,0 +1,98 @@
+"""A handoff package for a product team: ranked themes as Parquet/CSV, a Markdown summary, a Jira CSV.
+
+A theme belongs to a team when the team owns it (`voc status --owner`), or, while
+it has no owner, when most of its comments carry that team. The theme id is in
+every file (and a `voc-theme-<id>` label in the Jira CSV; a theme with a ticket
+also carries its `Issue Key`), so a repeated handoff updates what the team already
+has instead of duplicating it. Quotes are comment texts, redacted at ingest.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from voc.errors import NotFoundError
+
+THEMES_SQL = """
+WITH teams AS (SELECT theme_id, mode(team) AS main_team FROM current_assignments WHERE theme_id >= 0 GROUP BY theme_id)
+SELECT t.theme_id, t.rank, t.display_title AS title, t.status, t.owner, coalesce(t.owner, teams.main_team) AS team,
+       t.note, t.ticket_key, t.ticket_url, t.size, t.share, t.volume_current, t.volume_previous, t.growth,
+       t.mean_sentiment, t.share_negative, t.mean_csat, t.mean_nps, t.emerging, t.spike, t.priority, t.why,
+       t.keywords, t.representatives AS quotes
+FROM current_themes t LEFT JOIN teams USING (theme_id)
+WHERE ? IS NULL OR coalesce(t.owner, teams.main_team) = ?
+ORDER BY t.rank
+"""
+
+
+@dataclass(frozen=True)
+class HandoffFiles:
+    parquet: Path
+    csv: Path
+    markdown: Path
+    jira: Path
+    themes: int
+
+
+def _trend(t: dict) -> str:
+    flags = " ".join(f for f, on in (("EMERGING", t["emerging"]), ("SPIKE", t["spike"])) if on)
+    return f"{t['volume_previous']} → {t['volume_current']} ({t['growth']:+.0%})" + (f" {flags}" if flags else "")
+
+
+def markdown(themes: list[dict], team: str | None) -> str:
+    lines = [f"# Customer themes for {team or 'all teams'}", "",
+             f"{len(themes)} themes, ranked by priority (volume × negative share × growth).", ""]
+    for t in themes:
+        lines += [f"## {t['rank']}. {t['title']} (theme {t['theme_id']})", "",
+                  f"- Status: **{t['status']}**" + (f", owner {t['owner']}" if t["owner"] else "")
+                  + (f", ticket {t['ticket_key']}" if t["ticket_key"] else ""),
+                  f"- Volume: {t['size']} comments ({t['share']:.1%}); last period {_trend(t)}",
+                  f"- Sentiment: {t['mean_sentiment']:+.2f}, {t['share_negative']:.0%} negative"
+                  + (f", CSAT {t['mean_csat']:.1f}" if t["mean_csat"] is not None else ""),
+                  f"- Keywords: {', '.join(t['keywords'])}"]
+        if t["note"]:
+            lines.append(f"- PM note: {t['note']}")
+        lines += ["", *[f"> {q}" for q in t["quotes"][:3]], ""]
+    return "\n".join(lines)
+
+
+def jira_rows(themes: list[dict]) -> list[list[str]]:
+    """Summary, Description, Labels (twice: Jira reads repeated columns as several labels), Issue Key."""
+    rows = [["Summary", "Description", "Labels", "Labels", "Issue Key"]]
+    for t in themes:
+        description = "\n".join([
+            f"Customer theme {t['theme_id']} from voc: {t['size']} comments, trend {_trend(t)}.",
+            f"Sentiment {t['mean_sentiment']:+.2f} ({t['share_negative']:.0%} negative). Why ranked: {t['why']}",
+            "Typical comments:", *[f"* {q}" for q in t["quotes"][:3]]])
+        rows.append([f"[voc #{t['theme_id']}] {t['title']}", description, "voc", f"voc-theme-{t['theme_id']}",
+                     t["ticket_key"] or ""])
+    return rows
+
+
+def write_handoff(con: duckdb.DuckDBPyConnection, out_dir: Path, team: str | None = None) -> HandoffFiles:
+    cur = con.execute(THEMES_SQL, [team, team])
+    names = [d[0] for d in cur.description]
+    themes = [dict(zip(names, row)) for row in cur.fetchall()]
+    if not themes:
+        known = sorted({r[0] for r in con.execute(
+            "SELECT DISTINCT team FROM current_assignments WHERE team IS NOT NULL").fetchall()})
+        raise NotFoundError(f"no published themes for team {team!r}; teams in the data: {', '.join(known) or 'none'}")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = HandoffFiles(out_dir / "themes.parquet", out_dir / "themes.csv", out_dir / "summary.md",
+                         out_dir / "jira.csv", len(themes))
+    table = pa.Table.from_pylist(themes)
+    pq.write_table(table, files.parquet)
+    flat = {k: [" | ".join(v) if isinstance(v, list) else v for v in table.column(k).to_pylist()] for k in names}
+    pacsv.write_csv(pa.table({k: pa.array(v) if k not in ("keywords", "quotes") else pa.array(v, pa.string())
+                              for k, v in flat.items()}), files.csv)
+    files.markdown.write_text(markdown(themes, team), encoding="utf-8")
+    with files.jira.open("w", newline="", encoding="utf-8") as fh:
+        csv.writer(fh).writerows(jira_rows(themes))
+    return files

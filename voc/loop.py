@@ -1,0 +1,90 @@
+"""The loop back to agents: what became of each comment an agent filed.
+
+`agent_view` is the one place agent views are served from, and it enforces
+access itself: an agent sees only their own comments (already redacted), and of
+themes only the title, status, owner team, ticket and the PM's note, never other
+agents' comments (so no theme "representatives" either). A caller that serves
+several people passes the authenticated `viewer`; a viewer asking for another
+agent's view gets `AccessError`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from voc.errors import AccessError, NotFoundError
+from voc.store import scalar, transaction
+
+COMMENTS_SQL = """
+SELECT a.created_at, a.comment_id, a.text, a.theme_id, coalesce(a.theme_title, 'unclustered') AS theme,
+       CASE WHEN a.theme_id < 0 THEN NULL ELSE coalesce(w.status, 'new') END AS status,
+       w.owner, w.note, w.ticket_key
+FROM current_assignments a LEFT JOIN theme_workflow w USING (theme_id)
+WHERE a.agent_id = ?
+ORDER BY a.created_at DESC, a.comment_id
+"""
+
+CHANGES_SQL = """
+SELECT e.event_id, e.theme_id, e.changed_at, e.kind, e.from_status, e.to_status, e.note
+FROM theme_events e
+WHERE e.event_id > ? AND e.theme_id IN (SELECT DISTINCT theme_id FROM current_assignments WHERE agent_id = ?)
+ORDER BY e.event_id
+"""
+
+
+@dataclass
+class AgentView:
+    agent_id: str
+    summary: dict
+    comments: list[dict]
+    changes: list[dict] = field(default_factory=list)  # workflow events on the agent's themes since they last looked
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
+    cur = con.execute(sql, params)
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
+
+
+def quarter_start(now: datetime) -> datetime:
+    return datetime(now.year, 3 * ((now.month - 1) // 3) + 1, 1)
+
+
+def summarise(comments: list[dict], shipped_this_quarter: int) -> dict:
+    themes = {c["theme_id"]: c["status"] for c in comments if c["theme_id"] >= 0}
+    by_status = {s: sum(1 for v in themes.values() if v == s) for s in ("planned", "in_progress", "done")}
+    return {"comments": len(comments), "themes": len(themes), **by_status,
+            "shipped_this_quarter": shipped_this_quarter,
+            "headline": f"Your feedback fed {len(themes)} themes: {by_status['planned']} planned, "
+                        f"{by_status['in_progress']} in progress, {by_status['done']} done; it contributed to "
+                        f"{shipped_this_quarter} fix{'es' if shipped_this_quarter != 1 else ''} shipped this quarter."}
+
+
+def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None = None,
+               mark_seen: bool = True, now: datetime | None = None) -> AgentView:
+    """Every comment `agent_id` filed with its theme, status and note, plus what changed since the last look."""
+    if viewer is not None and viewer != agent_id:
+        raise AccessError(f"{viewer} may not see the comments of agent {agent_id}: agents see only their own")
+    comments = _rows(con, COMMENTS_SQL, [agent_id])
+    if not comments:
+        raise NotFoundError(f"no comments from agent {agent_id!r} in the published results; the id is the "
+                            "agent_id column of the source (see `voc export assignments`)")
+    now = now or datetime.now()
+    seen = scalar(con, "SELECT last_event_id FROM agent_seen WHERE agent_id = ?", [agent_id]) or 0
+    changes = _rows(con, CHANGES_SQL, [seen, agent_id])
+    changed = {c["theme_id"] for c in changes}
+    for c in comments:
+        c["changed_since_last_look"] = c["theme_id"] in changed
+    shipped = scalar(con, """
+        SELECT count(DISTINCT e.theme_id) FROM theme_events e JOIN theme_workflow w USING (theme_id)
+        WHERE w.status = 'done' AND e.to_status = 'done' AND e.changed_at >= ?
+          AND e.theme_id IN (SELECT DISTINCT theme_id FROM current_assignments WHERE agent_id = ?)""",
+                     [quarter_start(now), agent_id])
+    if mark_seen:
+        latest = scalar(con, "SELECT coalesce(max(event_id), 0) FROM theme_events")
+        with transaction(con):
+            con.execute("INSERT OR REPLACE INTO agent_seen VALUES (?, ?, ?)", [agent_id, latest, now])
+    return AgentView(agent_id, summarise(comments, shipped), comments, changes)
