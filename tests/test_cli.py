@@ -15,7 +15,9 @@ def invoke(*args):
 
 
 def test_every_command_has_help_with_an_example():
-    for cmd in (["run"], ["themes"], ["export", "themes"], ["export", "assignments"], ["report"], ["quarantine"], ["demo"]):
+    for cmd in (["run"], ["themes"], ["export", "themes"], ["export", "assignments"], ["export", "trends"],
+                ["export", "segments"], ["report"], ["quarantine"], ["demo"], ["segments"], ["status"], ["handoff"],
+                ["agent"], ["notify"]):
         result = invoke(*cmd, "--help")
         assert result.exit_code == 0 and "Example: voc" in result.output, cmd
 
@@ -69,3 +71,24 @@ def test_run_on_a_new_store_and_bad_inputs(demo_files, tmp_path):
     assert result.exit_code == 2 and "lacks required column(s) comment_id, text" in result.output
     result = invoke("themes", "--db", tmp_path / "none.duckdb")
     assert result.exit_code == 3 and "voc demo" in result.output
+
+
+def test_trends_segments_and_the_loop_commands(store_copy, tmp_path):
+    result = invoke("themes", "--db", store_copy, "--since", "7d")
+    assert result.exit_code == 0 and "Themes over the 7 days up to" in result.output
+    assert invoke("themes", "--db", store_copy, "--since", "soon").exit_code == 2
+    result = invoke("segments", "--db", store_copy, "--by", "channel")
+    assert result.exit_code == 0 and "phone" in result.output
+    assert "choose channel, product, team, language" in invoke("segments", "--db", store_copy, "--by", "x").output
+    theme = invoke("themes", "--db", store_copy, "--json").output.split('"theme_id": ')[1].split(",")[0]
+    result = invoke("status", theme, "--db", store_copy, "--set", "planned", "--owner", "payments",
+                    "--note", "Ships in 5.3", "--by", "anna")
+    assert result.exit_code == 0 and "agent notification(s) queued" in result.output
+    result = invoke("status", theme, "--db", store_copy)
+    assert "planned, owner payments" in result.output and "new → planned" in result.output
+    result = invoke("agent", "A01", "--db", store_copy, "--format", "json")
+    assert result.exit_code == 0 and '"agent_id": "A01"' in result.output
+    result = invoke("handoff", "--db", store_copy, "--team", "payments", "--out", tmp_path / "h")
+    assert result.exit_code == 0 and (tmp_path / "h" / "jira.csv").exists()
+    result = invoke("notify", "--db", store_copy)
+    assert result.exit_code == 2 and "no notification channel configured" in result.output

@@ -5,19 +5,11 @@ import json
 import subprocess
 import sys
 
-import duckdb
 import pytest
+from dbutil import rows
 
 from flows.nightly import nightly
 from voc.errors import ModelError
-
-
-def rows(db, sql, params=None):
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_run_publishes_ranked_themes_for_every_comment(published_db, demo_files):

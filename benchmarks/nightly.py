@@ -1,0 +1,156 @@
+"""Incremental nights vs full re-clusters on a 100k-comment store (issue 3's benchmark).
+
+Scenario: the demo generator writes N comments over D days; an emerging problem
+("app crashes after the update") starts on the third-last day. Everything before
+the last three days is the base store, built by one full run with a cold
+embedding cache. Then the last three days arrive as three nightly runs ("auto":
+incremental). Then a full re-cluster of the same data (the weekly run), and a
+second one on unchanged data.
+
+Measured: full-run and incremental-night time and their ratio, texts embedded per
+night, whether the emerging problem is flagged (emerging or spike) on the night it
+starts, ARI between the incremental assignments and the full re-cluster, and the
+share of comments whose theme id survives the weekly re-cluster (over comments of
+problems that did not change, i.e. all but the emerging one), and a second,
+no-change re-cluster.
+
+    python benchmarks/nightly.py [--comments 100000] [--days 70]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+
+from common import RESULTS
+
+import duckdb
+from sklearn.metrics import adjusted_rand_score
+
+EMERGING = "app_crash_update"
+
+
+def split(comments: Path, out: Path, n_nights: int) -> list[Path]:
+    rows = [r for r in csv.DictReader(open(comments, encoding="utf-8")) if not r["comment_id"].startswith("bad")]
+    days = sorted({r["created_at"][:10] for r in rows})
+    cuts = days[-n_nights:]
+    parts = {"base": [r for r in rows if r["created_at"][:10] < cuts[0]]}
+    parts.update({f"night{i + 1}": [r for r in rows if r["created_at"][:10] == d] for i, d in enumerate(cuts)})
+    paths = []
+    for name, part in parts.items():
+        path = out / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(part)
+        paths.append(path)
+    return paths
+
+
+def assignments(db: Path) -> dict[str, int]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return dict(con.execute("SELECT comment_id, theme_id FROM current_assignments").fetchall())
+    finally:
+        con.close()
+
+
+def flagged_theme(db: Path, truth: dict[str, str]) -> dict:
+    """The theme holding most comments of the emerging problem, and its flags."""
+    counts = Counter(t for c, t in assignments(db).items() if truth.get(c) == EMERGING and t >= 0)
+    if not counts:
+        return {"theme": None, "flagged": False}
+    theme, n = counts.most_common(1)[0]
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        emerging, spike, why = con.execute("SELECT emerging, spike, why FROM current_themes WHERE theme_id = ?",
+                                           [theme]).fetchall()[0]
+    finally:
+        con.close()
+    return {"theme": theme, "emerging_comments_in_it": n, "emerging": emerging, "spike": spike,
+            "flagged": bool(emerging or spike), "why": why}
+
+
+def timed(nightly, source: Path, db: Path, mode: str) -> tuple[float, dict]:
+    start = time.perf_counter()
+    summary = nightly(str(source), str(db), source_name="bench", mode=mode)
+    return round(time.perf_counter() - start, 1), summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--comments", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=70)
+    parser.add_argument("--out", default="nightly.json", help="Result file name in benchmarks/results/.")
+    args = parser.parse_args()
+    logging.disable(logging.WARNING)
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.nightly import nightly
+    from voc.demo import generate
+
+    work = RESULTS / "nightly-work"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    files = generate(work / "data", n_comments=args.comments, n_days=args.days, seed=11, emerging_days=3)
+    truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(files.truth, encoding="utf-8"))}
+    base, *nights = split(files.comments, work, 3)
+    db = work / "voc.duckdb"
+    result: dict = {"comments": args.comments, "days": args.days, "nights": []}
+    with prefect_test_harness(server_startup_timeout=180):
+        result["full_run_seconds"], full = timed(nightly, base, db, "auto")
+        result["base_comments"] = full["comments_clustered"]
+        result["base_themes"] = full["themes"]
+        for path in nights:
+            seconds, s = timed(nightly, path, db, "auto")
+            result["nights"].append({"night": path.stem, "mode": s["mode"], "seconds": seconds,
+                                     "new_comments": s["ingest"]["new"], "embedded": s["embed"]["encoded"],
+                                     "assigned": s.get("assigned"), "emerging_themes": s.get("emerging_themes"),
+                                     "unclustered_share": s["unclustered_share"],
+                                     "emerging_problem": flagged_theme(db, truth)})
+        incremental = assignments(db)
+        weekly = work / "weekly.duckdb"
+        shutil.copy(db, weekly)
+        result["weekly_full_seconds"], w = timed(nightly, nights[-1], weekly, "full")
+        full_ids = assignments(weekly)
+        shutil.copy(weekly, work / "again.duckdb")
+        result["no_change_full_seconds"], _ = timed(nightly, nights[-1], work / "again.duckdb", "full")
+        again_ids = assignments(work / "again.duckdb")
+    keys = sorted(incremental)
+    result["ari_incremental_vs_full"] = round(adjusted_rand_score([incremental[k] for k in keys],
+                                                                  [full_ids[k] for k in keys]), 3)
+    unchanged = [k for k in keys if truth[k] != EMERGING and incremental[k] >= 0]
+    result["id_kept_across_weekly_recluster"] = round(sum(incremental[k] == full_ids[k] for k in unchanged)
+                                                      / len(unchanged), 4)
+    result["id_kept_no_change_recluster"] = round(sum(full_ids[k] == again_ids[k] for k in keys) / len(keys), 4)
+    result["weekly_merges_splits"] = [w.get("merges"), w.get("splits")]
+    changed = [k for k in unchanged if incremental[k] != full_ids[k]]
+    result["id_changes_by_cause"] = {
+        "old id retired": sum(incremental[k] not in set(full_ids.values()) for k in changed),
+        "moved to a new id": sum(full_ids[k] not in set(incremental.values()) for k in changed),
+        "moved between surviving ids": sum(incremental[k] in set(full_ids.values()) and
+                                           full_ids[k] in set(incremental.values()) for k in changed)}
+    mean_night = sum(n["seconds"] for n in result["nights"]) / len(result["nights"])
+    result["incremental_vs_full_time"] = round(mean_night / result["full_run_seconds"], 4)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / args.out).write_text(json.dumps(result, indent=1, default=str))
+    shutil.rmtree(work, ignore_errors=True)
+    print(f"full run ({result['base_comments']} comments, cold cache): {result['full_run_seconds']} s")
+    print("| night | mode | new | embedded | seconds | emerging problem flagged |\n|---|---|---|---|---|---|")
+    for n in result["nights"]:
+        print(f"| {n['night']} | {n['mode']} | {n['new_comments']} | {n['embedded']} | {n['seconds']} | "
+              f"{n['emerging_problem']['flagged']} |")
+    print(f"incremental / full time: {result['incremental_vs_full_time']:.1%}; "
+          f"ARI incremental vs full: {result['ari_incremental_vs_full']}; "
+          f"ids kept across weekly re-cluster: {result['id_kept_across_weekly_recluster']:.1%}; "
+          f"no-change re-cluster: {result['id_kept_no_change_recluster']:.1%}")
+
+
+if __name__ == "__main__":
+    main()

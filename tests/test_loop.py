@@ -1,0 +1,205 @@
+"""The loop back to agents: workflow, agent view, notifications, handoff. Real stores, real local servers."""
+
+import csv
+import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from voc import handoff, loop, notify, store, workflow
+from voc.cli import app
+from voc.errors import AccessError, NotFoundError, TransitionError
+
+
+class Webhook:
+    """A local HTTP endpoint that fails the first `failures` POSTs with HTTP 500, then accepts."""
+
+    def __init__(self, failures=0):
+        self.failures, self.requests, self.accepted = failures, 0, []
+        hook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                hook.requests += 1
+                if hook.requests <= hook.failures:
+                    self.send_response(500)
+                else:
+                    hook.accepted.append(body)
+                    self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def con(store_copy):
+    connection = store.connect(store_copy)
+    yield connection
+    connection.close()
+
+
+def top_theme(con):
+    return store.scalar(con, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1")
+
+
+def agents_of(con, theme_id):
+    return {a for a, in con.execute("SELECT DISTINCT agent_id FROM current_assignments WHERE theme_id = ?",
+                                    [theme_id]).fetchall()}
+
+
+def test_full_loop_planned_theme_reaches_each_contributing_agent_once(con):
+    theme = top_theme(con)
+    contributors = agents_of(con, theme)
+    workflow.update(con, theme, "pm.anna", status="planned", owner="payments", note="Fix ships with release 5.3")
+    hook = Webhook()
+    try:
+        channels = notify.Channels(webhook_url=hook.url, backoff_seconds=0)
+        result = notify.deliver(con, channels)
+        assert notify.deliver(con, channels)["webhook"]["digests_sent"] == 0  # acknowledged: never sent again
+    finally:
+        hook.close()
+    assert result["webhook"]["digests_sent"] == len(contributors) == len(hook.accepted)
+    entries = [(d["agent_id"], i["theme_id"]) for d in hook.accepted for i in d["items"]]
+    assert sorted(entries) == sorted((a, theme) for a in contributors)  # exactly one entry per contributing agent
+    assert all("is now planned" in d["text"] and "release 5.3" in d["text"] for d in hook.accepted)
+    agent = sorted(contributors)[0]
+    view = loop.agent_view(con, agent)
+    mine = [c for c in view.comments if c["theme_id"] == theme]
+    assert mine and all(c["status"] == "planned" and c["note"] == "Fix ships with release 5.3" for c in mine)
+    assert [c["to_status"] for c in view.changes] == ["planned"] and mine[0]["changed_since_last_look"]
+    assert view.summary["planned"] >= 1 and "1 planned" in view.summary["headline"]
+    assert loop.agent_view(con, agent).changes == []  # seen now
+
+
+def test_a_webhook_that_fails_twice_then_succeeds_delivers_once(con):
+    theme = top_theme(con)
+    workflow.update(con, theme, "pm.anna", note="We are looking into it")
+    agent = sorted(agents_of(con, theme))[0]
+    con.execute("DELETE FROM outbox WHERE agent_id <> ?", [agent])  # one digest, to count requests exactly
+    hook, waits = Webhook(failures=2), []
+    try:
+        result = notify.deliver(con, notify.Channels(webhook_url=hook.url, attempts=3), sleep=waits.append)
+        again = notify.deliver(con, notify.Channels(webhook_url=hook.url))
+    finally:
+        hook.close()
+    assert result["webhook"] == {"digests_sent": 1, "notifications": 1, "digests_failed": 0, "errors": []}
+    assert hook.requests == 3 and len(hook.accepted) == 1 and again["webhook"]["digests_sent"] == 0
+    assert waits == [1.0, 2.0]  # backoff doubles
+    assert con.execute("SELECT attempts, delivered_at IS NOT NULL FROM deliveries").fetchall() == [(3, True)]
+
+
+def test_a_failing_endpoint_loses_nothing(con):
+    theme = top_theme(con)
+    workflow.update(con, theme, "pm.anna", status="under_review")
+    n = len(agents_of(con, theme))
+    down = Webhook(failures=10**6)
+    try:
+        result = notify.deliver(con, notify.Channels(webhook_url=down.url, attempts=2, backoff_seconds=0))
+    finally:
+        down.close()
+    assert result["webhook"]["digests_failed"] == n and "HTTP 500" in result["webhook"]["errors"][0]
+    up = Webhook()
+    try:
+        later = notify.deliver(con, notify.Channels(webhook_url=up.url))
+    finally:
+        up.close()
+    assert later["webhook"]["digests_sent"] == n == len(up.accepted)
+
+
+def test_email_digests_go_through_a_local_smtp_server(con):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Keep(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    theme = top_theme(con)
+    workflow.update(con, theme, "pm.anna", status="planned", note="Planned for December")
+    with socket.socket() as probe:  # aiosmtpd needs a concrete port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        result = notify.deliver(con, notify.Channels(smtp_host="127.0.0.1", smtp_port=port,
+                                                     address="{agent_id}@cc.example"))
+    finally:
+        controller.stop()
+    assert result["email"]["digests_sent"] == len(agents_of(con, theme)) == len(received)
+    assert {m["To"] for m in received} == {f"{a}@cc.example" for a in agents_of(con, theme)}
+    assert "Planned for December" in received[0].get_payload()
+
+
+def test_invalid_transitions_are_refused(con, store_copy):
+    theme = top_theme(con)
+    with pytest.raises(TransitionError, match="cannot go from new to done"):
+        workflow.update(con, theme, "pm.anna", status="done")
+    with pytest.raises(TransitionError, match="needs a reason"):
+        workflow.update(con, theme, "pm.anna", status="declined")
+    with pytest.raises(NotFoundError):
+        workflow.update(con, 99999, "pm.anna", status="planned")
+    assert con.execute("SELECT count(*) FROM theme_events").fetchall() == [(0,)]
+    con.close()
+    result = CliRunner().invoke(app, ["status", str(theme), "--set", "done", "--by", "anna", "--db", str(store_copy)])
+    assert result.exit_code == 7 and "from new it can go to under_review, planned, declined" in result.output
+
+
+def strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings(v)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            yield from strings(v)
+
+
+def test_an_agent_view_never_contains_another_agents_comment(con):
+    by_agent = {}
+    for agent, cid, text in con.execute("SELECT agent_id, comment_id, text FROM current_assignments").fetchall():
+        by_agent.setdefault(agent, {})[cid] = text
+    agent = sorted(by_agent)[0]
+    view = loop.agent_view(con, agent, viewer=agent)
+    assert {c["comment_id"] for c in view.comments} == set(by_agent[agent])
+    own = set(by_agent[agent].values())
+    others = {t for a, texts in by_agent.items() if a != agent for t in texts.values()} - own
+    shown = set(strings(view.__dict__))
+    assert own <= shown and not shown & others  # every string the view holds: none is another agent's comment
+    with pytest.raises(AccessError, match="only their own"):
+        loop.agent_view(con, agent, viewer="A99")
+    with pytest.raises(NotFoundError):
+        loop.agent_view(con, "nobody")
+
+
+def test_handoff_package_for_a_team(con, tmp_path):
+    theme = top_theme(con)
+    workflow.update(con, theme, "pm.anna", status="planned", owner="payments", ticket_key="PAY-7", note="In sprint 12")
+    files = handoff.write_handoff(con, tmp_path / "payments", team="payments")
+    table = pq.read_table(files.parquet).to_pylist()
+    assert table[0]["theme_id"] == theme and all(t["team"] == "payments" for t in table)
+    summary = files.markdown.read_text(encoding="utf-8")
+    assert "Status: **planned**, owner payments, ticket PAY-7" in summary and "PM note: In sprint 12" in summary
+    jira = list(csv.reader(files.jira.open(encoding="utf-8")))
+    assert jira[0] == ["Summary", "Description", "Labels", "Labels", "Issue Key"]
+    assert jira[1][3] == f"voc-theme-{theme}" and jira[1][4] == "PAY-7"
+    assert len(list(csv.DictReader(files.csv.open(encoding="utf-8")))) == len(table)
+    with pytest.raises(NotFoundError, match="teams in the data"):
+        handoff.write_handoff(con, tmp_path / "x", team="no-such-team")

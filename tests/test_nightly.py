@@ -1,0 +1,165 @@
+"""Themes across nightly runs: incremental nights, stable ids, carried statuses and notes, spikes.
+
+Real Prefect flow runs on real DuckDB files with the real model. The demo generator
+writes three weeks of comments; the last two days arrive as two separate nights.
+"""
+
+import csv
+import shutil
+from collections import Counter
+
+import numpy as np
+import pytest
+from dbutil import rows
+
+from flows.nightly import nightly
+from voc import store, workflow
+from voc.identity import Lineage
+from voc.trends import is_spike, theme_flags
+
+
+def split_by_day(comments_csv, out_dir, cuts):
+    """Write base.csv (before cuts[0]) and night1.csv, night2.csv ... (between the cuts, the last open-ended)."""
+    data = [r for r in csv.DictReader(open(comments_csv, encoding="utf-8")) if not r["comment_id"].startswith("bad")]
+    bounds = [""] + cuts + ["9999"]
+    paths = []
+    for i, name in enumerate(["base"] + [f"night{n}" for n in range(1, len(cuts) + 1)]):
+        path = out_dir / f"{name}.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(data[0]))
+            writer.writeheader()
+            writer.writerows(r for r in data if bounds[i] <= r["created_at"] < bounds[i + 1])
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def nights(tmp_path_factory, demo_files):
+    """A store after a full base run and one incremental night; the files for that night and the next."""
+    folder = tmp_path_factory.mktemp("nights")
+    base, night1, night2 = split_by_day(demo_files.comments, folder, ["2026-11-14", "2026-11-15"])
+    db = folder / "voc.duckdb"
+    first = nightly(str(base), str(db), source_name="demo")
+    second = nightly(str(night1), str(db), source_name="demo")
+    return {"db": db, "night1": night1, "night2": night2, "first": first, "second": second}
+
+
+def copy(db, tmp_path):
+    target = tmp_path / "voc.duckdb"
+    shutil.copy(db, target)
+    return target
+
+
+def test_an_incremental_night_embeds_only_new_comments_and_keeps_every_known_theme(nights):
+    first, second = nights["first"], nights["second"]
+    assert first["mode"] == "full" and second["mode"] == "incremental"
+    new = second["ingest"]["new"]
+    assert 0 < new and second["embed"]["encoded"] <= new  # nothing already embedded is embedded again
+    before = dict(((s, c), t) for s, c, t in rows(nights["db"], "SELECT source, comment_id, theme_id FROM assignments "
+                                                                "WHERE run_id = 1"))
+    after = dict(((s, c), (t, m)) for s, c, t, m in rows(nights["db"], "SELECT source, comment_id, theme_id, method "
+                                                                      "FROM current_assignments"))
+    kept = [after[k][0] == t for k, t in before.items() if t >= 0]
+    assert all(kept) and len(kept) > 400
+    methods = Counter(m for k, (t, m) in after.items() if k not in before)
+    assert sum(methods.values()) == new and methods["assigned"] > 0.7 * new
+
+
+def test_rerunning_a_night_is_idempotent(nights, tmp_path):
+    db = copy(nights["db"], tmp_path)
+    before = rows(db, "SELECT comment_id, theme_id, method, sentiment FROM current_assignments ORDER BY 1")
+    themes = rows(db, "SELECT theme_id, title, size FROM current_themes ORDER BY 1")
+    again = nightly(str(nights["night1"]), str(db), source_name="demo")
+    assert again["mode"] == "incremental" and again["ingest"]["new"] == 0 and again["embed"]["encoded"] == 0
+    assert rows(db, "SELECT comment_id, theme_id, method, sentiment FROM current_assignments ORDER BY 1") == before
+    assert rows(db, "SELECT theme_id, title, size FROM current_themes ORDER BY 1") == themes
+
+
+def test_status_and_note_survive_a_full_recluster_and_a_rerun_gives_the_same_ids(nights, tmp_path):
+    db = copy(nights["db"], tmp_path)
+    theme_id, size = rows(db, "SELECT theme_id, size FROM current_themes ORDER BY size DESC LIMIT 1")[0]
+    members = {c for c, in rows(db, "SELECT comment_id FROM current_assignments WHERE theme_id = ?", [theme_id])}
+    con = store.connect(db)
+    workflow.update(con, theme_id, "anna", status="planned", note="Fix ships in 5.3", owner="payments")
+    con.close()
+    full = nightly(str(nights["night2"]), str(db), source_name="demo", mode="full")
+    assert full["mode"] == "full"
+    status, note, owner = rows(db, "SELECT status, note, owner FROM current_themes WHERE theme_id = ?", [theme_id])[0]
+    assert (status, note, owner) == ("planned", "Fix ships in 5.3", "payments")
+    still = {c for c, in rows(db, "SELECT comment_id FROM current_assignments WHERE theme_id = ?", [theme_id])}
+    assert len(members & still) >= 0.8 * len(members)
+    first_full = rows(db, "SELECT comment_id, theme_id FROM current_assignments ORDER BY 1")
+    nightly(str(nights["night2"]), str(db), source_name="demo", mode="full")
+    assert rows(db, "SELECT comment_id, theme_id FROM current_assignments ORDER BY 1") == first_full
+
+
+def test_a_merge_carries_both_parents_notes_to_the_survivor(nights, tmp_path):
+    db = copy(nights["db"], tmp_path)
+    survivor, merged = [t for t, in rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")]
+    con = store.connect(db)
+    workflow.update(con, survivor, "anna", note="Known issue, see PAY-1")
+    workflow.update(con, merged, "ben", status="planned", owner="payments", note="Planned for Q1")
+    with store.transaction(con):
+        workflow.carry_lineage(con, 99, [Lineage(merged, survivor, "merge", 0.9)])
+    state = workflow.current(con, survivor)
+    kinds = [h["kind"] for h in workflow.history(con, survivor)]
+    con.close()
+    assert "Known issue, see PAY-1" in state.note and f"[merged from #{merged}] Planned for Q1" in state.note
+    assert state.status == "planned" and state.owner == "payments"  # a theme still 'new' takes the merged one's status
+    assert kinds[-1] == "merge"
+    assert rows(db, "SELECT parent_id, child_id, kind FROM theme_lineage") == [(merged, survivor, "merge")]
+
+
+def test_the_emerging_problem_in_the_generated_data_is_flagged(published_db, demo_files):
+    db, summary = published_db
+    truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(demo_files.truth))}
+    crash = Counter(t for c, t in rows(db, "SELECT comment_id, theme_id FROM current_assignments WHERE theme_id >= 0")
+                    if truth[c] == "app_crash_update")
+    theme = crash.most_common(1)[0][0]
+    emerging, spike, why = rows(db, "SELECT emerging, spike, why FROM current_themes WHERE theme_id = ?", [theme])[0]
+    assert emerging or spike, why
+    assert theme in summary["emerging"] + summary["spikes"]
+    flagged = rows(db, "SELECT count(*) FROM current_themes WHERE emerging OR spike")[0][0]
+    assert flagged <= 3  # steady themes stay quiet
+
+
+def test_spike_rule():
+    steady = np.array([2, 3, 1, 2, 2, 3, 2, 1, 2, 2])
+    assert is_spike(12, steady) and not is_spike(4, steady)
+    assert not is_spike(4, np.zeros(10))  # below the minimum volume
+    assert not is_spike(14, np.array([5, 4, 10, 4]))  # 2σ above, but plausible for a count averaging ~6
+
+
+def test_flags_on_a_synthetic_series():
+    from datetime import datetime, timedelta
+
+    start = datetime(2026, 10, 1, 12)
+    stamps = [start + timedelta(days=d) for d in range(40) for _ in range(2)]  # theme 1: two a day
+    stamps += [start + timedelta(days=39)] * 12  # theme 2: twelve on the last day only
+    ids = np.array([1] * 80 + [2] * 12)
+    flags = theme_flags(ids, stamps, period_days=7)
+    assert not flags[1].spike and not flags[1].emerging
+    assert flags[2].emerging and "emerging" in flags[2].detail
+
+
+def test_when_a_night_is_full_or_incremental():
+    from datetime import datetime, timedelta
+
+    from voc.config import Settings
+    from voc.corpus import ThemeSet
+    from voc.incremental import Plan, Previous, choose_mode, escalate
+
+    settings, now = Settings(), datetime(2026, 11, 20, 2)
+    prev = Previous(run_id=3, params=settings.as_dict(), last_full=now - timedelta(days=2), theme_of=np.array([1, -1]),
+                    method=None, similarity=None, sentiment_score=None, sentiment=None, centroids={1: np.ones(3)},
+                    group_means={}, labels={}, max_theme_id=1)
+    assert choose_mode(settings, "auto", prev, now)[0] == "incremental"
+    assert choose_mode(settings, "full", prev, now)[0] == "full"
+    assert choose_mode(settings, "auto", None, now)[0] == "full"
+    assert "model changed" in choose_mode(Settings(model="minilm"), "auto", prev, now)[1]
+    assert "days old" in choose_mode(settings, "auto", prev, now + timedelta(days=9))[1]
+    assert choose_mode(settings, "incremental", prev, now + timedelta(days=9))[0] == "incremental"
+    plan = Plan("incremental", "", np.array([1]), prev)
+    half_unclustered = ThemeSet("incremental", np.array([1, -1]), None, None, {}, {}, {})
+    assert escalate(settings, plan, half_unclustered).mode == "full"  # 50% > the 15% limit
+    assert escalate(settings, plan, ThemeSet("incremental", np.array([1, 1]), None, None, {}, {}, {})).mode == "incremental"
