@@ -12,11 +12,13 @@ Run it with no server (a temporary local API starts by itself):
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NONE
+from prefect.utilities.annotations import quote
 
 from voc import pipeline
 from voc.config import Settings
@@ -36,8 +38,22 @@ def transient(task, task_run, state) -> bool:
     return isinstance(exc, StoreLockedError) or not isinstance(exc, VocError)
 
 
-io_task = task(cache_policy=NONE, retries=2, retry_delay_seconds=5, retry_condition_fn=transient)
-compute_task = task(cache_policy=NONE)
+def quoted(prefect_task):
+    """Call a task with every argument wrapped in Prefect's `quote`. Otherwise Prefect walks each element of
+    each argument looking for upstream futures: with a 100k-comment corpus passed to six tasks that cost
+    ~45 s a night (measured), ten times the night's own work."""
+    @functools.wraps(prefect_task)
+    def call(*args, **kwargs):
+        return prefect_task(*map(quote, args), **{k: quote(v) for k, v in kwargs.items()})
+    return call
+
+
+def io_task(fn):
+    return quoted(task(fn, cache_policy=NONE, retries=2, retry_delay_seconds=5, retry_condition_fn=transient))
+
+
+def compute_task(fn):
+    return quoted(task(fn, cache_policy=NONE))
 
 
 @io_task
@@ -63,7 +79,7 @@ rank = compute_task(pipeline.rank)
 publish = io_task(publish_run)
 
 
-@task(cache_policy=NONE)  # no task retries: `deliver` retries each digest itself and keeps failures queued
+@compute_task  # no task retries: `deliver` retries each digest itself and keeps failures queued
 def notify(settings: Settings) -> dict:
     return pipeline.notify(settings, Channels.from_env())
 
