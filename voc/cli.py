@@ -261,7 +261,7 @@ def demo(db: Path = DbOption, out: Path = typer.Option(Path("data/report.html"),
         demo_file = generate(Path("data/demo")).comments
     run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding="utf-8",
         full=False)
-    themes(db=db, limit=20, as_json=False)
+    themes(db=db, limit=20, as_json=False, since=None)
     html_report(out=out, db=db)
 
 
