@@ -156,48 +156,27 @@ def segments(db: Path = DbOption, by: str = typer.Option("channel", help="channe
     console.print(table)
 
 
-@export_app.command("themes")
-@friendly
-def export_themes(out: Path = typer.Option(..., help="Output file."), db: Path = DbOption,
-                  format_: str = typer.Option("csv", "--format", help="csv or parquet")):
-    """Export the ranked themes.
-
-    Example: voc export themes --format parquet --out themes.parquet
-    """
-    _export("themes", format_, out, db)
-
-
-@export_app.command("trends")
-@friendly
-def export_trends(out: Path = typer.Option(..., help="Output file."), db: Path = DbOption,
-                  format_: str = typer.Option("csv", "--format", help="csv or parquet")):
-    """Export volume, sentiment, CSAT and NPS per theme per day and per week.
-
-    Example: voc export trends --format parquet --out trends.parquet
-    """
-    _export("trends", format_, out, db)
+EXPORT_HELP = {
+    "themes": "Export the ranked themes with their status.\n\n    Example: voc export themes --format parquet --out themes.parquet",
+    "trends": "Export volume, sentiment, CSAT and NPS per theme per day and per week.\n\n    "
+              "Example: voc export trends --format parquet --out trends.parquet",
+    "segments": "Export volume and sentiment per theme and channel, product, team and language.\n\n    "
+                "Example: voc export segments --format csv --out segments.csv",
+    "assignments": "Export one row per comment: comment_id, theme_id (-1 = unclustered), theme_title, sentiment, "
+                   "sentiment_score.\n\n    Example: voc export assignments --format csv --out assignments.csv",
+}
 
 
-@export_app.command("segments")
-@friendly
-def export_segments(out: Path = typer.Option(..., help="Output file."), db: Path = DbOption,
-                    format_: str = typer.Option("csv", "--format", help="csv or parquet")):
-    """Export volume and sentiment per theme and channel, product, team and language.
-
-    Example: voc export segments --format csv --out segments.csv
-    """
-    _export("segments", format_, out, db)
+def _export_command(what: str):
+    def command(out: Path = typer.Option(..., help="Output file."), db: Path = DbOption,
+                format_: str = typer.Option("csv", "--format", help="csv or parquet")):
+        _export(what, format_, out, db)
+    command.__doc__ = EXPORT_HELP[what]
+    export_app.command(what)(friendly(command))
 
 
-@export_app.command("assignments")
-@friendly
-def export_assignments(out: Path = typer.Option(..., help="Output file."), db: Path = DbOption,
-                       format_: str = typer.Option("csv", "--format", help="csv or parquet")):
-    """Export one row per comment: comment_id, theme_id (-1 = unclustered), theme_title, sentiment, sentiment_score.
-
-    Example: voc export assignments --format csv --out assignments.csv
-    """
-    _export("assignments", format_, out, db)
+for _what in EXPORT_HELP:
+    _export_command(_what)
 
 
 def _export(what: str, fmt: str, out: Path, db: Path) -> None:
