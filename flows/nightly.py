@@ -2,9 +2,10 @@
 
 Retries only where I/O can fail transiently (reading the source, writing the
 store). An "auto" night is incremental (only new comments are embedded and placed)
-unless a full re-cluster is due; see `voc.incremental`. No Prefect result caching: the embedding cache lives in DuckDB, keyed by
-model id + text hash, so it survives across nightly runs (Prefect's default
-cache key includes the flow run id, which would make it useless there).
+unless a full re-cluster is due; see `voc.incremental`. No Prefect result caching:
+the embedding cache lives in DuckDB, keyed by model id + text hash, so it survives
+across nightly runs (Prefect's default cache key includes the flow run id, which
+would make it useless there).
 
 Run it with no server (a temporary local API starts by itself):
     python -m flows.nightly data/demo/comments.csv
@@ -23,12 +24,12 @@ from prefect.utilities.annotations import quote
 from voc import pipeline
 from voc.config import Settings
 from voc.corpus import Corpus
-from voc.incremental import escalate
-from voc.notify import Channels
-from voc.publish import publish as publish_run
 from voc.errors import StoreLockedError, VocError
+from voc.incremental import escalate
 from voc.ingest import parse_mapping, read_source
+from voc.notify import Channels
 from voc.progress import progress_bar
+from voc.publish import publish as publish_run
 
 
 

@@ -32,19 +32,17 @@ def status(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)
     Example: voc status 12 --set planned --owner payments --note "Fix ships in 5.3" --by anna
     """
     changes = {"owner": owner, "reason": reason, "name": name, "ticket_key": ticket, "ticket_url": url}
-    con = store.connect(db, read_only=not (set_ or note or any(changes.values())))
+    changing = bool(set_) or note is not None or any(changes.values())
+    con = store.connect(db, read_only=not changing)
     try:
-        if set_ or note is not None or any(changes.values()):
-            notified = workflow.update(con, theme_id, by or "", status=set_, note=note, **changes)
-            console.print(f"theme {theme_id} updated (event {notified}); "
-                          f"{store.scalar(con, 'SELECT count(*) FROM outbox WHERE event_id = ?', [notified])} "
-                          "agent notification(s) queued, send them with `voc notify`")
-        title, = store.first_row(con, "SELECT display_title FROM current_themes WHERE theme_id = ?", [theme_id]) or (None,)
+        if changing:
+            event_id, queued = workflow.update(con, theme_id, by or "", status=set_, note=note, **changes)
+            console.print(f"theme {theme_id} updated (event {event_id}); {queued} agent notification(s) queued, "
+                          "send them with `voc notify`")
+        title = workflow.title(con, theme_id)
         current, history = workflow.current(con, theme_id), workflow.history(con, theme_id)
     finally:
         con.close()
-    if title is None:
-        raise ConfigError(f"no theme {theme_id} in the published results; see `voc themes` for the ids")
     if as_json:
         console.print_json(json.dumps({"theme_id": theme_id, "title": title, **current.__dict__, "history": history},
                                       default=str))

@@ -19,6 +19,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from voc.errors import NotFoundError
+from voc.report import flatten_lists
 
 THEMES_SQL = """
 WITH teams AS (SELECT theme_id, mode(team) AS main_team FROM current_assignments WHERE theme_id >= 0 GROUP BY theme_id)
@@ -89,9 +90,7 @@ def write_handoff(con: duckdb.DuckDBPyConnection, out_dir: Path, team: str | Non
                          out_dir / "jira.csv", len(themes))
     table = pa.Table.from_pylist(themes)
     pq.write_table(table, files.parquet)
-    flat = {k: [" | ".join(v) if isinstance(v, list) else v for v in table.column(k).to_pylist()] for k in names}
-    pacsv.write_csv(pa.table({k: pa.array(v) if k not in ("keywords", "quotes") else pa.array(v, pa.string())
-                              for k, v in flat.items()}), files.csv)
+    pacsv.write_csv(flatten_lists(table), files.csv)
     files.markdown.write_text(markdown(themes, team), encoding="utf-8")
     with files.jira.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows(jira_rows(themes))

@@ -34,11 +34,10 @@ from voc.errors import ConfigError, DeliveryError
 from voc.store import transaction
 
 PENDING_SQL = """
-SELECT o.notification_id, o.agent_id, o.theme_id, coalesce(w.name, t.title, '#' || o.theme_id) AS theme,
+SELECT o.notification_id, o.agent_id, o.theme_id, coalesce(t.display_title, '#' || o.theme_id) AS theme,
        e.kind, e.from_status, e.to_status, e.note, e.changed_at
 FROM outbox o
 JOIN theme_events e USING (event_id)
-LEFT JOIN theme_workflow w ON w.theme_id = o.theme_id
 LEFT JOIN current_themes t ON t.theme_id = o.theme_id
 LEFT JOIN deliveries d ON d.notification_id = o.notification_id AND d.channel = ?
 WHERE d.delivered_at IS NULL

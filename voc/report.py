@@ -71,11 +71,11 @@ def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path) -> in
     if fmt == "parquet":
         pq.write_table(table, out)
     else:
-        pacsv.write_csv(_flatten_lists(table), out)
+        pacsv.write_csv(flatten_lists(table), out)
     return table.num_rows
 
 
-def _flatten_lists(table: pa.Table) -> pa.Table:
+def flatten_lists(table: pa.Table) -> pa.Table:
     """CSV has no lists: join list columns with ' | '."""
     columns = {}
     for name in table.column_names:

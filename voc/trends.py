@@ -79,15 +79,15 @@ def theme_flags(theme_ids: np.ndarray, created_at: list[datetime], period_days: 
         first = own[min(FIRST_SEEN_COUNT, len(own)) - 1]
         daily = np.bincount(day_index[mask], minlength=n_days)
         periods = period_counts(day_index[mask], n_days, period_days)
-        day_spike = is_spike(daily[-1], daily[max(0, n_days - 1 - TRAILING_DAYS):-1])
-        period_spike = is_spike(periods[-1], periods[max(0, len(periods) - 1 - TRAILING_PERIODS):-1])
+        trail_days = daily[max(0, n_days - 1 - TRAILING_DAYS):-1]
+        trail_periods = periods[max(0, len(periods) - 1 - TRAILING_PERIODS):-1]
+        day_spike, period_spike = is_spike(daily[-1], trail_days), is_spike(periods[-1], trail_periods)
         detail = ""
         if day_spike:
-            trail = daily[max(0, n_days - 1 - TRAILING_DAYS):-1]
-            detail = f"spike: {daily[-1]} on the last day vs {trail.mean():.1f} ± {trail.std():.1f} a day"
+            detail = f"spike: {daily[-1]} on the last day vs {trail_days.mean():.1f} ± {trail_days.std():.1f} a day"
         elif period_spike:
-            trail = periods[max(0, len(periods) - 1 - TRAILING_PERIODS):-1]
-            detail = f"spike: {periods[-1]} in the last {period_days} days vs {trail.mean():.1f} ± {trail.std():.1f}"
+            detail = (f"spike: {periods[-1]} in the last {period_days} days vs "
+                      f"{trail_periods.mean():.1f} ± {trail_periods.std():.1f}")
         emerging = bool(history and first >= period_start)
         if emerging:
             detail = f"emerging: first seen {str(first)[:10]}" + (f"; {detail}" if detail else "")

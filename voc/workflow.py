@@ -69,6 +69,14 @@ def check_transition(current: str, target: str, reason: str | None) -> None:
         raise TransitionError("declining a theme needs a reason: pass --reason \"...\"")
 
 
+def title(con: duckdb.DuckDBPyConnection, theme_id: int) -> str:
+    """The theme's shown title; NotFoundError when the published run has no such theme."""
+    row = first_row(con, "SELECT display_title FROM current_themes WHERE theme_id = ?", [theme_id])
+    if row is None:
+        raise NotFoundError(f"no theme {theme_id} in the published results; see `voc themes` for the ids")
+    return row[0]
+
+
 def current(con: duckdb.DuckDBPyConnection, theme_id: int) -> Workflow:
     row = first_row(con, f"SELECT {', '.join(COLUMNS)} FROM theme_workflow WHERE theme_id = ?", [theme_id])
     return Workflow(*row) if row else Workflow()
@@ -97,10 +105,10 @@ def enqueue(con: duckdb.DuckDBPyConnection, event_id: int, theme_id: int, now: d
 
 
 def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str | None = None,
-           note: str | None = None, **changes) -> int:
-    """Change a theme's status and/or other fields, record it, queue notifications. Returns the event id."""
-    if not scalar(con, "SELECT count(*) FROM current_themes WHERE theme_id = ?", [theme_id]):
-        raise NotFoundError(f"no theme {theme_id} in the published results; see `voc themes` for the ids")
+           note: str | None = None, **changes) -> tuple[int, int]:
+    """Change a theme's status and/or other fields, record it, queue notifications.
+    Returns (event id, number of agent notifications queued)."""
+    title(con, theme_id)
     if not by:
         raise TransitionError("say who makes the change: pass --by USER")
     unknown = set(changes) - set(COLUMNS)
@@ -122,9 +130,8 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     with transaction(con):
         _write(con, theme_id, after, by, now)
         event_id = _event(con, theme_id, by, now, kind, before.status, target, note)
-        if kind in NOTIFYING_KINDS:
-            enqueue(con, event_id, theme_id, now)
-    return event_id
+        queued = enqueue(con, event_id, theme_id, now) if kind in NOTIFYING_KINDS else 0
+    return event_id, queued
 
 
 def history(con: duckdb.DuckDBPyConnection, theme_id: int) -> list[dict]:
