@@ -35,8 +35,5 @@ def demo_truth() -> dict[str, dict]:
 def cached_vectors(embedder: Embedder, texts: list[str]) -> np.ndarray:
     """Embed through voc's DuckDB cache in results/, so reruns encode nothing."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    con = store.connect(RESULTS / "embedding-cache.duckdb")
-    try:
+    with store.open(RESULTS / "embedding-cache.duckdb", create=True) as con:
         return embed_texts(con, embedder, texts, [text_hash(t) for t in texts]).vectors
-    finally:
-        con.close()

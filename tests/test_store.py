@@ -7,7 +7,7 @@ from voc.errors import SchemaTooNewError, StoreError
 
 def test_migrations_are_recorded_and_rerunnable(tmp_path):
     db = tmp_path / "v.duckdb"
-    store.connect(db).close()
+    store.connect(db, create=True).close()
     con = store.connect(db)  # second open: nothing to apply
     assert [v for v, in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()] == [1, 2]
     assert {"runs", "comments", "quarantine", "embeddings", "themes", "assignments", "published", "theme_workflow",
@@ -30,7 +30,7 @@ def test_a_version_1_store_is_upgraded_with_its_data(tmp_path):
 
 def test_store_from_newer_voc_is_refused(tmp_path):
     db = tmp_path / "new.duckdb"
-    store.connect(db).close()
+    store.connect(db, create=True).close()
     con = duckdb.connect(str(db))
     con.execute("INSERT INTO schema_migrations VALUES (99, 'future', now())")
     con.close()

@@ -74,11 +74,8 @@ def themes(db: Path = DbOption, limit: int = typer.Option(20, help="How many the
     """
     if since:
         return _recent(db, parse_window(since), limit, as_json)
-    con = store.connect(db, read_only=True)
-    try:
+    with store.open(db) as con:
         ov = report.overview(con, limit)
-    finally:
-        con.close()
     if as_json:
         console.print_json(json.dumps(ov.themes, default=str))
         return
@@ -109,12 +106,9 @@ def _sparkline(counts: list[int]) -> str:
 
 
 def _recent(db: Path, days: int, limit: int, as_json: bool) -> None:
-    con = store.connect(db, read_only=True)
-    try:
+    with store.open(db) as con:
         report.overview(con, limit=1)  # a clear error when nothing is published yet
         as_of, rows = trends.recent(con, days)
-    finally:
-        con.close()
     rows = rows[:limit]
     if as_json:
         console.print_json(json.dumps([r.__dict__ for r in rows], default=str))
@@ -140,13 +134,10 @@ def segments(db: Path = DbOption, by: str = typer.Option("channel", help="channe
     """
     if by not in trends.SEGMENT_DIMENSIONS:
         raise ConfigError(f"cannot break down by {by!r}: choose {', '.join(trends.SEGMENT_DIMENSIONS)}")
-    con = store.connect(db, read_only=True)
-    try:
+    with store.open(db) as con:
         report.overview(con, limit=1)
         rows = con.execute(f"SELECT * FROM ({trends.SEGMENTS_SQL}) WHERE dimension = ? AND (? IS NULL OR theme_id = ?) "
                            "LIMIT ?", [by, theme, theme, limit]).fetchall()
-    finally:
-        con.close()
     table = Table(title=f"Themes by {by}")
     for col in ("id", "title", by, "volume", "sent", "neg", "CSAT"):
         table.add_column(col, overflow="fold")
@@ -180,11 +171,8 @@ for _what in EXPORT_HELP:
 
 
 def _export(what: str, fmt: str, out: Path, db: Path) -> None:
-    con = store.connect(db, read_only=True)
-    try:
+    with store.open(db) as con:
         n = report.export(con, what, fmt, out)
-    finally:
-        con.close()
     console.print(f"wrote {n} {what} to {out}")
 
 
@@ -195,11 +183,8 @@ def html_report(out: Path = typer.Option(Path("data/report.html"), help="Output 
 
     Example: voc report --out report.html
     """
-    con = store.connect(db, read_only=True)
-    try:
+    with store.open(db) as con:
         ov = report.overview(con)
-    finally:
-        con.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(report.render_html(ov), encoding="utf-8")
     console.print(f"wrote {out}")
@@ -212,12 +197,9 @@ def quarantine(db: Path = DbOption, limit: int = typer.Option(50, help="How many
 
     Example: voc quarantine --limit 20
     """
-    con = store.connect(db, read_only=True)
-    try:
+    with store.open(db) as con:
         rows = con.execute("SELECT run_id, source, reason FROM quarantine ORDER BY run_id DESC, source, row_number "
                            "LIMIT ?", [limit]).fetchall()
-    finally:
-        con.close()
     table = Table(title="Quarantined rows")
     for col in ("run", "source", "reason"):
         table.add_column(col, overflow="fold")

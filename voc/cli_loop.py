@@ -33,16 +33,13 @@ def status(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)
     """
     changes = {"owner": owner, "reason": reason, "name": name, "ticket_key": ticket, "ticket_url": url}
     changing = bool(set_) or note is not None or any(changes.values())
-    con = store.connect(db, read_only=not changing)
-    try:
+    with store.open(db, write=changing) as con:
         if changing:
             event_id, queued = workflow.update(con, theme_id, by or "", status=set_, note=note, **changes)
             console.print(f"theme {theme_id} updated (event {event_id}); {queued} agent notification(s) queued, "
                           "send them with `voc notify`")
         title = workflow.title(con, theme_id)
         current, history = workflow.current(con, theme_id), workflow.history(con, theme_id)
-    finally:
-        con.close()
     if as_json:
         console.print_json(json.dumps({"theme_id": theme_id, "title": title, **current.__dict__, "history": history},
                                       default=str))
@@ -67,11 +64,8 @@ def handoff(out: Path = typer.Option(..., help="Folder to write the package into
 
     Example: voc handoff --team payments --out handoff/payments
     """
-    con = store.connect(db, read_only=True)
-    try:
+    with store.open(db) as con:
         files = handoff_lib.write_handoff(con, out, team)
-    finally:
-        con.close()
     console.print(f"wrote {files.themes} themes to {files.parquet}, {files.csv}, {files.markdown} and {files.jira}")
 
 
@@ -86,11 +80,8 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
     """
     if format_ not in ("table", "json"):
         raise ConfigError(f"unknown format {format_!r}: choose table or json")
-    con = store.connect(db, read_only=peek)
-    try:
+    with store.open(db, write=not peek) as con:
         view = loop.agent_view(con, agent_id, mark_seen=not peek)
-    finally:
-        con.close()
     if format_ == "json":
         console.print_json(json.dumps(view.__dict__, default=str))
         return
@@ -121,11 +112,8 @@ def notify(db: Path = DbOption, webhook: Optional[str] = typer.Option(None, help
     host, port = (smtp.rsplit(":", 1) + ["25"])[:2] if smtp else (None, None)
     channels = notify_lib.Channels.from_env(webhook_url=webhook, smtp_host=host, address=email, sender=sender,
                                             smtp_port=int(port) if port else None, attempts=attempts)
-    con = store.connect(db)
-    try:
+    with store.open(db, write=True) as con:
         result = notify_lib.deliver(con, channels)
-    finally:
-        con.close()
     for channel, r in result.items():
         console.print(f"{channel}: {r['digests_sent']} digests ({r['notifications']} notifications) sent, "
                       f"{r['digests_failed']} failed and kept for the next run", highlight=False)

@@ -44,14 +44,11 @@ MODES = ("auto", "full", "incremental")
 def start_run(settings: Settings, source: str, requested_mode: str = "auto") -> int:
     if requested_mode not in MODES:
         raise ConfigError(f"unknown mode {requested_mode!r}: use one of {', '.join(MODES)}")
-    con = store.connect(settings.db)
-    try:
+    with store.open(settings.db, create=True) as con:
         run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
         con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) VALUES (?, ?, 'running', ?, ?, ?)",
                     [run_id, datetime.now(), source, json.dumps(settings.as_dict()), requested_mode])
         return run_id
-    finally:
-        con.close()
 
 
 def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
@@ -72,14 +69,11 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
     quarantine = [{"run_id": run_id, "source": batch.source, "row_number": r.row_number, "comment_id": r.comment_id,
                    "reason": f"{r.file} row {r.row_number}: {r.reason}", "quarantined_at": now,
                    "raw": json.dumps(redact_values(r.raw), ensure_ascii=False)} for r in rejected]
-    con = store.connect(settings.db)
-    try:
+    with store.open(settings.db, write=True) as con:
         with store.transaction(con):
             n_new = store.insert_arrow(con, "comments", pa.Table.from_pylist(rows), or_ignore=True) if rows else 0
             if quarantine:
                 store.insert_arrow(con, "quarantine", pa.Table.from_pylist(quarantine))
-    finally:
-        con.close()
     return {"rows_read": len(batch.rows), "valid": len(comments), "new": n_new,
             "already_known": len(comments) - n_new, "quarantined": len(rejected),
             "quarantine_reasons": [q["reason"] for q in quarantine[:20]],
@@ -87,12 +81,9 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
 
 
 def load_corpus(settings: Settings) -> Corpus:
-    con = store.connect(settings.db)
-    try:
+    with store.open(settings.db) as con:
         rows = con.execute("SELECT source, comment_id, text, text_hash, language, created_at, csat, nps "
                            "FROM comments ORDER BY source, comment_id").fetchall()
-    finally:
-        con.close()
     if not rows:
         raise NothingToDoError("the store has no valid comments yet: every row was quarantined or no source was read; "
                                "see `voc quarantine` for the reasons")
@@ -102,11 +93,8 @@ def load_corpus(settings: Settings) -> Corpus:
 
 
 def plan(settings: Settings, corpus: Corpus, requested_mode: str = "auto") -> Plan:
-    con = store.connect(settings.db)
-    try:
+    with store.open(settings.db) as con:
         return plan_night(settings, con, corpus, requested_mode)
-    finally:
-        con.close()
 
 
 def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, progress: Progress | None = None) -> tuple[Corpus, dict]:
@@ -117,15 +105,12 @@ def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, progress: Progre
         return corpus, {"stats": {"model": settings.model, "encoded": 0, "cache_hits": 0, "assign_threshold": None},
                         "seed_vectors": {}}
     embedder = load_embedder(settings.model)
-    con = store.connect(settings.db)
-    try:
+    with store.open(settings.db, write=True) as con:
         result = embed_texts(con, embedder, [corpus.texts[i] for i in rows], [corpus.hashes[i] for i in rows],
                              settings.batch_size, progress)
         seeds = seed_sentences()
         seed_texts = [t for label in seeds for t in seeds[label]]
         seed_vecs = embed_texts(con, embedder, seed_texts, [text_hash(t) for t in seed_texts]).vectors
-    finally:
-        con.close()
     corpus.vectors = result.vectors
     offsets = np.cumsum([0] + [len(seeds[label]) for label in seeds])
     corpus_seeds = {label: seed_vecs[offsets[i]:offsets[i + 1]] for i, label in enumerate(seeds)}
@@ -185,21 +170,15 @@ def notify(settings: Settings, channels: Channels) -> dict:
     """Deliver queued agent notifications when a channel is configured (the run itself has already succeeded)."""
     if not channels.configured():
         return {"skipped": "no channel configured (VOC_WEBHOOK_URL / VOC_SMTP_HOST)"}
-    con = store.connect(settings.db)
-    try:
+    with store.open(settings.db, write=True) as con:
         return deliver(con, channels)
-    finally:
-        con.close()
 
 
 def fail_run(settings: Settings, run_id: int, error: str) -> None:
     """Record the failure; published results stay as they were."""
-    con = store.connect(settings.db)
-    try:
+    with store.open(settings.db, write=True) as con:
         con.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
                     [datetime.now(), error[:2000], run_id])
-    finally:
-        con.close()
 
 
 def source_label(path: Path, table: str | None, query: str | None) -> str:

@@ -63,8 +63,7 @@ def publish(settings: Settings, run_id: int, corpus: Corpus, themes: ThemeSet, r
                "unclustered_share": round(themes.unclustered_share, 4),
                "emerging": [r["theme_id"] for r in rows if r["emerging"]],
                "spikes": [r["theme_id"] for r in rows if r["spike"]]}
-    con = store.connect(settings.db)
-    try:
+    with store.open(settings.db, write=True) as con:
         with store.transaction(con):
             store.insert_arrow(con, "themes", pa.Table.from_pylist(rows))
             store.insert_arrow(con, "assignments", assignment_table(run_id, corpus, themes, sentiment))
@@ -74,6 +73,4 @@ def publish(settings: Settings, run_id: int, corpus: Corpus, themes: ThemeSet, r
             carry_lineage(con, run_id, themes.lineage)
             con.execute("UPDATE runs SET status = 'succeeded', finished_at = ?, stats = ?, mode = ? WHERE run_id = ?",
                         [datetime.now(), json.dumps(summary, default=str), themes.mode, run_id])
-    finally:
-        con.close()
     return summary

@@ -14,6 +14,7 @@ results in place.
 from __future__ import annotations
 
 import re
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -45,28 +46,74 @@ def quote_ident(name: str) -> str:
     return '"' + name + '"'
 
 
-def connect(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open (or create) a store and bring its schema to the current version."""
-    db = Path(db)
-    if read_only and not db.exists():
-        raise StoreError(f"no voc store at {db}: run `voc run --source ...` or `voc demo` first")
-    if not read_only:
-        db.parent.mkdir(parents=True, exist_ok=True)
+# How long opening a store waits for another process to let go of it: readers (`voc themes`, the web app) hold
+# the file for well under a second, so a run or a command that meets one waits instead of failing.
+LOCK_WAIT_SECONDS = 30.0
+LOCK_POLL_SECONDS = 0.2
+
+
+@contextmanager
+def open(db: Path, write: bool = False, create: bool = False,
+         wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The one way to use a store: `with store.open(db) as con: ...`, closed on the way out.
+
+    Read-only by default. `write=True` opens an existing voc store for writing and brings its schema up to
+    date; `create=True` (only `voc run` and `voc demo`) may also create it. A path that does not exist, or a
+    DuckDB file that is not a voc store, is refused unless `create`: a mistyped --db never makes a new store.
+    """
+    con = connect(db, read_only=not (write or create), create=create, wait_seconds=wait_seconds)
     try:
-        con = duckdb.connect(str(db), read_only=read_only)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise StoreLockedError(
-                f"{db} is in use by another process; wait for it to finish or pass another --db"
-            ) from exc
-        raise StoreError(f"{db} is not a DuckDB file voc can open ({exc}); pass another --db") from exc
-    except duckdb.Error as exc:
-        raise StoreError(f"cannot open {db} ({exc}); pass another --db") from exc
-    if read_only:
-        _check_version(con, db)
-    else:
-        migrate(con, db)
+        yield con
+    finally:
+        con.close()
+
+
+def connect(db: Path, read_only: bool = False, create: bool = False,
+            wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
+    """Open a store (see `open`, which closes it for you). Waits up to `wait_seconds` for another process's lock."""
+    db = Path(db)
+    if db.is_dir():
+        raise StoreError(f"{db} is a folder, not a voc store: pass a file path to --db")
+    if not db.exists() and not create:
+        raise StoreError(f"no voc store at {db}: check --db, or run `voc run --source ...` or `voc demo` first")
+    if create:
+        db.parent.mkdir(parents=True, exist_ok=True)
+    con = _connect_waiting(db, read_only, wait_seconds)
+    try:
+        if read_only:
+            _check_version(con, db)
+        else:
+            _check_is_voc_store(con, db)
+            migrate(con, db)
+    except BaseException:
+        con.close()
+        raise
     return con
+
+
+def _connect_waiting(db: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(str(db), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise StoreError(f"{db} is not a DuckDB file voc can open ({exc}); pass another --db") from exc
+            if time.monotonic() >= deadline:
+                raise StoreLockedError(
+                    f"{db} is in use by another process; wait for it to finish or pass another --db"
+                ) from exc
+            time.sleep(LOCK_POLL_SECONDS)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open {db} ({exc}); pass another --db") from exc
+
+
+def _check_is_voc_store(con: duckdb.DuckDBPyConnection, db: Path) -> None:
+    """A DuckDB file with tables but no voc schema belongs to someone else: never add voc tables to it."""
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if tables and "schema_migrations" not in tables:
+        raise StoreError(f"{db} is a DuckDB file but not a voc store (it has {len(tables)} other tables); "
+                         "pass the voc store with --db")
 
 
 def _applied_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -75,9 +122,11 @@ def _applied_version(con: duckdb.DuckDBPyConnection) -> int:
     return scalar(con, "SELECT coalesce(max(version), 0) FROM schema_migrations")
 
 
-def _check_version(con: duckdb.DuckDBPyConnection, db: Path) -> int:
+def _check_version(con: duckdb.DuckDBPyConnection, db: Path, required: bool = True) -> int:
     has_table = scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_migrations'")
     version = scalar(con, "SELECT max(version) FROM schema_migrations") if has_table else 0
+    if required and not has_table:
+        raise StoreError(f"{db} is not a voc store (no voc tables in it): check --db, or run `voc run` first")
     if (version or 0) > SCHEMA_VERSION:
         raise SchemaTooNewError(
             f"{db} has schema version {version}, this voc knows up to {SCHEMA_VERSION}: upgrade voc"
@@ -87,7 +136,7 @@ def _check_version(con: duckdb.DuckDBPyConnection, db: Path) -> int:
 
 def migrate(con: duckdb.DuckDBPyConnection, db: Path, steps: list[Migration] = MIGRATIONS) -> int:
     """Apply every migration the store lacks, each in its own transaction."""
-    _check_version(con, db)
+    _check_version(con, db, required=False)
     current = _applied_version(con)
     for step in steps:
         if step.version <= current:
