@@ -63,9 +63,9 @@ def read(source: str, table: str | None, query: str | None, mapping: list[str] |
 
 
 @compute_task
-def embed(settings: Settings, corpus: Corpus, rows, show_progress: bool):
+def embed(settings: Settings, corpus: Corpus, rows, model: str, show_progress: bool):
     with progress_bar("embedding", show_progress) as callback:
-        return pipeline.embed(settings, corpus, rows, callback)
+        return pipeline.embed(settings, corpus, rows, callback, model)
 
 
 start_run = io_task(pipeline.start_run)
@@ -97,14 +97,15 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
         corpus = load_corpus(settings)
         night = plan(settings, corpus, mode)
         if night.mode == "incremental":
-            corpus, embedded = embed(settings, corpus, night.pool, show_progress)
+            corpus, embedded = embed(settings, corpus, night.pool, night.model, show_progress)
             themes = assign(settings, corpus, night, embedded["stats"]["assign_threshold"])
             night = escalate(settings, night, themes)
         if night.mode == "full":
-            corpus, embedded = embed(settings, corpus, night.pool, show_progress)
+            corpus, embedded = embed(settings, corpus, night.pool, night.model, show_progress)
             themes = identify(corpus, cluster(settings, corpus, embedded["stats"]["assign_threshold"]), night)
-        sentiment = score(corpus, embedded["seed_vectors"], night)
-        stats = {"run_id": run_id, "reason": night.reason, "ingest": ingested, "embed": embedded["stats"]}
+        sentiment = score(settings, corpus, embedded, night)
+        stats = {"run_id": run_id, "reason": night.reason, "ingest": ingested, "embed": embedded["stats"],
+                 "sentiment": sentiment.stats}
         summary = publish(settings, run_id, corpus, themes, rank(settings, corpus, themes, sentiment), sentiment, stats)
     except Exception as exc:
         pipeline.fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")

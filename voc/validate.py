@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from voc.ingest import RawBatch, RawRow
+from voc.sentiment_labels import parse_label
 
 DATE_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y")
 SCORE_RANGES = {"csat": (1, 5), "nps": (0, 10)}
@@ -28,6 +29,7 @@ class Comment:
     csat: int | None = None
     nps: int | None = None
     ticket_id: str | None = None
+    sentiment: str | None = None
 
 
 @dataclass
@@ -77,6 +79,13 @@ def _score(name: str, value: str | None) -> int | None:
     return int(number)
 
 
+def _sentiment(value: str | None) -> str | None:
+    try:
+        return parse_label(value)
+    except ValueError as exc:
+        raise RowInvalid(f"sentiment {exc}") from None
+
+
 def _required(values: dict, name: str) -> str:
     value = values.get(name)
     if value is None or not str(value).strip():
@@ -117,6 +126,7 @@ def parse_row(row: RawRow, max_text_chars: int) -> Comment:
         csat=_score("csat", values.get("csat")),
         nps=_score("nps", values.get("nps")),
         ticket_id=_optional(values, "ticket_id"),
+        sentiment=_sentiment(values.get("sentiment")),
     )
 
 
