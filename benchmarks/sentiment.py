@@ -94,7 +94,7 @@ def real_text(embedder, seed_vecs: dict) -> list[dict]:
                         "accuracy": round(float(np.mean(accs)), 1), "macro_f1": round(float(np.mean(f1s)), 1)})
             print(" ".join(f"{k}={v}" for k, v in out[-1].items()), flush=True)
 
-        row("majority class", [[Counter(gold[train]).most_common(1)[0][0]] * len(test)])
+        row("majority class (of the test split)", [[Counter(g).most_common(1)[0][0]] * len(test)])
         row("before calibration (0.2 lexicon, ±0.2)", [old[test]])
         row("label-free (0 labels)", [free[test]])
         for n in SIZES + (len(train),):
