@@ -37,17 +37,14 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from voc.vectors import normalise_rows
+
 UNCLUSTERED = -1
 
 
 def auto_min_cluster_size(n: int) -> int:
     """Smallest theme worth reporting: grows with the square root of the data (16 at 3k, 95 at 100k)."""
     return max(10, round(0.3 * math.sqrt(n)))
-
-
-def normalise_rows(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 def centroids(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:

@@ -6,6 +6,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from voc.validate import DEFAULT_MAX_TEXT_CHARS
+
 DEFAULT_DB = Path("data/voc.duckdb")
 # The default embedder: the multilingual Universal Sentence Encoder from PyPI (see benchmarks/quality.py
 # and README "Choosing the model": the English-only MiniLM splits German and English into separate themes,
@@ -28,9 +30,9 @@ class ClusterSettings:
 class Settings:
     db: Path = DEFAULT_DB
     model: str = DEFAULT_MODEL
-    batch_size: int = 64
     period_days: int = 7
-    max_text_chars: int = 5000
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS  # longer comments are stored whole; this much of each is embedded
+    date_order: str = "dmy"  # how 03/04/2026 is read: dmy (3 April, German and British) or mdy (US)
     full_every_days: int = 8  # an "auto" night re-clusters fully when the last full run is older (see voc.incremental)
     max_unclustered_share: float = 0.15  # an incremental night above this escalates to a full re-cluster
     cluster: ClusterSettings = field(default_factory=ClusterSettings)

@@ -214,6 +214,24 @@ CREATE OR REPLACE VIEW current_assignments AS
 """
 
 
+# Version 3: hardening. Long comments are kept whole and marked; files already imported are recognised by their
+# content; a quarantined row is kept once however often its file is read again.
+SCHEMA_V3 = """
+ALTER TABLE comments ADD COLUMN truncated BOOLEAN DEFAULT false;   -- longer than what is embedded
+ALTER TABLE quarantine ADD COLUMN raw_hash VARCHAR;                -- hash of the (redacted) raw row
+
+CREATE TABLE imports (
+    source      VARCHAR NOT NULL,
+    sha256      VARCHAR NOT NULL,                  -- of the file's bytes
+    file_name   VARCHAR NOT NULL,
+    rows        INTEGER NOT NULL,
+    run_id      INTEGER NOT NULL,
+    imported_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (source, sha256)
+);
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -224,5 +242,6 @@ class Migration:
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "themes across runs, workflow and notifications", SCHEMA_V2),
+    Migration(3, "truncated comments, file imports, quarantine dedup", SCHEMA_V3),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -29,6 +29,7 @@ import duckdb
 
 from voc.errors import NotFoundError, TransitionError
 from voc.identity import Lineage
+from voc.redact import redact_text
 from voc.store import first_row, scalar, transaction
 
 STATUSES = ("new", "under_review", "planned", "in_progress", "done", "declined")
@@ -114,6 +115,8 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     unknown = set(changes) - set(COLUMNS)
     if unknown:
         raise TransitionError(f"unknown field(s) {', '.join(sorted(unknown))}")
+    note = redact_text(note)  # a PM note is shown to agents and sent by e-mail: no personal data in it either
+    changes = {key: redact_text(value) for key, value in changes.items()}
     before = current(con, theme_id)
     target = status or before.status
     check_transition(before.status, target, changes.get("reason") or before.reason)
