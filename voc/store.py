@@ -64,7 +64,7 @@ LOCK_POLL_SECONDS = 0.2
 
 @contextmanager
 def open(db: Path, write: bool = False, create: bool = False,
-         wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+         wait_seconds: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The one way to use a store: `with store.open(db) as con: ...`, closed on the way out.
 
     Read-only by default. `write=True` opens an existing voc store for writing and brings its schema up to
@@ -79,8 +79,9 @@ def open(db: Path, write: bool = False, create: bool = False,
 
 
 def connect(db: Path, read_only: bool = False, create: bool = False,
-            wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
-    """Open a store (see `open`, which closes it for you). Waits up to `wait_seconds` for another process's lock."""
+            wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open a store (see `open`, which closes it for you). Waits up to `wait_seconds` (default
+    LOCK_WAIT_SECONDS) for another process's lock."""
     db = Path(db)
     if db.is_dir():
         raise StoreError(f"{db} is a folder, not a voc store: pass a file path to --db")
@@ -88,7 +89,7 @@ def connect(db: Path, read_only: bool = False, create: bool = False,
         raise StoreError(f"no voc store at {db}: check --db, or run `voc run --source ...` or `voc demo` first")
     if create:
         db.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect_waiting(db, read_only, wait_seconds)
+    con = _connect_waiting(db, read_only, LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
     try:
         if read_only:
             _check_version(con, db)

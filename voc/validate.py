@@ -32,7 +32,7 @@ DATE_FORMATS = {
 SCORE_RANGES = {"csat": (1, 5), "nps": (0, 10)}
 MIN_CREATED_AT = datetime(2000, 1, 1)  # older dates in agent notes are placeholders (0001-01-01, 1970-01-01)
 MAX_FUTURE = timedelta(days=1)         # allows for clocks and time zones, not for typos such as 2099
-MAX_STORED_CHARS = 100_000             # a comment, not a document dump: larger values are refused
+MAX_STORED_CHARS = 1_000_000           # a pasted mail thread fits; a larger value is a document dump, refused
 MAX_ID_CHARS = 200
 DEFAULT_MAX_TEXT_CHARS = 5000          # what is embedded of a long comment (the rest is stored, not embedded)
 
