@@ -229,3 +229,30 @@ def test_a_source_query_may_only_read(tmp_path):
 def test_ids_with_control_characters_are_quarantined():
     comments, rejected = validate(read_source_text('1,ok,2026-11-01,"A1\nevil"\n2,ok,2026-11-01,A2\n'))
     assert [c.comment_id for c in comments] == ["2"] and "agent_id must be one line" in rejected[0].reason
+
+
+def test_only_io_errors_that_may_pass_are_retried():
+    from prefect.states import Failed
+
+    from flows.nightly import transient
+    from voc.errors import StoreLockedError
+
+    retried = {type(exc).__name__: transient(None, None, Failed(data=exc)) for exc in
+               (StoreLockedError("held"), TimeoutError("slow share"), ConnectionResetError("dropped"),
+                SourceError("bad file"), TypeError("bug"), KeyError("bug"), FileNotFoundError("gone"))}
+    assert retried == {"StoreLockedError": True, "TimeoutError": True, "ConnectionResetError": True,
+                       "SourceError": False, "TypeError": False, "KeyError": False, "FileNotFoundError": False}
+
+
+def test_voc_run_with_a_bad_source_prints_one_line_and_no_traceback(tmp_path):
+    from prefect.settings import PREFECT_API_URL
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a;b\n1;2\n", encoding="utf-8")
+    env = {**__import__("os").environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    result = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--source", str(bad), "--db",
+                             str(tmp_path / "voc.duckdb")], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "lacks required column(s)" in errors[0]

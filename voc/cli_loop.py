@@ -105,7 +105,8 @@ def notify(db: Path = DbOption, webhook: Optional[str] = typer.Option(None, help
            smtp: Optional[str] = typer.Option(None, help="HOST:PORT of an SMTP server (env VOC_SMTP_HOST/PORT)."),
            email: Optional[str] = typer.Option(None, help="Agent address template, e.g. '{agent_id}@corp.example'."),
            sender: Optional[str] = typer.Option(None, help="From address for e-mails."),
-           attempts: int = typer.Option(3, help="Tries per digest before it waits for the next run.")):
+           attempts: int = typer.Option(3, help="Tries per digest before it waits for the next run."),
+           timeout: Optional[float] = typer.Option(None, help="Seconds to wait for each answer (env VOC_NOTIFY_TIMEOUT, default 10).")):
     """Send queued notifications: one digest per agent, by webhook and/or e-mail, at least once.
 
     Example: voc notify --webhook https://chat.example/hooks/voc --smtp mail.example:25
@@ -114,7 +115,8 @@ def notify(db: Path = DbOption, webhook: Optional[str] = typer.Option(None, help
     if port is not None and not port.isdigit():
         raise ConfigError(f"--smtp {smtp!r} is not HOST:PORT, e.g. --smtp mail.example:25")
     channels = notify_lib.Channels.from_env(webhook_url=webhook, smtp_host=host, address=email, sender=sender,
-                                            smtp_port=int(port) if port else None, attempts=attempts)
+                                            smtp_port=int(port) if port else None, attempts=attempts,
+                                            timeout_seconds=timeout)
     result = notify_lib.deliver(functools.partial(store.open, db, write=True), channels)
     for channel, r in result.items():
         console.print(f"{channel}: {r['digests_sent']} digests ({r['notifications']} notifications) sent, "

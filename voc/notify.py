@@ -78,14 +78,23 @@ class Channels:
     @classmethod
     def from_env(cls, **overrides) -> "Channels":
         env = {"webhook_url": os.environ.get("VOC_WEBHOOK_URL"), "smtp_host": os.environ.get("VOC_SMTP_HOST"),
-               "smtp_port": int(os.environ.get("VOC_SMTP_PORT", "25")),
+               "smtp_port": int(_env_number("VOC_SMTP_PORT", 25)),
                "sender": os.environ.get("VOC_SMTP_FROM", "voc@localhost"),
-               "address": os.environ.get("VOC_AGENT_EMAIL", "{agent_id}@localhost")}
+               "address": os.environ.get("VOC_AGENT_EMAIL", "{agent_id}@localhost"),
+               "timeout_seconds": _env_number("VOC_NOTIFY_TIMEOUT", 10.0)}
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)
 
     def configured(self) -> list[str]:
         return [name for name, on in (("webhook", self.webhook_url), ("email", self.smtp_host)) if on]
+
+
+def _env_number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a number") from None
 
 
 def pending(con: duckdb.DuckDBPyConnection, channel: str) -> dict[str, list[dict]]:
