@@ -115,11 +115,17 @@ def test_personal_data_in_any_field_note_or_reason_is_redacted(tmp_path):
     for leak in ("4111", "anna@", "1234567", "jürgen", "müller", "Schneider"):
         assert leak not in dump, leak
     assert "[EMAIL]" in dump and "[CARD]" in dump and "[NAME]" in dump
-    theme = rows(db, "SELECT theme_id FROM current_themes LIMIT 1")
-    if theme:
-        with store.open(db, write=True) as con:
-            workflow.update(con, theme[0][0], "anna", note="Rückmeldung an kunde@example.com, Tel. 030 1234567")
-            assert "kunde@" not in workflow.current(con, theme[0][0]).note
+
+
+def test_pm_names_notes_and_reasons_are_redacted(store_copy):
+    theme = top_theme(store_copy)
+    with store.open(store_copy, write=True) as con:
+        workflow.update(con, theme, "anna", note="Rückmeldung an kunde@example.com, Tel. 030 1234567",
+                        name="Beschwerde Frau Schneider")
+        state = workflow.current(con, theme)
+        digest_text = " ".join(n for n, in con.execute("SELECT note FROM theme_events").fetchall())
+    for leak in ("kunde@", "1234567", "Schneider"):
+        assert leak not in state.note + state.name + digest_text, leak
 
 
 def test_agent_ids_cannot_send_mail_outside_or_stop_other_digests(store_copy):

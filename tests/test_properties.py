@@ -6,6 +6,7 @@
 """
 
 import json
+import re
 import string
 import tempfile
 from pathlib import Path
@@ -110,6 +111,13 @@ def card(draw):
 
 
 @st.composite
+def customer_no(draw):
+    label = draw(st.sampled_from(["Kundennummer", "Kd-Nr.", "customer id", "Bestellnummer", "order no.", "Vertragsnummer"]))
+    number = draw(st.sampled_from(["", "KD-", "A"])) + draw(digits(7))
+    return f"{label} {number}", number
+
+
+@st.composite
 def iban(draw):
     country = draw(st.sampled_from(["DE", "AT", "NL", "de", "GB"]))
     number = draw(digits(2)) + draw(digits(18))
@@ -132,7 +140,15 @@ def phone(draw):
     return form.format(rest), rest
 
 
-KINDS = {"card": card(), "iban": iban(), "email": email(), "phone": phone()}
+KINDS = {"card": card(), "iban": iban(), "email": email(), "phone": phone(), "reference": customer_no()}
+
+
+def survives(secret: str, out: str) -> bool:
+    """True when the planted value, or any 6 characters in a row of it, can still be read in the output
+    (separators such as spaces, dashes and dots removed first: "4111-1111" still shows 41111111)."""
+    squeeze = lambda s: re.sub(r"[\s.\-/()]", "", s)  # noqa: E731
+    secret, out = squeeze(secret), squeeze(out)
+    return secret in out or any(secret[i:i + 6] in out for i in range(len(secret) - 5) if secret[i:i + 6].isdigit())
 
 
 @settings(max_examples=300, deadline=None)
@@ -141,7 +157,7 @@ def test_every_planted_value_is_redacted(kind, data, before, after):
     value, secret = data.draw(KINDS[kind])
     text = f"{before} {value} {after}"
     out = redact(text).text
-    assert secret not in out and secret.replace(" ", "") not in out.replace(" ", ""), (kind, text, out)
+    assert not survives(secret, out), (kind, text, out)
 
 
 @settings(max_examples=200, deadline=None)

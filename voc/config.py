@@ -19,10 +19,10 @@ DEFAULT_MODEL = "use"
 class ClusterSettings:
     n_neighbors: int = 15
     n_components: int = 5
-    min_cluster_size: int = 0  # 0 = chosen from the number of comments, see cluster.auto_min_cluster_size
+    min_cluster_size: int | None = None  # None: chosen from the number of comments, see cluster.auto_min_cluster_size
     min_samples: int = 5
-    assign_threshold: float = 0.0  # 0 = the embedder's calibrated value
-    emerging_min_size: int = 0  # 0 = max(5, half the full run's minimum theme size), see voc.incremental
+    assign_threshold: float | None = None  # None: the embedder's calibrated value
+    emerging_min_size: int | None = None  # None: max(5, half the full run's minimum theme size), see voc.incremental
     random_state: int = 42
 
 

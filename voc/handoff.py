@@ -21,6 +21,7 @@ from voc import escape
 from voc.errors import NotFoundError
 from voc.outputs import check_folder, write_file
 from voc.report import write_table
+from voc.store import dicts
 
 THEMES_SQL = """
 WITH teams AS (SELECT theme_id, mode(team) AS main_team FROM current_assignments WHERE theme_id >= 0 GROUP BY theme_id)
@@ -84,9 +85,7 @@ def jira_rows(themes: list[dict]) -> list[list[str]]:
 
 def write_handoff(con: duckdb.DuckDBPyConnection, out_dir: Path, team: str | None = None,
                   db: Path | None = None) -> HandoffFiles:
-    cur = con.execute(THEMES_SQL, [team, team])
-    names = [d[0] for d in cur.description]
-    themes = [dict(zip(names, row)) for row in cur.fetchall()]
+    themes = dicts(con, THEMES_SQL, [team, team])
     if not themes:
         known = sorted({r[0] for r in con.execute(
             "SELECT DISTINCT team FROM current_assignments WHERE team IS NOT NULL").fetchall()})

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from voc.errors import ConfigError, StoreError
 from voc.escape import csv_table
 from voc.outputs import write_file
-from voc.store import first_row
+from voc.store import dicts, first_row
 from voc.trends import SEGMENTS_SQL, TRENDS_SQL
 
 EXPORTS = {
@@ -53,9 +53,7 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overvi
     if run is None:
         raise StoreError("no published results yet: run `voc run --source ...` or `voc demo` first")
     counts = first_row(con, "SELECT count(*), count(*) FILTER (WHERE theme_id < 0) FROM current_assignments")
-    cur = con.execute(EXPORTS["themes"] + (" LIMIT ?" if limit else ""), [limit] if limit else [])
-    names = [d[0] for d in cur.description]
-    themes = [dict(zip(names, row)) for row in cur.fetchall()]
+    themes = dicts(con, EXPORTS["themes"] + (" LIMIT ?" if limit else ""), [limit] if limit else [])
     for t in themes:
         t["languages"] = json.loads(t["languages"])
     return Overview(run[0], str(run[1])[:19], counts[0], counts[1], themes)
