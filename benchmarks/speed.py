@@ -1,13 +1,14 @@
 """Speed and memory per stage, end to end, on 2k / 20k / 100k generated comments.
 
 Each size runs in a fresh subprocess (so peak memory is that run's own) on a fresh store: read → ingest
-(validate, redact, language, store) → embed (cache miss for every text) → cluster → label → sentiment → rank →
-publish, calling the same `voc.pipeline` functions the Prefect tasks call. Before the pipeline, the same process
+(validate, redact, language, store) → plan → embed (cache miss for every text) → cluster → label (ids and
+names) → sentiment → rank → publish, calling the same `voc.pipeline` functions the Prefect tasks call, in the
+flow's order (tests/test_benchmarks_run.py runs this script on a small size, so it cannot silently break). Before the pipeline, the same process
 measures the model's raw `encode` rate on exactly the texts the stage will encode (distinct, redacted), in
 batches of 512, its fastest setting here; the embedding stage (model load, cache lookup and writes included)
 is compared with it (target: >= 90%).
 
-    python benchmarks/speed.py [--sizes 2000 20000 100000] [--model use]
+    python benchmarks/speed.py [--sizes 2000 20000 100000] [--model use] [--out results/speed.json]
 
 Writes benchmarks/results/speed.json and prints a table.
 """
@@ -39,8 +40,12 @@ def one_size(n: int, model: str) -> dict:
     from voc.demo import generate
     from common import pipeline_texts
 
-    from voc.embed import CHUNK, load_embedder
+    from dataclasses import replace
+
+    from voc.embed import CHUNK, load_embedder, resolve_model
+    from voc.language import detect
     from voc.ingest import read_source
+    from voc.publish import publish
 
     work = Path(tempfile.mkdtemp(prefix="voc-speed-"))
     files = generate(work / "data", n_comments=n, n_days=42, seed=11)
@@ -55,6 +60,8 @@ def one_size(n: int, model: str) -> dict:
 
     distinct = list(dict.fromkeys(pipeline_texts(files.comments)[1]))
     start = time.perf_counter()
+    model = resolve_model(model, [detect(t) for t in distinct[:2000]])  # "auto": by the language mix, as a run
+    settings = replace(settings, model=model)
     embedder = load_embedder(model)
     embedder.encode(distinct[:1])  # models load their weights lazily: this is the one-time load
     load_seconds = time.perf_counter() - start
@@ -66,16 +73,17 @@ def one_size(n: int, model: str) -> dict:
     del embedder
 
     total_start = time.perf_counter()
-    run_id = pipeline.start_run(settings, str(files.comments))
+    run_id = pipeline.start_run(settings, str(files.comments), "full")
     batch = timed("read", read_source, files.comments)
     timed("ingest", pipeline.ingest, settings, run_id, batch)
     corpus = timed("load", pipeline.load_corpus, settings)
-    corpus, embedded = timed("embed", pipeline.embed, settings, corpus)
-    themes = timed("cluster", pipeline.cluster, settings, corpus, embedded["stats"]["assign_threshold"])
-    labels = timed("label", pipeline.label, corpus, themes)
-    sentiment = timed("sentiment", pipeline.score, corpus, embedded["seed_vectors"])
+    night = timed("plan", pipeline.plan, settings, corpus, "full")
+    corpus, embedded = timed("embed", pipeline.embed, settings, corpus, night.pool, None, night.model)
+    model = timed("cluster", pipeline.cluster, settings, corpus, embedded["stats"]["assign_threshold"])
+    themes = timed("label", pipeline.identify, corpus, model, night)
+    sentiment = timed("sentiment", pipeline.score, settings, corpus, embedded, night)
     ranks = timed("rank", pipeline.rank, settings, corpus, themes, sentiment)
-    timed("publish", pipeline.publish, settings, run_id, corpus, themes, labels, ranks, sentiment, {})
+    timed("publish", publish, settings, run_id, corpus, themes, ranks, sentiment, {})
     total = time.perf_counter() - total_start
     n_docs = len(corpus.texts)
     encoded = embedded["stats"]["encoded"]
@@ -88,7 +96,7 @@ def one_size(n: int, model: str) -> dict:
         "embed_vs_raw": round((encoded / timings["embed"]) / (len(distinct) / raw), 3),
         "model_load_seconds": round(load_seconds, 2),
         "embed_vs_raw_excluding_load": round((encoded / (timings["embed"] - load_seconds)) / (len(distinct) / raw), 3),
-        "themes": themes.n_themes_, "unclustered_share": round(themes.unclustered_share_, 4),
+        "themes": len(themes.labels), "unclustered_share": round(themes.unclustered_share, 4),
         "peak_rss_mb": round(peak_rss_mb(), 0),
     }
 
@@ -96,7 +104,8 @@ def one_size(n: int, model: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", type=int, default=[2000, 20000, 100000])
-    parser.add_argument("--model", default="use")
+    parser.add_argument("--model", default="auto")
+    parser.add_argument("--out", type=Path, default=RESULTS / "speed.json", help="where to write the JSON")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -105,19 +114,21 @@ def main() -> None:
     results = []
     for n in args.sizes:
         out = subprocess.run([sys.executable, __file__, "--child", str(n), "--model", args.model],
-                             capture_output=True, text=True, check=True)
+                             capture_output=True, text=True)
+        if out.returncode:
+            sys.exit(f"the {n}-comment run failed:\n{out.stderr[-3000:]}")
         row = json.loads(out.stdout.strip().splitlines()[-1])
         results.append(row)
         print(json.dumps(row), flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "speed.json").write_text(json.dumps({"machine": "2 cores, 24 GiB, no GPU", "results": results}, indent=1))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps({"machine": "2 cores, 24 GiB, no GPU", "results": results}, indent=1))
     stages = ["ingest", "embed", "cluster", "label", "sentiment", "publish"]
     print(f"\n{'n':>7} {'total s':>8} " + " ".join(f"{s + ' s':>10}" for s in stages) + f" {'raw enc/s':>9} {'emb/raw':>7} {'excl load':>9} {'peak MB':>7}")
     for r in results:
         print(f"{r['comments']:>7} {r['total_seconds']:>8} " + " ".join(f"{r['seconds'][s]:>10}" for s in stages)
               + f" {r['raw_encode_per_second']:>9} {r['embed_vs_raw']:>7} {r['embed_vs_raw_excluding_load']:>9}"
               f" {r['peak_rss_mb']:>7}")
-    print(f"wrote {RESULTS / 'speed.json'}")
+    print(f"wrote {args.out}")
 
 
 if __name__ == "__main__":

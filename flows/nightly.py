@@ -21,10 +21,10 @@ from prefect import flow, task
 from prefect.cache_policies import NONE
 from prefect.utilities.annotations import quote
 
-from voc import pipeline
+from voc import pipeline, store
 from voc.config import Settings
 from voc.corpus import Corpus
-from voc.errors import StoreLockedError, VocError
+from voc.errors import StoreLockedError
 from voc.incremental import escalate
 from voc.ingest import parse_mapping, read_source
 from voc.notify import Channels
@@ -32,11 +32,14 @@ from voc.progress import progress_bar
 from voc.publish import publish as publish_run
 
 
+TRANSIENT_OS_ERRORS = (TimeoutError, ConnectionError, InterruptedError, BlockingIOError)
+
 
 def transient(task, task_run, state) -> bool:
-    """Retry I/O that may pass on a second try (a locked store, a flaky share), never a voc error about the input."""
+    """Retry only I/O that may pass on a second try: a store another process holds, a share that timed out or
+    dropped the connection. Never a voc error about the input, never a bug (TypeError, KeyError, ...)."""
     exc = state.result(raise_on_failure=False)
-    return isinstance(exc, StoreLockedError) or not isinstance(exc, VocError)
+    return isinstance(exc, StoreLockedError) or isinstance(exc, TRANSIENT_OS_ERRORS)
 
 
 def quoted(prefect_task):
@@ -58,8 +61,9 @@ def compute_task(fn):
 
 
 @io_task
-def read(source: str, table: str | None, query: str | None, mapping: list[str] | None, name: str | None, encoding: str):
-    return read_source(Path(source), parse_mapping(mapping), table, query, name, encoding)
+def read(source: str, table: str | None, query: str | None, mapping: list[str] | None, name: str | None,
+         encoding: str, delimiter: str | None):
+    return read_source(Path(source), parse_mapping(mapping), table, query, name, encoding, delimiter)
 
 
 @compute_task
@@ -88,28 +92,33 @@ def notify(settings: Settings) -> dict:
 @flow(name="voc-nightly")
 def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, table: str | None = None,
             query: str | None = None, mapping: list[str] | None = None, source_name: str | None = None,
-            encoding: str = "utf-8", show_progress: bool = False, mode: str = "auto") -> dict:
-    """Ingest, then an incremental night or a full re-cluster (mode: auto | full | incremental), rank, publish."""
-    settings = Settings.from_env(db=Path(db), model=model)
-    run_id = start_run(settings, pipeline.source_label(Path(source), table, query), mode)
-    try:
-        ingested = ingest(settings, run_id, read(source, table, query, mapping, source_name, encoding))
-        corpus = load_corpus(settings)
-        night = plan(settings, corpus, mode)
-        if night.mode == "incremental":
-            corpus, embedded = embed(settings, corpus, night.pool, night.model, show_progress)
-            themes = assign(settings, corpus, night, embedded["stats"]["assign_threshold"])
-            night = escalate(settings, night, themes)
-        if night.mode == "full":
-            corpus, embedded = embed(settings, corpus, night.pool, night.model, show_progress)
-            themes = identify(corpus, cluster(settings, corpus, embedded["stats"]["assign_threshold"]), night)
-        sentiment = score(settings, corpus, embedded, night)
-        stats = {"run_id": run_id, "reason": night.reason, "ingest": ingested, "embed": embedded["stats"],
-                 "sentiment": sentiment.stats}
-        summary = publish(settings, run_id, corpus, themes, rank(settings, corpus, themes, sentiment), sentiment, stats)
-    except Exception as exc:
-        pipeline.fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
-        raise
+            encoding: str = "utf-8", show_progress: bool = False, mode: str = "auto", delimiter: str | None = None,
+            date_order: str | None = None, max_text_chars: int | None = None) -> dict:
+    """Ingest, then an incremental night or a full re-cluster (mode: auto | full | incremental), rank, publish.
+    One run per store at a time (`store.run_lock`); a failed run is recorded and publishes nothing."""
+    settings = Settings.from_env(db=Path(db), model=model, date_order=date_order, max_text_chars=max_text_chars)
+    with store.run_lock(settings.db):
+        run_id = start_run(settings, pipeline.source_label(Path(source), table, query), mode)
+        try:
+            batch = read(source, table, query, mapping, source_name, encoding, delimiter)
+            ingested = ingest(settings, run_id, batch)
+            corpus = load_corpus(settings)
+            night = plan(settings, corpus, mode)
+            if night.mode == "incremental":
+                corpus, embedded = embed(settings, corpus, night.pool, night.model, show_progress)
+                themes = assign(settings, corpus, night, embedded["stats"]["assign_threshold"])
+                night = escalate(settings, night, themes)
+            if night.mode == "full":
+                corpus, embedded = embed(settings, corpus, night.pool, night.model, show_progress)
+                themes = identify(corpus, cluster(settings, corpus, embedded["stats"]["assign_threshold"]), night)
+            sentiment = score(settings, corpus, embedded, night)
+            stats = {"run_id": run_id, "reason": night.reason, "ingest": ingested, "embed": embedded["stats"],
+                     "sentiment": sentiment.stats}
+            ranks = rank(settings, corpus, themes, sentiment)
+            summary = publish(settings, run_id, corpus, themes, ranks, sentiment, stats)
+        except BaseException as exc:  # recorded, then raised again: a run never stays `running`
+            pipeline.fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
+            raise
     return {**summary, "notifications": notify(settings)}
 
 

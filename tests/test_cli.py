@@ -5,7 +5,7 @@ import csv
 import pyarrow.parquet as pq
 from typer.testing import CliRunner
 
-from voc.cli import app
+from flows.cli import app
 
 runner = CliRunner()
 

@@ -57,7 +57,9 @@ def test_ranking_orders_by_documented_priority():
     assert [r.theme_id for r in ranks] == [0, 1]
     first = ranks[0]
     assert first.volume_current == 5 and first.volume_previous == 5 and first.growth == 0
-    assert first.priority == round(priority_score(10 / 22, 1.0, 0.0), 3)
+    assert first.priority == 68.182  # 100 × 10/22 of comments × (0.5 + 100% negative) × (1 + 0.5 × 0 growth)
+    assert priority_score(0.1, 0.5, 1.0) == 15.0  # 100 × 0.1 × 1.0 × 1.5
+    assert priority_score(0.1, 0.0, 5.0) == 10.0  # growth clipped at +200%: momentum 2, negativity 0.5
     assert first.mean_nps == 1 and first.mean_csat is None
     assert "negative" in first.why and ranks[1].growth < 0
 

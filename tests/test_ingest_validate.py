@@ -39,15 +39,17 @@ def test_csv_rows_become_comments_and_bad_rows_get_reasons(tmp_path):
     assert "repeats row 1" in reasons[6]
 
 
-def test_too_long_text_and_broken_bytes_are_quarantined(tmp_path):
+def test_long_text_is_kept_and_marked_and_broken_bytes_are_quarantined(tmp_path):
     good = HEADER + "".join(f"{i},ok text {i},2026-11-01,A1,\n" for i in range(20))
     raw = good.encode() + b"99,caf\xe9 kaputt,2026-11-01,A1,\n100," + b"x" * 6000 + b",2026-11-01,A1,\n"
     src = tmp_path / "mixed.csv"
     src.write_bytes(raw)
     comments, rejected = validate(read_source(src))
-    assert len(comments) == 20
+    assert len(comments) == 21 and len(rejected) == 1
     assert "broken encoding in text" in rejected[0].reason
-    assert "more than the 5000 allowed" in rejected[1].reason
+    long = comments[-1]
+    assert len(long.text) == 6000 and long.truncated and not comments[0].truncated
+    assert not validate(read_source(src), max_text_chars=7000)[0][-1].truncated  # the limit is a setting
 
 
 def test_file_in_wrong_encoding_is_refused_with_advice(tmp_path):

@@ -56,7 +56,7 @@ def test_quarantine_keeps_rows_with_reason(published_db):
     assert "text is missing" in reasons["bad-1"]
     assert "'gestern' is not a date" in reasons["bad-2"]
     assert "csat '9' is out of range" in reasons["bad-3"]
-    assert "characters, more than" in reasons["bad-4"]
+    assert "2099-11-12 09:00:00' is outside" in reasons["bad-4"]
     assert "agent_id is missing" in reasons["bad-5"]
     assert reasons["bad-2"].startswith("comments.csv row ")
 

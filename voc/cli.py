@@ -1,4 +1,9 @@
-"""The `voc` command. Sub-apps per noun; every error is one line and a non-zero exit code."""
+"""The `voc` command's read-side: themes, trends, segments, exports, report, quarantine.
+
+`voc run` and `voc demo` start the Prefect flow, so they live with it in `flows/cli.py`, which is
+the console script's entry point (the library never imports `flows`). Every error is one line and a
+non-zero exit code (`voc.cli_common.friendly`).
+"""
 
 from __future__ import annotations
 
@@ -13,54 +18,10 @@ from rich.table import Table
 from voc import report, store, trends
 from voc.cli_common import DbOption, app, console, friendly
 from voc.errors import ConfigError
+from voc.outputs import write_file
 
 export_app = typer.Typer(help="Export published results as CSV or Parquet.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
-
-
-@app.command()
-@friendly
-def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parquet file, a folder of them, or a DuckDB file."),
-        db: Path = DbOption,
-        table: Optional[str] = typer.Option(None, help="Table to read when --source is a DuckDB file."),
-        query: Optional[str] = typer.Option(None, help="SQL query to read when --source is a DuckDB file."),
-        map_: Optional[list[str]] = typer.Option(None, "--map", help="FIELD=COLUMN, e.g. --map text=comment_body. Repeatable."),
-        source_name: Optional[str] = typer.Option(None, help="Name comments are filed under (default: file or folder name)."),
-        model: Optional[str] = typer.Option(None, help="Embedding model: use (default), minilm, minilm+use or a sentence-transformers name/path."),
-        encoding: str = typer.Option("utf-8", help="Text encoding of CSV/JSONL files."),
-        full: bool = typer.Option(False, "--full", help="Re-cluster everything instead of an incremental night.")):
-    """Ingest a source and run the pipeline (a Prefect flow run): an incremental night when the last
-    run can be continued (only new comments are embedded and placed), else a full re-cluster.
-
-    Example: voc run --source exports/comments.csv --map text=comment_body
-    """
-    from flows.nightly import nightly
-
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
-    summary = nightly(str(source), str(db), model, table, query, map_, source_name, encoding, show_progress=True,
-                      mode="full" if full else "auto")
-    _print_summary(summary)
-
-
-def _print_summary(summary: dict) -> None:
-    ing = summary["ingest"]
-    console.print(f"run {summary['run_id']}: read {ing['rows_read']} rows, {ing['new']} new, "
-                  f"{ing['already_known']} already known, {ing['quarantined']} quarantined")
-    for reason in ing["quarantine_reasons"][:5]:
-        console.print(f"  quarantined: {reason}", highlight=False, soft_wrap=True)
-    if ing["redactions"]:
-        console.print("  redacted: " + ", ".join(f"{v} {k}" for k, v in ing["redactions"].items()))
-    emb = summary["embed"]
-    console.print(f"embedded {emb['encoded']} new texts ({emb['cache_hits']} from cache) with {emb['model']}")
-    console.print(f"{summary['mode']} run ({summary['reason']}): {summary['themes']} themes over "
-                  f"{summary['comments_clustered']} comments; {summary['unclustered']} "
-                  f"({summary['unclustered_share']:.1%}) unclustered", highlight=False)
-    if summary["mode"] == "incremental":
-        console.print(f"  {summary['assigned']} new comments joined existing themes; "
-                      f"{summary['emerging_themes']} emerging theme(s) found among the rest")
-    for key, label in (("emerging", "emerging themes"), ("spikes", "spiking themes")):
-        if summary[key]:
-            console.print(f"  {label}: " + ", ".join(f"#{t}" for t in summary[key]))
 
 
 @app.command()
@@ -176,7 +137,7 @@ for _what in EXPORT_HELP:
 
 def _export(what: str, fmt: str, out: Path, db: Path) -> None:
     with store.open(db) as con:
-        n = report.export(con, what, fmt, out)
+        n = report.export(con, what, fmt, out, db)
     console.print(f"wrote {n} {what} to {out}")
 
 
@@ -189,8 +150,7 @@ def html_report(out: Path = typer.Option(Path("data/report.html"), help="Output 
     """
     with store.open(db) as con:
         ov = report.overview(con)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(report.render_html(ov), encoding="utf-8")
+    write_file(out, db, lambda tmp: tmp.write_text(report.render_html(ov), encoding="utf-8"))
     console.print(f"wrote {out}")
 
 
@@ -210,24 +170,6 @@ def quarantine(db: Path = DbOption, limit: int = typer.Option(50, help="How many
     for run_id, source, reason in rows:
         table.add_row(str(run_id), source, reason)
     console.print(table)
-
-
-@app.command()
-@friendly
-def demo(db: Path = DbOption, out: Path = typer.Option(Path("data/report.html"), help="Where to write the HTML report.")):
-    """Run the whole pipeline on the bundled demo data, show the themes, write the HTML report.
-
-    Example: voc demo
-    """
-    from voc.demo import generate
-
-    demo_file = Path("data/demo/comments.csv")
-    if not demo_file.exists():
-        demo_file = generate(Path("data/demo")).comments
-    run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding="utf-8",
-        full=False)
-    themes(db=db, limit=20, as_json=False, since=None)
-    html_report(out=out, db=db)
 
 
 from voc import cli_loop  # noqa: E402,F401  (registers status, handoff, agent and notify)

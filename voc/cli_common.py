@@ -9,22 +9,24 @@ from rich.console import Console
 
 from voc.config import DEFAULT_DB
 from voc.errors import VocError
+from voc.redact import redact_text
 
 app = typer.Typer(help="voc: turn agent-captured customer comments into ranked themes.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
-console = Console()
-err = Console(stderr=True)
+# Markup off: comments, theme names and notes are printed as written; `[/bold]` in a note is text, not a tag.
+console = Console(markup=False)
+err = Console(stderr=True, markup=False)
 
 DbOption = typer.Option(DEFAULT_DB, "--db", help="The voc DuckDB file.", envvar="VOC_DB")
 
 
 def friendly(fn):
-    """Turn voc's named errors into one clear line and the error's exit code."""
+    """Turn voc's named errors into one clear line (personal data redacted) and the error's exit code."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except VocError as exc:
-            err.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+            err.print(f"error: {redact_text(str(exc))}", style="bold red", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
     return wrapper

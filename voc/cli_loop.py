@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 from typing import Optional
@@ -12,7 +13,7 @@ from rich.table import Table
 from voc import handoff as handoff_lib
 from voc import loop, notify as notify_lib, store, workflow
 from voc.cli_common import DbOption, app, console, friendly
-from voc.errors import ConfigError
+from voc.errors import ConfigError, DeliveryError
 
 
 @app.command()
@@ -44,7 +45,7 @@ def status(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)
         console.print_json(json.dumps({"theme_id": theme_id, "title": title, **current.__dict__, "history": history},
                                       default=str))
         return
-    console.print(f"[bold]#{theme_id} {title}[/]: {current.status}" + (f", owner {current.owner}" if current.owner else "")
+    console.print(f"#{theme_id} {title}: {current.status}" + (f", owner {current.owner}" if current.owner else "")
                   + (f", ticket {current.ticket_key} {current.ticket_url or ''}" if current.ticket_key else ""), highlight=False)
     if current.note:
         console.print(f"note: {current.note}", highlight=False)
@@ -65,7 +66,7 @@ def handoff(out: Path = typer.Option(..., help="Folder to write the package into
     Example: voc handoff --team payments --out handoff/payments
     """
     with store.open(db) as con:
-        files = handoff_lib.write_handoff(con, out, team)
+        files = handoff_lib.write_handoff(con, out, team, db)
     console.print(f"wrote {files.themes} themes to {files.parquet}, {files.csv}, {files.markdown} and {files.jira}")
 
 
@@ -85,7 +86,7 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
     if format_ == "json":
         console.print_json(json.dumps(view.__dict__, default=str))
         return
-    console.print(f"[bold]{agent_id}[/]: {view.summary['comments']} comments. {view.summary['headline']}", highlight=False)
+    console.print(f"{agent_id}: {view.summary['comments']} comments. {view.summary['headline']}", highlight=False)
     for c in view.changes:
         console.print(f"  new since your last look: theme #{c['theme_id']} {c['kind']} → {c['to_status']}"
                       + (f": {c['note']}" if c["note"] else ""), highlight=False, soft_wrap=True)
@@ -104,18 +105,27 @@ def notify(db: Path = DbOption, webhook: Optional[str] = typer.Option(None, help
            smtp: Optional[str] = typer.Option(None, help="HOST:PORT of an SMTP server (env VOC_SMTP_HOST/PORT)."),
            email: Optional[str] = typer.Option(None, help="Agent address template, e.g. '{agent_id}@corp.example'."),
            sender: Optional[str] = typer.Option(None, help="From address for e-mails."),
-           attempts: int = typer.Option(3, help="Tries per digest before it waits for the next run.")):
+           attempts: int = typer.Option(3, help="Tries per digest before it waits for the next run."),
+           timeout: Optional[float] = typer.Option(None, help="Seconds to wait for each answer (env VOC_NOTIFY_TIMEOUT, default 10).")):
     """Send queued notifications: one digest per agent, by webhook and/or e-mail, at least once.
 
     Example: voc notify --webhook https://chat.example/hooks/voc --smtp mail.example:25
     """
     host, port = (smtp.rsplit(":", 1) + ["25"])[:2] if smtp else (None, None)
+    if port is not None and not port.isdigit():
+        raise ConfigError(f"--smtp {smtp!r} is not HOST:PORT, e.g. --smtp mail.example:25")
     channels = notify_lib.Channels.from_env(webhook_url=webhook, smtp_host=host, address=email, sender=sender,
-                                            smtp_port=int(port) if port else None, attempts=attempts)
-    with store.open(db, write=True) as con:
-        result = notify_lib.deliver(con, channels)
+                                            smtp_port=int(port) if port else None, attempts=attempts,
+                                            timeout_seconds=timeout)
+    result = notify_lib.deliver(functools.partial(store.open, db, write=True), channels)
     for channel, r in result.items():
         console.print(f"{channel}: {r['digests_sent']} digests ({r['notifications']} notifications) sent, "
                       f"{r['digests_failed']} failed and kept for the next run", highlight=False)
+        if r["digests_deferred"]:
+            console.print(f"  {r['digests_deferred']} more digests not tried after {notify_lib.MAX_FAILED_IN_A_ROW} "
+                          "failures in a row; they wait for the next run", highlight=False)
         for e in r["errors"]:
             console.print(f"  {e}", highlight=False, soft_wrap=True)
+    if not any(r["digests_sent"] for r in result.values()) and any(r["digests_failed"] for r in result.values()):
+        raise DeliveryError("no digest could be delivered; check the endpoint and run `voc notify` again "
+                            "(nothing is lost: every notification stays queued)")

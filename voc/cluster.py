@@ -12,15 +12,12 @@ The steps:
    shared across languages instead of 7).
 1. UMAP reduces the (cosine) embeddings to a few dimensions where density is meaningful.
 2. HDBSCAN finds dense groups there without being told how many; the rest is noise.
-3. Optional refinement (`refine_iter` > 0): rounds of spherical k-means in the
-   full embedding space, seeded with HDBSCAN's groups. Off by default: on
-   BANKING77 and MASSIVE it cost ~1 NMI point (benchmarks/quality.py).
-4. Each comment's cosine similarity to its theme centroid decides its fate: HDBSCAN
+3. Each comment's cosine similarity to its theme centroid decides its fate: HDBSCAN
    members stay ("cluster") unless below `min_similarity` (UMAP glues every point to
    some neighbours, so a far-away comment can look like a member); noise at or above
    `assign_threshold` joins the nearest theme ("nearest"); the rest is reported as
    unclustered (label -1), never hidden.
-5. Cross-language merge (with `groups`): two themes whose dominant groups differ
+4. Cross-language merge (with `groups`): two themes whose dominant groups differ
    (one mostly German, one mostly English) and whose centroids have cosine
    similarity >= `cross_group_merge` are one problem told in two languages and are
    merged. Themes of the same language are never merged, so monolingual data is
@@ -37,17 +34,14 @@ import warnings
 import numpy as np
 from sklearn.base import BaseEstimator, ClusterMixin
 
+from voc.vectors import normalise_rows
+
 UNCLUSTERED = -1
 
 
 def auto_min_cluster_size(n: int) -> int:
     """Smallest theme worth reporting: grows with the square root of the data (16 at 3k, 95 at 100k)."""
     return max(10, round(0.3 * math.sqrt(n)))
-
-
-def normalise_rows(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
 
 
 def centroids(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
@@ -66,23 +60,10 @@ def centre_groups(x: np.ndarray, groups: np.ndarray, means: dict[str, np.ndarray
     return normalise_rows(out)
 
 
-def refine(x: np.ndarray, labels: np.ndarray, k: int, n_iter: int) -> np.ndarray:
-    """Spherical k-means from the given groups; returns the nearest-centroid label of every row."""
-    centres = centroids(x, labels, k)
-    nearest = (x @ centres.T).argmax(axis=1)
-    for _ in range(n_iter):
-        updated = centroids(x, nearest, k)
-        empty = ~updated.any(axis=1)
-        updated[empty] = centres[empty]  # a theme that lost every member keeps its old centre
-        centres = updated
-        new = (x @ centres.T).argmax(axis=1)
-        if np.array_equal(new, nearest):
-            break
-        nearest = new
-    return nearest
+DOMINANT_SHARE = 0.7  # a theme "is German" when 70% of its comments are: a few code-mixed notes do not change that
 
 
-def dominant_group(groups: np.ndarray, labels: np.ndarray, k: int, share: float = 0.7) -> list[str | None]:
+def dominant_group(groups: np.ndarray, labels: np.ndarray, k: int, share: float = DOMINANT_SHARE) -> list[str | None]:
     """Each theme's group (language) if at least `share` of its members have it, else None."""
     result: list[str | None] = []
     for theme in range(k):
@@ -123,7 +104,7 @@ def order_by_size(labels: np.ndarray) -> np.ndarray:
 
 class ThemeClusterer(BaseEstimator, ClusterMixin):
     def __init__(self, n_neighbors: int = 15, n_components: int = 5, min_dist: float = 0.0,
-                 min_cluster_size: int = 0, min_samples: int = 5, refine_iter: int = 0,
+                 min_cluster_size: int | None = None, min_samples: int = 5,
                  assign_threshold: float = 0.3, min_similarity: float = 0.15, cross_group_merge: float = 0.4,
                  random_state: int = 42):
         self.n_neighbors = n_neighbors
@@ -131,7 +112,6 @@ class ThemeClusterer(BaseEstimator, ClusterMixin):
         self.min_dist = min_dist
         self.min_cluster_size = min_cluster_size
         self.min_samples = min_samples
-        self.refine_iter = refine_iter
         self.assign_threshold = assign_threshold
         self.min_similarity = min_similarity
         self.cross_group_merge = cross_group_merge
@@ -169,7 +149,6 @@ class ThemeClusterer(BaseEstimator, ClusterMixin):
         if n >= max(2 * self.min_cluster_size_, 10):
             self.embedding_ = self._reduce(x)
             dense = self._dense_groups(self.embedding_)
-        self.n_density_noise_ = int((dense == UNCLUSTERED).sum())
         k = int(dense.max()) + 1 if n else 0
         labels = self._assign(x, dense, k) if k else np.full(n, UNCLUSTERED)
         if languages is not None and k and self.cross_group_merge < 1:
@@ -181,10 +160,7 @@ class ThemeClusterer(BaseEstimator, ClusterMixin):
 
     def _assign(self, x: np.ndarray, dense: np.ndarray, k: int) -> np.ndarray:
         """Theme per row from HDBSCAN's groups: members stay, noise joins the nearest if close enough."""
-        if self.refine_iter:
-            nearest = refine(x, dense, k, self.refine_iter)
-        else:
-            nearest = np.where(dense >= 0, dense, (x @ centroids(x, dense, k).T).argmax(axis=1))
+        nearest = np.where(dense >= 0, dense, (x @ centroids(x, dense, k).T).argmax(axis=1))
         sims = np.einsum("ij,ij->i", x, centroids(x, nearest, k)[nearest])
         keep = np.where(dense >= 0, sims >= self.min_similarity, sims >= self.assign_threshold)
         return np.where(keep, nearest, UNCLUSTERED)

@@ -6,6 +6,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from voc.validate import DEFAULT_MAX_TEXT_CHARS
+
 DEFAULT_DB = Path("data/voc.duckdb")
 # The default embedder: chosen per corpus by its language mix (voc.embed.choose_model; README "Choosing the
 # model"): int8 MiniLM for English, int8 MiniLM + the multilingual USE for German, USE for mixed corpora.
@@ -16,10 +18,10 @@ DEFAULT_MODEL = "auto"
 class ClusterSettings:
     n_neighbors: int = 15
     n_components: int = 5
-    min_cluster_size: int = 0  # 0 = chosen from the number of comments, see cluster.auto_min_cluster_size
+    min_cluster_size: int | None = None  # None: chosen from the number of comments, see cluster.auto_min_cluster_size
     min_samples: int = 5
-    assign_threshold: float = 0.0  # 0 = the embedder's calibrated value
-    emerging_min_size: int = 0  # 0 = max(5, half the full run's minimum theme size), see voc.incremental
+    assign_threshold: float | None = None  # None: the embedder's calibrated value
+    emerging_min_size: int | None = None  # None: max(5, half the full run's minimum theme size), see voc.incremental
     random_state: int = 42
 
 
@@ -27,9 +29,9 @@ class ClusterSettings:
 class Settings:
     db: Path = DEFAULT_DB
     model: str = DEFAULT_MODEL
-    batch_size: int = 64
     period_days: int = 7
-    max_text_chars: int = 5000
+    max_text_chars: int = DEFAULT_MAX_TEXT_CHARS  # longer comments are stored whole; this much of each is embedded
+    date_order: str = "dmy"  # how 03/04/2026 is read: dmy (3 April, German and British) or mdy (US)
     full_every_days: int = 8  # an "auto" night re-clusters fully when the last full run is older (see voc.incremental)
     max_unclustered_share: float = 0.15  # an incremental night above this escalates to a full re-cluster
     cluster: ClusterSettings = field(default_factory=ClusterSettings)

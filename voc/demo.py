@@ -104,7 +104,7 @@ def _broken_rows(rng: random.Random) -> list[dict]:
         {**base, "comment_id": "bad-1", "text": "", "created_at": "2026-11-10 10:00:00"},
         {**base, "comment_id": "bad-2", "text": "Lieferung kam nie an", "created_at": "gestern"},
         {**base, "comment_id": "bad-3", "text": "refund missing", "created_at": "2026-11-11 09:00:00", "csat": "9"},
-        {**base, "comment_id": "bad-4", "text": "x" * 6000, "created_at": "2026-11-12 09:00:00"},
+        {**base, "comment_id": "bad-4", "text": "App stürzt ab", "created_at": "2099-11-12 09:00:00"},
         {**base, "comment_id": "bad-5", "text": "Kunde wartet", "created_at": "2026-11-12 09:00:00", "agent_id": ""},
     ]
 

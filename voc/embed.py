@@ -16,7 +16,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Callable, Protocol
+from typing import Callable, ContextManager, Protocol
 
 import duckdb
 import numpy as np
@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from voc.errors import ModelError
 from voc.store import insert_arrow
+from voc.vectors import normalise_rows
 
 Progress = Callable[[int, int], None]
 CHUNK = 512          # texts per encode call: USE's fastest batch size here (benchmarks/speed.py)
@@ -37,12 +38,6 @@ class Embedder(Protocol):
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         """L2-normalised float32 vectors, one row per text."""
-
-
-def _normalise(x: np.ndarray) -> np.ndarray:
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=1, keepdims=True)
-    return x / np.maximum(norms, 1e-12)
 
 
 class SentenceTransformerEmbedder:
@@ -63,7 +58,7 @@ class SentenceTransformerEmbedder:
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         vectors = self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                      show_progress_bar=False, convert_to_numpy=True)
-        return _normalise(vectors)
+        return normalise_rows(vectors)
 
 
 class UseEmbedder:
@@ -78,7 +73,7 @@ class UseEmbedder:
         self.assign_threshold = 0.3  # calibrated on BANKING77, MASSIVE de and the demo data (benchmarks/quality.py)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        return _normalise(self._model.encode(list(texts)))
+        return normalise_rows(self._model.encode(list(texts)))
 
 
 class ConcatEmbedder:
@@ -89,7 +84,7 @@ class ConcatEmbedder:
         self.assign_threshold = float(np.mean([p.assign_threshold for p in parts]))
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        return _normalise(np.hstack([p.encode(texts, batch_size) for p in self.parts]))
+        return normalise_rows(np.hstack([p.encode(texts, batch_size) for p in self.parts]))
 
 
 def _minilm() -> Embedder:
@@ -174,10 +169,14 @@ class EmbedResult:
     n_cached: int
 
 
-def embed_texts(con: duckdb.DuckDBPyConnection, embedder: Embedder, texts: list[str], hashes: list[str],
-                batch_size: int = 64, progress: Progress | None = None) -> EmbedResult:
-    """Vectors for `texts`, encoding only the texts the cache lacks (each distinct text once)."""
-    found = _cached(con, embedder.model_id, sorted(set(hashes)))
+def embed_texts(cache: Callable[[], ContextManager[duckdb.DuckDBPyConnection]], embedder: Embedder, texts: list[str],
+                hashes: list[str], progress: Progress | None = None) -> EmbedResult:
+    """Vectors for `texts`, encoding only the texts the cache lacks (each distinct text once).
+
+    `cache()` opens the store; it is held only to look vectors up and to write each FLUSH_EVERY new ones, so
+    readers (the web app, `voc themes`) are not locked out while the model encodes."""
+    with cache() as con:
+        found = _cached(con, embedder.model_id, sorted(set(hashes)))
     todo: dict[str, str] = {}
     for h, t in zip(hashes, texts):
         if h not in found and h not in todo:
@@ -186,10 +185,11 @@ def embed_texts(con: duckdb.DuckDBPyConnection, embedder: Embedder, texts: list[
     pending: list[str] = []
     for start in range(0, len(todo_hashes), CHUNK):
         chunk = todo_hashes[start:start + CHUNK]
-        found.update(zip(chunk, embedder.encode([todo[h] for h in chunk], batch_size)))
+        found.update(zip(chunk, embedder.encode([todo[h] for h in chunk])))
         pending.extend(chunk)
         if len(pending) >= FLUSH_EVERY or start + CHUNK >= len(todo_hashes):
-            _store(con, embedder.model_id, pending, np.vstack([found[h] for h in pending]))
+            with cache() as con:
+                _store(con, embedder.model_id, pending, np.vstack([found[h] for h in pending]))
             pending = []
         if progress:
             progress(min(start + CHUNK, len(todo_hashes)), len(todo_hashes))

@@ -28,6 +28,12 @@ class StoreLockedError(VocError):
     exit_code = 3
 
 
+class RunInProgressError(VocError):
+    """Another voc run holds the store's run lock (one writer per store)."""
+
+    exit_code = 3
+
+
 class SchemaTooNewError(VocError):
     """The DuckDB file was written by a newer voc."""
 

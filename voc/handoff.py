@@ -10,16 +10,18 @@ has instead of duplicating it. Quotes are comment texts, redacted at ingest.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
+from voc import escape
 from voc.errors import NotFoundError
-from voc.report import flatten_lists
+from voc.outputs import check_folder, write_file
+from voc.report import write_table
+from voc.store import dicts
 
 THEMES_SQL = """
 WITH teams AS (SELECT theme_id, mode(team) AS main_team FROM current_assignments WHERE theme_id >= 0 GROUP BY theme_id)
@@ -48,50 +50,54 @@ def _trend(t: dict) -> str:
 
 
 def markdown(themes: list[dict], team: str | None) -> str:
-    lines = [f"# Customer themes for {team or 'all teams'}", "",
+    """The team's summary. Everything users wrote (titles, notes, quotes, keywords) is shown as text."""
+    md = escape.markdown
+    lines = [f"# Customer themes for {md(team or 'all teams')}", "",
              f"{len(themes)} themes, ranked by priority (volume × negative share × growth).", ""]
     for t in themes:
-        lines += [f"## {t['rank']}. {t['title']} (theme {t['theme_id']})", "",
-                  f"- Status: **{t['status']}**" + (f", owner {t['owner']}" if t["owner"] else "")
-                  + (f", ticket {t['ticket_key']}" if t["ticket_key"] else ""),
+        lines += [f"## {t['rank']}. {md(t['title'])} (theme {t['theme_id']})", "",
+                  f"- Status: **{md(t['status'])}**" + (f", owner {md(t['owner'])}" if t["owner"] else "")
+                  + (f", ticket {md(t['ticket_key'])}" if t["ticket_key"] else ""),
                   f"- Volume: {t['size']} comments ({t['share']:.1%}); last period {_trend(t)}",
                   f"- Sentiment: {t['mean_sentiment']:+.2f}, {t['share_negative']:.0%} negative"
                   + (f", CSAT {t['mean_csat']:.1f}" if t["mean_csat"] is not None else ""),
-                  f"- Keywords: {', '.join(t['keywords'])}"]
+                  f"- Keywords: {md(', '.join(t['keywords']))}"]
         if t["note"]:
-            lines.append(f"- PM note: {t['note']}")
-        lines += ["", *[f"> {q}" for q in t["quotes"][:3]], ""]
+            lines.append(f"- PM note: {md(t['note'])}")
+        lines += ["", *[f"> {md(q)}" for q in t["quotes"][:3]], ""]
     return "\n".join(lines)
 
 
 def jira_rows(themes: list[dict]) -> list[list[str]]:
-    """Summary, Description, Labels (twice: Jira reads repeated columns as several labels), Issue Key."""
+    """Summary, Description, Labels (twice: Jira reads repeated columns as several labels), Issue Key.
+    Every cell is spreadsheet-safe (`escape.csv_cell`)."""
     rows = [["Summary", "Description", "Labels", "Labels", "Issue Key"]]
     for t in themes:
         description = "\n".join([
             f"Customer theme {t['theme_id']} from voc: {t['size']} comments, trend {_trend(t)}.",
             f"Sentiment {t['mean_sentiment']:+.2f} ({t['share_negative']:.0%} negative). Why ranked: {t['why']}",
             "Typical comments:", *[f"* {q}" for q in t["quotes"][:3]]])
-        rows.append([f"[voc #{t['theme_id']}] {t['title']}", description, "voc", f"voc-theme-{t['theme_id']}",
-                     t["ticket_key"] or ""])
+        row = [f"[voc #{t['theme_id']}] {t['title']}", description, "voc", f"voc-theme-{t['theme_id']}",
+               t["ticket_key"] or ""]
+        rows.append([escape.csv_cell(cell) for cell in row])
     return rows
 
 
-def write_handoff(con: duckdb.DuckDBPyConnection, out_dir: Path, team: str | None = None) -> HandoffFiles:
-    cur = con.execute(THEMES_SQL, [team, team])
-    names = [d[0] for d in cur.description]
-    themes = [dict(zip(names, row)) for row in cur.fetchall()]
+def write_handoff(con: duckdb.DuckDBPyConnection, out_dir: Path, team: str | None = None,
+                  db: Path | None = None) -> HandoffFiles:
+    themes = dicts(con, THEMES_SQL, [team, team])
     if not themes:
         known = sorted({r[0] for r in con.execute(
             "SELECT DISTINCT team FROM current_assignments WHERE team IS NOT NULL").fetchall()})
         raise NotFoundError(f"no published themes for team {team!r}; teams in the data: {', '.join(known) or 'none'}")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = check_folder(out_dir, db)
     files = HandoffFiles(out_dir / "themes.parquet", out_dir / "themes.csv", out_dir / "summary.md",
                          out_dir / "jira.csv", len(themes))
     table = pa.Table.from_pylist(themes)
-    pq.write_table(table, files.parquet)
-    pacsv.write_csv(flatten_lists(table), files.csv)
-    files.markdown.write_text(markdown(themes, team), encoding="utf-8")
-    with files.jira.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh).writerows(jira_rows(themes))
+    write_table(table, "parquet", files.parquet, db)
+    write_table(table, "csv", files.csv, db)
+    write_file(files.markdown, db, lambda tmp: tmp.write_text(markdown(themes, team), encoding="utf-8"))
+    jira = io.StringIO()
+    csv.writer(jira).writerows(jira_rows(themes))
+    write_file(files.jira, db, lambda tmp: tmp.write_text(jira.getvalue(), encoding="utf-8"))
     return files

@@ -21,6 +21,7 @@ from voc.textutil import TOKEN, stopwords
 N_KEYWORDS = 8
 N_REPRESENTATIVES = 5
 PHRASE_RATIO = 0.6
+COMMON_LANGUAGE_SHARE = 0.2  # a language with a fifth of a theme's comments gets a representative of its own
 
 
 @dataclass
@@ -82,7 +83,7 @@ def representatives(texts: list[str], languages: list[str], sims: np.ndarray, n:
     picked: list[str] = []
     seen: set[str] = set()
     counts = Counter(languages)
-    wanted = [lang for lang, c in counts.most_common() if c >= 0.2 * len(languages)]
+    wanted = [lang for lang, c in counts.most_common() if c >= COMMON_LANGUAGE_SHARE * len(languages)]
     for lang in wanted:  # one central comment per common language first
         for i in order:
             if languages[i] == lang and texts[i].lower() not in seen:

@@ -16,7 +16,7 @@ from datetime import datetime
 import duckdb
 
 from voc.errors import AccessError, NotFoundError
-from voc.store import scalar, transaction
+from voc.store import dicts, scalar, transaction
 
 COMMENTS_SQL = """
 SELECT a.created_at, a.comment_id, a.text, a.theme_id, coalesce(a.theme_title, 'unclustered') AS theme,
@@ -43,12 +43,6 @@ class AgentView:
     changes: list[dict] = field(default_factory=list)  # workflow events on the agent's themes since they last looked
 
 
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list) -> list[dict]:
-    cur = con.execute(sql, params)
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
-
-
 def quarter_start(now: datetime) -> datetime:
     return datetime(now.year, 3 * ((now.month - 1) // 3) + 1, 1)
 
@@ -68,13 +62,13 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
     """Every comment `agent_id` filed with its theme, status and note, plus what changed since the last look."""
     if viewer is not None and viewer != agent_id:
         raise AccessError(f"{viewer} may not see the comments of agent {agent_id}: agents see only their own")
-    comments = _rows(con, COMMENTS_SQL, [agent_id])
+    comments = dicts(con, COMMENTS_SQL, [agent_id])
     if not comments:
         raise NotFoundError(f"no comments from agent {agent_id!r} in the published results; the id is the "
                             "agent_id column of the source (see `voc export assignments`)")
     now = now or datetime.now()
     seen = scalar(con, "SELECT last_event_id FROM agent_seen WHERE agent_id = ?", [agent_id]) or 0
-    changes = _rows(con, CHANGES_SQL, [seen, agent_id])
+    changes = dicts(con, CHANGES_SQL, [seen, agent_id])
     changed = {c["theme_id"] for c in changes}
     for c in comments:
         c["changed_since_last_look"] = c["theme_id"] in changed

@@ -3,13 +3,19 @@
 `voc.workflow` puts one `outbox` row per (event, contributing agent). Delivery is
 per channel and at least once:
 
-- each digest is tried up to `attempts` times, waiting `backoff_seconds`, then twice
-  that, and so on;
+- the pending digests are read, then the store is let go while they are sent (a
+  slow endpoint never holds the store), and each outcome is recorded afterwards;
+- each request is bounded by `timeout_seconds`; a refused or failing request is tried
+  up to `attempts` times, waiting `backoff_seconds`, then twice that, and so on; a
+  request that timed out is not repeated in the same run (the endpoint may have taken
+  it: webhooks carry an `Idempotency-Key` so a receiver can drop a repeat);
+- after MAX_FAILED_IN_A_ROW failed digests a channel is given up for this run: the rest
+  stay queued, so a dead endpoint costs seconds, not minutes;
 - a notification counts as delivered on a channel only once that channel has
   acknowledged it (HTTP 2xx, or the SMTP server accepted the message); then a row in
   `deliveries` gets `delivered_at`, and it is never sent on that channel again;
-- a failing endpoint loses nothing: the attempt and its error are recorded, and the
-  next `voc notify` (or nightly run) tries again.
+- an agent id that cannot be part of an address (`AGENT_ID`), or an address that is not
+  exactly one mailbox in the template's domain, fails that digest only.
 
 A crash between the endpoint's acknowledgement and the database write can send a
 digest twice; that is the price of never losing one.
@@ -17,21 +23,34 @@ digest twice; that is the price of never losing one.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 import smtplib
+import socket
 import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
-from typing import Callable
+from email.utils import getaddresses
+from typing import Callable, ContextManager
 
 import duckdb
 
 from voc.errors import ConfigError, DeliveryError
-from voc.store import transaction
+from voc.store import dicts, transaction
+
+Store = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
+AGENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # what may stand in an e-mail address's local part
+MAX_FAILED_IN_A_ROW = 3
+
+
+class Timeout(DeliveryError):
+    """The endpoint did not answer in time; it may still have taken the digest, so it is not resent now."""
+
 
 PENDING_SQL = """
 SELECT o.notification_id, o.agent_id, o.theme_id, coalesce(t.display_title, '#' || o.theme_id) AS theme,
@@ -59,9 +78,10 @@ class Channels:
     @classmethod
     def from_env(cls, **overrides) -> "Channels":
         env = {"webhook_url": os.environ.get("VOC_WEBHOOK_URL"), "smtp_host": os.environ.get("VOC_SMTP_HOST"),
-               "smtp_port": int(os.environ.get("VOC_SMTP_PORT", "25")),
+               "smtp_port": int(_env_number("VOC_SMTP_PORT", 25)),
                "sender": os.environ.get("VOC_SMTP_FROM", "voc@localhost"),
-               "address": os.environ.get("VOC_AGENT_EMAIL", "{agent_id}@localhost")}
+               "address": os.environ.get("VOC_AGENT_EMAIL", "{agent_id}@localhost"),
+               "timeout_seconds": _env_number("VOC_NOTIFY_TIMEOUT", 10.0)}
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)
 
@@ -69,13 +89,18 @@ class Channels:
         return [name for name, on in (("webhook", self.webhook_url), ("email", self.smtp_host)) if on]
 
 
+def _env_number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a number") from None
+
+
 def pending(con: duckdb.DuckDBPyConnection, channel: str) -> dict[str, list[dict]]:
     """Undelivered notifications on `channel`, grouped by agent."""
-    cur = con.execute(PENDING_SQL, [channel])
-    names = [d[0] for d in cur.description]
     grouped: dict[str, list[dict]] = {}
-    for row in cur.fetchall():
-        item = dict(zip(names, row))
+    for item in dicts(con, PENDING_SQL, [channel]):
         grouped.setdefault(item["agent_id"], []).append(item)
     return grouped
 
@@ -93,25 +118,46 @@ def digest(agent_id: str, items: list[dict]) -> dict:
 
 
 def send_webhook(channels: Channels, payload: dict) -> None:
+    key = hashlib.sha256(json.dumps(sorted(i["notification_id"] for i in payload["items"])).encode()).hexdigest()[:32]
     request = urllib.request.Request(channels.webhook_url, data=json.dumps(payload).encode("utf-8"), method="POST",
-                                     headers={"Content-Type": "application/json"})
+                                     headers={"Content-Type": "application/json", "Idempotency-Key": key})
     try:
         with urllib.request.urlopen(request, timeout=channels.timeout_seconds) as response:
             response.read()
     except urllib.error.HTTPError as exc:
         raise DeliveryError(f"webhook answered HTTP {exc.code}") from exc
-    except (urllib.error.URLError, OSError) as exc:
+    except (TimeoutError, socket.timeout) as exc:
+        raise Timeout(f"webhook did not answer within {channels.timeout_seconds:g} s") from exc
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+            raise Timeout(f"webhook did not answer within {channels.timeout_seconds:g} s") from exc
+        raise DeliveryError(f"webhook unreachable: {exc.reason}") from exc
+    except OSError as exc:
         raise DeliveryError(f"webhook unreachable: {exc}") from exc
+
+
+def agent_address(template: str, agent_id: str) -> str:
+    """The agent's e-mail address from the template, or DeliveryError when the id cannot safely be part of one."""
+    if not AGENT_ID.fullmatch(agent_id):
+        raise DeliveryError(f"agent id {agent_id!r} cannot be used in an e-mail address (letters, digits, . _ - only)")
+    address = template.format(agent_id=agent_id)
+    parsed = getaddresses([address])
+    domain = template.rsplit("@", 1)[-1]
+    if len(parsed) != 1 or parsed[0][1] != address or not address.endswith("@" + domain):
+        raise DeliveryError(f"{address!r} is not one address in {domain}; check --email")
+    return address
 
 
 def send_email(channels: Channels, payload: dict) -> None:
     msg = EmailMessage()
-    msg["From"], msg["To"] = channels.sender, channels.address.format(agent_id=payload["agent_id"])
+    msg["From"], msg["To"] = channels.sender, agent_address(channels.address, payload["agent_id"])
     msg["Subject"] = f"voc: {payload['count']} update(s) on themes you reported"
     msg.set_content(payload["text"])
     try:
         with smtplib.SMTP(channels.smtp_host, channels.smtp_port, timeout=channels.timeout_seconds) as smtp:
             smtp.send_message(msg)
+    except (TimeoutError, socket.timeout) as exc:
+        raise Timeout(f"SMTP {channels.smtp_host}:{channels.smtp_port} did not answer in time") from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"SMTP {channels.smtp_host}:{channels.smtp_port} refused: {exc}") from exc
 
@@ -119,42 +165,55 @@ def send_email(channels: Channels, payload: dict) -> None:
 SENDERS: dict[str, Callable[[Channels, dict], None]] = {"webhook": send_webhook, "email": send_email}
 
 
-def _record(con, ids: list[int], channel: str, error: str | None) -> None:
-    now = datetime.now()
-    with transaction(con):
-        for nid in ids:
-            con.execute("""INSERT INTO deliveries VALUES (?, ?, 1, ?, ?, ?)
-                           ON CONFLICT (notification_id, channel) DO UPDATE SET attempts = deliveries.attempts + 1,
-                           last_error = excluded.last_error, last_attempt_at = excluded.last_attempt_at,
-                           delivered_at = excluded.delivered_at""",
-                        [nid, channel, error, now, None if error else now])
+def _record(con, ids: list[int], channel: str, error: str | None, attempts: int, now: datetime) -> None:
+    for nid in ids:
+        con.execute("""INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (notification_id, channel) DO UPDATE SET
+                       attempts = deliveries.attempts + excluded.attempts, last_error = excluded.last_error,
+                       last_attempt_at = excluded.last_attempt_at, delivered_at = excluded.delivered_at""",
+                    [nid, channel, attempts, error, now, None if error else now])
 
 
-def deliver(con: duckdb.DuckDBPyConnection, channels: Channels, sleep: Callable[[float], None] = time.sleep) -> dict:
-    """Send every pending digest on every configured channel; returns counts per channel."""
+def send_digest(channels: Channels, channel: str, payload: dict, sleep: Callable[[float], None]) -> tuple[int, str | None]:
+    """Try one digest: (attempts made, None when acknowledged else the last error)."""
+    for attempt in range(1, channels.attempts + 1):
+        try:
+            SENDERS[channel](channels, payload)
+            return attempt, None
+        except Timeout as exc:
+            return attempt, str(exc)
+        except DeliveryError as exc:
+            if attempt == channels.attempts:
+                return attempt, str(exc)
+            sleep(channels.backoff_seconds * 2 ** (attempt - 1))
+    raise AssertionError("unreachable: the loop returns on its last attempt")
+
+
+def deliver(open_store: Store, channels: Channels, sleep: Callable[[float], None] = time.sleep) -> dict:
+    """Send every pending digest on every configured channel; returns counts per channel.
+    `open_store()` opens the store for writing; it is held only to read what is pending and to record outcomes."""
     if not channels.configured():
         raise ConfigError("no notification channel configured: pass --webhook URL and/or --smtp HOST:PORT "
                           "(or set VOC_WEBHOOK_URL / VOC_SMTP_HOST)")
     report = {}
     for channel in channels.configured():
-        sent = failed = notifications = 0
-        errors: list[str] = []
-        for agent_id, items in pending(con, channel).items():
-            ids = [i["notification_id"] for i in items]
-            for attempt in range(1, channels.attempts + 1):
-                try:
-                    SENDERS[channel](channels, digest(agent_id, items))
-                except DeliveryError as exc:
-                    _record(con, ids, channel, str(exc))
-                    if attempt == channels.attempts:
-                        failed += 1
-                        errors.append(f"{agent_id}: {exc}")
-                    else:
-                        sleep(channels.backoff_seconds * 2 ** (attempt - 1))
-                    continue
-                _record(con, ids, channel, None)
-                sent, notifications = sent + 1, notifications + len(ids)
+        with open_store() as con:
+            queued = pending(con, channel)
+        outcomes, errors, failed_in_a_row = [], [], 0
+        for agent_id, items in queued.items():
+            if failed_in_a_row >= MAX_FAILED_IN_A_ROW:
                 break
-        report[channel] = {"digests_sent": sent, "notifications": notifications, "digests_failed": failed,
+            attempts, error = send_digest(channels, channel, digest(agent_id, items), sleep)
+            outcomes.append(([i["notification_id"] for i in items], attempts, error))
+            failed_in_a_row = failed_in_a_row + 1 if error else 0
+            if error:
+                errors.append(f"{agent_id}: {error}")
+        now = datetime.now()
+        with open_store() as con, transaction(con):
+            for ids, attempts, error in outcomes:
+                _record(con, ids, channel, error, attempts, now)
+        sent = [ids for ids, _, error in outcomes if error is None]
+        report[channel] = {"digests_sent": len(sent), "notifications": sum(map(len, sent)),
+                           "digests_failed": len(outcomes) - len(sent), "digests_deferred": len(queued) - len(outcomes),
                            "errors": errors[:5]}
     return report

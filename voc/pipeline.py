@@ -10,7 +10,9 @@ failure and leaves the last published results untouched.
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime
@@ -24,29 +26,35 @@ from voc.cluster import ThemeClusterer
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.embed import Progress, embed_texts, load_embedder, lookup, resolve_model
-from voc.errors import ConfigError, NothingToDoError
+from voc.errors import ConfigError, NothingToDoError, StoreLockedError
 from voc.identity import match_ids
 from voc.incremental import Plan, assign_new, plan_night
-from voc.ingest import RawBatch
+from voc.ingest import RawBatch, printable
 from voc.label import label_themes
 from voc.language import detect
 from voc.notify import Channels, deliver
 from voc.rank import ThemeRank, rank_themes
-from voc.redact import redact, redact_values
+from voc.redact import redact, redact_text, redact_values
 from voc.sentiment import seed_sentences
 from voc.sentiment_labels import LABEL_SQL, own_label
 from voc.sentiment_learn import OwnLabels, Scored, apply_own_labels, score_rows
 from voc.textutil import text_hash
 from voc.trends import theme_flags
-from voc.validate import validate
+from voc.validate import Comment, Rejected, validate
 
 MODES = ("auto", "full", "incremental")
+MAX_ERROR_CHARS = 2000  # runs.error: the one line a user needs, not a whole traceback
+log = logging.getLogger("voc")
 
 
 def start_run(settings: Settings, source: str, requested_mode: str = "auto") -> int:
+    """Record a new run. Runs left `running` by a process that died are marked failed first: the caller holds
+    the store's run lock (`store.run_lock`), so no other run can be under way."""
     if requested_mode not in MODES:
         raise ConfigError(f"unknown mode {requested_mode!r}: use one of {', '.join(MODES)}")
     with store.open(settings.db, create=True) as con:
+        con.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE status = 'running'",
+                    [datetime.now(), "interrupted: the process ended before the run finished"])
         run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
         con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) VALUES (?, ?, 'running', ?, ?, ?)",
                     [run_id, datetime.now(), source, json.dumps(settings.as_dict()), requested_mode])
@@ -54,32 +62,78 @@ def start_run(settings: Settings, source: str, requested_mode: str = "auto") -> 
 
 
 def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
-    """Validate, redact, detect language and store new comments; quarantine the rest."""
-    comments, rejected = validate(batch, settings.max_text_chars)
+    """Validate, redact, detect language and store new comments; quarantine the rest.
+
+    Files whose exact bytes were imported before under the same source are skipped (`imports`). Every text
+    field, every quarantined value and every reason is redacted before it is stored.
+    """
+    with store.open(settings.db) as con:
+        skipped = already_imported(con, batch)
+    batch = replace(batch, rows=[r for r in batch.rows if r.file not in skipped])
+    comments, rejected = validate(batch, settings.max_text_chars, settings.date_order)
     redactions: Counter = Counter()
-    rows = []
-    for c in comments:
-        red = redact(c.text)
-        redactions.update(red.counts)
-        rows.append({"source": batch.source, "comment_id": c.comment_id, "text": red.text,
-                     "text_hash": text_hash(red.text), "created_at": c.created_at, "agent_id": c.agent_id,
-                     "channel": c.channel, "product": c.product, "team": c.team,
-                     "language": c.language if c.language in ("de", "en") else detect(red.text),
-                     "csat": c.csat, "nps": c.nps, "ticket_id": c.ticket_id, "sentiment": c.sentiment,
-                     "redactions": red.total, "first_run_id": run_id})
+    rows = [comment_row(c, batch.source, run_id, redactions) for c in comments]
     now = datetime.now()
-    quarantine = [{"run_id": run_id, "source": batch.source, "row_number": r.row_number, "comment_id": r.comment_id,
-                   "reason": f"{r.file} row {r.row_number}: {r.reason}", "quarantined_at": now,
-                   "raw": json.dumps(redact_values(r.raw), ensure_ascii=False)} for r in rejected]
+    quarantine = [quarantine_row(r, batch.source, run_id, now) for r in rejected]
+    imports = [{"source": batch.source, "sha256": f.sha256, "file_name": f.name, "rows": f.rows, "run_id": run_id,
+                "imported_at": now} for f in batch.files if f.name not in skipped]
     with store.open(settings.db, write=True) as con:
         with store.transaction(con):
             n_new = store.insert_arrow(con, "comments", pa.Table.from_pylist(rows), or_ignore=True) if rows else 0
-            if quarantine:
-                store.insert_arrow(con, "quarantine", pa.Table.from_pylist(quarantine))
-    return {"rows_read": len(batch.rows), "valid": len(comments), "new": n_new,
+            n_quarantined = insert_new_quarantine(con, quarantine)
+            if imports:
+                store.insert_arrow(con, "imports", pa.Table.from_pylist(imports), or_ignore=True)
+    skipped_rows = sum(f.rows for f in batch.files if f.name in skipped)
+    return {"rows_read": len(batch.rows) + skipped_rows, "valid": len(comments), "new": n_new,
             "already_known": len(comments) - n_new, "quarantined": len(rejected),
+            "quarantined_before": len(rejected) - n_quarantined,
+            "skipped_files": [f"{name} (imported in run {run})" for name, run in skipped.items()],
+            "skipped_rows": skipped_rows,
+            "truncated": sum(c.truncated for c in comments),
             "quarantine_reasons": [q["reason"] for q in quarantine[:20]],
             "redactions": dict(redactions)}
+
+
+def already_imported(con, batch: RawBatch) -> dict[str, int]:
+    """File name -> run id, for the batch's files whose exact content this source imported before."""
+    found = {}
+    for f in batch.files:
+        run = store.scalar(con, "SELECT run_id FROM imports WHERE source = ? AND sha256 = ?", [batch.source, f.sha256])
+        if run is not None:
+            found[f.name] = run
+    return found
+
+
+def comment_row(c: Comment, source: str, run_id: int, redactions: Counter) -> dict:
+    """A valid comment as stored: every free-text field redacted, the language detected when not given."""
+    red = redact(c.text)
+    redactions.update(red.counts)
+    optional = {}
+    for name in ("channel", "product", "team", "ticket_id"):
+        field_red = redact(getattr(c, name)) if getattr(c, name) else None
+        optional[name] = field_red.text if field_red else None
+        redactions.update(field_red.counts if field_red else {})
+    return {"source": source, "comment_id": c.comment_id, "text": red.text, "text_hash": text_hash(red.text),
+            "created_at": c.created_at, "agent_id": c.agent_id, **optional,
+            "language": c.language if c.language in ("de", "en") else detect(red.text),
+            "csat": c.csat, "nps": c.nps, "redactions": red.total, "first_run_id": run_id,
+            "truncated": c.truncated, "sentiment": c.sentiment}
+
+
+def quarantine_row(r: Rejected, source: str, run_id: int, now: datetime) -> dict:
+    raw = json.dumps(redact_values({str(printable(k)): printable(v) for k, v in r.raw.items()}), ensure_ascii=False,
+                     sort_keys=True)
+    return {"run_id": run_id, "source": source, "row_number": r.row_number, "comment_id": redact_text(printable(r.comment_id)),
+            "reason": redact_text(printable(f"{r.file} row {r.row_number}: {r.reason}")), "quarantined_at": now,
+            "raw": raw, "raw_hash": text_hash(raw)}
+
+
+def insert_new_quarantine(con, quarantine: list[dict]) -> int:
+    """Insert the rejected rows the store does not hold yet (same source, same raw values); returns how many."""
+    known = {h for h, in con.execute("SELECT raw_hash FROM quarantine WHERE source = ?",
+                                     [quarantine[0]["source"]]).fetchall()} if quarantine else set()
+    fresh = [q for q in quarantine if q["raw_hash"] not in known]
+    return store.insert_arrow(con, "quarantine", pa.Table.from_pylist(fresh)) if fresh else 0
 
 
 def load_corpus(settings: Settings) -> Corpus:
@@ -110,12 +164,12 @@ def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, progress: Progre
         return corpus, {"stats": {"model": model, "model_name": model, "encoded": 0, "cache_hits": 0,
                                   "assign_threshold": None}, "seed_vectors": {}}
     embedder = load_embedder(model)
-    with store.open(settings.db, write=True) as con:
-        result = embed_texts(con, embedder, [corpus.texts[i] for i in rows], [corpus.hashes[i] for i in rows],
-                             settings.batch_size, progress)
-        seeds = seed_sentences()
-        seed_texts = [t for label in seeds for t in seeds[label]]
-        seed_vecs = embed_texts(con, embedder, seed_texts, [text_hash(t) for t in seed_texts]).vectors
+    cache = functools.partial(store.open, settings.db, write=True)  # held per cache read / write, not while encoding
+    texts = [corpus.texts[i][:settings.max_text_chars] for i in rows]  # a long comment: its beginning is embedded
+    result = embed_texts(cache, embedder, texts, [text_hash(t) for t in texts], progress)
+    seeds = seed_sentences()
+    seed_texts = [t for label in seeds for t in seeds[label]]
+    seed_vecs = embed_texts(cache, embedder, seed_texts, [text_hash(t) for t in seed_texts]).vectors
     corpus.vectors = result.vectors
     offsets = np.cumsum([0] + [len(seeds[label]) for label in seeds])
     corpus_seeds = {label: seed_vecs[offsets[i]:offsets[i + 1]] for i, label in enumerate(seeds)}
@@ -155,15 +209,16 @@ def assign(settings: Settings, corpus: Corpus, plan: Plan, assign_threshold: flo
 def own_labels(settings: Settings, corpus: Corpus, model_id: str | None) -> OwnLabels:
     """The corpus rows with a label of their own (see `voc.sentiment_labels`) and their stored vectors."""
     row_of = {key: i for i, key in enumerate(corpus.keys)}
+    hashes = [text_hash(t[:settings.max_text_chars]) for t in corpus.texts]  # as `embed` keys the cache
     with store.open(settings.db) as con:
         found = [(row_of[(s, c)], *own_label(h, cs, n)) for s, c, h, cs, n in con.execute(LABEL_SQL).fetchall()
                  if (s, c) in row_of]
         labeled = [(i, label, origin) for i, label, origin in found if label]
-        stored = lookup(con, model_id, sorted({corpus.hashes[i] for i, _, _ in labeled})) if model_id else {}
+        stored = lookup(con, model_id, sorted({hashes[i] for i, _, _ in labeled})) if model_id else {}
     vectors = None
     if labeled and stored:  # a labeled comment without a stored vector (none expected) is a NaN row, not learned
         missing = np.full(len(next(iter(stored.values()))), np.nan, dtype=np.float32)
-        vectors = np.vstack([stored.get(corpus.hashes[i], missing) for i, _, _ in labeled])
+        vectors = np.vstack([stored.get(hashes[i], missing) for i, _, _ in labeled])
     return OwnLabels(np.array([i for i, _, _ in labeled], dtype=np.int64), [x[1] for x in labeled],
                      [x[2] for x in labeled], vectors)
 
@@ -200,15 +255,18 @@ def notify(settings: Settings, channels: Channels) -> dict:
     """Deliver queued agent notifications when a channel is configured (the run itself has already succeeded)."""
     if not channels.configured():
         return {"skipped": "no channel configured (VOC_WEBHOOK_URL / VOC_SMTP_HOST)"}
-    with store.open(settings.db, write=True) as con:
-        return deliver(con, channels)
+    return deliver(functools.partial(store.open, settings.db, write=True), channels)
 
 
 def fail_run(settings: Settings, run_id: int, error: str) -> None:
-    """Record the failure; published results stay as they were."""
-    with store.open(settings.db, write=True) as con:
-        con.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
-                    [datetime.now(), error[:2000], run_id])
+    """Record the failure (redacted); published results stay as they were. When the store stays locked past
+    the wait, the next run's `start_run` marks this run failed instead: the original error is what matters."""
+    try:
+        with store.open(settings.db, write=True) as con:
+            con.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
+                        [datetime.now(), redact_text(error)[:MAX_ERROR_CHARS], run_id])
+    except StoreLockedError as exc:
+        log.warning("could not record run %s as failed (%s); the next run will", run_id, exc)
 
 
 def source_label(path: Path, table: str | None, query: str | None) -> str:

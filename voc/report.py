@@ -17,7 +17,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from voc.errors import ConfigError, StoreError
-from voc.store import first_row
+from voc.escape import csv_table
+from voc.outputs import write_file
+from voc.store import dicts, first_row
 from voc.trends import SEGMENTS_SQL, TRENDS_SQL
 
 EXPORTS = {
@@ -53,39 +55,30 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overvi
     if run is None:
         raise StoreError("no published results yet: run `voc run --source ...` or `voc demo` first")
     counts = first_row(con, "SELECT count(*), count(*) FILTER (WHERE theme_id < 0) FROM current_assignments")
-    cur = con.execute(EXPORTS["themes"] + (" LIMIT ?" if limit else ""), [limit] if limit else [])
-    names = [d[0] for d in cur.description]
-    themes = [dict(zip(names, row)) for row in cur.fetchall()]
+    themes = dicts(con, EXPORTS["themes"] + (" LIMIT ?" if limit else ""), [limit] if limit else [])
     for t in themes:
         t["languages"] = json.loads(t["languages"])
     return Overview(run[0], str(run[1])[:19], counts[0], counts[1], themes, json.loads(run[2]) if run[2] else None)
 
 
-def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path) -> int:
-    """Write themes or assignments as CSV or Parquet; returns the number of rows."""
+def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path, db: Path | None = None) -> int:
+    """Write published results as CSV or Parquet to `out` (never over the store `db`); returns the row count."""
     if what not in EXPORTS:
         raise ConfigError(f"cannot export {what!r}: choose {', '.join(EXPORTS)}")
     if fmt not in ("csv", "parquet"):
         raise ConfigError(f"unknown format {fmt!r}: choose csv or parquet")
     overview(con, limit=1)  # raises a clear error when nothing is published
     table = con.sql(EXPORTS[what]).to_arrow_table()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "parquet":
-        pq.write_table(table, out)
-    else:
-        pacsv.write_csv(flatten_lists(table), out)
+    write_table(table, fmt, out, db)
     return table.num_rows
 
 
-def flatten_lists(table: pa.Table) -> pa.Table:
-    """CSV has no lists: join list columns with ' | '."""
-    columns = {}
-    for name in table.column_names:
-        col = table.column(name)
-        if pa.types.is_list(col.type):
-            col = pa.array([" | ".join(v or []) for v in col.to_pylist()])
-        columns[name] = col
-    return pa.table(columns)
+def write_table(table: pa.Table, fmt: str, out: Path, db: Path | None) -> None:
+    """Parquet as it is; CSV with lists joined and formula-like cells escaped (see `voc.escape`)."""
+    if fmt == "parquet":
+        write_file(out, db, lambda tmp: pq.write_table(table, tmp))
+    else:
+        write_file(out, db, lambda tmp: pacsv.write_csv(csv_table(table), tmp))
 
 
 def _lang_mix(mix: dict) -> str:

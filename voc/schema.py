@@ -214,10 +214,28 @@ CREATE OR REPLACE VIEW current_assignments AS
 """
 
 
-# Version 3: sentiment that learns per store. Labels come from the input's optional `sentiment` column
+# Version 3: hardening. Long comments are kept whole and marked; files already imported are recognised by their
+# content; a quarantined row is kept once however often its file is read again.
+SCHEMA_V3 = """
+ALTER TABLE comments ADD COLUMN truncated BOOLEAN DEFAULT false;   -- longer than what is embedded
+ALTER TABLE quarantine ADD COLUMN raw_hash VARCHAR;                -- hash of the (redacted) raw row
+
+CREATE TABLE imports (
+    source      VARCHAR NOT NULL,
+    sha256      VARCHAR NOT NULL,                  -- of the file's bytes
+    file_name   VARCHAR NOT NULL,
+    rows        INTEGER NOT NULL,
+    run_id      INTEGER NOT NULL,
+    imported_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (source, sha256)
+);
+"""
+
+
+# Version 4: sentiment that learns per store. Labels come from the input's optional `sentiment` column
 # (comments.sentiment), from CSAT/NPS (mapped in voc.sentiment_labels), and from PM corrections, kept in their
 # own table so no run or re-ingest ever overwrites them. Each assignment records where its label came from.
-SCHEMA_V3 = """
+SCHEMA_V4 = """
 ALTER TABLE comments ADD COLUMN sentiment VARCHAR;          -- a label given in the input: negative | neutral | positive
 ALTER TABLE assignments ADD COLUMN sentiment_origin VARCHAR; -- human | score | model | lexicon
 ALTER TABLE themes ADD COLUMN share_human_label DOUBLE;     -- share of the theme's comments labeled by a person
@@ -268,6 +286,7 @@ class Migration:
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "themes across runs, workflow and notifications", SCHEMA_V2),
-    Migration(3, "sentiment labels, corrections and their origin", SCHEMA_V3),
+    Migration(3, "truncated comments, file imports, quarantine dedup", SCHEMA_V3),
+    Migration(4, "sentiment labels, corrections and their origin", SCHEMA_V4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -13,16 +13,19 @@ results in place.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import time
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
 import pyarrow as pa
 
-from voc.errors import SchemaTooNewError, StoreError, StoreLockedError
+from voc.errors import RunInProgressError, SchemaTooNewError, StoreError, StoreLockedError
 from voc.schema import MIGRATIONS, SCHEMA_VERSION, Migration
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -37,6 +40,13 @@ def first_row(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = No
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None):
     row = first_row(con, sql, params)
     return row[0] if row else None
+
+
+def dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    """Every row of a query as a dict keyed by column name."""
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def quote_ident(name: str) -> str:
@@ -54,7 +64,7 @@ LOCK_POLL_SECONDS = 0.2
 
 @contextmanager
 def open(db: Path, write: bool = False, create: bool = False,
-         wait_seconds: float = LOCK_WAIT_SECONDS) -> Iterator[duckdb.DuckDBPyConnection]:
+         wait_seconds: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     """The one way to use a store: `with store.open(db) as con: ...`, closed on the way out.
 
     Read-only by default. `write=True` opens an existing voc store for writing and brings its schema up to
@@ -69,8 +79,9 @@ def open(db: Path, write: bool = False, create: bool = False,
 
 
 def connect(db: Path, read_only: bool = False, create: bool = False,
-            wait_seconds: float = LOCK_WAIT_SECONDS) -> duckdb.DuckDBPyConnection:
-    """Open a store (see `open`, which closes it for you). Waits up to `wait_seconds` for another process's lock."""
+            wait_seconds: float | None = None) -> duckdb.DuckDBPyConnection:
+    """Open a store (see `open`, which closes it for you). Waits up to `wait_seconds` (default
+    LOCK_WAIT_SECONDS) for another process's lock."""
     db = Path(db)
     if db.is_dir():
         raise StoreError(f"{db} is a folder, not a voc store: pass a file path to --db")
@@ -78,7 +89,7 @@ def connect(db: Path, read_only: bool = False, create: bool = False,
         raise StoreError(f"no voc store at {db}: check --db, or run `voc run --source ...` or `voc demo` first")
     if create:
         db.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect_waiting(db, read_only, wait_seconds)
+    con = _connect_waiting(db, read_only, LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
     try:
         if read_only:
             _check_version(con, db)
@@ -147,6 +158,35 @@ def migrate(con: duckdb.DuckDBPyConnection, db: Path, steps: list[Migration] = M
                 "INSERT INTO schema_migrations VALUES (?, ?, current_timestamp)", [step.version, step.name]
             )
     return max(step.version for step in steps)
+
+
+@contextmanager
+def run_lock(db: Path) -> Iterator[None]:
+    """One run per store at a time: an exclusive lock on `<store>.lock`, held for the whole run.
+
+    DuckDB's own lock only covers one open connection, and a run opens the store once per stage;
+    two runs could interleave and the older one publish last. The lock is released by the operating
+    system when the process ends, so a crashed run never blocks the next one.
+    """
+    path = Path(str(db) + ".lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "another process"
+            raise RunInProgressError(f"another voc run is using {db} ({holder}); wait for it to finish, "
+                                     "then run again") from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()}, started {datetime.now():%Y-%m-%d %H:%M:%S}")
+        fh.flush()
+        try:
+            yield
+        finally:
+            fh.truncate(0)
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 @contextmanager

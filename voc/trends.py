@@ -54,10 +54,13 @@ def is_spike(current: float, trailing: np.ndarray, sigma: float = SPIKE_SIGMA,
 
 
 def period_counts(day_index: np.ndarray, n_days: int, period_days: int) -> np.ndarray:
-    """Counts per period of `period_days`, the last period ending on the newest day (older ones first)."""
+    """Counts per period of `period_days`, the last period ending on the newest day (older ones first).
+    An incomplete oldest period is left out, except when the data covers less than one period: then that
+    is the one (current) period."""
     daily = np.bincount(day_index, minlength=n_days)
-    n_periods = n_days // period_days
-    tail = daily[n_days - n_periods * period_days:]
+    n_periods = max(1, n_days // period_days)
+    tail = np.concatenate([np.zeros(max(0, period_days - n_days), dtype=daily.dtype), daily])
+    tail = tail[len(tail) - n_periods * period_days:]
     return tail.reshape(n_periods, period_days).sum(axis=1)
 
 

@@ -29,7 +29,8 @@ import duckdb
 
 from voc.errors import NotFoundError, TransitionError
 from voc.identity import Lineage
-from voc.store import first_row, scalar, transaction
+from voc.redact import redact_text
+from voc.store import dicts, first_row, scalar, transaction
 
 STATUSES = ("new", "under_review", "planned", "in_progress", "done", "declined")
 TRANSITIONS = {
@@ -114,6 +115,8 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     unknown = set(changes) - set(COLUMNS)
     if unknown:
         raise TransitionError(f"unknown field(s) {', '.join(sorted(unknown))}")
+    note = redact_text(note)  # a PM note is shown to agents and sent by e-mail: no personal data in it either
+    changes = {key: redact_text(value) for key, value in changes.items()}
     before = current(con, theme_id)
     target = status or before.status
     check_transition(before.status, target, changes.get("reason") or before.reason)
@@ -135,10 +138,8 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
 
 
 def history(con: duckdb.DuckDBPyConnection, theme_id: int) -> list[dict]:
-    cur = con.execute("SELECT event_id, changed_at, changed_by, kind, from_status, to_status, note, run_id "
+    return dicts(con, "SELECT event_id, changed_at, changed_by, kind, from_status, to_status, note, run_id "
                       "FROM theme_events WHERE theme_id = ? ORDER BY event_id", [theme_id])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lineage]) -> None:

@@ -1,0 +1,113 @@
+"""The `voc` console script: the library's commands (`voc.cli`) plus the two that start the Prefect flow.
+
+`voc run` and `voc demo` live here, beside the flow they start, so the library never imports `flows`.
+A voc error raised inside a flow run is shown once, as one line (`voc.cli_common.friendly`); Prefect's
+own log of it is kept to that line too (`quiet_prefect_tracebacks`).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from flows.nightly import nightly
+from voc.cli import html_report, themes
+from voc.cli_common import DbOption, app, console, friendly
+from voc.errors import VocError
+from voc.redact import redact_text
+
+log = logging.getLogger("voc")
+
+
+class _VocErrorsWithoutTraceback(logging.Filter):
+    """Prefect logs a failing task or flow with its traceback; for a voc error the one line is the message."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], VocError):
+            message = f"{record.getMessage().splitlines()[0]} {redact_text(str(record.exc_info[1]))}"
+            record.msg, record.args, record.exc_info, record.exc_text = message, (), None, None
+        return True
+
+
+def quiet_prefect_tracebacks() -> None:
+    for name in ("prefect.task_runs", "prefect.flow_runs", "prefect.flow_engine", "prefect.task_engine"):
+        logging.getLogger(name).addFilter(_VocErrorsWithoutTraceback())
+
+
+@app.command()
+@friendly
+def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parquet file, a folder of them, or a DuckDB file."),
+        db: Path = DbOption,
+        table: Optional[str] = typer.Option(None, help="Table to read when --source is a DuckDB file."),
+        query: Optional[str] = typer.Option(None, help="A single SELECT to read when --source is a DuckDB file."),
+        map_: Optional[list[str]] = typer.Option(None, "--map", help="FIELD=COLUMN, e.g. --map text=comment_body. Repeatable."),
+        source_name: Optional[str] = typer.Option(None, help="Name the comments are filed under: comment ids are unique "
+                                                  "per source name (default: 'default'; give each source system its own)."),
+        model: Optional[str] = typer.Option(None, help="Embedding model: use (default), minilm, minilm+use or a sentence-transformers name/path."),
+        encoding: str = typer.Option("utf-8", help="Text encoding of CSV/JSONL files (a byte-order mark wins)."),
+        delimiter: Optional[str] = typer.Option(None, help="CSV delimiter (default: sniffed from , ; tab |)."),
+        date_order: Optional[str] = typer.Option(None, help="How 03/04/2026 is read: dmy (3 April, default) or mdy (March 4)."),
+        max_text_chars: Optional[int] = typer.Option(None, help="Embed at most this many characters of a comment "
+                                                     "(longer ones are stored whole and marked; default 5000)."),
+        full: bool = typer.Option(False, "--full", help="Re-cluster everything instead of an incremental night.")):
+    """Ingest a source and run the pipeline (a Prefect flow run): an incremental night when the last
+    run can be continued (only new comments are embedded and placed), else a full re-cluster.
+
+    Example: voc run --source exports/comments.csv --map text=comment_body --delimiter ";"
+    """
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    quiet_prefect_tracebacks()
+    summary = nightly(str(source), str(db), model, table, query, map_, source_name, encoding, show_progress=True,
+                      mode="full" if full else "auto", delimiter=delimiter, date_order=date_order,
+                      max_text_chars=max_text_chars)
+    print_summary(summary)
+
+
+def print_summary(summary: dict) -> None:
+    ing = summary["ingest"]
+    console.print(f"run {summary['run_id']}: read {ing['rows_read']} rows, {ing['new']} new, "
+                  f"{ing['already_known']} already known, {ing['quarantined']} quarantined", highlight=False)
+    for skipped in ing["skipped_files"]:
+        console.print(f"  skipped {skipped}: same content, nothing new", highlight=False)
+    for reason in ing["quarantine_reasons"][:5]:
+        console.print(f"  quarantined: {reason}", highlight=False, soft_wrap=True)
+    if ing["truncated"]:
+        console.print(f"  {ing['truncated']} long comments stored whole; their beginning is embedded", highlight=False)
+    if ing["redactions"]:
+        console.print("  redacted: " + ", ".join(f"{v} {k}" for k, v in ing["redactions"].items()), highlight=False)
+    emb = summary["embed"]
+    console.print(f"embedded {emb['encoded']} new texts ({emb['cache_hits']} from cache) with {emb['model']}")
+    console.print(f"{summary['mode']} run ({summary['reason']}): {summary['themes']} themes over "
+                  f"{summary['comments_clustered']} comments; {summary['unclustered']} "
+                  f"({summary['unclustered_share']:.1%}) unclustered", highlight=False)
+    if summary["mode"] == "incremental":
+        console.print(f"  {summary['assigned']} new comments joined existing themes; "
+                      f"{summary['emerging_themes']} emerging theme(s) found among the rest")
+    for key, label in (("emerging", "emerging themes"), ("spikes", "spiking themes")):
+        if summary[key]:
+            console.print(f"  {label}: " + ", ".join(f"#{t}" for t in summary[key]))
+
+
+@app.command()
+@friendly
+def demo(db: Path = DbOption, out: Path = typer.Option(Path("data/report.html"), help="Where to write the HTML report.")):
+    """Run the whole pipeline on the bundled demo data, show the themes, write the HTML report.
+
+    Example: voc demo
+    """
+    from voc.demo import generate
+
+    demo_file = Path("data/demo/comments.csv")
+    if not demo_file.exists():
+        demo_file = generate(Path("data/demo")).comments
+    run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding="utf-8",
+        delimiter=None, date_order=None, max_text_chars=None, full=False)
+    themes(db=db, limit=20, as_json=False, since=None)
+    html_report(out=out, db=db)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,258 @@
+"""Inputs that used to break a night (issue "Hardening"): each goes through a real flow run or the real reader."""
+
+import codecs
+import csv
+import io
+import subprocess
+import sys
+import time
+from datetime import datetime
+
+import pytest
+from dbutil import rows
+
+from flows.nightly import nightly
+from voc import store
+from voc.errors import RunInProgressError, SourceError, StoreLockedError
+from voc.ingest import read_source
+from voc.trends import theme_flags
+from voc.validate import RowInvalid, parse_timestamp, validate
+
+FIELDS = ["comment_id", "text", "created_at", "agent_id", "channel", "product", "team", "csat", "nps", "ticket_id"]
+
+
+def demo_rows(demo_files, n):
+    data = [r for r in csv.DictReader(open(demo_files.comments, encoding="utf-8")) if not r["comment_id"].startswith("bad")]
+    return data[:n]
+
+
+def as_csv(records, delimiter=","):
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELDS, delimiter=delimiter, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()
+
+
+def runs(db):
+    return rows(db, "SELECT status, error FROM runs ORDER BY run_id")
+
+
+def test_one_latin1_row_among_utf8_rows_is_quarantined_and_the_rest_stored(demo_files, tmp_path):
+    src = tmp_path / "drop.csv"
+    src.write_bytes(as_csv(demo_rows(demo_files, 300)).encode() + "x1,Grüße aus Köln,2026-11-10,A1,,,,,,\n".encode("latin-1"))
+    db = tmp_path / "voc.duckdb"
+    summary = nightly(str(src), str(db), source_name="t")
+    assert summary["ingest"]["rows_read"] == 301 and summary["ingest"]["new"] == 300
+    assert rows(db, "SELECT count(*) FROM comments")[0][0] == 300
+    reason, raw = rows(db, "SELECT reason, raw FROM quarantine")[0]
+    assert "row 301: broken encoding in text" in reason and "Gr\\\\xfc\\\\xdfe" in raw  # kept, as escapes
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_excel_bom_and_utf16_files_are_read(demo_files, tmp_path, encoding):
+    src = tmp_path / "excel.csv"
+    src.write_bytes(as_csv(demo_rows(demo_files, 5)).encode(encoding))
+    comments, rejected = validate(read_source(src))
+    assert len(comments) == 5 and not rejected and comments[0].comment_id == demo_rows(demo_files, 1)[0]["comment_id"]
+
+
+def test_utf16_without_a_mark_stops_with_advice_and_the_run_is_recorded_failed(demo_files, tmp_path):
+    src = tmp_path / "u16.csv"
+    src.write_bytes(as_csv(demo_rows(demo_files, 5)).encode("utf-16-le"))
+    db = tmp_path / "voc.duckdb"
+    with pytest.raises(SourceError, match="--encoding utf-16-le"):
+        nightly(str(src), str(db))
+    assert runs(db)[0][0] == "failed" and "SourceError" in runs(db)[0][1]
+    assert validate(read_source(src, encoding="utf-16-le"))[0][0].text
+
+
+def test_semicolon_csv_is_sniffed_and_delimiter_can_be_given(demo_files, tmp_path):
+    src = tmp_path / "semi.csv"
+    src.write_text(as_csv(demo_rows(demo_files, 4), delimiter=";"), encoding="utf-8")
+    assert len(validate(read_source(src))[0]) == 4
+    assert len(validate(read_source(src, delimiter=";"))[0]) == 4
+    with pytest.raises(SourceError, match="pass --delimiter"):
+        read_source(src, delimiter="|")
+
+
+def test_a_field_over_131072_characters_is_stored_whole_and_marked(demo_files, tmp_path):
+    records = demo_rows(demo_files, 40)
+    records[0]["text"] = "Kunde schickt den ganzen Mailverlauf " + "bla " * 40_000
+    src = tmp_path / "long.csv"
+    src.write_text(as_csv(records), encoding="utf-8")
+    db = tmp_path / "voc.duckdb"
+    summary = nightly(str(src), str(db), source_name="t", max_text_chars=1000)
+    assert summary["ingest"]["truncated"] == 1
+    length, truncated = rows(db, "SELECT length(text), truncated FROM comments WHERE comment_id = ?",
+                             [records[0]["comment_id"]])[0]
+    assert length > 131_072 and truncated
+
+
+def test_a_lost_emoji_is_kept():
+    batch = read_source_text("1,Danke \ufffd super,2026-11-01,A1\n")
+    assert validate(batch)[0][0].text == "Danke \ufffd super"
+
+
+def read_source_text(body, tmp=[]):
+    import tempfile
+    from pathlib import Path
+
+    path = Path(tempfile.mkdtemp()) / "in.csv"
+    path.write_text("comment_id,text,created_at,agent_id\n" + body, encoding="utf-8")
+    return read_source(path)
+
+
+def test_a_first_run_over_three_days_publishes(tmp_path):
+    from voc.demo import generate
+
+    files = generate(tmp_path / "short", n_comments=200, n_days=3, seed=5)
+    summary = nightly(str(files.comments), str(tmp_path / "voc.duckdb"), source_name="t")
+    assert summary["themes"] > 0
+
+
+def test_flags_on_less_than_one_period():
+    import numpy as np
+
+    stamps = [datetime(2026, 11, 1 + d % 3, 9) for d in range(30)]
+    flags = theme_flags(np.array([1] * 30), stamps, period_days=7)
+    assert not flags[1].spike and not flags[1].emerging
+
+
+def test_dates_ranges_day_first_and_utc(monkeypatch):
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # the server's zone must not leak into stored times
+    time.tzset()
+    try:
+        assert parse_timestamp("2026-11-02T14:30:00Z") == datetime(2026, 11, 2, 14, 30)
+        assert parse_timestamp("2026-11-02T14:30:00+05:00") == datetime(2026, 11, 2, 9, 30)
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert parse_timestamp("03/04/2026") == datetime(2026, 4, 3)
+    assert parse_timestamp("03/04/2026", date_order="mdy") == datetime(2026, 3, 4)
+    for value in ("2099-01-01", "0001-01-01", "1970-01-01"):
+        with pytest.raises(RowInvalid, match="is outside"):
+            parse_timestamp(value, now=datetime(2026, 11, 20))
+
+
+def test_the_same_comments_under_another_file_name_are_one_comment(demo_files, tmp_path):
+    text = as_csv(demo_rows(demo_files, 30))
+    (tmp_path / "export_1.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "export_2.csv").write_text(text, encoding="utf-8")
+    db = tmp_path / "voc.duckdb"
+    nightly(str(tmp_path / "export_1.csv"), str(db))
+    again = nightly(str(tmp_path / "export_2.csv"), str(db))
+    assert rows(db, "SELECT count(*) FROM comments")[0][0] == 30
+    assert again["ingest"]["skipped_files"] == ["export_2.csv (imported in run 1)"]  # exact re-import recognised
+    assert again["ingest"]["rows_read"] == 30 and again["ingest"]["new"] == 0
+
+
+def test_rereading_a_file_does_not_add_its_quarantined_rows_again(demo_files, tmp_path):
+    records = demo_rows(demo_files, 30)
+    bad = {**records[0], "comment_id": "bad", "created_at": "gestern"}
+    src = tmp_path / "drop.csv"
+    src.write_text(as_csv(records[:20] + [bad]), encoding="utf-8")
+    db = tmp_path / "voc.duckdb"
+    nightly(str(src), str(db), source_name="t")
+    src.write_text(as_csv(records + [bad]), encoding="utf-8")  # the next export: 10 more rows, the same bad one
+    summary = nightly(str(src), str(db), source_name="t")
+    assert summary["ingest"]["quarantined"] == 1 and summary["ingest"]["quarantined_before"] == 1
+    assert rows(db, "SELECT count(*) FROM quarantine")[0][0] == 1
+
+
+def hold(code: str) -> subprocess.Popen:
+    """A second process that runs `code` with the store, prints ok, and holds on until killed."""
+    proc = subprocess.Popen([sys.executable, "-c", code + "\nprint('ok', flush=True)\nimport time; time.sleep(120)"],
+                            stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ok"
+    return proc
+
+
+def test_a_second_run_on_the_same_store_is_refused_with_a_clear_message(published_db, store_copy, demo_files):
+    holder = hold(f"from voc import store; import contextlib; s = contextlib.ExitStack(); "
+                  f"s.enter_context(store.run_lock({str(store_copy)!r}))")
+    try:
+        with pytest.raises(RunInProgressError, match="another voc run is using .*pid"):
+            nightly(str(demo_files.comments), str(store_copy), source_name="demo")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert all(status != "running" for status, _ in runs(store_copy))
+    assert nightly(str(demo_files.comments), str(store_copy), source_name="demo")["ingest"]["new"] == 0
+
+
+def test_a_reader_during_a_run_makes_it_wait_not_fail(store_copy, demo_files):
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(store_copy)!r}, "
+                               "read_only=True); print('ok', flush=True); time.sleep(3)"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "ok"
+    summary = nightly(str(demo_files.comments), str(store_copy), source_name="demo")
+    holder.wait()
+    assert summary["run_id"] and runs(store_copy)[-1][0] == "succeeded"
+
+
+def test_a_store_held_past_the_wait_fails_the_run_with_one_clear_error(store_copy, demo_files, monkeypatch):
+    monkeypatch.setattr(store, "LOCK_WAIT_SECONDS", 0.5)
+    holder = hold(f"import duckdb; c = duckdb.connect({str(store_copy)!r}, read_only=True)")
+    try:
+        with pytest.raises(StoreLockedError, match="in use by another process"):
+            nightly(str(demo_files.comments), str(store_copy), source_name="demo")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_run_left_running_by_a_dead_process_is_marked_failed_by_the_next(store_copy, demo_files):
+    with store.open(store_copy, write=True) as con:  # what a run killed mid-flight leaves behind
+        con.execute("INSERT INTO runs (run_id, started_at, status) VALUES (nextval('run_id_seq'), now(), 'running')")
+    nightly(str(demo_files.comments), str(store_copy), source_name="demo")
+    statuses = runs(store_copy)
+    assert all(status != "running" for status, _ in statuses)
+    assert any(error and error.startswith("interrupted") for _, error in statuses)
+
+
+def test_a_source_query_may_only_read(tmp_path):
+    import duckdb
+
+    db = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE notes AS SELECT 'd1' AS comment_id, 'Hotline besetzt' AS text, "
+                "TIMESTAMP '2026-11-03 10:00' AS created_at, 'A3' AS agent_id")
+    con.close()
+    target = tmp_path / "leak.csv"
+    for query in (f"COPY notes TO '{target}'", "SELECT 1; DROP TABLE notes", "ATTACH 'x.duckdb'"):
+        with pytest.raises(SourceError, match="single SELECT"):
+            read_source(db, query=query)
+    assert not target.exists()
+    assert validate(read_source(db, query="SELECT * FROM notes"))[0][0].text == "Hotline besetzt"
+
+
+def test_ids_with_control_characters_are_quarantined():
+    comments, rejected = validate(read_source_text('1,ok,2026-11-01,"A1\nevil"\n2,ok,2026-11-01,A2\n'))
+    assert [c.comment_id for c in comments] == ["2"] and "agent_id must be one line" in rejected[0].reason
+
+
+def test_only_io_errors_that_may_pass_are_retried():
+    from prefect.states import Failed
+
+    from flows.nightly import transient
+    from voc.errors import StoreLockedError
+
+    retried = {type(exc).__name__: transient(None, None, Failed(data=exc)) for exc in
+               (StoreLockedError("held"), TimeoutError("slow share"), ConnectionResetError("dropped"),
+                SourceError("bad file"), TypeError("bug"), KeyError("bug"), FileNotFoundError("gone"))}
+    assert retried == {"StoreLockedError": True, "TimeoutError": True, "ConnectionResetError": True,
+                       "SourceError": False, "TypeError": False, "KeyError": False, "FileNotFoundError": False}
+
+
+def test_voc_run_with_a_bad_source_prints_one_line_and_no_traceback(tmp_path):
+    from prefect.settings import PREFECT_API_URL
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("a;b\n1;2\n", encoding="utf-8")
+    env = {**__import__("os").environ, "PREFECT_API_URL": PREFECT_API_URL.value()}
+    result = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--source", str(bad), "--db",
+                             str(tmp_path / "voc.duckdb")], capture_output=True, text=True, env=env, timeout=300)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "lacks required column(s)" in errors[0]

@@ -1,0 +1,162 @@
+"""Hostile and personal values end to end: escaped for each medium, redacted in every field, never a crash."""
+
+import csv
+import json
+import socket
+
+import duckdb
+from dbutil import rows
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.nightly import nightly
+from voc import handoff, store, workflow
+from voc.escape import csv_cell, markdown
+
+runner = CliRunner()
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def top_theme(db):
+    return rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1")[0][0]
+
+
+def test_formula_cells_are_escaped_in_every_csv(store_copy, tmp_path):
+    theme = top_theme(store_copy)
+    with store.open(store_copy, write=True) as con:
+        workflow.update(con, theme, "anna", name="=HYPERLINK(\"http://evil.example\",\"x\")", owner="payments",
+                        note="@SUM(A1:A9)")
+        con.execute("UPDATE themes SET representatives = ['+cmd|/c calc', '-2+3'] WHERE theme_id = ?", [theme])
+    out = tmp_path / "themes.csv"
+    assert invoke("export", "themes", "--db", store_copy, "--out", out).exit_code == 0
+    row = next(r for r in csv.DictReader(out.open()) if r["theme_id"] == str(theme))
+    assert row["title"].startswith("'=HYPERLINK") and row["note"] == "'@SUM(A1:A9)"
+    assert row["representatives"].startswith("'+cmd")
+    assert row["mean_sentiment"][0] in "-0123456789"  # numbers stay numbers
+    with store.open(store_copy) as con:
+        files = handoff.write_handoff(con, tmp_path / "h", "payments", store_copy)
+    jira = list(csv.reader(files.jira.open()))
+    assert jira[1][0] == f"[voc #{theme}] =HYPERLINK(\"http://evil.example\",\"x\")"  # starts with [: not a formula
+    team_csv = next(r for r in csv.DictReader(files.csv.open()) if r["theme_id"] == str(theme))
+    assert team_csv["title"].startswith("'=") and team_csv["quotes"].startswith("'+cmd")
+    assert csv_cell("-5") == "'-5" and csv_cell(-5) == -5 and csv_cell("ok") == "ok"
+
+
+def test_markup_in_names_notes_and_comments_is_shown_not_interpreted(store_copy):
+    theme = top_theme(store_copy)
+    with store.open(store_copy, write=True) as con:
+        con.execute("UPDATE comments SET text = 'Kunde: [/bold] [red]' WHERE agent_id = 'A01'")
+    result = invoke("status", theme, "--db", store_copy, "--name", "[/bold] payments", "--note", "[/] see [b]", "--by", "anna")
+    assert result.exit_code == 0, result.output
+    for args in (["themes", "--db", store_copy], ["status", theme, "--db", store_copy],
+                 ["agent", "A01", "--db", store_copy]):
+        result = invoke(*args)
+        assert result.exit_code == 0, (args, result.output)
+    assert '"title": "[/bold] payments"' in invoke("themes", "--db", store_copy, "--json").output
+    assert "Kunde: [/bold] [red]" in invoke("agent", "A01", "--db", store_copy, "--format", "json").output
+
+
+def test_handoff_markdown_shows_html_and_markdown_as_text(store_copy, tmp_path):
+    theme = top_theme(store_copy)
+    with store.open(store_copy, write=True) as con:
+        workflow.update(con, theme, "anna", owner="payments", note="<script>alert(1)</script> **urgent**")
+        files = handoff.write_handoff(con, tmp_path / "h", "payments", store_copy)
+    summary = files.markdown.read_text()
+    assert "<script>" not in summary and "&lt;script&gt;" in summary and "\\*\\*urgent\\*\\*" in summary
+    assert markdown("# [x](javascript:1)") == "\\# \\[x\\]\\(javascript:1\\)"
+
+
+def test_out_never_overwrites_the_store_and_bad_paths_are_one_line(store_copy, tmp_path):
+    before = store_copy.read_bytes()
+    result = invoke("report", "--db", store_copy, "--out", store_copy)
+    assert result.exit_code == 2 and "is the voc store itself" in result.output
+    result = invoke("export", "themes", "--db", store_copy, "--out", store_copy)
+    assert result.exit_code == 2 and store_copy.read_bytes() == before
+    result = invoke("export", "themes", "--db", store_copy, "--out", tmp_path)
+    assert result.exit_code == 2 and "is a folder" in result.output
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = invoke("report", "--db", store_copy, "--out", blocker / "r.html")
+    assert result.exit_code == 2 and "cannot write" in result.output and "Traceback" not in result.output
+    result = invoke("handoff", "--db", store_copy, "--out", store_copy)
+    assert result.exit_code == 2
+
+
+def test_a_mistyped_db_never_creates_a_store(tmp_path, store_copy):
+    typo = tmp_path / "vco.duckdb"
+    for args in (["agent", "A01"], ["notify", "--webhook", "http://127.0.0.1:9/x"], ["status", "1", "--set", "planned",
+                                                                                    "--by", "a"], ["themes"]):
+        result = invoke(*args, "--db", typo)
+        assert result.exit_code == 3 and "no voc store" in result.output, (args, result.output)
+    assert not typo.exists()
+    other = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(other))
+    con.execute("CREATE TABLE notes (x INTEGER)")
+    con.close()
+    result = invoke("agent", "A01", "--db", other)
+    assert result.exit_code == 3 and "not a voc store" in result.output
+    assert rows(other, "SELECT table_name FROM information_schema.tables") == [("notes",)]
+
+
+def test_personal_data_in_any_field_note_or_reason_is_redacted(tmp_path):
+    src = tmp_path / "drop.csv"
+    src.write_text(
+        "comment_id,text,created_at,agent_id,channel,ticket_id,csat\n"
+        "1,Karte 4111.1111.1111.1111 doppelt belastet,2026-11-01 10:00,A1,phone anna@firma.de,INC 0171 1234567,\n"
+        "2,Rückruf an jürgen.müller@web.de,am 03.11. jürgen@müller-bäcker.de,A1,,,\n"
+        "3,Frau Schneider wartet,2026-11-01 10:00,A1,,,call 0049 171 1234567\n", encoding="utf-8")
+    db = tmp_path / "voc.duckdb"
+    summary = nightly(str(src), str(db), source_name="t")
+    dump = json.dumps([rows(db, "SELECT * FROM comments"), rows(db, "SELECT reason, raw FROM quarantine"),
+                       rows(db, "SELECT stats, error FROM runs"), summary], default=str, ensure_ascii=False)
+    for leak in ("4111", "anna@", "1234567", "jürgen", "müller", "Schneider"):
+        assert leak not in dump, leak
+    assert "[EMAIL]" in dump and "[CARD]" in dump and "[NAME]" in dump
+
+
+def test_pm_names_notes_and_reasons_are_redacted(store_copy):
+    theme = top_theme(store_copy)
+    with store.open(store_copy, write=True) as con:
+        workflow.update(con, theme, "anna", note="Rückmeldung an kunde@example.com, Tel. 030 1234567",
+                        name="Beschwerde Frau Schneider")
+        state = workflow.current(con, theme)
+        digest_text = " ".join(n for n, in con.execute("SELECT note FROM theme_events").fetchall())
+    for leak in ("kunde@", "1234567", "Schneider"):
+        assert leak not in state.note + state.name + digest_text, leak
+
+
+def test_agent_ids_cannot_send_mail_outside_or_stop_other_digests(store_copy):
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    from voc import notify
+
+    received = []
+
+    class Keep(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    theme = top_theme(store_copy)
+    with store.open(store_copy, write=True) as con:
+        good = sorted(a for a, in con.execute("SELECT DISTINCT agent_id FROM current_assignments WHERE theme_id = ?",
+                                               [theme]).fetchall())
+        con.execute("UPDATE comments SET agent_id = 'evil@attacker.example, A99' WHERE agent_id = ?", [good[0]])
+        workflow.update(con, theme, "anna", status="planned", note="Planned")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        result = notify.deliver(lambda: store.open(store_copy, write=True),
+                                notify.Channels(smtp_host="127.0.0.1", smtp_port=port, address="{agent_id}@cc.example"))
+    finally:
+        controller.stop()
+    recipients = {m["To"] for m in received}
+    assert not any("attacker" in r for r in recipients)
+    assert recipients == {f"{a}@cc.example" for a in good[1:]}
+    assert result["email"]["digests_failed"] == 1 and "cannot be used in an e-mail address" in result["email"]["errors"][0]

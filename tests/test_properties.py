@@ -1,0 +1,167 @@
+"""Property-based tests (hypothesis) for the parser, the validator and redaction.
+
+- Any file of bytes either ingests with rows in = stored + quarantined, or stops with one named error
+  (SourceError), never another exception.
+- Any text with a planted personal value of each kind comes out without that value, whatever surrounds it.
+"""
+
+import json
+import re
+import string
+import tempfile
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from voc import store
+from voc.config import Settings
+from voc.errors import SourceError
+from voc.ingest import read_source
+from voc.pipeline import ingest, start_run
+from voc.redact import luhn_ok, redact
+from voc.validate import validate
+
+FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+STORE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HEADER = "comment_id,text,created_at,agent_id,csat,nps,channel\n"
+
+cell = st.one_of(st.text(max_size=30), st.sampled_from(["", "2026-11-02 14:30", "02.11.2026", "9", "5", "-1", "A1",
+                                                         "=cmd", "\ufffd", "x" * 50]))
+row = st.lists(cell, min_size=0, max_size=9)
+
+
+def csv_bytes(rows, encoding):
+    lines = [HEADER] + [",".join('"' + v.replace('"', '""') + '"' for v in r) + "\n" for r in rows]
+    return "".join(lines).encode(encoding, errors="replace")
+
+
+def write(data: bytes, suffix: str) -> Path:
+    path = Path(tempfile.mkdtemp()) / f"drop{suffix}"
+    path.write_bytes(data)
+    return path
+
+
+def read_or_named_error(path: Path):
+    try:
+        batch = read_source(path)
+    except SourceError as exc:
+        assert str(exc) and "\n" not in str(exc).strip()
+        return None
+    comments, rejected = validate(batch)
+    assert len(batch.rows) == len(comments) + len(rejected)
+    assert all(r.reason for r in rejected)
+    return batch, comments, rejected
+
+
+@FAST
+@given(st.binary(max_size=400), st.sampled_from([".csv", ".jsonl"]))
+def test_any_bytes_either_read_or_one_named_error(data, suffix):
+    read_or_named_error(write(data, suffix))
+
+
+@FAST
+@given(st.lists(row, max_size=12), st.sampled_from(["utf-8", "utf-8-sig", "latin-1", "utf-16"]))
+def test_any_csv_rows_split_into_comments_and_quarantine(rows, encoding):
+    read_or_named_error(write(csv_bytes(rows, encoding), ".csv"))
+
+
+@FAST
+@given(st.lists(st.dictionaries(st.sampled_from(["comment_id", "text", "created_at", "agent_id", "csat", "x"]),
+                                st.one_of(st.none(), st.integers(), st.text(max_size=20), st.floats(allow_nan=True))),
+                max_size=8))
+def test_any_jsonl_records_split_into_comments_and_quarantine(records):
+    data = "".join(json.dumps(r) + "\n" for r in records).encode()
+    read_or_named_error(write(data or b"\n", ".jsonl"))
+
+
+@STORE
+@given(st.lists(row, min_size=1, max_size=10), st.sampled_from(["utf-8", "latin-1"]))
+def test_ingest_into_a_real_store_keeps_every_row(rows, encoding):
+    path = write(csv_bytes(rows, encoding), ".csv")
+    try:
+        batch = read_source(path, name="p")
+    except SourceError:
+        return
+    cfg = Settings(db=path.with_suffix(".duckdb"))
+    run_id = start_run(cfg, "p")
+    result = ingest(cfg, run_id, batch)
+    with store.open(cfg.db) as con:
+        stored = store.scalar(con, "SELECT count(*) FROM comments")
+        quarantined = store.scalar(con, "SELECT count(*) FROM quarantine")
+    assert result["rows_read"] == len(batch.rows) == result["valid"] + result["quarantined"]
+    assert stored == result["new"] == result["valid"] - result["already_known"]
+    assert quarantined == result["quarantined"] - result["quarantined_before"]
+
+
+# ---- redaction: planted values of each kind ----
+
+filler = st.text(alphabet=string.ascii_letters + "äöüßÄÖÜ .,;:!?()-'\"", max_size=40)
+sep = st.sampled_from([" ", "-", ".", ""])
+digits = lambda n: st.text(alphabet=string.digits, min_size=n, max_size=n)  # noqa: E731
+
+
+@st.composite
+def card(draw):
+    body = "4" + draw(digits(14))
+    check = next(str(d) for d in range(10) if luhn_ok(body + str(d)))
+    number = body + check
+    s = draw(sep)
+    return s.join(number[i:i + 4] for i in range(0, 16, 4)), number
+
+
+@st.composite
+def customer_no(draw):
+    label = draw(st.sampled_from(["Kundennummer", "Kd-Nr.", "customer id", "Bestellnummer", "order no.", "Vertragsnummer"]))
+    number = draw(st.sampled_from(["", "KD-", "A"])) + draw(digits(7))
+    return f"{label} {number}", number
+
+
+@st.composite
+def iban(draw):
+    country = draw(st.sampled_from(["DE", "AT", "NL", "de", "GB"]))
+    number = draw(digits(2)) + draw(digits(18))
+    s = draw(st.sampled_from([" ", "-", ""]))
+    return country + s.join(number[i:i + 4] for i in range(0, len(number), 4)), number[2:]
+
+
+@st.composite
+def email(draw):
+    local = draw(st.text(alphabet="abcxyzäöü._-", min_size=1, max_size=10).filter(lambda s: s[0].isalpha()))
+    domain = draw(st.text(alphabet="abcdefmüöä-", min_size=2, max_size=10).filter(lambda s: s[0].isalpha()))
+    return f"{local}@{domain}.{draw(st.sampled_from(['de', 'com', 'example']))}", f"{local}@"
+
+
+@st.composite
+def phone(draw):
+    rest = draw(digits(3)) + " " + draw(digits(4))
+    form = draw(st.sampled_from(["+49 171 {}", "0049 171 {}", "0171 {}", "(030) {}", "49 171 {}", "+1 212 {}",
+                                 "+49 30 {}-89"]))
+    return form.format(rest), rest
+
+
+KINDS = {"card": card(), "iban": iban(), "email": email(), "phone": phone(), "reference": customer_no()}
+
+
+def survives(secret: str, out: str) -> bool:
+    """True when the planted value, or any 6 characters in a row of it, can still be read in the output
+    (separators such as spaces, dashes and dots removed first: "4111-1111" still shows 41111111)."""
+    squeeze = lambda s: re.sub(r"[\s.\-/()]", "", s)  # noqa: E731
+    secret, out = squeeze(secret), squeeze(out)
+    return secret in out or any(secret[i:i + 6] in out for i in range(len(secret) - 5) if secret[i:i + 6].isdigit())
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(sorted(KINDS)), st.data(), filler, filler)
+def test_every_planted_value_is_redacted(kind, data, before, after):
+    value, secret = data.draw(KINDS[kind])
+    text = f"{before} {value} {after}"
+    out = redact(text).text
+    assert not survives(secret, out), (kind, text, out)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_redaction_never_fails_and_is_stable(text):
+    once = redact(text).text
+    assert redact(once).text == once
