@@ -131,3 +131,9 @@ def test_a_pm_correction_is_shown_at_once_and_survives_the_next_runs(labeled):
     assert bad.exit_code == 2 and "not a label" in bad.output
     missing = runner.invoke(app, ["sentiment", "set", "nope", "negative", "--by", "anna", "--db", str(db)])
     assert missing.exit_code == 6
+
+
+def test_sentiment_commands_have_help_with_an_example():
+    for cmd in (["sentiment", "set"], ["sentiment", "show"], ["runs"]):
+        result = CliRunner().invoke(app, cmd + ["--help"])
+        assert result.exit_code == 0 and "Example: voc" in result.output, cmd
