@@ -5,7 +5,7 @@ bundled demo data with its hidden ground truth (German + English; also reports h
 German and English comments in one theme). Metrics over all comments, unclustered/outliers counted as one group:
 NMI, ARI, ACC (Hungarian matching), outlier share, number of themes.
 
-    python benchmarks/quality.py [--models use minilm minilm+use] [--datasets banking77 massive_de demo] [--no-bertopic]
+    python benchmarks/quality.py [--models auto use minilm-int8 minilm-int8+use] [--datasets banking77 massive_de demo] [--no-bertopic]
 
 Writes benchmarks/results/quality.json and prints a table.
 """
@@ -25,7 +25,7 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
 
 from voc.cluster import ThemeClusterer  # noqa: E402
-from voc.embed import load_embedder  # noqa: E402
+from voc.embed import load_embedder, resolve_model  # noqa: E402
 from voc.language import detect  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
@@ -92,7 +92,8 @@ def run_bertopic(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, flo
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--models", nargs="+", default=["use", "minilm", "minilm+use"])
+    parser.add_argument("--models", nargs="+", default=["auto"],
+                        help="auto (the default: chosen per dataset by its language mix), use, minilm-int8, ...")
     parser.add_argument("--datasets", nargs="+", default=["banking77", "massive_de", "demo"])
     parser.add_argument("--no-bertopic", action="store_true")
     args = parser.parse_args()
@@ -101,13 +102,14 @@ def main() -> None:
         texts, y = load(dataset)
         langs = np.array([detect(t) for t in texts])
         for model_name in args.models:
-            embedder = load_embedder(model_name)
+            embedder = load_embedder(resolve_model(model_name, list(langs)))
             vectors = cached_vectors(embedder, texts)
             runs = [("voc", *run_voc(vectors, langs, embedder.assign_threshold))]
             if not args.no_bertopic:
                 runs.append(("bertopic-defaults", *run_bertopic(texts, vectors)))
             for method, pred, seconds in runs:
-                row = {"dataset": dataset, "n": len(texts), "model": model_name, "method": method,
+                row = {"dataset": dataset, "n": len(texts), "model": model_name,
+                       "resolved": resolve_model(model_name, list(langs)), "method": method,
                        **scores(y, pred), "seconds": round(seconds, 1)}
                 if dataset == "demo":
                     row["de_en_together"] = cross_language(pred, y, langs)

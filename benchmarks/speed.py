@@ -40,7 +40,10 @@ def one_size(n: int, model: str) -> dict:
     from voc.demo import generate
     from common import pipeline_texts
 
-    from voc.embed import CHUNK, load_embedder
+    from dataclasses import replace
+
+    from voc.embed import CHUNK, load_embedder, resolve_model
+    from voc.language import detect
     from voc.ingest import read_source
     from voc.publish import publish
 
@@ -57,6 +60,8 @@ def one_size(n: int, model: str) -> dict:
 
     distinct = list(dict.fromkeys(pipeline_texts(files.comments)[1]))
     start = time.perf_counter()
+    model = resolve_model(model, [detect(t) for t in distinct[:2000]])  # "auto": by the language mix, as a run
+    settings = replace(settings, model=model)
     embedder = load_embedder(model)
     embedder.encode(distinct[:1])  # models load their weights lazily: this is the one-time load
     load_seconds = time.perf_counter() - start
@@ -73,10 +78,10 @@ def one_size(n: int, model: str) -> dict:
     timed("ingest", pipeline.ingest, settings, run_id, batch)
     corpus = timed("load", pipeline.load_corpus, settings)
     night = timed("plan", pipeline.plan, settings, corpus, "full")
-    corpus, embedded = timed("embed", pipeline.embed, settings, corpus, night.pool)
+    corpus, embedded = timed("embed", pipeline.embed, settings, corpus, night.pool, None, night.model)
     model = timed("cluster", pipeline.cluster, settings, corpus, embedded["stats"]["assign_threshold"])
     themes = timed("label", pipeline.identify, corpus, model, night)
-    sentiment = timed("sentiment", pipeline.score, corpus, embedded["seed_vectors"], night)
+    sentiment = timed("sentiment", pipeline.score, settings, corpus, embedded, night)
     ranks = timed("rank", pipeline.rank, settings, corpus, themes, sentiment)
     timed("publish", publish, settings, run_id, corpus, themes, ranks, sentiment, {})
     total = time.perf_counter() - total_start
@@ -99,7 +104,7 @@ def one_size(n: int, model: str) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", nargs="+", type=int, default=[2000, 20000, 100000])
-    parser.add_argument("--model", default="use")
+    parser.add_argument("--model", default="auto")
     parser.add_argument("--out", type=Path, default=RESULTS / "speed.json", help="where to write the JSON")
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -67,9 +67,9 @@ def read(source: str, table: str | None, query: str | None, mapping: list[str] |
 
 
 @compute_task
-def embed(settings: Settings, corpus: Corpus, rows, show_progress: bool):
+def embed(settings: Settings, corpus: Corpus, rows, model: str, show_progress: bool):
     with progress_bar("embedding", show_progress) as callback:
-        return pipeline.embed(settings, corpus, rows, callback)
+        return pipeline.embed(settings, corpus, rows, callback, model)
 
 
 start_run = io_task(pipeline.start_run)
@@ -105,14 +105,15 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
             corpus = load_corpus(settings)
             night = plan(settings, corpus, mode)
             if night.mode == "incremental":
-                corpus, embedded = embed(settings, corpus, night.pool, show_progress)
+                corpus, embedded = embed(settings, corpus, night.pool, night.model, show_progress)
                 themes = assign(settings, corpus, night, embedded["stats"]["assign_threshold"])
                 night = escalate(settings, night, themes)
             if night.mode == "full":
-                corpus, embedded = embed(settings, corpus, night.pool, show_progress)
+                corpus, embedded = embed(settings, corpus, night.pool, night.model, show_progress)
                 themes = identify(corpus, cluster(settings, corpus, embedded["stats"]["assign_threshold"]), night)
-            sentiment = score(corpus, embedded["seed_vectors"], night)
-            stats = {"run_id": run_id, "reason": night.reason, "ingest": ingested, "embed": embedded["stats"]}
+            sentiment = score(settings, corpus, embedded, night)
+            stats = {"run_id": run_id, "reason": night.reason, "ingest": ingested, "embed": embedded["stats"],
+                     "sentiment": sentiment.stats}
             ranks = rank(settings, corpus, themes, sentiment)
             summary = publish(settings, run_id, corpus, themes, ranks, sentiment, stats)
         except BaseException as exc:  # recorded, then raised again: a run never stays `running`

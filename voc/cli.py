@@ -41,13 +41,17 @@ def themes(db: Path = DbOption, limit: int = typer.Option(20, help="How many the
         console.print_json(json.dumps(ov.themes, default=str))
         return
     table = Table(title=f"Themes (run {ov.run_id}, {ov.comments} comments, {ov.unclustered_share:.1%} unclustered)")
-    for col in ("#", "id", "title", "status", "size", "neg", "sent", "CSAT", "trend", "why"):
+    for col in ("#", "id", "title", "status", "size", "neg", "sent", "labeled", "CSAT", "trend", "why"):
         table.add_column(col, overflow="fold")
     for t in ov.themes:
         csat = f"{t['mean_csat']:.1f}" if t["mean_csat"] is not None else "-"
+        labeled = (t.get("share_human_label") or 0) + (t.get("share_score_label") or 0)
         table.add_row(str(t["rank"]), str(t["theme_id"]), t["title"], t["status"], str(t["size"]),
-                      f"{t['share_negative']:.0%}", f"{t['mean_sentiment']:+.2f}", csat, f"{t['growth']:+.0%}", t["why"])
+                      f"{t['share_negative']:.0%}", f"{t['mean_sentiment']:+.2f}", f"{labeled:.0%}", csat,
+                      f"{t['growth']:+.0%}", t["why"])
     console.print(table)
+    console.print(f"sentiment: {cli_sentiment.sentiment_summary(ov.stats)}; labeled = share of a theme's comments "
+                  "labeled by a person or by CSAT/NPS", highlight=False)
 
 
 def parse_window(text: str) -> int:
@@ -169,6 +173,7 @@ def quarantine(db: Path = DbOption, limit: int = typer.Option(50, help="How many
 
 
 from voc import cli_loop  # noqa: E402,F401  (registers status, handoff, agent and notify)
+from voc import cli_sentiment  # noqa: E402  (registers sentiment and runs)
 
 if __name__ == "__main__":
     app()

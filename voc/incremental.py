@@ -32,6 +32,7 @@ import numpy as np
 from voc.cluster import UNCLUSTERED, auto_min_cluster_size, centre_groups, centroids, normalise_rows, order_by_size
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
+from voc.embed import resolve_model
 from voc.label import ThemeLabel, label_themes
 from voc.store import first_row, published_run, scalar
 
@@ -53,6 +54,8 @@ class Previous:
     group_means: dict[str, np.ndarray]
     labels: dict[int, ThemeLabel]
     max_theme_id: int
+    sentiment_origin: np.ndarray | None = None
+    model: str | None = None      # the embedding model the run used (its resolved name, e.g. "use" for "auto")
 
 
 @dataclass
@@ -61,30 +64,35 @@ class Plan:
     reason: str
     pool: np.ndarray              # corpus rows to embed
     previous: Previous | None
+    model: str = ""               # the embedding model to use (resolved from "auto")
 
 
 def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -> Previous | None:
     run_id = published_run(con)
     if run_id is None:
         return None
-    params, = first_row(con, "SELECT params FROM runs WHERE run_id = ?", [run_id])
+    params, run_stats = first_row(con, "SELECT params, stats FROM runs WHERE run_id = ?", [run_id])
     row_of = {key: i for i, key in enumerate(keys)}
     n = len(keys)
     theme_of = np.full(n, NOT_IN_PREVIOUS, dtype=np.int64)
     method, sentiment = np.full(n, "unclustered", dtype=object), np.full(n, "neutral", dtype=object)
+    origin = np.full(n, "lexicon", dtype=object)
     similarity, score = np.zeros(n, dtype=np.float32), np.zeros(n)
-    for source, cid, theme, meth, sim, sent, sc in con.execute(
-            "SELECT source, comment_id, theme_id, method, similarity, sentiment, sentiment_score "
-            "FROM assignments WHERE run_id = ?", [run_id]).fetchall():
+    for source, cid, theme, meth, sim, sent, sc, orig in con.execute(
+            "SELECT source, comment_id, theme_id, method, similarity, sentiment, sentiment_score, "
+            "coalesce(sentiment_origin, 'lexicon') FROM assignments WHERE run_id = ?", [run_id]).fetchall():
         i = row_of.get((source, cid))
         if i is not None:
             theme_of[i], method[i], similarity[i], sentiment[i], score[i] = theme, meth, sim or 0.0, sent, sc
+            origin[i] = orig
     vectors = lambda sql: {k: np.asarray(v, dtype=np.float32) for k, v in con.execute(sql, [run_id]).fetchall()}
     labels = {t: ThemeLabel(t, title, list(kw), list(reps), json.loads(langs)) for t, title, kw, reps, langs in
               con.execute("SELECT theme_id, title, keywords, representatives, languages FROM themes WHERE run_id = ?",
                           [run_id]).fetchall()}
+    params = json.loads(params) if params else {}
+    used = (json.loads(run_stats) if run_stats else {}).get("embed", {}).get("model_name") or params.get("model")
     return Previous(
-        run_id=run_id, params=json.loads(params) if params else {},
+        run_id=run_id, params=params, sentiment_origin=origin, model=used,
         last_full=scalar(con, "SELECT max(started_at) FROM runs WHERE status = 'succeeded' AND mode = 'full'"),
         theme_of=theme_of, method=method, similarity=similarity, sentiment_score=score, sentiment=sentiment,
         centroids=vectors("SELECT theme_id, vector FROM theme_centroids WHERE run_id = ?"),
@@ -92,16 +100,19 @@ def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -
         labels=labels, max_theme_id=scalar(con, "SELECT coalesce(max(theme_id), 0) FROM themes"))
 
 
-def choose_mode(settings: Settings, requested: str, previous: Previous | None, now: datetime) -> tuple[str, str]:
-    """("full" | "incremental", why). `requested` is auto, full or incremental."""
+def choose_mode(settings: Settings, requested: str, previous: Previous | None, now: datetime,
+                model: str | None = None) -> tuple[str, str]:
+    """("full" | "incremental", why). `requested` is auto, full or incremental; `model` the resolved model."""
+    model = model or settings.model
     if requested == "full":
         return "full", "full re-cluster requested"
     if previous is None:
         return "full", "no published run to continue"
     if not previous.centroids:
         return "full", "the last run stored no theme centroids (made by an older voc)"
-    if previous.params.get("model") != settings.model:
-        return "full", f"the model changed ({previous.params.get('model')} -> {settings.model})"
+    used = previous.model or previous.params.get("model")
+    if used != model:
+        return "full", f"the model changed ({used} -> {model})"
     if previous.params.get("cluster") != settings.as_dict()["cluster"]:
         return "full", "the clustering settings changed"
     if requested == "auto" and (previous.last_full is None
@@ -112,12 +123,13 @@ def choose_mode(settings: Settings, requested: str, previous: Previous | None, n
 
 def plan_night(settings: Settings, con: duckdb.DuckDBPyConnection, corpus: Corpus, requested: str = "auto") -> Plan:
     previous = load_previous(con, corpus.keys)
-    mode, reason = choose_mode(settings, requested, previous, datetime.now())
+    model = resolve_model(settings.model, corpus.languages)
+    mode, reason = choose_mode(settings, requested, previous, datetime.now(), model)
     if mode == "full":
-        return Plan(mode, reason, np.arange(len(corpus)), previous)
+        return Plan(mode, reason, np.arange(len(corpus)), previous, model)
     new = previous.theme_of == NOT_IN_PREVIOUS
     pool = np.flatnonzero(new | (previous.theme_of == UNCLUSTERED)) if new.any() else np.array([], dtype=np.int64)
-    return Plan(mode, reason, pool, previous)
+    return Plan(mode, reason, pool, previous, model)
 
 
 def escalate(settings: Settings, plan: Plan, themes: ThemeSet) -> Plan:

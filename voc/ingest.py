@@ -35,7 +35,7 @@ from voc.redact import redact
 from voc.store import quote_ident
 
 REQUIRED = ("comment_id", "text", "created_at", "agent_id")
-OPTIONAL = ("channel", "product", "team", "language", "csat", "nps", "ticket_id")
+OPTIONAL = ("channel", "product", "team", "language", "csat", "nps", "ticket_id", "sentiment")
 FILE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
 DELIMITERS = ",;\t|"

@@ -25,7 +25,7 @@ from voc import store
 from voc.cluster import ThemeClusterer
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
-from voc.embed import Progress, embed_texts, load_embedder
+from voc.embed import Progress, embed_texts, load_embedder, lookup, resolve_model
 from voc.errors import ConfigError, NothingToDoError, StoreLockedError
 from voc.identity import match_ids
 from voc.incremental import Plan, assign_new, plan_night
@@ -35,7 +35,9 @@ from voc.language import detect
 from voc.notify import Channels, deliver
 from voc.rank import ThemeRank, rank_themes
 from voc.redact import redact, redact_text, redact_values
-from voc.sentiment import SentimentScorer, seed_sentences
+from voc.sentiment import seed_sentences
+from voc.sentiment_labels import LABEL_SQL, own_label
+from voc.sentiment_learn import OwnLabels, Scored, apply_own_labels, score_rows
 from voc.textutil import text_hash
 from voc.trends import theme_flags
 from voc.validate import Comment, Rejected, validate
@@ -115,7 +117,7 @@ def comment_row(c: Comment, source: str, run_id: int, redactions: Counter) -> di
             "created_at": c.created_at, "agent_id": c.agent_id, **optional,
             "language": c.language if c.language in ("de", "en") else detect(red.text),
             "csat": c.csat, "nps": c.nps, "redactions": red.total, "first_run_id": run_id,
-            "truncated": c.truncated}
+            "truncated": c.truncated, "sentiment": c.sentiment}
 
 
 def quarantine_row(r: Rejected, source: str, run_id: int, now: datetime) -> dict:
@@ -151,14 +153,17 @@ def plan(settings: Settings, corpus: Corpus, requested_mode: str = "auto") -> Pl
         return plan_night(settings, con, corpus, requested_mode)
 
 
-def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, progress: Progress | None = None) -> tuple[Corpus, dict]:
-    """Vectors for the given corpus rows (from the cache where possible), plus the sentiment seed vectors."""
+def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, progress: Progress | None = None,
+          model: str | None = None) -> tuple[Corpus, dict]:
+    """Vectors for the given corpus rows (from the cache where possible), plus the sentiment seed vectors.
+    `model`: the resolved model name (`Plan.model`); by default the settings' model, "auto" resolved here."""
+    model = model or resolve_model(settings.model, corpus.languages)
     corpus.vector_rows = rows
     if len(rows) == 0:  # a night without new comments: nothing to embed, not even the model to load
         corpus.vectors = np.zeros((0, 0), dtype=np.float32)
-        return corpus, {"stats": {"model": settings.model, "encoded": 0, "cache_hits": 0, "assign_threshold": None},
-                        "seed_vectors": {}}
-    embedder = load_embedder(settings.model)
+        return corpus, {"stats": {"model": model, "model_name": model, "encoded": 0, "cache_hits": 0,
+                                  "assign_threshold": None}, "seed_vectors": {}}
+    embedder = load_embedder(model)
     cache = functools.partial(store.open, settings.db, write=True)  # held per cache read / write, not while encoding
     texts = [corpus.texts[i][:settings.max_text_chars] for i in rows]  # a long comment: its beginning is embedded
     result = embed_texts(cache, embedder, texts, [text_hash(t) for t in texts], progress)
@@ -168,7 +173,7 @@ def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, progress: Progre
     corpus.vectors = result.vectors
     offsets = np.cumsum([0] + [len(seeds[label]) for label in seeds])
     corpus_seeds = {label: seed_vecs[offsets[i]:offsets[i + 1]] for i, label in enumerate(seeds)}
-    stats = {"model": embedder.model_id, "encoded": result.n_encoded, "cache_hits": result.n_cached,
+    stats = {"model": embedder.model_id, "model_name": model, "encoded": result.n_encoded, "cache_hits": result.n_cached,
              "assign_threshold": settings.cluster.assign_threshold or embedder.assign_threshold}
     return corpus, {"stats": stats, "seed_vectors": corpus_seeds}
 
@@ -201,23 +206,49 @@ def assign(settings: Settings, corpus: Corpus, plan: Plan, assign_threshold: flo
     return assign_new(settings, corpus, plan, assign_threshold or 0.0)
 
 
-def score(corpus: Corpus, seed_vectors: dict[str, np.ndarray], plan: Plan) -> tuple[np.ndarray, list[str]]:
-    """Sentiment per corpus row: scored for the embedded rows, kept from the last run for the others."""
-    prev = plan.previous
-    scores = prev.sentiment_score.copy() if prev else np.zeros(len(corpus))
-    labels = prev.sentiment.copy() if prev else np.full(len(corpus), "neutral", dtype=object)
-    rows = corpus.vector_rows
+def own_labels(settings: Settings, corpus: Corpus, model_id: str | None) -> OwnLabels:
+    """The corpus rows with a label of their own (see `voc.sentiment_labels`) and their stored vectors."""
+    row_of = {key: i for i, key in enumerate(corpus.keys)}
+    hashes = [text_hash(t[:settings.max_text_chars]) for t in corpus.texts]  # as `embed` keys the cache
+    with store.open(settings.db) as con:
+        found = [(row_of[(s, c)], *own_label(h, cs, n)) for s, c, h, cs, n in con.execute(LABEL_SQL).fetchall()
+                 if (s, c) in row_of]
+        labeled = [(i, label, origin) for i, label, origin in found if label]
+        stored = lookup(con, model_id, sorted({hashes[i] for i, _, _ in labeled})) if model_id else {}
+    vectors = None
+    if labeled and stored:  # a labeled comment without a stored vector (none expected) is a NaN row, not learned
+        missing = np.full(len(next(iter(stored.values()))), np.nan, dtype=np.float32)
+        vectors = np.vstack([stored.get(hashes[i], missing) for i, _, _ in labeled])
+    return OwnLabels(np.array([i for i, _, _ in labeled], dtype=np.int64), [x[1] for x in labeled],
+                     [x[2] for x in labeled], vectors)
+
+
+def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Scored:
+    """Sentiment per corpus row: scored for the embedded rows (learned from the store's labels when it has
+    enough, else label-free), kept from the last run for the others; every labeled comment shows its label."""
+    prev, rows = plan.previous, corpus.vector_rows
+    n = len(corpus)
+    scored = Scored(prev.sentiment_score.copy() if prev else np.zeros(n),
+                    (prev.sentiment if prev else np.full(n, "neutral", dtype=object)).tolist(),
+                    (prev.sentiment_origin if prev and prev.sentiment_origin is not None
+                     else np.full(n, "lexicon", dtype=object)).tolist())
+    own = own_labels(settings, corpus, embedded["stats"]["model"] if len(rows) else None)
     if len(rows):
-        new_scores, new_labels = SentimentScorer().fit(seed_vectors).score([corpus.texts[i] for i in rows], corpus.vectors)
-        scores[rows], labels[rows] = new_scores, new_labels
-    return scores, labels.tolist()
+        new_scores, new_labels, origin, scored.stats = score_rows(
+            [corpus.texts[i] for i in rows], [corpus.languages[i] for i in rows], corpus.vectors, own,
+            embedded["seed_vectors"])
+        scored.scores[rows] = new_scores
+        for i, label in zip(rows.tolist(), new_labels):
+            scored.labels[i], scored.origins[i] = label, origin
+    else:
+        scored.stats = {"method": "kept from the last run"}
+    return apply_own_labels(scored, own)
 
 
-def rank(settings: Settings, corpus: Corpus, themes: ThemeSet, sentiment: tuple[np.ndarray, list[str]]) -> list[ThemeRank]:
-    scores, labels = sentiment
+def rank(settings: Settings, corpus: Corpus, themes: ThemeSet, sentiment: Scored) -> list[ThemeRank]:
     flags = theme_flags(themes.theme_ids, corpus.created_at, settings.period_days)
-    return rank_themes(themes.theme_ids, scores, labels, corpus.created_at, corpus.csat, corpus.nps,
-                       settings.period_days, flags)
+    return rank_themes(themes.theme_ids, sentiment.scores, sentiment.labels, corpus.created_at, corpus.csat,
+                       corpus.nps, settings.period_days, flags, sentiment.origins)
 
 
 def notify(settings: Settings, channels: Channels) -> dict:

@@ -17,6 +17,7 @@ from voc import store
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.rank import ThemeRank
+from voc.sentiment_learn import Scored
 from voc.workflow import carry_lineage
 
 VECTOR = pa.list_(pa.float32())
@@ -32,19 +33,20 @@ def theme_rows(run_id: int, themes: ThemeSet, ranks: list[ThemeRank]) -> list[di
                      "share_negative": r.share_negative, "mean_csat": r.mean_csat, "mean_nps": r.mean_nps,
                      "volume_current": r.volume_current, "volume_previous": r.volume_previous,
                      "growth": r.growth, "priority": r.priority, "why": r.why,
-                     "first_seen": r.first_seen, "emerging": r.emerging, "spike": r.spike})
+                     "first_seen": r.first_seen, "emerging": r.emerging, "spike": r.spike,
+                     "share_human_label": r.share_human_label, "share_score_label": r.share_score_label})
     return rows
 
 
-def assignment_table(run_id: int, corpus: Corpus, themes: ThemeSet, sentiment: tuple[np.ndarray, list[str]]) -> pa.Table:
-    scores, labels = sentiment
+def assignment_table(run_id: int, corpus: Corpus, themes: ThemeSet, sentiment: Scored) -> pa.Table:
     return pa.table({
         "run_id": pa.array(np.full(len(corpus), run_id, dtype=np.int32)),
         "source": [k[0] for k in corpus.keys], "comment_id": [k[1] for k in corpus.keys],
         "theme_id": pa.array(themes.theme_ids.astype(np.int32)),
         "method": [str(m) for m in themes.method],
         "similarity": pa.array(np.round(themes.similarity.astype(float), 4)),
-        "sentiment": labels, "sentiment_score": pa.array(np.round(scores, 4)),
+        "sentiment": sentiment.labels, "sentiment_score": pa.array(np.round(sentiment.scores, 4)),
+        "sentiment_origin": sentiment.origins,
     })
 
 
@@ -55,7 +57,7 @@ def vector_table(run_id: int, key: str, vectors: dict) -> pa.Table:
 
 
 def publish(settings: Settings, run_id: int, corpus: Corpus, themes: ThemeSet, ranks: list[ThemeRank],
-            sentiment: tuple[np.ndarray, list[str]], stats: dict) -> dict:
+            sentiment: Scored, stats: dict) -> dict:
     """Write the run's results and make them current, all in one transaction; return the run summary."""
     rows = theme_rows(run_id, themes, ranks)
     summary = {**stats, "mode": themes.mode, **themes.stats, "themes": len(rows),

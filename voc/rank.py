@@ -44,6 +44,8 @@ class ThemeRank:
     first_seen: datetime | None = None
     emerging: bool = False
     spike: bool = False
+    share_human_label: float = 0.0
+    share_score_label: float = 0.0
 
 
 def priority_score(share: float, share_negative: float, growth: float) -> float:
@@ -65,8 +67,11 @@ def _mean(values: list[float | None]) -> float | None:
 
 def rank_themes(labels: np.ndarray, sentiment_scores: np.ndarray, sentiment_labels: list[str],
                 created_at: list[datetime], csat: list[int | None], nps: list[int | None],
-                period_days: int = 7, flags: dict[int, ThemeFlags] | None = None) -> list[ThemeRank]:
-    """One ThemeRank per theme id present in `labels` (ids >= 0), ordered by priority (rank 1 first)."""
+                period_days: int = 7, flags: dict[int, ThemeFlags] | None = None,
+                sentiment_origins: list[str] | None = None) -> list[ThemeRank]:
+    """One ThemeRank per theme id present in `labels` (ids >= 0), ordered by priority (rank 1 first).
+    `sentiment_origins` (human | score | model | lexicon per comment) gives the shares labeled by people and
+    by CSAT/NPS."""
     if len(labels) == 0:
         return []
     as_of = max(created_at)
@@ -75,6 +80,7 @@ def rank_themes(labels: np.ndarray, sentiment_scores: np.ndarray, sentiment_labe
     is_current = np.array([t > current_start for t in created_at])
     is_previous = np.array([previous_start < t <= current_start for t in created_at])
     negative = np.array([s == "negative" for s in sentiment_labels])
+    origins = np.array(sentiment_origins if sentiment_origins is not None else ["lexicon"] * len(labels), dtype=object)
     total = len(labels)
     ranks = []
     for theme in np.unique(labels[labels >= 0]).tolist():
@@ -88,6 +94,8 @@ def rank_themes(labels: np.ndarray, sentiment_scores: np.ndarray, sentiment_labe
             mean_csat=_mean([csat[i] for i in idx]), mean_nps=_mean([nps[i] for i in idx]),
             volume_current=current, volume_previous=previous, growth=round(growth, 3),
             priority=round(priority_score(share, share_negative, growth), 3),
+            share_human_label=round(float((origins[idx] == "human").mean()), 3),
+            share_score_label=round(float((origins[idx] == "score").mean()), 3),
         ))
     ranks.sort(key=lambda r: (-r.priority, r.theme_id))
     for position, r in enumerate(ranks, start=1):

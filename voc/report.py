@@ -25,12 +25,13 @@ from voc.trends import SEGMENTS_SQL, TRENDS_SQL
 EXPORTS = {
     "themes": "SELECT theme_id, rank, display_title AS title, title AS generated_title, status, owner, note, "
               "ticket_key, keywords, size, share, languages, mean_sentiment, share_negative, mean_csat, mean_nps, "
-              "volume_current, volume_previous, growth, priority, first_seen, emerging, spike, why, representatives "
+              "volume_current, volume_previous, growth, priority, first_seen, emerging, spike, why, representatives, "
+              "share_human_label, share_score_label "
               "FROM current_themes ORDER BY rank",
     "trends": TRENDS_SQL,
     "segments": SEGMENTS_SQL,
     "assignments": "SELECT comment_id, theme_id, coalesce(theme_title, 'unclustered') AS theme_title, sentiment, "
-                   "sentiment_score, source FROM current_assignments ORDER BY source, comment_id",
+                   "sentiment_score, sentiment_origin, source FROM current_assignments ORDER BY source, comment_id",
 }
 
 
@@ -41,6 +42,7 @@ class Overview:
     comments: int
     unclustered: int
     themes: list[dict]
+    stats: dict | None = None
 
     @property
     def unclustered_share(self) -> float:
@@ -48,7 +50,7 @@ class Overview:
 
 
 def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overview:
-    run = first_row(con, "SELECT r.run_id, r.finished_at FROM runs r JOIN published p ON p.name = 'themes' "
+    run = first_row(con, "SELECT r.run_id, r.finished_at, r.stats FROM runs r JOIN published p ON p.name = 'themes' "
                          "AND p.run_id = r.run_id")
     if run is None:
         raise StoreError("no published results yet: run `voc run --source ...` or `voc demo` first")
@@ -56,7 +58,7 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overvi
     themes = dicts(con, EXPORTS["themes"] + (" LIMIT ?" if limit else ""), [limit] if limit else [])
     for t in themes:
         t["languages"] = json.loads(t["languages"])
-    return Overview(run[0], str(run[1])[:19], counts[0], counts[1], themes)
+    return Overview(run[0], str(run[1])[:19], counts[0], counts[1], themes, json.loads(run[2]) if run[2] else None)
 
 
 def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path, db: Path | None = None) -> int:

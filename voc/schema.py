@@ -232,6 +232,50 @@ CREATE TABLE imports (
 """
 
 
+# Version 4: sentiment that learns per store. Labels come from the input's optional `sentiment` column
+# (comments.sentiment), from CSAT/NPS (mapped in voc.sentiment_labels), and from PM corrections, kept in their
+# own table so no run or re-ingest ever overwrites them. Each assignment records where its label came from.
+SCHEMA_V4 = """
+ALTER TABLE comments ADD COLUMN sentiment VARCHAR;          -- a label given in the input: negative | neutral | positive
+ALTER TABLE assignments ADD COLUMN sentiment_origin VARCHAR; -- human | score | model | lexicon
+ALTER TABLE themes ADD COLUMN share_human_label DOUBLE;     -- share of the theme's comments labeled by a person
+ALTER TABLE themes ADD COLUMN share_score_label DOUBLE;     -- ... labeled from their CSAT/NPS
+
+CREATE TABLE sentiment_corrections (
+    source     VARCHAR NOT NULL,
+    comment_id VARCHAR NOT NULL,
+    label      VARCHAR NOT NULL,                -- negative | neutral | positive
+    set_by     VARCHAR NOT NULL,
+    set_at     TIMESTAMP NOT NULL,
+    previous   VARCHAR,                         -- the label shown before the correction
+    PRIMARY KEY (source, comment_id)
+);
+
+CREATE OR REPLACE VIEW current_themes AS
+    SELECT t.*, coalesce(w.name, t.title) AS display_title, coalesce(w.status, 'new') AS status,
+           w.owner, w.note, w.reason, w.ticket_key, w.ticket_url
+    FROM themes t
+    JOIN published p ON p.name = 'themes' AND t.run_id = p.run_id
+    LEFT JOIN theme_workflow w USING (theme_id);
+
+-- A PM correction made after the last run is shown at once (the next run also learns from it).
+CREATE OR REPLACE VIEW current_assignments AS
+    SELECT a.* REPLACE (coalesce(sc.label, a.sentiment) AS sentiment,
+                        CASE WHEN sc.label IS NULL THEN a.sentiment_score
+                             ELSE CASE sc.label WHEN 'negative' THEN -1.0 WHEN 'positive' THEN 1.0 ELSE 0.0 END
+                        END AS sentiment_score,
+                        CASE WHEN sc.label IS NULL THEN a.sentiment_origin ELSE 'human' END AS sentiment_origin),
+           c.text, c.created_at, c.agent_id, c.language, c.channel, c.product, c.team, c.csat, c.nps,
+           coalesce(w.name, t.title) AS theme_title
+    FROM assignments a
+    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
+    JOIN comments c USING (source, comment_id)
+    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id
+    LEFT JOIN theme_workflow w ON w.theme_id = a.theme_id
+    LEFT JOIN sentiment_corrections sc ON sc.source = a.source AND sc.comment_id = a.comment_id;
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -243,5 +287,6 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "themes across runs, workflow and notifications", SCHEMA_V2),
     Migration(3, "truncated comments, file imports, quarantine dedup", SCHEMA_V3),
+    Migration(4, "sentiment labels, corrections and their origin", SCHEMA_V4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

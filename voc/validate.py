@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 
 from voc.errors import ConfigError
 from voc.ingest import RawBatch, RawRow, has_surrogates
+from voc.sentiment_labels import parse_label
 
 DATE_FORMATS = {
     "dmy": ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"),
@@ -51,6 +52,7 @@ class Comment:
     nps: int | None = None
     ticket_id: str | None = None
     truncated: bool = False  # longer than max_text_chars: only the first max_text_chars characters are embedded
+    sentiment: str | None = None
 
 
 @dataclass
@@ -105,6 +107,13 @@ def _score(name: str, value: str | None) -> int | None:
     return int(number)
 
 
+def _sentiment(value: str | None) -> str | None:
+    try:
+        return parse_label(value)
+    except ValueError as exc:
+        raise RowInvalid(f"sentiment {exc}") from None
+
+
 def _required(values: dict, name: str) -> str:
     value = values.get(name)
     if value is None or not str(value).strip():
@@ -151,6 +160,7 @@ def parse_row(row: RawRow, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, date_or
         nps=_score("nps", values.get("nps")),
         ticket_id=_optional(values, "ticket_id"),
         truncated=len(text) > max_text_chars,
+        sentiment=_sentiment(values.get("sentiment")),
     )
 
 

@@ -1,0 +1,139 @@
+"""Sentiment that learns per store: label sources, the learned head in real flow runs, PM corrections.
+
+Real Prefect flow runs on real DuckDB files with the real embedding model, on the small generated demo set.
+"""
+
+import csv
+import json
+
+import numpy as np
+import pytest
+from dbutil import rows
+from hypothesis import given, strategies as st
+from typer.testing import CliRunner
+
+from flows.nightly import nightly
+from voc.cli import app
+from voc.ingest import RawBatch, RawRow
+from voc.sentiment_labels import LABELS, csat_label, nps_label, own_label, parse_label
+from voc.sentiment_learn import MIN_LABELS, SentimentHead, enough_labels
+from voc.validate import validate
+
+SWAP = {"negative": "positive", "positive": "negative", "neutral": "neutral"}
+
+
+def test_csat_and_nps_map_to_labels_as_documented():
+    assert [csat_label(c) for c in (1, 2, 3, 4, 5)] == ["negative", "negative", "neutral", "positive", "positive"]
+    assert [nps_label(n) for n in range(11)] == ["negative"] * 7 + ["neutral"] * 2 + ["positive"] * 2
+    assert csat_label(None) is None and nps_label(None) is None
+    assert own_label("neutral", 1, 0) == ("neutral", "human")       # a person's label wins over scores
+    assert own_label(None, 5, 0) == ("positive", "score")            # CSAT before NPS
+    assert own_label(None, None, 2) == ("negative", "score")
+    assert own_label(None, None, None) == (None, None)
+
+
+@given(st.text(max_size=20))
+def test_parse_label_accepts_labels_in_any_case_and_refuses_the_rest(text):
+    try:
+        label = parse_label(text)
+    except ValueError as exc:
+        assert "not a label" in str(exc)
+        return
+    assert label is None and not text.strip() or label in LABELS
+
+
+@given(st.sampled_from(LABELS), st.text(" \t", max_size=3), st.booleans())
+def test_parse_label_ignores_case_and_spaces(label, pad, upper):
+    assert parse_label(pad + (label.upper() if upper else label) + pad) == label
+
+
+def test_a_bad_sentiment_value_is_quarantined_with_the_reason():
+    batch = RawBatch("s", [RawRow(1, "f.csv", {"comment_id": "a", "text": "x", "created_at": "2026-11-02",
+                                               "agent_id": "A1", "sentiment": "sauer"}),
+                           RawRow(2, "f.csv", {"comment_id": "b", "text": "y", "created_at": "2026-11-02",
+                                               "agent_id": "A1", "sentiment": "Positive"})])
+    good, bad = validate(batch)
+    assert [c.sentiment for c in good] == ["positive"]
+    assert bad[0].reason == "sentiment 'sauer' is not a label: use negative, neutral or positive"
+
+
+def test_head_follows_the_labels_and_needs_enough_of_them():
+    rng = np.random.default_rng(0)
+    x = np.vstack([rng.normal(1, 0.3, (40, 8)), rng.normal(-1, 0.3, (40, 8))])
+    y = ["positive"] * 40 + ["negative"] * 40
+    head = SentimentHead().fit(x, y)
+    scores, labels = head.predict(np.array([[1.0] * 8, [-1.0] * 8]))
+    assert labels == ["positive", "negative"] and scores[0] > 0.5 > -0.5 > scores[1]
+    assert head.holdout_accuracy_ == 1.0
+    assert enough_labels(y) and not enough_labels(y[:MIN_LABELS - 1]) and not enough_labels(["negative"] * 90)
+
+
+@pytest.fixture(scope="module")
+def labeled(tmp_path_factory, demo_files):
+    """The demo set with a `sentiment` column on two thirds of the rows, holding the SWAPPED true label (negative
+    <-> positive): a scorer that ignored labels would call the unlabeled complaints negative; one that learned
+    from these labels calls them positive."""
+    folder = tmp_path_factory.mktemp("labeled")
+    truth = {r["comment_id"]: r["sentiment"] for r in csv.DictReader(open(demo_files.truth, encoding="utf-8"))}
+    data = [r for r in csv.DictReader(open(demo_files.comments, encoding="utf-8")) if r["comment_id"] in truth]
+    for i, r in enumerate(data):
+        r["sentiment"] = SWAP[truth[r["comment_id"]]] if i % 3 else ""
+        r["csat"] = r["nps"] = ""
+    path = folder / "labeled.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(data[0]))
+        writer.writeheader()
+        writer.writerows(data)
+    db = folder / "voc.duckdb"
+    summary = nightly(str(path), str(db), source_name="demo")
+    return {"db": db, "path": path, "truth": truth, "summary": summary, "data": data}
+
+
+def test_the_run_learns_from_the_stores_labels(labeled):
+    shown = {cid: (s, origin) for cid, s, origin in rows(
+        labeled["db"], "SELECT comment_id, sentiment, sentiment_origin FROM current_assignments")}
+    given_labels = {r["comment_id"]: r["sentiment"] for r in labeled["data"] if r["sentiment"]}
+    assert all(shown[cid] == (label, "human") for cid, label in given_labels.items())  # shown as given
+    unlabeled_complaints = [cid for cid, t in labeled["truth"].items() if cid not in given_labels and t == "negative"]
+    assert len(unlabeled_complaints) > 50
+    assert {shown[cid][1] for cid in unlabeled_complaints} == {"model"}
+    learned_positive = np.mean([shown[cid][0] == "positive" for cid in unlabeled_complaints])
+    assert learned_positive > 0.7
+    stats = json.loads(rows(labeled["db"], "SELECT stats FROM runs ORDER BY run_id DESC LIMIT 1")[0][0])["sentiment"]
+    assert stats["method"] == "learned" and stats["labels_human"] == len(given_labels)
+    assert stats["holdout_accuracy"] > 0.7
+    share = rows(labeled["db"], "SELECT avg(share_human_label) FROM current_themes")[0][0]
+    assert 0.5 < share < 0.8
+
+
+def test_runs_and_themes_show_the_hold_out_accuracy(labeled):
+    runner = CliRunner(env={"COLUMNS": "300"})
+    out = runner.invoke(app, ["runs", "--db", str(labeled["db"])]).output
+    assert "learned from" in out and "hold-out accuracy" in out
+    out = runner.invoke(app, ["themes", "--db", str(labeled["db"])]).output
+    assert "sentiment: learned from" in out
+
+
+def test_a_pm_correction_is_shown_at_once_and_survives_the_next_runs(labeled):
+    db, runner = labeled["db"], CliRunner()
+    cid = next(r["comment_id"] for r in labeled["data"] if r["sentiment"] == "positive")
+    result = runner.invoke(app, ["sentiment", "set", cid, "Negative", "--by", "anna", "--db", str(db)])
+    assert result.exit_code == 0 and "was positive" in result.output
+    query = "SELECT sentiment, sentiment_origin FROM current_assignments WHERE comment_id = ?"
+    assert rows(db, query, [cid]) == [("negative", "human")]
+    nightly(str(labeled["path"]), str(db), source_name="demo", mode="full")   # input still says positive
+    nightly(str(labeled["path"]), str(db), source_name="demo")
+    assert rows(db, query, [cid]) == [("negative", "human")]
+    assert rows(db, "SELECT a.sentiment FROM assignments a JOIN published p ON a.run_id = p.run_id "
+                    "WHERE comment_id = ?", [cid]) == [("negative",)]
+    assert rows(db, "SELECT label, set_by, previous FROM sentiment_corrections") == [("negative", "anna", "positive")]
+    bad = runner.invoke(app, ["sentiment", "set", cid, "furious", "--by", "anna", "--db", str(db)])
+    assert bad.exit_code == 2 and "not a label" in bad.output
+    missing = runner.invoke(app, ["sentiment", "set", "nope", "negative", "--by", "anna", "--db", str(db)])
+    assert missing.exit_code == 6
+
+
+def test_sentiment_commands_have_help_with_an_example():
+    for cmd in (["sentiment", "set"], ["sentiment", "show"], ["runs"]):
+        result = CliRunner().invoke(app, cmd + ["--help"])
+        assert result.exit_code == 0 and "Example: voc" in result.output, cmd

@@ -1,0 +1,97 @@
+"""`voc sentiment set|show` (PM corrections) and `voc runs` (each run's mode, model and sentiment method)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from voc import store
+from voc.cli_common import DbOption, app, console, friendly
+from voc.sentiment_labels import set_correction
+
+sentiment_app = typer.Typer(help="Sentiment labels: correct a comment's label; the next run learns from it.",
+                            no_args_is_help=True)
+app.add_typer(sentiment_app, name="sentiment")
+
+
+@sentiment_app.command("set")
+@friendly
+def set_label(comment_id: str = typer.Argument(..., help="The comment's id, as in the source's comment_id column."),
+              label: str = typer.Argument(..., help="negative, neutral or positive."),
+              by: str = typer.Option(..., "--by", help="Who makes the correction."),
+              source: Optional[str] = typer.Option(None, help="The source name, when the id exists in several."),
+              db: Path = DbOption):
+    """Correct one comment's sentiment. Shown at once, never overwritten by a run, and learned from.
+
+    Example: voc sentiment set C-1042 negative --by anna
+    """
+    with store.open(db, write=True) as con:
+        c = set_correction(con, comment_id, label, by, source)
+    was = f" (was {c.previous})" if c.previous else ""
+    console.print(f"comment {escape(c.comment_id)} in {escape(c.source)}: {c.label}{escape(was)}; "
+                  "the next run learns from it", highlight=False)
+
+
+@sentiment_app.command("show")
+@friendly
+def show(db: Path = DbOption, limit: int = typer.Option(50, help="How many corrections to show.")):
+    """List PM corrections, newest first.
+
+    Example: voc sentiment show --limit 20
+    """
+    with store.open(db) as con:
+        rows = con.execute("SELECT source, comment_id, label, previous, set_by, set_at FROM sentiment_corrections "
+                           "ORDER BY set_at DESC LIMIT ?", [limit]).fetchall()
+    table = Table(title="Sentiment corrections")
+    for col in ("source", "comment", "label", "was", "by", "at"):
+        table.add_column(col, overflow="fold")
+    for src, cid, label, prev, by, at in rows:
+        table.add_row(escape(src), escape(cid), label, prev or "-", escape(by), str(at)[:16])
+    console.print(table)
+
+
+def sentiment_summary(stats: dict | None) -> str:
+    """'learned from 120 labels (80 human, 40 CSAT/NPS), hold-out accuracy 71%' or 'label-free (12 labels, ...)'."""
+    s = (stats or {}).get("sentiment") or {}
+    if not s:
+        return "-"
+    labels = s.get("labels_human", 0) + s.get("labels_score", 0)
+    counts = f"{labels} labels ({s.get('labels_human', 0)} human, {s.get('labels_score', 0)} CSAT/NPS)"
+    if s.get("method") == "learned":
+        acc = s.get("holdout_accuracy")
+        return f"learned from {counts}, hold-out accuracy " + (f"{acc:.0%}" if acc is not None else "n/a")
+    if s.get("method") == "label-free":
+        return f"label-free ({counts}; learning starts at {s.get('min_labels')})"
+    return s.get("method", "-")
+
+
+@app.command()
+@friendly
+def runs(db: Path = DbOption, limit: int = typer.Option(20, help="How many runs to show."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+    """List runs, newest first: status, mode, model, themes and how sentiment was scored.
+
+    Example: voc runs --limit 5
+    """
+    with store.open(db) as con:
+        rows = con.execute("SELECT run_id, started_at, status, mode, stats, error FROM runs ORDER BY run_id DESC "
+                           "LIMIT ?", [limit]).fetchall()
+    if as_json:
+        console.print_json(json.dumps([{"run_id": r, "started_at": str(s), "status": st, "mode": m,
+                                        "stats": json.loads(x) if x else None, "error": e}
+                                       for r, s, st, m, x, e in rows]))
+        return
+    table = Table(title="Runs")
+    for col in ("run", "started", "status", "mode", "model", "themes", "sentiment"):
+        table.add_column(col, overflow="fold")
+    for run_id, started, status, mode, stats, error in rows:
+        st = json.loads(stats) if stats else {}
+        table.add_row(str(run_id), str(started)[:16], status if not error else f"{status}: {escape(error[:80])}",
+                      mode or "-", escape(str(st.get("embed", {}).get("model", "-"))), str(st.get("themes", "-")),
+                      escape(sentiment_summary(st)))
+    console.print(table)

@@ -1,0 +1,113 @@
+"""Sentiment that learns per store: a class-balanced head on the stored vectors of the store's labeled comments.
+
+Every run that scores comments gathers the labels (see `voc.sentiment_labels`: PM corrections, the input's
+`sentiment` column, CSAT/NPS), and when there are at least `MIN_LABELS` of them in at least two classes with
+`MIN_PER_CLASS` each, fits a logistic regression (class_weight="balanced", CSAT/NPS labels down-weighted) on
+their embeddings and scores the unlabeled comments with it: score = P(positive) - P(negative), label = the most
+probable class. Its accuracy is estimated by stratified k-fold cross-validation within the store (each fold's
+head never sees the comments it is scored on) and stored in runs.stats. With fewer labels the label-free
+scorer (`voc.sentiment`) is used. A labeled comment always shows its own label, with the label's score
+(-1, 0, +1) and its origin: "human" or "score"; the others are "model" or "lexicon".
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+from voc.sentiment import SentimentScorer
+from voc.sentiment_labels import LABEL_SCORE, SCORE_LABEL_WEIGHT
+
+MIN_LABELS = 50      # below this the head is no better than the label-free scorer (benchmarks/sentiment.py)
+MIN_PER_CLASS = 5    # a class with fewer examples cannot be learned or cross-validated
+CV_FOLDS = 5
+C = 1.0              # logistic regression's inverse regularisation; 0.3-10 changed accuracy by < 1 point
+
+
+class SentimentHead:
+    """Balanced logistic regression on embeddings, with its cross-validated hold-out accuracy."""
+
+    def __init__(self, C: float = C, folds: int = CV_FOLDS, random_state: int = 0):
+        self.C = C
+        self.folds = folds
+        self.random_state = random_state
+
+    def _model(self) -> LogisticRegression:
+        return LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000, random_state=self.random_state)
+
+    def fit(self, x: np.ndarray, y: list[str], sample_weight: np.ndarray | None = None) -> "SentimentHead":
+        y_arr = np.asarray(y, dtype=object).astype(str)
+        weight = np.ones(len(y_arr)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
+        self.model_ = self._model().fit(x, y_arr, sample_weight=weight)
+        self.classes_ = list(self.model_.classes_)
+        k = min(self.folds, min(Counter(y_arr.tolist()).values()))
+        self.holdout_accuracy_ = None
+        if k >= 2:
+            cv = StratifiedKFold(k, shuffle=True, random_state=self.random_state)
+            pred = cross_val_predict(self._model(), x, y_arr, cv=cv, params={"sample_weight": weight})
+            self.holdout_accuracy_ = round(float(np.mean(pred == y_arr)), 4)
+        self.holdout_folds_ = k
+        return self
+
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        if len(x) == 0:
+            return np.zeros(0), []
+        probs = self.model_.predict_proba(x)
+        column = {c: i for i, c in enumerate(self.classes_)}
+        pos = probs[:, column["positive"]] if "positive" in column else 0.0
+        neg = probs[:, column["negative"]] if "negative" in column else 0.0
+        return np.clip(pos - neg, -1.0, 1.0), [self.classes_[i] for i in probs.argmax(axis=1)]
+
+
+def enough_labels(labels: list[str]) -> bool:
+    counts = Counter(labels)
+    return len(labels) >= MIN_LABELS and sum(n >= MIN_PER_CLASS for n in counts.values()) >= 2
+
+
+@dataclass
+class Scored:
+    """Sentiment per corpus row, where each label came from, and what the run learned."""
+    scores: np.ndarray
+    labels: list[str]
+    origins: list[str]                       # human | score | model | lexicon
+    stats: dict = field(default_factory=dict)
+
+
+@dataclass
+class OwnLabels:
+    """The labeled corpus rows: row index, label, origin (human | score) and stored vector (a NaN row when the
+    cache lacks it; None when no vectors were looked up)."""
+    rows: np.ndarray
+    labels: list[str]
+    origins: list[str]
+    vectors: np.ndarray | None
+
+
+def score_rows(texts: list[str], languages: list[str], vectors: np.ndarray, own: OwnLabels,
+               seed_vectors: dict[str, np.ndarray]) -> tuple[np.ndarray, list[str], str, dict]:
+    """Score `vectors` with a head learned from `own` when it has enough labels, else label-free."""
+    counts = Counter(own.origins)
+    stats = {"labels_human": counts.get("human", 0), "labels_score": counts.get("score", 0),
+             "min_labels": MIN_LABELS, "holdout_accuracy": None}
+    usable = np.isfinite(own.vectors).all(axis=1) if own.vectors is not None else np.zeros(len(own.labels), bool)
+    y = [label for label, ok in zip(own.labels, usable) if ok]
+    if enough_labels(y):
+        weight = np.where(np.array(own.origins)[usable] == "score", SCORE_LABEL_WEIGHT, 1.0)
+        head = SentimentHead().fit(own.vectors[usable], y, weight)
+        scores, labels = head.predict(vectors)
+        stats.update(method="learned", holdout_accuracy=head.holdout_accuracy_, holdout_folds=head.holdout_folds_)
+        return scores, labels, "model", stats
+    scores, labels = SentimentScorer().fit(seed_vectors).score(texts, vectors, languages)
+    stats["method"] = "label-free"
+    return scores, labels, "lexicon", stats
+
+
+def apply_own_labels(scored: Scored, own: OwnLabels) -> Scored:
+    """A labeled comment shows its own label, that label's score and the label's origin."""
+    for row, label, origin in zip(own.rows.tolist(), own.labels, own.origins):
+        scored.scores[row], scored.labels[row], scored.origins[row] = LABEL_SCORE[label], label, origin
+    return scored
