@@ -232,6 +232,57 @@ CREATE TABLE imports (
 """
 
 
+# Version 4: the web app. Users who log in (a password hash, never the password; an agent user maps to the
+# agent_id of their comments), PM corrections of single comments (sentiment, theme) that outlive runs, and a
+# 2-D map position per comment for the theme map. `current_assignments` applies the corrections, so every
+# reader (pages, report, exports, the agent view) sees the corrected theme and sentiment; a correction to a
+# theme the published run no longer has is ignored rather than hiding the comment.
+SCHEMA_V4 = """
+CREATE TABLE users (
+    name          VARCHAR PRIMARY KEY,
+    role          VARCHAR NOT NULL,            -- pm | agent | admin
+    agent_id      VARCHAR,                     -- for agents: whose comments they see
+    password_hash VARCHAR NOT NULL,            -- argon2id
+    created_at    TIMESTAMP NOT NULL
+);
+
+CREATE TABLE comment_corrections (
+    source          VARCHAR NOT NULL,
+    comment_id      VARCHAR NOT NULL,
+    theme_id        INTEGER,                   -- moved to this theme (NULL = theme not corrected)
+    sentiment       VARCHAR,                   -- negative | neutral | positive (NULL = not corrected)
+    sentiment_score DOUBLE,
+    corrected_by    VARCHAR NOT NULL,
+    corrected_at    TIMESTAMP NOT NULL,
+    PRIMARY KEY (source, comment_id)
+);
+
+CREATE TABLE comment_map (
+    run_id     INTEGER NOT NULL,
+    source     VARCHAR NOT NULL,
+    comment_id VARCHAR NOT NULL,
+    x          REAL NOT NULL,
+    y          REAL NOT NULL,
+    PRIMARY KEY (run_id, source, comment_id)
+);
+
+CREATE OR REPLACE VIEW current_assignments AS
+    SELECT a.* REPLACE (coalesce(ot.theme_id, a.theme_id) AS theme_id,
+                        coalesce(o.sentiment, a.sentiment) AS sentiment,
+                        coalesce(o.sentiment_score, a.sentiment_score) AS sentiment_score),
+           c.text, c.created_at, c.agent_id, c.language, c.channel, c.product, c.team, c.csat, c.nps,
+           coalesce(w.name, t.title) AS theme_title,
+           a.theme_id AS clustered_theme_id, o.corrected_by, o.corrected_at
+    FROM assignments a
+    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
+    JOIN comments c ON c.source = a.source AND c.comment_id = a.comment_id
+    LEFT JOIN comment_corrections o ON o.source = a.source AND o.comment_id = a.comment_id
+    LEFT JOIN themes ot ON ot.run_id = a.run_id AND ot.theme_id = o.theme_id
+    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = coalesce(ot.theme_id, a.theme_id)
+    LEFT JOIN theme_workflow w ON w.theme_id = coalesce(ot.theme_id, a.theme_id);
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -243,5 +294,6 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "themes across runs, workflow and notifications", SCHEMA_V2),
     Migration(3, "truncated comments, file imports, quarantine dedup", SCHEMA_V3),
+    Migration(4, "web users, comment corrections, comment map", SCHEMA_V4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
