@@ -169,6 +169,7 @@ def quarantine(db: Path = DbOption, limit: int = typer.Option(50, help="How many
 
 
 from voc import cli_loop  # noqa: E402,F401  (registers status, handoff, agent and notify)
+from voc import cli_web  # noqa: E402,F401  (registers serve and user)
 
 if __name__ == "__main__":
     app()
