@@ -236,7 +236,8 @@ CREATE TABLE imports (
 # agent_id of their comments), PM corrections of single comments (sentiment, theme) that outlive runs, and a
 # 2-D map position per comment for the theme map. `current_assignments` applies the corrections, so every
 # reader (pages, report, exports, the agent view) sees the corrected theme and sentiment; a correction to a
-# theme the published run no longer has is ignored rather than hiding the comment.
+# theme the published run no longer has is ignored rather than hiding the comment. (The PM's name is read by a
+# subquery, not a join on the coalesced id: with that join DuckDB 2.0 ignored LIMIT under `WHERE theme_id >= 0`.)
 SCHEMA_V4 = """
 CREATE TABLE users (
     name          VARCHAR PRIMARY KEY,
@@ -271,15 +272,14 @@ CREATE OR REPLACE VIEW current_assignments AS
                         coalesce(o.sentiment, a.sentiment) AS sentiment,
                         coalesce(o.sentiment_score, a.sentiment_score) AS sentiment_score),
            c.text, c.created_at, c.agent_id, c.language, c.channel, c.product, c.team, c.csat, c.nps,
-           coalesce(w.name, t.title) AS theme_title,
+           coalesce((SELECT w.name FROM theme_workflow w WHERE w.theme_id = t.theme_id), t.title) AS theme_title,
            a.theme_id AS clustered_theme_id, o.corrected_by, o.corrected_at
     FROM assignments a
     JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
     JOIN comments c ON c.source = a.source AND c.comment_id = a.comment_id
     LEFT JOIN comment_corrections o ON o.source = a.source AND o.comment_id = a.comment_id
     LEFT JOIN themes ot ON ot.run_id = a.run_id AND ot.theme_id = o.theme_id
-    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = coalesce(ot.theme_id, a.theme_id)
-    LEFT JOIN theme_workflow w ON w.theme_id = coalesce(ot.theme_id, a.theme_id);
+    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = coalesce(ot.theme_id, a.theme_id);
 """
 
 

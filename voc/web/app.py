@@ -29,13 +29,13 @@ HTTP_STATUS = {AccessError: 403, NotFoundError: 404, TransitionError: 409, Confi
 templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
-def render(request: Request, name: str, status_code: int = 200, **context) -> HTMLResponse:
+def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
     """A page with what every page needs: the user, the CSRF token, flash messages."""
     user = None
     with contextlib.suppress(auth.LoginRequired):
         user = auth.user(request)
     flashes = request.session.pop("flash", []) if "session" in request.scope else []
-    return templates.TemplateResponse(request, name, {"user": user, "csrf": auth.csrf_token(request),
+    return templates.TemplateResponse(request, template, {"user": user, "csrf": auth.csrf_token(request),
                                                       "flashes": flashes, **context}, status_code=status_code)
 
 

@@ -14,8 +14,8 @@ PALETTE = ["#3b6fb6", "#e07b39", "#3a9d5d", "#c8423b", "#8a62b8", "#8c6d4f", "#d
            "#b5a642", "#2fa5b5"]
 FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12, "color": "#333"}
 TOP_THEMES = 15       # bars in the top-themes chart
-LINES = 8             # themes drawn in a volume-over-time chart
-TITLE_CHARS = 48      # longer titles are cut in chart labels (the table shows them whole)
+LINES = 6             # themes drawn in a volume-over-time chart
+TITLE_CHARS = 38      # longer titles are cut in chart labels (the table shows them whole)
 
 
 def _short(title: str) -> str:
@@ -35,7 +35,7 @@ def top_themes(themes: list[dict]) -> dict:
                       "marker": {"color": [t["negative"] for t in top], "colorscale": [[0, "#9ec5e8"], [1, "#c8423b"]],
                                  "cmin": 0, "cmax": 1, "colorbar": {"title": {"text": "negative"}, "thickness": 10}},
                       "hovertemplate": "%{y}<br>%{x} comments<extra></extra>"}],
-            "layout": _layout(max(220, 22 * len(top) + 40), margin={"l": 330, "r": 10, "t": 10, "b": 30})}
+            "layout": _layout(max(220, 22 * len(top) + 40), margin={"l": 290, "r": 10, "t": 10, "b": 30})}
 
 
 def volume_lines(labels: list[str], counts: dict[int, list[int]], titles: dict[int, str]) -> dict:
@@ -43,7 +43,7 @@ def volume_lines(labels: list[str], counts: dict[int, list[int]], titles: dict[i
     data = [{"type": "scatter", "mode": "lines+markers", "x": labels, "y": counts[t],
              "name": f"#{t} {_short(titles[t])}", "line": {"color": PALETTE[i % len(PALETTE)], "width": 2}}
             for i, t in enumerate(list(counts)[:LINES])]
-    return {"data": data, "layout": _layout(300, legend={"orientation": "h", "y": -0.2},
+    return {"data": data, "layout": _layout(380, legend={"orientation": "h", "y": -0.15, "font": {"size": 11}},
                                             yaxis={"title": {"text": "comments"}, "rangemode": "tozero"})}
 
 
@@ -54,10 +54,10 @@ def theme_series(series: list[dict]) -> dict:
                       "marker": {"color": "#3b6fb6"}},
                      {"type": "scatter", "mode": "lines+markers", "x": x, "y": [s["sentiment"] for s in series],
                       "name": "sentiment", "yaxis": "y2", "line": {"color": "#c8423b"}}],
-            "layout": _layout(260, legend={"orientation": "h", "y": -0.25},
+            "layout": _layout(300, legend={"orientation": "h", "y": -0.2}, margin={"l": 45, "r": 45, "t": 10, "b": 30},
                               yaxis={"title": {"text": "comments"}, "rangemode": "tozero"},
-                              yaxis2={"overlaying": "y", "side": "right", "range": [-1, 1],
-                                      "title": {"text": "sentiment"}})}
+                              yaxis2={"overlaying": "y", "side": "right", "range": [-1, 1], "showgrid": False,
+                                      "zeroline": False, "tickvals": [-1, 0, 1], "title": {"text": "sentiment"}})}
 
 
 def segment_mix(rows: list[dict], dimension: str) -> dict:

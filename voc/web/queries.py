@@ -129,7 +129,9 @@ def trend_counts(con, theme_ids: list[int], grain: str, f: Filters) -> tuple[lis
     labels = [str(r[0])[:10] for r in con.execute(
         "SELECT date_trunc(?, ?::TIMESTAMP) - to_days(? * i) FROM range(?) r(i) ORDER BY i DESC",
         [grain, end, 7 if grain == "week" else 1, n]).fetchall()]
-    return labels, counts
+    first = min((next((i for i, v in enumerate(c) if v), n) for c in counts.values()), default=0)
+    first = min(first, n - 1)  # periods before the oldest comment are left out, not drawn as zeros
+    return labels[first:], {t: c[first:] for t, c in counts.items()}
 
 
 def theme(con, theme_id: int) -> dict | None:
