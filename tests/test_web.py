@@ -189,3 +189,40 @@ def test_wrong_password_is_refused(server):
         r = client.post("/login", data={"csrf": token, "name": PM[0], "password": "not-the-password"})
         assert r.status_code == 403
         assert client.get("/themes", follow_redirects=False).status_code == 303  # still not logged in
+
+
+def test_theme_map_and_runs_pages(browser, server, web_store):
+    db, _ = web_store
+    page = login(browser, server, PM)
+    page.goto(server.url + "/map")
+    page.wait_for_selector(".js-plotly-plot")
+    placed = rows(db, "SELECT count(*) FROM comment_map")[0][0]
+    assert placed > 0 and f"{placed} of" in page.inner_text(".sub")
+    assert page.evaluate("document.querySelector('.js-plotly-plot').data.length") >= 3  # one trace per theme
+    page.goto(server.url + "/runs")
+    assert "succeeded" in page.inner_text("table") and "Quarantine" in page.inner_text("main")
+    assert "row" in page.inner_text("main")  # the demo's bad rows, each with its reason
+
+
+def test_static_report_has_charts_contents_status_and_note(browser, web_store, tmp_path):
+    from voc.report import write_report
+
+    db, _ = web_store
+    with store.open(db, write=True) as con:
+        theme_id = con.execute("SELECT theme_id FROM current_themes ORDER BY rank DESC LIMIT 1").fetchall()[0][0]
+        from voc import workflow
+        workflow.update(con, theme_id, "anna", status="under_review", note="Looking <i>into</i> it", owner="web")
+    out = write_report(db, tmp_path / "report.html")
+    from voc.web.charts import PLOTLY_JS
+
+    html = out.read_text(encoding="utf-8")
+    assert PLOTLY_JS.read_text(encoding="utf-8") in html  # plotly inlined
+    assert "src=" not in html.replace(PLOTLY_JS.read_text(encoding="utf-8"), "")  # and nothing loaded from elsewhere
+    page = browser.new_page()
+    page.goto(out.as_uri())
+    page.wait_for_selector(".js-plotly-plot")
+    assert page.locator(".js-plotly-plot").count() >= 3  # top themes, weekly volume, per-theme trends
+    assert page.locator("nav.toc li").count() == rows(db, "SELECT count(*) FROM current_themes")[0][0]
+    section = page.locator(f"#theme-{theme_id}")
+    assert "under review" in section.inner_text() and "owner web" in section.inner_text()
+    assert "Note: Looking <i>into</i> it" in section.inner_text()  # escaped: shown as text
