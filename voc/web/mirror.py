@@ -6,7 +6,8 @@ so the app never reads the store itself while serving a page:
 
 - **Reads** come from a snapshot: a small DuckDB file next to the store with the published
   results (every table except the embedding cache, the centroids and earlier runs'
-  assignments). Each request opens it read-only for the length of the request. A sync
+  assignments), its `current_*` views materialised as tables so a page does not redo their
+  joins. Each request opens it read-only for the length of the request. A sync
   rebuilds it under a new generation name and switches over atomically, so a page never
   sees half a snapshot and the app keeps serving the last published results while the
   store is busy.
@@ -189,6 +190,13 @@ class Mirror:
                 where = " WHERE run_id = ?" if table in PER_RUN_TABLES else ""
                 con.execute(f"INSERT INTO voc_snapshot.{name} SELECT * FROM {source}.{name}{where}",
                             [run_id] if where else [])
+            views = [r[0] for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+                "AND table_type = 'VIEW'").fetchall()]
+            for view in views:  # materialised: pages read the joined rows without joining them per request
+                name = store.quote_ident(view)
+                con.execute(f"DROP VIEW voc_snapshot.{name}")
+                con.execute(f"CREATE TABLE voc_snapshot.{name} AS SELECT * FROM {source}.{name}")
         finally:
             con.execute("DETACH voc_snapshot")
         self._generation = generation
