@@ -10,8 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-import duckdb
-
+from voc.store import dicts as rows
 from voc.store import first_row, scalar
 from voc.trends import SEGMENT_DIMENSIONS
 
@@ -20,12 +19,6 @@ GRAINS = ("week", "day")
 PAGE_SIZE = 25                  # comments per page on a theme page
 TREND_BUCKETS = {"week": 12, "day": 28}  # how many weeks / days the themes table's trend column shows
 MAP_POINTS = 20_000             # a map of more points is slow to draw and no more readable: a stable sample
-
-
-def rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
-    cur = con.execute(sql, params or [])
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r)) for r in cur.fetchall()]
 
 
 @dataclass
