@@ -23,8 +23,10 @@ def test_similar_themes_lie_closer_and_tighter_comments_sit_nearer_their_theme()
     assert np.array_equal(xy, again)  # same input, same map
 
 
-def test_the_nightly_run_stores_a_position_for_every_themed_comment(published_db):
-    db, _ = published_db
+def test_the_nightly_run_stores_a_position_for_every_themed_comment_and_writes_the_report(published_db):
+    db, summary = published_db
+    report = open(summary["report"], encoding="utf-8").read()  # the flow writes the HTML report beside the store
+    assert summary["report"].endswith("report.html") and "nav class=\"toc" in report
     (placed, themed), = rows(db, """SELECT count(m.x), count(*) FROM current_assignments a
         LEFT JOIN comment_map m ON m.source = a.source AND m.comment_id = a.comment_id AND m.run_id = a.run_id
         WHERE a.clustered_theme_id >= 0""")
