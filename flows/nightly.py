@@ -22,6 +22,7 @@ from prefect.cache_policies import NONE
 from prefect.utilities.annotations import quote
 
 from voc import pipeline, store
+from voc.report import write_report as write_report_file
 from voc.config import Settings
 from voc.corpus import Corpus
 from voc.errors import StoreLockedError
@@ -82,6 +83,7 @@ identify = compute_task(pipeline.identify)
 score = compute_task(pipeline.score)
 rank = compute_task(pipeline.rank)
 publish = io_task(publish_run)
+write_report = io_task(write_report_file)
 
 
 @compute_task  # no task retries: `deliver` retries each digest itself and keeps failures queued
@@ -93,9 +95,10 @@ def notify(settings: Settings) -> dict:
 def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, table: str | None = None,
             query: str | None = None, mapping: list[str] | None = None, source_name: str | None = None,
             encoding: str = "utf-8", show_progress: bool = False, mode: str = "auto", delimiter: str | None = None,
-            date_order: str | None = None, max_text_chars: int | None = None) -> dict:
+            date_order: str | None = None, max_text_chars: int | None = None, report: str | None = None) -> dict:
     """Ingest, then an incremental night or a full re-cluster (mode: auto | full | incremental), rank, publish.
-    One run per store at a time (`store.run_lock`); a failed run is recorded and publishes nothing."""
+    One run per store at a time (`store.run_lock`); a failed run is recorded and publishes nothing.
+    Then writes the HTML report (`report`, default report.html beside the store) and sends notifications."""
     settings = Settings.from_env(db=Path(db), model=model, date_order=date_order, max_text_chars=max_text_chars)
     with store.run_lock(settings.db):
         run_id = start_run(settings, pipeline.source_label(Path(source), table, query), mode)
@@ -119,7 +122,8 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
         except BaseException as exc:  # recorded, then raised again: a run never stays `running`
             pipeline.fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
             raise
-    return {**summary, "notifications": notify(settings)}
+    out = write_report(settings.db, Path(report) if report else settings.db.parent / "report.html")
+    return {**summary, "report": str(out), "notifications": notify(settings)}
 
 
 if __name__ == "__main__":

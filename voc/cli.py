@@ -18,7 +18,6 @@ from rich.table import Table
 from voc import report, store, trends
 from voc.cli_common import DbOption, app, console, friendly
 from voc.errors import ConfigError
-from voc.outputs import write_file
 
 export_app = typer.Typer(help="Export published results as CSV or Parquet.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
@@ -148,9 +147,7 @@ def html_report(out: Path = typer.Option(Path("data/report.html"), help="Output 
 
     Example: voc report --out report.html
     """
-    with store.open(db) as con:
-        ov = report.overview(con)
-    write_file(out, db, lambda tmp: tmp.write_text(report.render_html(ov), encoding="utf-8"))
+    report.write_report(db, out)
     console.print(f"wrote {out}")
 
 
@@ -174,6 +171,7 @@ def quarantine(db: Path = DbOption, limit: int = typer.Option(50, help="How many
 
 from voc import cli_loop  # noqa: E402,F401  (registers status, handoff, agent and notify)
 from voc import cli_sentiment  # noqa: E402  (registers sentiment and runs)
+from voc import cli_web  # noqa: E402,F401  (registers serve and user)
 
 if __name__ == "__main__":
     app()

@@ -78,7 +78,17 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
           AND e.theme_id IN (SELECT DISTINCT theme_id FROM current_assignments WHERE agent_id = ?)""",
                      [quarter_start(now), agent_id])
     if mark_seen:
-        latest = scalar(con, "SELECT coalesce(max(event_id), 0) FROM theme_events")
-        with transaction(con):
-            con.execute("INSERT OR REPLACE INTO agent_seen VALUES (?, ?, ?)", [agent_id, latest, now])
+        mark_seen_up_to(con, agent_id, latest_event(con), now)
     return AgentView(agent_id, summarise(comments, shipped), comments, changes)
+
+
+def latest_event(con: duckdb.DuckDBPyConnection) -> int:
+    return scalar(con, "SELECT coalesce(max(event_id), 0) FROM theme_events")
+
+
+def mark_seen_up_to(con: duckdb.DuckDBPyConnection, agent_id: str, event_id: int, now: datetime) -> None:
+    """Record that `agent_id` has seen every event up to `event_id` (never moves backwards)."""
+    with transaction(con):
+        con.execute("""INSERT INTO agent_seen VALUES (?, ?, ?) ON CONFLICT (agent_id) DO UPDATE SET
+                       last_event_id = greatest(agent_seen.last_event_id, excluded.last_event_id),
+                       seen_at = excluded.seen_at""", [agent_id, event_id, now])

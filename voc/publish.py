@@ -16,6 +16,7 @@ import pyarrow as pa
 from voc import store
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
+from voc.projection import comment_positions
 from voc.rank import ThemeRank
 from voc.sentiment_learn import Scored
 from voc.workflow import carry_lineage
@@ -50,6 +51,14 @@ def assignment_table(run_id: int, corpus: Corpus, themes: ThemeSet, sentiment: S
     })
 
 
+def map_table(run_id: int, corpus: Corpus, themes: ThemeSet) -> pa.Table:
+    """The theme map's 2-D position of each themed comment (see `voc.projection`)."""
+    rows, xy = comment_positions(corpus.keys, themes.theme_ids, themes.similarity, themes.centroids)
+    return pa.table({"run_id": pa.array([run_id] * len(rows), pa.int32()),
+                     "source": [corpus.keys[i][0] for i in rows], "comment_id": [corpus.keys[i][1] for i in rows],
+                     "x": pa.array(xy[:, 0], pa.float32()), "y": pa.array(xy[:, 1], pa.float32())})
+
+
 def vector_table(run_id: int, key: str, vectors: dict) -> pa.Table:
     keys = sorted(vectors)
     return pa.table({"run_id": pa.array([run_id] * len(keys), pa.int32()), key: keys,
@@ -71,6 +80,7 @@ def publish(settings: Settings, run_id: int, corpus: Corpus, themes: ThemeSet, r
             store.insert_arrow(con, "assignments", assignment_table(run_id, corpus, themes, sentiment))
             store.insert_arrow(con, "theme_centroids", vector_table(run_id, "theme_id", themes.centroids))
             store.insert_arrow(con, "group_means", vector_table(run_id, "language", themes.group_means))
+            store.insert_arrow(con, "comment_map", map_table(run_id, corpus, themes))
             con.execute("INSERT OR REPLACE INTO published VALUES ('themes', ?)", [run_id])
             carry_lineage(con, run_id, themes.lineage)
             con.execute("UPDATE runs SET status = 'succeeded', finished_at = ?, stats = ?, mode = ? WHERE run_id = ?",

@@ -6,7 +6,6 @@ succeeded. Texts in the store are already redacted.
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ from voc.errors import ConfigError, StoreError
 from voc.escape import csv_table
 from voc.outputs import write_file
 from voc.store import dicts, first_row
+from voc.store import open as store_open
 from voc.trends import SEGMENTS_SQL, TRENDS_SQL
 
 EXPORTS = {
@@ -81,26 +81,16 @@ def write_table(table: pa.Table, fmt: str, out: Path, db: Path | None) -> None:
         write_file(out, db, lambda tmp: pacsv.write_csv(csv_table(table), tmp))
 
 
-def _lang_mix(mix: dict) -> str:
-    return " ".join(f"{k} {v:.0%}" for k, v in mix.items())
+def render_html(ov: Overview, con: duckdb.DuckDBPyConnection | None = None) -> str:
+    """A self-contained HTML report: charts (Plotly, inlined), a table of contents, one section per theme in
+    rank order with status, owner and note; with `con`, each theme's weekly trend too (see voc.web.static_report)."""
+    from voc.web.static_report import render
+
+    return render(ov, con)
 
 
-def render_html(ov: Overview) -> str:
-    """A self-contained HTML report, one section per theme in rank order."""
-    esc = html.escape
-    parts = [f"<!doctype html><html lang='en'><meta charset='utf-8'><title>voc themes, run {ov.run_id}</title>",
-             "<style>body{font:15px/1.5 system-ui,sans-serif;max-width:60em;margin:2em auto;color:#222}"
-             "section{border-top:1px solid #ddd;padding:.6em 0}.why{color:#555}.kw{color:#06c}"
-             "blockquote{margin:.2em 0 .2em 1em;color:#333;font-style:italic}</style>",
-             f"<h1>Themes, run {ov.run_id}</h1><p>{ov.comments} comments, finished {esc(ov.finished_at)}. "
-             f"{ov.unclustered} ({ov.unclustered_share:.1%}) unclustered: too far from every theme.</p>"]
-    for t in ov.themes:
-        csat = f", CSAT {t['mean_csat']:.1f}" if t["mean_csat"] is not None else ""
-        quotes = "".join(f"<blockquote>{esc(q)}</blockquote>" for q in t["representatives"])
-        parts.append(
-            f"<section><h2>#{t['rank']} {esc(t['title'])} <small>(theme {t['theme_id']})</small></h2>"
-            f"<p>{t['size']} comments, {_lang_mix(t['languages'])}; sentiment {t['mean_sentiment']:+.2f}{csat}</p>"
-            f"<p class='why'>Why this rank: {esc(t['why'])}</p>"
-            f"<p class='kw'>{esc(', '.join(t['keywords']))}</p>{quotes}</section>")
-    parts.append("</html>")
-    return "\n".join(parts)
+def write_report(db: Path, out: Path) -> Path:
+    """Render the report of the published run in `db` and write it to `out` in one step (`voc report`, the flow)."""
+    with store_open(db) as con:
+        page = render_html(overview(con), con)
+    return write_file(out, db, lambda tmp: tmp.write_text(page, encoding="utf-8"))

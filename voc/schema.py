@@ -276,6 +276,61 @@ CREATE OR REPLACE VIEW current_assignments AS
 """
 
 
+# Version 5: the web app. Users who log in (a password hash, never the password; an agent user maps to the
+# agent_id of their comments), PM moves of single comments to another theme that outlive runs (a sentiment
+# correction is version 4's `sentiment_corrections`, which the next run also learns from), and a
+# 2-D map position per comment for the theme map. `current_assignments` applies the corrections, so every
+# reader (pages, report, exports, the agent view) sees the corrected theme and sentiment; a correction to a
+# theme the published run no longer has is ignored rather than hiding the comment. (The PM's name is read by a
+# subquery, not a join on the coalesced id: with that join DuckDB 2.0 ignored LIMIT under `WHERE theme_id >= 0`.)
+SCHEMA_V5 = """
+CREATE TABLE users (
+    name          VARCHAR PRIMARY KEY,
+    role          VARCHAR NOT NULL,            -- pm | agent | admin
+    agent_id      VARCHAR,                     -- for agents: whose comments they see
+    password_hash VARCHAR NOT NULL,            -- argon2id
+    created_at    TIMESTAMP NOT NULL
+);
+
+CREATE TABLE comment_corrections (
+    source          VARCHAR NOT NULL,
+    comment_id      VARCHAR NOT NULL,
+    theme_id        INTEGER NOT NULL,          -- moved to this theme
+    corrected_by    VARCHAR NOT NULL,
+    corrected_at    TIMESTAMP NOT NULL,
+    PRIMARY KEY (source, comment_id)
+);
+
+CREATE TABLE comment_map (
+    run_id     INTEGER NOT NULL,
+    source     VARCHAR NOT NULL,
+    comment_id VARCHAR NOT NULL,
+    x          REAL NOT NULL,
+    y          REAL NOT NULL,
+    PRIMARY KEY (run_id, source, comment_id)
+);
+
+CREATE OR REPLACE VIEW current_assignments AS
+    SELECT a.* REPLACE (coalesce(ot.theme_id, a.theme_id) AS theme_id,
+                        coalesce(sc.label, a.sentiment) AS sentiment,
+                        CASE WHEN sc.label IS NULL THEN a.sentiment_score
+                             ELSE CASE sc.label WHEN 'negative' THEN -1.0 WHEN 'positive' THEN 1.0 ELSE 0.0 END
+                        END AS sentiment_score,
+                        CASE WHEN sc.label IS NULL THEN a.sentiment_origin ELSE 'human' END AS sentiment_origin),
+           c.text, c.created_at, c.agent_id, c.language, c.channel, c.product, c.team, c.csat, c.nps,
+           coalesce((SELECT w.name FROM theme_workflow w WHERE w.theme_id = t.theme_id), t.title) AS theme_title,
+           a.theme_id AS clustered_theme_id, coalesce(o.corrected_by, sc.set_by) AS corrected_by,
+           coalesce(o.corrected_at, sc.set_at) AS corrected_at
+    FROM assignments a
+    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
+    JOIN comments c ON c.source = a.source AND c.comment_id = a.comment_id
+    LEFT JOIN comment_corrections o ON o.source = a.source AND o.comment_id = a.comment_id
+    LEFT JOIN themes ot ON ot.run_id = a.run_id AND ot.theme_id = o.theme_id
+    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = coalesce(ot.theme_id, a.theme_id)
+    LEFT JOIN sentiment_corrections sc ON sc.source = a.source AND sc.comment_id = a.comment_id;
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -288,5 +343,6 @@ MIGRATIONS: list[Migration] = [
     Migration(2, "themes across runs, workflow and notifications", SCHEMA_V2),
     Migration(3, "truncated comments, file imports, quarantine dedup", SCHEMA_V3),
     Migration(4, "sentiment labels, corrections and their origin", SCHEMA_V4),
+    Migration(5, "web users, comment corrections, comment map", SCHEMA_V5),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,49 @@
+"""Web app users: `voc user add`, argon2 hashes, roles, and what `voc serve` refuses before starting."""
+
+import pytest
+
+from tests.dbutil import rows
+from tests.test_cli import invoke
+from voc import store, users
+from voc.errors import AccessError, ConfigError
+
+
+def test_user_add_stores_a_hash_and_authenticates(store_copy, monkeypatch):
+    monkeypatch.setenv("VOC_PASSWORD", "correct-horse")
+    result = invoke("user", "add", "anna", "--role", "pm", "--db", store_copy)
+    assert result.exit_code == 0 and "user anna (pm) saved" in result.output
+    (role, agent, hashed), = rows(store_copy, "SELECT role, agent_id, password_hash FROM users WHERE name = 'anna'")
+    assert role == "pm" and agent is None and hashed.startswith("$argon2id$") and "correct-horse" not in hashed
+    with store.open(store_copy) as con:
+        assert users.authenticate(con, "anna", "correct-horse").can_change
+        with pytest.raises(AccessError, match="wrong user name or password"):
+            users.authenticate(con, "anna", "Correct-horse")
+        with pytest.raises(AccessError, match="wrong user name or password"):
+            users.authenticate(con, "nobody", "correct-horse")
+    again = invoke("user", "add", "anna", "--role", "pm", "--db", store_copy)
+    assert again.exit_code == 2 and "--replace" in again.output
+    listed = invoke("user", "list", "--db", store_copy)
+    assert listed.exit_code == 0 and "anna" in listed.output
+
+
+def test_user_add_refuses_what_it_cannot_use(store_copy, monkeypatch):
+    monkeypatch.setenv("VOC_PASSWORD", "long-enough")
+    no_agent = invoke("user", "add", "ali", "--role", "agent", "--db", store_copy)
+    assert no_agent.exit_code == 2 and "--agent-id" in no_agent.output
+    bad_role = invoke("user", "add", "ali", "--role", "boss", "--db", store_copy)
+    assert bad_role.exit_code == 2 and "choose pm, agent, admin" in bad_role.output
+    with store.open(store_copy, write=True) as con:
+        with pytest.raises(ConfigError, match="at least 8"):
+            users.add(con, "bo", "pm", "short")
+        with pytest.raises(ConfigError, match="letters, digits"):
+            users.add(con, "<script>", "pm", "long-enough")
+        agent = users.add(con, "ali", "agent", "long-enough", agent_id="A07")
+    assert agent == users.User("ali", "agent", "A07") and not agent.can_change
+
+
+def test_commands_have_help_with_an_example_and_serve_refuses_a_missing_store(tmp_path):
+    for cmd in (["serve"], ["user", "add"], ["user", "list"]):
+        result = invoke(*cmd, "--help")
+        assert result.exit_code == 0 and "Example: voc" in result.output, cmd
+    missing = invoke("serve", "--db", tmp_path / "none.duckdb")
+    assert missing.exit_code == 3 and "no voc store" in missing.output

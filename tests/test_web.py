@@ -1,0 +1,228 @@
+"""The web app end to end: a real uvicorn server over a real store, driven by headless Chromium.
+
+Browser tests skip (with the reason) only when /usr/bin/chromium or the playwright package is missing;
+`.ci/run` installs chromium. Screenshots land in docs/screenshots/ (linked from README.md).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import httpx
+import pytest
+import uvicorn
+
+from tests.dbutil import rows
+from voc import store, users
+from voc.web.app import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+BROWSER_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync"]
+PM, AGENT, OTHER = ("anna", "pm-password-1"), ("ali", "agent-password-1"), ("bo", "agent-password-2")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """uvicorn in a thread on a free port; stopped at the end of the module."""
+
+    def __init__(self, app):
+        self.port = _free_port()
+        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def __enter__(self):
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the web app did not start"
+            time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+@pytest.fixture(scope="module")
+def web_store(published_db, tmp_path_factory):
+    """A copy of the published store with a pm and two agents (the agents with the most comments)."""
+    db = tmp_path_factory.mktemp("web") / "voc.duckdb"
+    shutil.copy(published_db[0], db)
+    with store.open(db, write=True) as con:
+        top_agents = [r[0] for r in con.execute(
+            "SELECT agent_id FROM current_assignments WHERE theme_id >= 0 GROUP BY agent_id ORDER BY count(*) DESC, agent_id "
+            "LIMIT 2").fetchall()]
+        users.add(con, PM[0], "pm", PM[1])
+        users.add(con, AGENT[0], "agent", AGENT[1], agent_id=top_agents[0])
+        users.add(con, OTHER[0], "agent", OTHER[1], agent_id=top_agents[1])
+    return db, top_agents
+
+
+@pytest.fixture(scope="module")
+def server(web_store):
+    db, _ = web_store
+    with Server(create_app(db, secret="test-secret", sync_seconds=None)) as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium: install it with `apt-get install -y chromium` (.ci/run does)")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield b
+        b.close()
+
+
+def login(browser, server, who) -> object:
+    page = browser.new_page(viewport={"width": 1360, "height": 900})
+    page.goto(server.url + "/login")
+    page.fill("input[name=name]", who[0])
+    page.fill("input[name=password]", who[1])
+    page.click("button.primary")
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def test_pm_moves_the_top_theme_to_planned_and_the_agent_sees_it(browser, server, web_store):
+    db, (agent_id, _) = web_store
+    page = login(browser, server, PM)
+    assert page.url.endswith("/themes")
+    page.wait_for_selector(".js-plotly-plot")  # the charts were drawn by the locally served plotly.min.js
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "themes.png"), full_page=False)
+    # the top theme among those the agent's comments fed, by rank
+    top = rows(db, "SELECT theme_id FROM current_themes WHERE theme_id IN (SELECT theme_id FROM current_assignments "
+                   "WHERE agent_id = ?) ORDER BY rank LIMIT 1", [agent_id])[0][0]
+    page.click(f"a[href='/themes/{top}']")
+    page.wait_for_selector("#status-form")
+    page.select_option("#status-form select[name=status]", "planned")
+    page.fill("#status-form input[name=owner]", "payments")
+    page.fill("#status-form textarea[name=note]", "Fix ships in 5.3 <b>soon</b>")
+    page.click("#status-form button.primary")
+    page.wait_for_load_state("networkidle")
+    assert "saved" in page.inner_text(".flash")
+    assert "planned" in page.inner_text("h1")
+    page.wait_for_selector(".js-plotly-plot")
+    page.screenshot(path=str(SCREENSHOTS / "theme.png"), full_page=False)
+    # written to the store itself, through voc.workflow
+    assert rows(db, "SELECT status, owner, note FROM theme_workflow WHERE theme_id = ?", [top]) == [
+        ("planned", "payments", "Fix ships in 5.3 <b>soon</b>")]
+
+    agent = login(browser, server, AGENT)
+    assert agent.url.endswith(f"/agent/{agent_id}")
+    group = agent.locator(f"section.group[data-theme='{top}']")
+    assert "Planned: Fix ships in 5.3 <b>soon</b>" in group.inner_text()  # the note in words, escaped (shown as text)
+    assert group.locator("b").count() == 0
+    assert "changed" in group.get_attribute("class")  # changed since the last visit, so it comes first
+    assert agent.locator("section.group").first.get_attribute("data-theme") == str(top)
+    assert "Thank you" in agent.inner_text(".thanks") and " 0 " not in agent.inner_text(".thanks")
+    agent.screenshot(path=str(SCREENSHOTS / "agent.png"), full_page=False)
+
+
+def test_an_agent_opening_another_agents_page_gets_403(browser, server, web_store):
+    _, (_, other_agent) = web_store
+    page = login(browser, server, AGENT)
+    response = page.goto(f"{server.url}/agent/{other_agent}")
+    assert response.status == 403
+    assert "may not see" in page.inner_text(".flash.error")
+    assert page.goto(f"{server.url}/themes").status == 403  # PM pages too
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(browser, server, web_store):
+    db, _ = web_store
+    page = login(browser, server, PM)
+    theme_id = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank DESC LIMIT 1")[0][0]
+    page.goto(f"{server.url}/themes/{theme_id}")
+    page.evaluate("document.querySelector('#status-form input[name=csrf]').remove()")
+    page.select_option("#status-form select[name=status]", "under_review")
+    with page.expect_response(re.compile(r"/status$")) as response:
+        page.click("#status-form button.primary")
+    assert response.value.status == 403
+    assert rows(db, "SELECT count(*) FROM theme_workflow WHERE theme_id = ?", [theme_id]) == [(0,)]
+    # and with a wrong token, outside the browser
+    with httpx.Client(base_url=server.url, cookies=page.context.cookies() and {
+            c["name"]: c["value"] for c in page.context.cookies()}) as client:
+        r = client.post(f"/themes/{theme_id}/status", data={"status": "under_review", "csrf": "forged"})
+    assert r.status_code == 403
+
+
+def test_the_session_cookie_is_signed_httponly_and_samesite(server):
+    with httpx.Client(base_url=server.url) as client:
+        page = client.get("/login")
+        token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+        r = client.post("/login", data={"csrf": token, "name": PM[0], "password": PM[1]})
+        cookie = r.headers["set-cookie"]
+        assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+        assert client.get("/themes").status_code == 200
+        # a cookie altered by the client is not accepted
+        value = client.cookies["voc_session"]
+        client.cookies.set("voc_session", value[:-4] + ("AAAA" if not value.endswith("AAAA") else "BBBB"))
+        assert client.get("/themes", follow_redirects=False).status_code == 303
+
+
+def test_wrong_password_is_refused(server):
+    with httpx.Client(base_url=server.url) as client:
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+        r = client.post("/login", data={"csrf": token, "name": PM[0], "password": "not-the-password"})
+        assert r.status_code == 403
+        assert client.get("/themes", follow_redirects=False).status_code == 303  # still not logged in
+
+
+def test_theme_map_and_runs_pages(browser, server, web_store):
+    db, _ = web_store
+    page = login(browser, server, PM)
+    page.goto(server.url + "/map")
+    page.wait_for_selector(".js-plotly-plot")
+    placed = rows(db, "SELECT count(*) FROM comment_map")[0][0]
+    assert placed > 0 and f"{placed} of" in page.inner_text(".sub")
+    assert page.evaluate("document.querySelector('.js-plotly-plot').data.length") >= 3  # one trace per theme
+    page.goto(server.url + "/runs")
+    assert "succeeded" in page.inner_text("table") and "Quarantine" in page.inner_text("main")
+    assert "row" in page.inner_text("main")  # the demo's bad rows, each with its reason
+
+
+def test_static_report_has_charts_contents_status_and_note(browser, web_store, tmp_path):
+    from voc.report import write_report
+
+    db, _ = web_store
+    with store.open(db, write=True) as con:
+        theme_id = con.execute("SELECT theme_id FROM current_themes ORDER BY rank DESC LIMIT 1").fetchall()[0][0]
+        from voc import workflow
+        workflow.update(con, theme_id, "anna", status="under_review", note="Looking <i>into</i> it", owner="web")
+    out = write_report(db, tmp_path / "report.html")
+    from voc.web.charts import PLOTLY_JS
+
+    html = out.read_text(encoding="utf-8")
+    assert PLOTLY_JS.read_text(encoding="utf-8") in html  # plotly inlined
+    assert "src=" not in html.replace(PLOTLY_JS.read_text(encoding="utf-8"), "")  # and nothing loaded from elsewhere
+    page = browser.new_page()
+    page.goto(out.as_uri())
+    page.wait_for_selector(".js-plotly-plot")
+    assert page.locator(".js-plotly-plot").count() >= 3  # top themes, weekly volume, per-theme trends
+    assert page.locator("nav.toc li").count() == rows(db, "SELECT count(*) FROM current_themes")[0][0]
+    section = page.locator(f"#theme-{theme_id}")
+    assert "under review" in section.inner_text() and "owner web" in section.inner_text()
+    assert "Note: Looking <i>into</i> it" in section.inner_text()  # escaped: shown as text

@@ -1,0 +1,122 @@
+"""The web app while another process holds the store (as a nightly run does), and PM corrections of comments."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from tests.dbutil import rows
+from tests.test_web import PM, Server
+from voc import corrections, store, users
+from voc.errors import NotFoundError, TransitionError
+from voc.web.app import create_app
+
+HOLD = """
+import sys, duckdb
+con = duckdb.connect(sys.argv[1])          # read-write: no other process can open the file now
+con.execute("CHECKPOINT")
+print("holding", flush=True)
+sys.stdin.readline()
+con.close()
+"""
+
+
+@pytest.fixture
+def pm_store(published_db, tmp_path):
+    db = tmp_path / "voc.duckdb"
+    shutil.copy(published_db[0], db)
+    with store.open(db, write=True) as con:
+        users.add(con, PM[0], "pm", PM[1])
+    return db
+
+
+def _logged_in(client: httpx.Client) -> str:
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    assert client.post("/login", data={"csrf": token, "name": PM[0], "password": PM[1]}).status_code == 303
+    # logging in starts a new session with a new token: forms after it carry that one
+    return re.search(r'name="csrf" value="([^"]+)"', client.get("/runs").text).group(1)
+
+
+def test_pages_and_changes_keep_working_while_another_process_holds_the_store(pm_store):
+    db = pm_store
+    top, title = rows(db, "SELECT theme_id, display_title FROM current_themes ORDER BY rank LIMIT 1")[0]
+    with Server(create_app(db, secret="s", sync_seconds=0.5)) as server, \
+            httpx.Client(base_url=server.url, follow_redirects=False) as client:
+        token = _logged_in(client)  # the first snapshot is taken here, while the store is free
+        holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            assert holder.stdout.readline().strip() == "holding"
+            page = client.get("/themes")  # served from the snapshot: the last published results
+            assert page.status_code == 200 and title.split(" / ")[0] in page.text
+            r = client.post(f"/themes/{top}/status", data={"csrf": token, "status": "planned",
+                                                           "note": "Fix ships in 5.3"})
+            assert r.status_code == 303
+            shown = client.get(f"/themes/{top}").text
+            assert "queued" in shown and "Queued change by anna" in shown  # said plainly, not lost
+            time.sleep(1.5)  # background syncs meet the held store and wait
+            assert holder.poll() is None
+        finally:
+            holder.stdin.write("\n")
+            holder.stdin.close()
+            holder.wait(10)
+        deadline = time.monotonic() + 20
+        while "planned (now)" not in client.get(f"/themes/{top}").text:  # the queue is applied once the store is free
+            assert time.monotonic() < deadline, "the queued change was not applied after the store was released"
+            time.sleep(0.3)
+    assert rows(db, "SELECT status, note, updated_by FROM theme_workflow WHERE theme_id = ?", [top]) == [
+        ("planned", "Fix ships in 5.3", "anna")]
+    assert rows(db, "SELECT count(*) FROM theme_events WHERE theme_id = ? AND to_status = 'planned'", [top]) == [(1,)]
+
+
+def test_a_refused_transition_is_said_at_once_and_nothing_is_queued(pm_store):
+    db = pm_store
+    top = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1")[0][0]
+    with Server(create_app(db, secret="s", sync_seconds=None)) as server, \
+            httpx.Client(base_url=server.url, follow_redirects=False) as client:
+        token = _logged_in(client)
+        r = client.post(f"/themes/{top}/status", data={"csrf": token, "status": "done"})  # new -> done is not allowed
+        assert r.status_code == 409 and "cannot go from new to done" in r.text
+        assert server.server.config.app.state.mirror.changes() == []
+
+
+def test_a_pm_moves_a_comment_and_corrects_its_sentiment_in_the_app(pm_store):
+    db = pm_store
+    (source, comment_id, theme, sentiment), = rows(
+        db, "SELECT source, comment_id, theme_id, sentiment FROM current_assignments WHERE theme_id >= 0 "
+            "AND sentiment <> 'positive' ORDER BY comment_id LIMIT 1")
+    other = rows(db, "SELECT theme_id FROM current_themes WHERE theme_id <> ? ORDER BY rank LIMIT 1", [theme])[0][0]
+    with Server(create_app(db, secret="s", sync_seconds=None)) as server, \
+            httpx.Client(base_url=server.url, follow_redirects=False) as client:
+        token = _logged_in(client)
+        r = client.post("/comments/correct", data={"csrf": token, "source": source, "comment_id": comment_id,
+                                                   "back": theme, "sentiment": "positive", "theme_id": str(other)})
+        assert r.status_code == 303
+        assert "corrected: saved" in client.get(f"/themes/{theme}").text
+    assert rows(db, "SELECT theme_id, sentiment, sentiment_score, clustered_theme_id, corrected_by "
+                    "FROM current_assignments WHERE source = ? AND comment_id = ?", [source, comment_id]) == [
+        (other, "positive", 1.0, theme, "anna")]
+
+
+def test_corrections_refuse_unknown_values_and_ignore_a_vanished_theme(pm_store):
+    db = pm_store
+    with store.open(db, write=True) as con:
+        source, comment_id, theme = con.execute(
+            "SELECT source, comment_id, theme_id FROM current_assignments WHERE theme_id >= 0 LIMIT 1").fetchall()[0]
+        with pytest.raises(TransitionError, match="unknown sentiment"):
+            corrections.correct(con, source, comment_id, "anna", sentiment="angry")
+        with pytest.raises(NotFoundError):
+            corrections.correct(con, source, comment_id, "anna", theme_id=99999)
+        with pytest.raises(NotFoundError):
+            corrections.correct(con, source, "no-such-comment", "anna", sentiment="neutral")
+        # a correction pointing at a theme the published run does not have (merged away later) is ignored
+        con.execute("INSERT INTO comment_corrections VALUES (?, ?, 99999, 'anna', now())",
+                    [source, comment_id])
+        assert con.execute("SELECT theme_id FROM current_assignments WHERE source = ? AND comment_id = ?",
+                           [source, comment_id]).fetchall() == [(theme,)]

@@ -1,0 +1,108 @@
+"""The web app: `create_app(db)` builds it; `voc serve` runs it with uvicorn.
+
+Pages are rendered on the server from Jinja2 templates (autoescaped); charts are Plotly figures
+drawn by plotly.min.js, served from the installed package (no CDN, no build step). Reads go to a
+snapshot and changes through a queue (see `voc.web.mirror`), so the app keeps working while a
+nightly run holds the store. One exception handler turns voc's named errors into HTTP statuses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from voc.errors import (AccessError, ConfigError, NotFoundError, SchemaTooNewError, StoreError,
+                        StoreLockedError, TransitionError, VocError)
+from voc.web import auth, charts
+from voc.web.mirror import SYNC_SECONDS, Mirror
+
+HERE = Path(__file__).parent
+HTTP_STATUS = {AccessError: 403, NotFoundError: 404, TransitionError: 409, ConfigError: 400,
+               StoreLockedError: 503, StoreError: 503, SchemaTooNewError: 503}
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
+    """A page with what every page needs: the user, the CSRF token, flash messages."""
+    user = None
+    with contextlib.suppress(auth.LoginRequired):
+        user = auth.user(request)
+    flashes = request.session.pop("flash", []) if "session" in request.scope else []
+    return templates.TemplateResponse(request, template, {"user": user, "csrf": auth.csrf_token(request),
+                                                      "flashes": flashes, **context}, status_code=status_code)
+
+
+def flash(request: Request, kind: str, text: str) -> None:
+    request.session.setdefault("flash", [])
+    request.session["flash"] = request.session["flash"] + [{"kind": kind, "text": text}]
+
+
+def status_for(exc: VocError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return 500
+
+
+def create_app(db: Path, secret: str | None = None, sync_seconds: float | None = SYNC_SECONDS,
+               https_only: bool = False) -> FastAPI:
+    """The app over the store at `db`; `sync_seconds=None` turns the background sync off (tests)."""
+    mirror = Mirror(Path(db))
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        task = asyncio.create_task(_sync_forever(mirror, sync_seconds)) if sync_seconds else None
+        yield
+        if task:
+            task.cancel()
+        mirror.close()
+
+    app = FastAPI(title="voc", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.mirror = mirror
+    app.add_middleware(SessionMiddleware, secret_key=secret or auth.secret_for(db), session_cookie="voc_session",
+                       max_age=auth.SESSION_SECONDS, same_site="lax", https_only=https_only)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.get("/plotly.min.js", include_in_schema=False)
+    def plotly_js():
+        return FileResponse(charts.PLOTLY_JS, media_type="text/javascript",
+                            headers={"Cache-Control": "public, max-age=86400"})
+
+    @app.exception_handler(VocError)
+    async def voc_error(request: Request, exc: VocError):
+        return render(request, "error.html", status_code=status_for(exc), message=str(exc))
+
+    @app.exception_handler(auth.LoginRequired)
+    async def login_required(request: Request, exc: auth.LoginRequired):
+        return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    from voc.web import routes_agent, routes_auth, routes_runs, routes_theme, routes_themes
+    for module in (routes_auth, routes_themes, routes_theme, routes_agent, routes_runs):
+        app.include_router(module.router)
+    return app
+
+
+async def _sync_forever(mirror: Mirror, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        with contextlib.suppress(StoreError):  # a store that cannot be opened now is retried at the next tick
+            await asyncio.to_thread(mirror.sync, 0.0)
+
+
+def mirror_of(request: Request) -> Mirror:
+    return request.app.state.mirror

@@ -1,0 +1,89 @@
+"""Plotly figures as plain dicts, shared by the pages and the static report (which inlines plotly.min.js).
+
+Pure functions from query results to {"data": [...], "layout": {...}}; the browser draws them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+PALETTE = ["#3b6fb6", "#e07b39", "#3a9d5d", "#c8423b", "#8a62b8", "#8c6d4f", "#d16ba5", "#6f7a86",
+           "#b5a642", "#2fa5b5"]
+FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12, "color": "#333"}
+TOP_THEMES = 15       # bars in the top-themes chart
+LINES = 6             # themes drawn in a volume-over-time chart
+TITLE_CHARS = 38      # longer titles are cut in chart labels (the table shows them whole)
+
+
+def _short(title: str) -> str:
+    return title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS - 1] + "…"
+
+
+def _layout(height: int, **extra) -> dict:
+    return {"height": height, "margin": {"l": 40, "r": 10, "t": 10, "b": 30}, "font": FONT,
+            "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)", **extra}
+
+
+def top_themes(themes: list[dict]) -> dict:
+    """Horizontal bars: the top themes by volume under the current filters, coloured by negative share."""
+    top = sorted(themes, key=lambda t: -t["volume"])[:TOP_THEMES][::-1]
+    return {"data": [{"type": "bar", "orientation": "h", "x": [t["volume"] for t in top],
+                      "y": [f"#{t['theme_id']} {_short(t['title'])}" for t in top],
+                      "marker": {"color": [t["negative"] for t in top], "colorscale": [[0, "#9ec5e8"], [1, "#c8423b"]],
+                                 "cmin": 0, "cmax": 1, "colorbar": {"title": {"text": "negative"}, "thickness": 10}},
+                      "hovertemplate": "%{y}<br>%{x} comments<extra></extra>"}],
+            "layout": _layout(max(220, 22 * len(top) + 40), margin={"l": 290, "r": 10, "t": 10, "b": 30})}
+
+
+def volume_lines(labels: list[str], counts: dict[int, list[int]], titles: dict[int, str]) -> dict:
+    """Volume per period of several themes on one shared axis, so their sizes compare."""
+    data = [{"type": "scatter", "mode": "lines+markers", "x": labels, "y": counts[t],
+             "name": f"#{t} {_short(titles[t])}", "line": {"color": PALETTE[i % len(PALETTE)], "width": 2}}
+            for i, t in enumerate(list(counts)[:LINES])]
+    return {"data": data, "layout": _layout(380, legend={"orientation": "h", "y": -0.15, "font": {"size": 11}},
+                                            yaxis={"title": {"text": "comments"}, "rangemode": "tozero"})}
+
+
+def theme_series(series: list[dict]) -> dict:
+    """One theme's volume (bars) and mean sentiment (line, right axis) over time."""
+    x = [str(s["period"]) for s in series]
+    return {"data": [{"type": "bar", "x": x, "y": [s["volume"] for s in series], "name": "comments",
+                      "marker": {"color": "#3b6fb6"}},
+                     {"type": "scatter", "mode": "lines+markers", "x": x, "y": [s["sentiment"] for s in series],
+                      "name": "sentiment", "yaxis": "y2", "line": {"color": "#c8423b"}}],
+            "layout": _layout(300, legend={"orientation": "h", "y": -0.2}, margin={"l": 45, "r": 45, "t": 10, "b": 30},
+                              yaxis={"title": {"text": "comments"}, "rangemode": "tozero"},
+                              yaxis2={"overlaying": "y", "side": "right", "range": [-1, 1], "showgrid": False,
+                                      "zeroline": False, "tickvals": [-1, 0, 1], "title": {"text": "sentiment"}})}
+
+
+def segment_mix(rows: list[dict], dimension: str) -> dict:
+    """This theme's share of each segment value beside the share among all comments."""
+    values = [r["value"] for r in rows]
+    return {"data": [{"type": "bar", "x": values, "y": [r["share"] for r in rows], "name": "this theme",
+                      "marker": {"color": "#3b6fb6"}},
+                     {"type": "bar", "x": values, "y": [r["overall"] for r in rows], "name": "all comments",
+                      "marker": {"color": "#c9d3df"}}],
+            "layout": _layout(220, barmode="group", yaxis={"tickformat": ".0%"},
+                              legend={"orientation": "h", "y": -0.3}, xaxis={"title": {"text": dimension}})}
+
+
+def theme_map(points: list[dict]) -> dict:
+    """Comments on their stored 2-D positions, one trace per theme (WebGL, so tens of thousands draw quickly)."""
+    by_theme: dict[int, dict] = {}
+    for p in points:
+        trace = by_theme.setdefault(p["theme_id"], {"x": [], "y": [], "title": p["title"]})
+        trace["x"].append(round(p["x"], 3))
+        trace["y"].append(round(p["y"], 3))
+    data = []
+    for i, (theme_id, t) in enumerate(sorted(by_theme.items())):
+        name = "unclustered" if theme_id < 0 else f"#{theme_id} {_short(t['title'])}"
+        data.append({"type": "scattergl", "mode": "markers", "x": t["x"], "y": t["y"], "name": name,
+                     "text": [name] * len(t["x"]), "hovertemplate": "%{text}<extra></extra>",
+                     "marker": {"size": 4, "opacity": 0.7,
+                                "color": "#bbbbbb" if theme_id < 0 else PALETTE[i % len(PALETTE)]}})
+    return {"data": data, "layout": _layout(640, showlegend=False, xaxis={"visible": False},
+                                            yaxis={"visible": False})}

@@ -1,0 +1,230 @@
+"""Every read the web pages make, in one place; templates get plain dicts and lists, never SQL.
+
+All of it reads the `current_*` views of a snapshot (see `voc.web.mirror`), so pages show the
+last published run. Values are always parameters; the only identifiers put into SQL are the
+segment dimensions, from a fixed tuple.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from voc.store import dicts as rows
+from voc.store import first_row, scalar
+from voc.trends import SEGMENT_DIMENSIONS
+
+PERIODS = {"7d": 7, "30d": 30, "90d": 90, "all": None}
+GRAINS = ("week", "day")
+PAGE_SIZE = 25                  # comments per page on a theme page
+TREND_BUCKETS = {"week": 12, "day": 28}  # how many weeks / days the themes table's trend column shows
+MAP_POINTS = 20_000             # a map of more points is slow to draw and no more readable: a stable sample
+
+
+@dataclass
+class Filters:
+    """What the themes page and a theme's comment list can be narrowed to."""
+    period: str = "all"
+    channel: str = ""
+    product: str = ""
+    team: str = ""
+    language: str = ""
+    status: str = ""
+    q: str = ""
+    sentiment: str = ""
+    segments: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_query(cls, params) -> "Filters":
+        f = cls(**{k: (params.get(k) or "").strip()[:200] for k in
+                   ("period", "channel", "product", "team", "language", "status", "q", "sentiment")})
+        f.period = f.period if f.period in PERIODS else "all"
+        return f
+
+    def where(self, as_of) -> tuple[str, list]:
+        """A WHERE clause over current_assignments (alias a) for the comment-level filters."""
+        clauses, params = ["a.theme_id >= 0"], []
+        days = PERIODS[self.period]
+        if days and as_of is not None:
+            clauses.append("a.created_at > ?::TIMESTAMP - to_days(?)")
+            params += [as_of, days]
+        for dim in SEGMENT_DIMENSIONS:
+            value = getattr(self, dim)
+            if value:
+                clauses.append(f"coalesce(a.{dim}, '(none)') = ?")
+                params.append(value)
+        if self.sentiment:
+            clauses.append("a.sentiment = ?")
+            params.append(self.sentiment)
+        return " AND ".join(clauses), params
+
+    def narrowed(self) -> bool:
+        return bool(self.period != "all" or any(getattr(self, d) for d in SEGMENT_DIMENSIONS) or self.sentiment)
+
+
+def as_of(con) -> object:
+    return scalar(con, "SELECT max(created_at) FROM current_assignments")
+
+
+def run_info(con) -> dict | None:
+    found = rows(con, "SELECT r.run_id, r.finished_at, r.mode FROM runs r JOIN published p "
+                      "ON p.name = 'themes' AND p.run_id = r.run_id")
+    return found[0] if found else None
+
+
+def facets(con) -> dict[str, list[str]]:
+    """The values each filter can take, most frequent first."""
+    out = {}
+    for dim in SEGMENT_DIMENSIONS:
+        out[dim] = [r[0] for r in con.execute(
+            f"SELECT coalesce({dim}, '(none)') AS v FROM current_assignments GROUP BY v ORDER BY count(*) DESC, v "
+            "LIMIT 50").fetchall()]
+    return out
+
+
+def themes(con, f: Filters) -> list[dict]:
+    """Ranked themes with their volume under the filters, sentiment, CSAT/NPS and its impact, flags, status."""
+    where, params = f.where(as_of(con))
+    overall_csat = scalar(con, "SELECT avg(csat) FROM current_assignments WHERE theme_id >= 0")
+    found = rows(con, f"""
+        WITH v AS (SELECT a.theme_id, count(*) AS volume, avg(a.sentiment_score) AS sentiment,
+                          avg(CASE WHEN a.sentiment = 'negative' THEN 1 ELSE 0 END) AS negative,
+                          avg(a.csat) AS csat, avg(a.nps) AS nps
+                   FROM current_assignments a WHERE {where} GROUP BY a.theme_id)
+        SELECT t.theme_id, t.rank, t.display_title AS title, t.keywords, t.status, t.owner, t.note, t.why,
+               t.emerging, t.spike, t.size, v.volume, v.sentiment, v.negative, v.csat, v.nps
+        FROM current_themes t JOIN v USING (theme_id)
+        WHERE (? = '' OR t.status = ?)
+          AND (? = '' OR t.display_title ILIKE ? OR t.title ILIKE ? OR array_to_string(t.keywords, ' ') ILIKE ?)
+        ORDER BY t.rank""", params + [f.status, f.status] + [f.q] + [f"%{f.q}%"] * 3)
+    for t in found:
+        t["csat_impact"] = (t["csat"] - overall_csat) if t["csat"] is not None and overall_csat is not None else None
+    return found
+
+
+def trend_counts(con, theme_ids: list[int], grain: str, f: Filters) -> tuple[list[str], dict[int, list[int]]]:
+    """Volume per theme per week or day over the last TREND_BUCKETS[grain] periods: (period labels, counts)."""
+    end = as_of(con)
+    if end is None or not theme_ids:
+        return [], {}
+    n = TREND_BUCKETS[grain]
+    where, params = f.where(end)
+    found = con.execute(f"""
+        SELECT a.theme_id, date_diff(?, date_trunc(?, a.created_at), date_trunc(?, ?::TIMESTAMP)) AS age, count(*)
+        FROM current_assignments a WHERE {where} AND a.theme_id IN (SELECT unnest(?))
+          AND date_trunc(?, a.created_at) > date_trunc(?, ?::TIMESTAMP) - to_days(?)
+        GROUP BY ALL""", [grain, grain, grain, end] + params + [theme_ids, grain, grain, end,
+                                                                n * (7 if grain == "week" else 1)]).fetchall()
+    counts = {t: [0] * n for t in theme_ids}
+    for theme, age, count in found:
+        if 0 <= age < n:
+            counts[theme][n - 1 - age] = count
+    labels = [str(r[0])[:10] for r in con.execute(
+        "SELECT date_trunc(?, ?::TIMESTAMP) - to_days(? * i) FROM range(?) r(i) ORDER BY i DESC",
+        [grain, end, 7 if grain == "week" else 1, n]).fetchall()]
+    first = min((next((i for i, v in enumerate(c) if v), n) for c in counts.values()), default=0)
+    first = min(first, n - 1)  # periods before the oldest comment are left out, not drawn as zeros
+    return labels[first:], {t: c[first:] for t, c in counts.items()}
+
+
+def theme(con, theme_id: int) -> dict | None:
+    found = rows(con, "SELECT * FROM current_themes WHERE theme_id = ?", [theme_id])
+    if not found:
+        return None
+    t = found[0]
+    t["languages"] = json.loads(t["languages"]) if isinstance(t["languages"], str) else t["languages"]
+    return t
+
+
+def theme_choices(con) -> list[dict]:
+    return rows(con, "SELECT theme_id, display_title AS title FROM current_themes ORDER BY rank")
+
+
+def sub_themes(con, theme_id: int) -> list[dict]:
+    """A theme's sub-themes, largest first; empty while the store has no sub-theme level (schema before it)."""
+    has = scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'current_subthemes'")
+    if not has:
+        return []
+    return rows(con, "SELECT subtheme_id, title, keywords, size FROM current_subthemes WHERE theme_id = ? "
+                     "ORDER BY size DESC, subtheme_id", [theme_id])
+
+
+def comments(con, theme_id: int, f: Filters, page: int) -> tuple[list[dict], int]:
+    """One page of a theme's comments (newest first) under the filters, and how many there are in all."""
+    where, params = f.where(as_of(con))
+    where += " AND a.theme_id = ?" + (" AND a.text ILIKE ?" if f.q else "")
+    params += [theme_id] + ([f"%{f.q}%"] if f.q else [])
+    total = scalar(con, f"SELECT count(*) FROM current_assignments a WHERE {where}", params)
+    found = rows(con, f"""SELECT a.source, a.comment_id, a.created_at, a.text, a.channel, a.product, a.team,
+                                 a.language, a.sentiment, a.sentiment_score, a.csat, a.corrected_by
+                          FROM current_assignments a WHERE {where}
+                          ORDER BY a.created_at DESC, a.source, a.comment_id LIMIT ? OFFSET ?""",
+                 params + [PAGE_SIZE, max(0, page - 1) * PAGE_SIZE])
+    return found, total
+
+
+def series(con, theme_id: int, grain: str) -> list[dict]:
+    """Volume and mean sentiment of one theme per week or day."""
+    return rows(con, """SELECT date_trunc(?, created_at)::DATE AS period, count(*) AS volume,
+                               round(avg(sentiment_score), 3) AS sentiment
+                        FROM current_assignments WHERE theme_id = ? GROUP BY ALL ORDER BY period""",
+                [grain, theme_id])
+
+
+def segments(con, theme_id: int) -> dict[str, list[dict]]:
+    """Per dimension: each value's share of the theme against its share of all comments; over-represented first."""
+    out = {}
+    for dim in SEGMENT_DIMENSIONS:
+        out[dim] = rows(con, f"""
+            WITH overall AS (SELECT coalesce({dim}, '(none)') AS value, count(*) / sum(count(*)) OVER () AS overall
+                             FROM current_assignments WHERE theme_id >= 0 GROUP BY value),
+                 here AS (SELECT coalesce({dim}, '(none)') AS value, count(*) AS volume,
+                                 count(*) / sum(count(*)) OVER () AS share
+                          FROM current_assignments WHERE theme_id = ? GROUP BY value)
+            SELECT value, volume, share, overall, share / overall AS lift
+            FROM here JOIN overall USING (value) ORDER BY lift DESC, volume DESC LIMIT 12""", [theme_id])
+    return out
+
+
+def lineage(con, theme_id: int) -> list[dict]:
+    """Merges and splits this theme took part in, with the other theme's last known title."""
+    return rows(con, """
+        SELECT l.run_id, l.kind, l.parent_id, l.child_id, l.overlap,
+               CASE WHEN l.parent_id = ? THEN l.child_id ELSE l.parent_id END AS other_id,
+               (SELECT t.title FROM themes t WHERE t.theme_id = CASE WHEN l.parent_id = ? THEN l.child_id
+                    ELSE l.parent_id END ORDER BY t.run_id DESC LIMIT 1) AS other_title
+        FROM theme_lineage l WHERE ? IN (l.parent_id, l.child_id) ORDER BY l.run_id DESC""",
+                [theme_id, theme_id, theme_id])
+
+
+def map_points(con, limit: int = MAP_POINTS) -> list[dict]:
+    """Up to `limit` comments of the published run with their stored 2-D position, a stable sample."""
+    return rows(con, """
+        SELECT m.x, m.y, a.theme_id, coalesce(a.theme_title, 'unclustered') AS title
+        FROM comment_map m JOIN current_assignments a USING (source, comment_id)
+        ORDER BY hash(m.source || m.comment_id) LIMIT ?""", [limit])
+
+
+def runs(con, limit: int = 50) -> list[dict]:
+    found = rows(con, """SELECT run_id, started_at, finished_at, mode, status, source, stats, error,
+                                date_diff('second', started_at, finished_at) AS seconds
+                         FROM runs ORDER BY run_id DESC LIMIT ?""", [limit])
+    for r in found:
+        stats = json.loads(r["stats"]) if r["stats"] else {}
+        ingest = stats.get("ingest", {})
+        r["read"], r["quarantined"] = ingest.get("rows_read"), ingest.get("quarantined")
+        r["redacted"] = sum((ingest.get("redactions") or {}).values()) if ingest else None
+        r["themes"], r["new_themes"] = stats.get("themes"), len(stats.get("emerging") or [])
+    return found
+
+
+def quarantine(con, limit: int = 200) -> tuple[list[dict], int]:
+    total = scalar(con, "SELECT count(*) FROM quarantine")
+    return rows(con, "SELECT run_id, source, row_number, comment_id, reason, quarantined_at FROM quarantine "
+                     "ORDER BY run_id DESC, source, row_number LIMIT ?", [limit]), total
+
+
+def counts(con) -> dict:
+    row = first_row(con, "SELECT count(*), count(*) FILTER (WHERE theme_id < 0), count(DISTINCT theme_id) "
+                         "FILTER (WHERE theme_id >= 0) FROM current_assignments")
+    return {"comments": row[0], "unclustered": row[1], "themes": row[2]}

@@ -1,0 +1,58 @@
+"""The agent's page, "My feedback": what became of each comment they filed, grouped by theme.
+
+Access is enforced by the library (`voc.loop.agent_view` with the logged-in agent as viewer):
+an agent asking for another agent's page gets 403. Product managers may look at any agent's
+page; only the agent's own visit marks the changes as seen (through the change queue).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Request
+
+from voc import loop
+from voc.users import User
+from voc.web import auth
+from voc.web.app import mirror_of, render
+
+router = APIRouter()
+
+STATUS_WORDS = {"new": "New", "under_review": "Under review", "planned": "Planned", "in_progress": "In progress",
+                "done": "Done", "declined": "Declined"}
+
+
+def group_by_theme(comments: list[dict], changed: set[int]) -> list[dict]:
+    """One group per theme: changed since the last visit first, then by status progress, then by size."""
+    order = {s: i for i, s in enumerate(("done", "in_progress", "planned", "under_review", "declined", "new"))}
+    groups: dict[int, dict] = {}
+    for c in comments:
+        g = groups.setdefault(c["theme_id"], {"theme_id": c["theme_id"], "title": c["theme"], "status": c["status"],
+                                              "owner": c["owner"], "note": c["note"], "ticket_key": c["ticket_key"],
+                                              "changed": c["theme_id"] in changed, "comments": []})
+        g["comments"].append(c)
+    return sorted(groups.values(), key=lambda g: (not g["changed"], g["theme_id"] < 0,
+                                                  order.get(g["status"] or "", 9), -len(g["comments"])))
+
+
+def headline(summary: dict) -> str:
+    """Thanks, counting what the comments fed; counts that are zero are left out rather than shown."""
+    parts = [f"{summary[k]} {label}" for k, label in (("done", "fixed"), ("in_progress", "being worked on"),
+                                                       ("planned", "planned")) if summary[k]]
+    fed = (f"Thank you: your {summary['comments']} comment{'s' if summary['comments'] != 1 else ''} fed "
+           f"{summary['themes']} customer problem{'s' if summary['themes'] != 1 else ''} product teams see.")
+    return fed + (" " + ", ".join(parts).capitalize() + "." if parts else "")
+
+
+@router.get("/agent/{agent_id}")
+def agent_page(request: Request, agent_id: str, user: User = Depends(auth.user)):
+    viewer = None if user.can_change else (user.agent_id or f"user {user.name}")
+    mirror = mirror_of(request)
+    with mirror.read() as con:
+        view = loop.agent_view(con, agent_id, viewer=viewer, mark_seen=False)
+        latest = loop.latest_event(con)
+    if viewer is not None:  # the agent's own visit: what they saw now counts as seen
+        mirror.submit("seen", {"agent_id": agent_id, "event_id": latest, "at": datetime.now().isoformat()}, user.name)
+    changed = {c["theme_id"] for c in view.changes}
+    return render(request, "agent.html", agent_id=agent_id, view=view, headline=headline(view.summary),
+                  groups=group_by_theme(view.comments, changed), words=STATUS_WORDS)

@@ -1,0 +1,21 @@
+"""The runs page: run history and the quarantine with reasons."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from voc.users import User
+from voc.web import auth, queries
+from voc.web.app import mirror_of, render
+
+router = APIRouter()
+
+
+@router.get("/runs")
+def runs_page(request: Request, user: User = Depends(auth.pm)):
+    mirror = mirror_of(request)
+    with mirror.read() as con:
+        runs = queries.runs(con)
+        quarantined, total = queries.quarantine(con)
+    return render(request, "runs.html", runs=runs, quarantined=quarantined, quarantine_total=total,
+                  changes=mirror.changes(limit=30))

@@ -1,0 +1,40 @@
+"""The themes page: ranked themes under filters, with a top-themes chart and each theme's trend."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request
+
+from voc.users import User
+from voc.web import auth, charts, queries
+from voc.web.app import mirror_of, render
+from voc.workflow import STATUSES
+
+router = APIRouter()
+
+
+@router.get("/themes")
+def themes_page(request: Request, grain: str = "week", user: User = Depends(auth.pm)):
+    f = queries.Filters.from_query(request.query_params)
+    grain = grain if grain in queries.GRAINS else "week"
+    with mirror_of(request).read() as con:
+        run = queries.run_info(con)
+        rows = queries.themes(con, f)
+        labels, counts = queries.trend_counts(con, [t["theme_id"] for t in rows], grain, f)
+        facets, totals = queries.facets(con), queries.counts(con)
+        subs = {t["theme_id"]: queries.sub_themes(con, t["theme_id"]) for t in rows}
+    trend_max = max((max(c) for c in counts.values() if c), default=0)
+    titles = {t["theme_id"]: t["title"] for t in rows}
+    top = {t: counts[t] for t in sorted(counts, key=lambda t: -sum(counts[t]))}
+    return render(request, "themes.html", run=run, themes=rows, f=f, grain=grain, facets=facets, totals=totals,
+                  statuses=STATUSES, periods=list(queries.PERIODS), labels=labels, counts=counts,
+                  trend_max=trend_max, subs=subs, bar_chart=charts.top_themes(rows) if rows else None,
+                  line_chart=charts.volume_lines(labels, top, titles) if rows else None)
+
+
+@router.get("/map")
+def map_page(request: Request, user: User = Depends(auth.pm)):
+    with mirror_of(request).read() as con:
+        points = queries.map_points(con)
+        totals = queries.counts(con)
+    return render(request, "map.html", figure=charts.theme_map(points) if points else None, shown=len(points),
+                  totals=totals)
