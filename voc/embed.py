@@ -100,24 +100,34 @@ def _minilm() -> Embedder:
 
 AUTO = "auto"
 ONE_LANGUAGE_SHARE = 0.9  # a corpus this much in one language gets that language's best model
+AUTO_MARGIN = 0.03  # how far past that line the mix must move before "auto" changes a store's model
 
 
-def choose_model(languages: list[str]) -> str:
+def choose_model(languages: list[str], previous: str | None = None) -> str:
     """The "auto" model for a corpus, by its language mix (benchmarks/quality.py, README "Choosing the model"):
     English -> minilm-int8 (BANKING77 NMI 82.9 vs 75.2 with use); German -> minilm-int8+use (MASSIVE de 66.2
     vs 65.2); mixed -> use, whose German and English vectors align, so a problem keeps one theme across
-    languages (demo 13/16 vs 8/16 with minilm-int8+use)."""
+    languages (demo 13/16 vs 8/16 with minilm-int8+use).
+
+    A model change means a full re-cluster, so a store near the line keeps the model it has (`previous`) until
+    the mix is AUTO_MARGIN past the line the other way: the choice does not flip back and forth night by night."""
     counts = Counter(languages)
     total = max(sum(counts.values()), 1)
-    if counts.get("en", 0) / total >= ONE_LANGUAGE_SHARE:
-        return "minilm-int8"
-    if counts.get("de", 0) / total >= ONE_LANGUAGE_SHARE:
-        return "minilm-int8+use"
+    shares = {"minilm-int8": counts.get("en", 0) / total, "minilm-int8+use": counts.get("de", 0) / total}
+
+    def line(model: str) -> float:  # the model a store has needs less to stay; another needs more to take over
+        if previous is None:
+            return ONE_LANGUAGE_SHARE
+        return ONE_LANGUAGE_SHARE - AUTO_MARGIN if previous == model else ONE_LANGUAGE_SHARE + AUTO_MARGIN
+
+    for model, share in shares.items():
+        if share >= line(model):
+            return model
     return "use"
 
 
-def resolve_model(name: str, languages: list[str]) -> str:
-    return choose_model(languages) if name == AUTO else name
+def resolve_model(name: str, languages: list[str], previous: str | None = None) -> str:
+    return choose_model(languages, previous) if name == AUTO else name
 
 
 def load_embedder(name: str) -> Embedder:

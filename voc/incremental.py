@@ -123,7 +123,8 @@ def choose_mode(settings: Settings, requested: str, previous: Previous | None, n
 
 def plan_night(settings: Settings, con: duckdb.DuckDBPyConnection, corpus: Corpus, requested: str = "auto") -> Plan:
     previous = load_previous(con, corpus.keys)
-    model = resolve_model(settings.model, corpus.languages)
+    used = (previous.model or previous.params.get("model")) if previous else None
+    model = resolve_model(settings.model, corpus.languages, used)
     mode, reason = choose_mode(settings, requested, previous, datetime.now(), model)
     if mode == "full":
         return Plan(mode, reason, np.arange(len(corpus)), previous, model)
