@@ -35,6 +35,14 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from voc.textutil import TOKEN, stopwords
 
 MAD_SCALE = 1.4826  # turns a median absolute deviation into a standard deviation for normal data
+MERGE_Z = 4.0       # demo data: 55 sub-themes -> 16 themes, every problem >= 80% in one theme (z 3: 14, z 5: 19)
+# How much each embedder's centroid cosine counts beside keyword profiles, by model name (benchmarks/quality.py):
+CENTROID_WEIGHTS = {"use": 0.3}
+DEFAULT_CENTROID_WEIGHT = 0.3
+
+
+def centroid_weight_for(model: str) -> float:
+    return CENTROID_WEIGHTS.get(model, DEFAULT_CENTROID_WEIGHT)
 
 
 def keyword_profiles(texts: list[str], labels: np.ndarray, k: int) -> sparse.csr_matrix:
@@ -76,7 +84,7 @@ def agglomerate(similarity: np.ndarray, sizes: np.ndarray, threshold: float,
     group = np.arange(k)
     for members in must_link or []:
         for m in members[1:]:
-            group[group == group[members[0]]] = group[m] if False else group[members[0]]
+            group[group == group[m]] = group[members[0]]
     forbidden = {(min(a, b), max(a, b)) for a, b in (cannot_link or [])}
     while True:
         ids = np.unique(group)
@@ -102,7 +110,8 @@ def agglomerate(similarity: np.ndarray, sizes: np.ndarray, threshold: float,
 class ThemeHierarchy(BaseEstimator):
     """Merge sub-themes into themes (see the module docstring)."""
 
-    def __init__(self, centroid_weight: float = 0.3, merge_z: float = 3.0, min_similarity: float = 0.1):
+    def __init__(self, centroid_weight: float = DEFAULT_CENTROID_WEIGHT, merge_z: float = MERGE_Z,
+                 min_similarity: float = 0.1):
         self.centroid_weight = centroid_weight
         self.merge_z = merge_z
         self.min_similarity = min_similarity

@@ -229,6 +229,74 @@ CREATE TABLE imports (
     imported_at TIMESTAMP NOT NULL,
     PRIMARY KEY (source, sha256)
 );
+
+
+# Version 4: two levels (themes with sub-themes beneath), PM merges/splits that later runs honour, NPS and
+# the impact of each theme on the overall CSAT / NPS. A store upgraded from version 2 has fine themes only:
+# its next run is a full re-cluster (voc.incremental.choose_mode), whose lineage moves each old theme's
+# workflow state to the theme that now contains it (voc.workflow.carry_lineage).
+SCHEMA_V4 = """
+ALTER TABLE assignments ADD COLUMN subtheme_id INTEGER DEFAULT -1;   -- -1 = unclustered (or made by voc < 3)
+ALTER TABLE themes ADD COLUMN nps DOUBLE;            -- % promoters (9-10) - % detractors (0-6) of the theme
+ALTER TABLE themes ADD COLUMN csat_impact DOUBLE;    -- overall mean CSAT without the theme's comments - with them
+ALTER TABLE themes ADD COLUMN nps_impact DOUBLE;     -- overall NPS without the theme's comments - with them
+ALTER TABLE themes ADD COLUMN subthemes INTEGER DEFAULT 0;
+
+CREATE TABLE subthemes (
+    run_id          INTEGER NOT NULL,
+    subtheme_id     INTEGER NOT NULL,
+    theme_id        INTEGER NOT NULL,
+    title           VARCHAR NOT NULL,
+    keywords        VARCHAR[] NOT NULL,
+    representatives VARCHAR[] NOT NULL,
+    size            INTEGER NOT NULL,
+    languages       JSON NOT NULL,
+    PRIMARY KEY (run_id, subtheme_id)
+);
+
+CREATE TABLE subtheme_centroids (
+    run_id      INTEGER NOT NULL,
+    subtheme_id INTEGER NOT NULL,
+    vector      FLOAT[] NOT NULL,
+    PRIMARY KEY (run_id, subtheme_id)
+);
+
+CREATE TABLE subtheme_lineage (
+    run_id    INTEGER NOT NULL,
+    parent_id INTEGER NOT NULL,
+    child_id  INTEGER NOT NULL,
+    kind      VARCHAR NOT NULL,                 -- merge | split
+    overlap   DOUBLE NOT NULL,
+    PRIMARY KEY (run_id, parent_id, child_id)
+);
+
+-- PM decisions on themes (voc theme merge / split / rename): later full runs keep them.
+CREATE SEQUENCE override_id_seq START 1;
+CREATE TABLE theme_overrides (
+    override_id INTEGER PRIMARY KEY,
+    kind        VARCHAR NOT NULL,               -- merge (theme_id absorbed other_id) | split (theme_id = the new
+                                                -- theme made of sub-theme subtheme_id, taken from other_id) | rename
+    theme_id    INTEGER NOT NULL,
+    other_id    INTEGER,
+    subtheme_id INTEGER,
+    title       VARCHAR,
+    run_id      INTEGER,                        -- the run the decision produced
+    created_at  TIMESTAMP NOT NULL,
+    created_by  VARCHAR NOT NULL
+);
+
+CREATE OR REPLACE VIEW current_subthemes AS
+    SELECT s.* FROM subthemes s JOIN published p ON p.name = 'themes' AND s.run_id = p.run_id;
+
+CREATE OR REPLACE VIEW current_assignments AS
+    SELECT a.*, c.text, c.created_at, c.agent_id, c.language, c.channel, c.product, c.team, c.csat, c.nps,
+           coalesce(w.name, t.title) AS theme_title, s.title AS subtheme_title
+    FROM assignments a
+    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
+    JOIN comments c USING (source, comment_id)
+    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id
+    LEFT JOIN theme_workflow w ON w.theme_id = a.theme_id
+    LEFT JOIN subthemes s ON s.run_id = a.run_id AND s.subtheme_id = a.subtheme_id;
 """
 
 
@@ -243,5 +311,6 @@ MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema", SCHEMA_V1),
     Migration(2, "themes across runs, workflow and notifications", SCHEMA_V2),
     Migration(3, "truncated comments, file imports, quarantine dedup", SCHEMA_V3),
+    Migration(4, "themes with sub-themes, PM overrides, NPS and impact", SCHEMA_V4),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version
