@@ -153,7 +153,7 @@ def test_email_digests_go_through_a_local_smtp_server(con):
         controller.stop()
     assert result["email"]["digests_sent"] == len(agents_of(con, theme)) == len(received)
     assert {m["To"] for m in received} == {f"{a}@cc.example" for a in agents_of(con, theme)}
-    assert "Planned for December" in received[0].get_payload()
+    assert "Planned for December" in received[0].get_payload(decode=True).decode()
 
 
 def test_invalid_transitions_are_refused(con, store_copy):

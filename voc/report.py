@@ -25,12 +25,17 @@ from voc.trends import SEGMENTS_SQL, TRENDS_SQL
 EXPORTS = {
     "themes": "SELECT theme_id, rank, display_title AS title, title AS generated_title, status, owner, note, "
               "ticket_key, keywords, size, share, languages, mean_sentiment, share_negative, mean_csat, mean_nps, "
-              "volume_current, volume_previous, growth, priority, first_seen, emerging, spike, why, representatives "
-              "FROM current_themes ORDER BY rank",
+              "nps, csat_impact, nps_impact, subthemes, volume_current, volume_previous, growth, priority, first_seen, "
+              "emerging, spike, why, representatives FROM current_themes ORDER BY rank",
+    "subthemes": "SELECT s.subtheme_id, s.theme_id, t.display_title AS theme_title, s.title, s.size, s.keywords, "
+                 "s.languages, s.representatives FROM current_subthemes s JOIN current_themes t USING (theme_id) "
+                 "ORDER BY t.rank, s.size DESC, s.subtheme_id",
     "trends": TRENDS_SQL,
     "segments": SEGMENTS_SQL,
-    "assignments": "SELECT comment_id, theme_id, coalesce(theme_title, 'unclustered') AS theme_title, sentiment, "
-                   "sentiment_score, source FROM current_assignments ORDER BY source, comment_id",
+    "assignments": "SELECT comment_id, theme_id, coalesce(theme_title, 'unclustered') AS theme_title, "
+                   "CASE WHEN theme_id < 0 THEN -1 ELSE subtheme_id END AS subtheme_id, "
+                   "coalesce(subtheme_title, 'unclustered') AS subtheme_title, sentiment, sentiment_score, source "
+                   "FROM current_assignments ORDER BY source, comment_id",
 }
 
 
@@ -54,9 +59,19 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overvi
         raise StoreError("no published results yet: run `voc run --source ...` or `voc demo` first")
     counts = first_row(con, "SELECT count(*), count(*) FILTER (WHERE theme_id < 0) FROM current_assignments")
     themes = dicts(con, EXPORTS["themes"] + (" LIMIT ?" if limit else ""), [limit] if limit else [])
+    subs: dict[int, list[dict]] = {}
+    for theme_id, sub_id, title, size in con.execute(
+            "SELECT theme_id, subtheme_id, title, size FROM current_subthemes ORDER BY size DESC, subtheme_id").fetchall():
+        subs.setdefault(theme_id, []).append({"subtheme_id": sub_id, "title": title, "size": size})
     for t in themes:
         t["languages"] = json.loads(t["languages"])
+        t["sub_themes"] = subs.get(t["theme_id"], [])
     return Overview(run[0], str(run[1])[:19], counts[0], counts[1], themes)
+
+
+def theme_title(con: duckdb.DuckDBPyConnection, theme_id: int) -> str:
+    row = first_row(con, "SELECT display_title FROM current_themes WHERE theme_id = ?", [theme_id])
+    return row[0] if row else "(unknown)"
 
 
 def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path, db: Path | None = None) -> int:
@@ -95,9 +110,13 @@ def render_html(ov: Overview) -> str:
     for t in ov.themes:
         csat = f", CSAT {t['mean_csat']:.1f}" if t["mean_csat"] is not None else ""
         quotes = "".join(f"<blockquote>{esc(q)}</blockquote>" for q in t["representatives"])
+        subs = "".join(f"<li>{esc(s['title'])} <small>({s['size']}, sub-theme {s['subtheme_id']})</small></li>"
+                       for s in t["sub_themes"])
+        nps = f", NPS {t['nps']:+.0f}" if t["nps"] is not None else ""
         parts.append(
             f"<section><h2>#{t['rank']} {esc(t['title'])} <small>(theme {t['theme_id']})</small></h2>"
-            f"<p>{t['size']} comments, {_lang_mix(t['languages'])}; sentiment {t['mean_sentiment']:+.2f}{csat}</p>"
+            f"<p>{t['size']} comments, {_lang_mix(t['languages'])}; sentiment {t['mean_sentiment']:+.2f}{csat}{nps}</p>"
+            f"<ul class='subs'>{subs}</ul>"
             f"<p class='why'>Why this rank: {esc(t['why'])}</p>"
             f"<p class='kw'>{esc(', '.join(t['keywords']))}</p>{quotes}</section>")
     parts.append("</html>")
