@@ -2,6 +2,7 @@ import duckdb
 import pytest
 
 from voc import store
+from voc.schema import SCHEMA_VERSION
 from voc.errors import SchemaTooNewError, StoreError
 
 
