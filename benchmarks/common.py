@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import sys
 from pathlib import Path
 
@@ -35,5 +36,5 @@ def demo_truth() -> dict[str, dict]:
 def cached_vectors(embedder: Embedder, texts: list[str]) -> np.ndarray:
     """Embed through voc's DuckDB cache in results/, so reruns encode nothing."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    with store.open(RESULTS / "embedding-cache.duckdb", create=True) as con:
-        return embed_texts(con, embedder, texts, [text_hash(t) for t in texts]).vectors
+    cache = functools.partial(store.open, RESULTS / "embedding-cache.duckdb", create=True)
+    return embed_texts(cache, embedder, texts, [text_hash(t) for t in texts]).vectors

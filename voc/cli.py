@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from voc import report, store, trends
@@ -48,9 +47,9 @@ def themes(db: Path = DbOption, limit: int = typer.Option(20, help="How many the
         csat = f"{t['mean_csat']:.1f}" if t["mean_csat"] is not None else "-"
         nps = f"{t['nps']:+.0f}" if t["nps"] is not None else "-"
         subs = "".join(f"\n  · {s['title']} ({s['size']})" for s in t["sub_themes"][:SUBS_SHOWN])
-        table.add_row(str(t["rank"]), str(t["theme_id"]), escape(t["title"]) + escape(subs), t["status"],
+        table.add_row(str(t["rank"]), str(t["theme_id"]), t["title"] + subs, t["status"],
                       str(t["size"]), f"{t['share_negative']:.0%}", f"{t['mean_sentiment']:+.2f}", csat, nps,
-                      f"{t['growth']:+.0%}", escape(t["why"]))
+                      f"{t['growth']:+.0%}", t["why"])
     console.print(table)
 
 

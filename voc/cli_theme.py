@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from voc import report, store, theme_edit, workflow
@@ -34,11 +33,11 @@ def show(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)."
         console.print_json(json.dumps({"theme_id": theme_id, "title": title, "subthemes": [
             {"subtheme_id": s, "title": t, "size": n, "keywords": list(k)} for s, t, n, k in subs]}))
         return
-    table = Table(title=f"#{theme_id} {escape(title)}: sub-themes")
+    table = Table(title=f"#{theme_id} {title}: sub-themes")
     for col in ("sub-theme", "title", "size", "keywords"):
         table.add_column(col, overflow="fold")
     for sub_id, sub_title, size, keywords in subs:
-        table.add_row(str(sub_id), escape(sub_title), str(size), escape(", ".join(keywords)))
+        table.add_row(str(sub_id), sub_title, str(size), ", ".join(keywords))
     console.print(table)
 
 
@@ -71,7 +70,7 @@ def split(theme_id: int = typer.Argument(..., help="The theme to split."), db: P
     _done(summary)
     with store.open(db) as con:
         new_id = store.scalar(con, "SELECT theme_id FROM current_subthemes WHERE subtheme_id = ?", [sub])
-        console.print(f"sub-theme {sub} is now theme {new_id}: {escape(report.theme_title(con, new_id))}")
+        console.print(f"sub-theme {sub} is now theme {new_id}: {report.theme_title(con, new_id)}")
 
 
 @theme_app.command("rename")
@@ -83,4 +82,4 @@ def rename(theme_id: int = typer.Argument(..., help="Theme id."), title: str = t
     Example: voc theme rename 4 "Refunds take weeks" --by anna
     """
     old = theme_edit.rename(db, theme_id, title, by)
-    console.print(f"theme {theme_id}: {escape(old)} → {escape(title)}")
+    console.print(f"theme {theme_id}: {old} → {title}")

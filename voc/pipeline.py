@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 from collections import Counter
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 

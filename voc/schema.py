@@ -229,14 +229,15 @@ CREATE TABLE imports (
     imported_at TIMESTAMP NOT NULL,
     PRIMARY KEY (source, sha256)
 );
+"""
 
 
 # Version 4: two levels (themes with sub-themes beneath), PM merges/splits that later runs honour, NPS and
-# the impact of each theme on the overall CSAT / NPS. A store upgraded from version 2 has fine themes only:
+# the impact of each theme on the overall CSAT / NPS. A store upgraded from an earlier version has fine themes only:
 # its next run is a full re-cluster (voc.incremental.choose_mode), whose lineage moves each old theme's
 # workflow state to the theme that now contains it (voc.workflow.carry_lineage).
 SCHEMA_V4 = """
-ALTER TABLE assignments ADD COLUMN subtheme_id INTEGER DEFAULT -1;   -- -1 = unclustered (or made by voc < 3)
+ALTER TABLE assignments ADD COLUMN subtheme_id INTEGER DEFAULT -1;   -- -1 = unclustered (or published before version 4)
 ALTER TABLE themes ADD COLUMN nps DOUBLE;            -- % promoters (9-10) - % detractors (0-6) of the theme
 ALTER TABLE themes ADD COLUMN csat_impact DOUBLE;    -- overall mean CSAT without the theme's comments - with them
 ALTER TABLE themes ADD COLUMN nps_impact DOUBLE;     -- overall NPS without the theme's comments - with them
