@@ -62,7 +62,8 @@ def load(name: str) -> tuple[list[str], dict[str, np.ndarray]]:
     if name == "demo":
         truth = demo_truth()
         ids, texts = pipeline_texts(ROOT / "data/demo/comments.csv")
-        return texts, {"label": np.array([truth[i]["problem"] for i in ids])}
+        known = [i for i, c in enumerate(ids) if c in truth]  # the generator's broken rows have no truth
+        return [texts[i] for i in known], {"label": np.array([truth[ids[i]]["problem"] for i in known])}
     folder = "bitext_customer_service_en" if name == "bitext" else name
     path = SHARED / folder / "data.csv"
     if not path.exists():
@@ -200,7 +201,8 @@ def growth(sizes: list[int], model_name: str) -> list[dict]:
             files = generate(Path(tmp), n_comments=n, n_days=max(42, n // 1500), seed=11)
             truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(files.truth, encoding="utf-8"))}
             ids, texts = pipeline_texts(files.comments)
-        y = np.array([truth[i] for i in ids])
+        texts = [t for c, t in zip(ids, texts) if c in truth]
+        y = np.array([truth[c] for c in ids if c in truth])
         langs = np.array([detect(t) for t in texts])
         phrases = find_boilerplate(texts, list(langs)).phrases
         vectors = cached_vectors(embedder, Boilerplate(phrases).clean_all(texts))

@@ -175,10 +175,14 @@ def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float)
     """Keep every known comment's theme; place the pool's comments in sub-themes; find emerging themes."""
     prev, rows = plan.previous, plan.pool
     theme_ids = np.where(prev.theme_of == NOT_IN_PREVIOUS, UNCLUSTERED, prev.theme_of)
-    sub_ids = np.where(prev.sub_of == NOT_IN_PREVIOUS, UNCLUSTERED, prev.sub_of)
     method, similarity = prev.method.copy(), prev.similarity.copy()
     cents, labels = dict(prev.centroids), dict(prev.labels)
-    sub_cents, sub_labels, parent = dict(prev.sub_centroids), dict(prev.sub_labels), dict(prev.sub_parent)
+    if prev.sub_centroids:
+        sub_ids = np.where(prev.sub_of == NOT_IN_PREVIOUS, UNCLUSTERED, prev.sub_of)
+        sub_cents, sub_labels, parent = dict(prev.sub_centroids), dict(prev.sub_labels), dict(prev.sub_parent)
+    else:  # a run without sub-themes (published by an older voc): each theme is its own sub-theme
+        sub_ids, sub_cents, sub_labels, parent = theme_ids.copy(), dict(cents), dict(labels), {t: t for t in cents}
+    max_sub_id = max(prev.max_sub_id, max(sub_cents, default=0))
     stats = {"pool": len(rows), "assigned": 0, "emerging_themes": 0}
     if len(rows):
         x = centre_groups(normalise_rows(corpus.vectors), np.array(corpus.languages)[rows], prev.group_means)
@@ -195,14 +199,14 @@ def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float)
         new_cents = centroids(x[~hit], emerging, k)
         own = np.einsum("ij,ij->i", x[~hit], new_cents[np.maximum(emerging, 0)]) if k else np.zeros(len(left))
         theme_ids[left] = np.where(emerging >= 0, prev.max_theme_id + 1 + emerging, UNCLUSTERED)
-        sub_ids[left] = np.where(emerging >= 0, prev.max_sub_id + 1 + emerging, UNCLUSTERED)
+        sub_ids[left] = np.where(emerging >= 0, max_sub_id + 1 + emerging, UNCLUSTERED)
         method[left] = np.where(emerging >= 0, "emerging", "unclustered")
         similarity[left] = np.where(emerging >= 0, own, 0.0)
         taken = {lab.title for t, lab in labels.items() if t in set(theme_ids.tolist())}
         clean = [corpus.cluster_texts[i] for i in left] if corpus.cluster_texts else None
         for lab in label_themes([corpus.texts[i] for i in left], [corpus.languages[i] for i in left], emerging, own,
                                 clean, taken=taken):
-            theme_id, sub_id = prev.max_theme_id + 1 + lab.theme_id, prev.max_sub_id + 1 + lab.theme_id
+            theme_id, sub_id = prev.max_theme_id + 1 + lab.theme_id, max_sub_id + 1 + lab.theme_id
             labels[theme_id], sub_labels[sub_id] = replace(lab, theme_id=theme_id), replace(lab, theme_id=sub_id)
             cents[theme_id] = sub_cents[sub_id] = new_cents[lab.theme_id]
             parent[sub_id] = theme_id

@@ -83,7 +83,8 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
     sizes = np.bincount(subs[subs >= 0], minlength=k)
     hierarchy = ThemeHierarchy(centroid_weight=centroid_weight).fit(
         model.centroids_, keyword_profiles(corpus.cluster_texts, subs, k), sizes, must, cannot)
-    theme_rows = np.where(subs >= 0, hierarchy.theme_of_[np.maximum(subs, 0)], -1)
+    theme_rows = hierarchy.theme_of_[np.maximum(subs, 0)] if k else np.zeros(len(subs), dtype=np.int64)
+    theme_rows = np.where(subs >= 0, theme_rows, -1)
     n_themes = hierarchy.n_themes_
     theme_cents = centroids(x, theme_rows, n_themes)
     keys = corpus.keys

@@ -11,7 +11,9 @@ For every theme (or sub-theme):
 3. The score of a normalised candidate is how many of the theme's comments say it
    (support) times how much of the theme's keyword weight it covers; ties: the
    shorter, then alphabetical. So the title is the phrase the theme's comments
-   repeat most, not three keyword fragments.
+   repeat most, not three keyword fragments. A phrase fewer than MIN_SUPPORT
+   comments say is never a title (agents see titles; a title must not be one
+   colleague's note); without one the title is made of the top keywords.
 4. Titles are at most MAX_CHARS characters (cut at a word) and unique among the
    themes of a run: a later theme whose best title is taken uses its next
    candidate, else gets its top keyword appended.
@@ -27,6 +29,7 @@ from voc.textutil import TOKEN
 
 MAX_CHARS = 60
 MAX_WORDS = 9          # a clause longer than this is a story, not a title
+MIN_SUPPORT = 3        # a title is a phrase at least three comments say, never one person's note
 TYPO_RATIO = 5         # a spelling must be this much more common than the one it replaces
 MIN_TYPO_LENGTH = 5    # shorter words have too many neighbours one edit away
 CLAUSE = re.compile(r"[^.,;:!?()\[\]\n–]+")
@@ -114,6 +117,8 @@ def candidates(texts: list[str], keywords: list[str], speller: Speller) -> list[
             shown[key][normal] += 1
     scored = []
     for key, n in support.items():
+        if n < MIN_SUPPORT:
+            continue
         words = {w.lower() for w in TOKEN.findall(key)}
         cover = sum(weights.get(w, 0.0) for w in words) or 0.1
         surface = shown[key].most_common(1)[0][0]
