@@ -9,7 +9,9 @@
 4. Ids: themes are matched to the last published run's themes (`voc.identity`:
    membership overlap plus centroid direction), so a theme keeps its id across the
    weekly re-cluster; sub-themes are matched the same way in their own id space
-   and may change more. Lineage is recorded at both levels.
+   and may change more. Lineage is recorded at both levels. Then the re-cluster is
+   sticky: a comment whose previous theme lives on stays there (in its nearest
+   sub-theme) unless its new theme is clearly closer (STICKY_MARGIN).
 5. Labels: keywords and a unique title per theme (`voc.label`, `voc.titles`); each
    sub-theme gets a title unique among its theme's sub-themes.
 """
@@ -30,6 +32,32 @@ from voc.label import label_themes
 from voc.titles import Speller
 
 PIN_SHARE = 0.5  # a sub-theme follows a PM decision when at least half its comments were in the decided theme
+# Sticky re-cluster: a comment keeps its previous theme (when that theme id lives on) unless its new theme's
+# centroid is more similar than the previous theme's by at least this much cosine, i.e. clearly elsewhere.
+STICKY_MARGIN = 0.1
+
+
+def sticky(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: Previous | None,
+           theme_cents: dict[int, np.ndarray], sub_cents: dict[int, np.ndarray], sub_parent: dict[int, int]) -> int:
+    """Move comments back to their previous theme (and its nearest sub-theme) unless clearly elsewhere.
+    Changes `theme_ids` and `sub_ids` in place; returns how many comments stayed."""
+    if previous is None:
+        return 0
+    old = np.where(previous.theme_of >= 0, previous.theme_of, -1)
+    moved = np.flatnonzero((old >= 0) & (theme_ids >= 0) & (old != theme_ids)
+                           & np.isin(old, np.array(sorted(theme_cents), dtype=np.int64)))
+    stayed = 0
+    subs_of: dict[int, list[int]] = {}
+    for sub, theme in sorted(sub_parent.items()):
+        subs_of.setdefault(theme, []).append(sub)
+    for i in moved.tolist():
+        before, now = int(old[i]), int(theme_ids[i])
+        if x[i] @ theme_cents[before] >= x[i] @ theme_cents[now] - STICKY_MARGIN:
+            candidates = subs_of[before]
+            sub_ids[i] = candidates[int(np.argmax([x[i] @ sub_cents[s] for s in candidates]))]
+            theme_ids[i] = before
+            stayed += 1
+    return stayed
 
 
 def constraints(sub_labels: np.ndarray, previous: Previous | None) -> tuple[list[list[int]], list[tuple[int, int]], dict]:
@@ -73,6 +101,12 @@ def sub_titles(corpus: Corpus, sub_rows: np.ndarray, theme_rows: np.ndarray, sim
     return result
 
 
+def sub_rows(sub_ids: np.ndarray, ids: dict[int, int]) -> np.ndarray:
+    """Sub-theme numbers 0..k-1 per row back from their ids."""
+    number = {sub_id: n for n, sub_id in ids.items()}
+    return np.array([number[s] if s >= 0 else -1 for s in sub_ids.tolist()], dtype=np.int64)
+
+
 def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | None, centroid_weight: float,
                  boilerplate: tuple[str, ...] = ()) -> ThemeSet:
     """Sub-themes, themes, stable ids and labels of a full re-cluster (see the module docstring)."""
@@ -98,20 +132,30 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
                           previous.sub_centroids if previous else None)
     theme_ids = np.array([theme_match.ids[t] if t >= 0 else -1 for t in theme_rows.tolist()], dtype=np.int64)
     sub_ids = np.array([sub_match.ids[t] if t >= 0 else -1 for t in subs.tolist()], dtype=np.int64)
+    sub_parent = {sub_match.ids[s]: theme_match.ids[int(hierarchy.theme_of_[s])] for s in range(k)}
+    sub_cents = {sub_match.ids[s]: model.centroids_[s] for s in range(k)}
+    stayed = sticky(x, theme_ids, sub_ids, previous, {theme_match.ids[i]: theme_cents[i] for i in range(n_themes)},
+                    sub_cents, sub_parent)
+    number = {theme_id: n for n, theme_id in theme_match.ids.items()}
+    theme_rows = np.array([number[t] if t >= 0 else -1 for t in theme_ids.tolist()], dtype=np.int64)
+    theme_cents = centroids(x, theme_rows, n_themes)
     theme_sim = np.zeros(len(x), dtype=np.float32)
     clustered = theme_rows >= 0
     theme_sim[clustered] = np.einsum("ij,ij->i", x[clustered], theme_cents[theme_rows[clustered]])
+    present = set(sub_ids[sub_ids >= 0].tolist())
     speller = Speller(corpus.cluster_texts)
     labels = _labels(corpus, theme_rows, theme_sim, theme_match.ids, speller)
     return ThemeSet(
         "full", theme_ids, model.method_.astype(object), theme_sim,
-        {theme_match.ids[i]: theme_cents[i] for i in range(n_themes)}, model.group_means_, labels,
+        {theme_match.ids[i]: theme_cents[i] for i in range(n_themes) if (theme_rows == i).any()},
+        model.group_means_, {t: lab for t, lab in labels.items() if t in set(theme_ids.tolist())},
         theme_match.lineage,
         {"merges": sum(x.kind == "merge" for x in theme_match.lineage),
          "splits": sum(x.kind == "split" for x in theme_match.lineage),
-         "subthemes": k, "merge_threshold": round(hierarchy.threshold_, 4), "pinned_subthemes": len(pinned)},
-        subtheme_ids=sub_ids,
-        sub_parent={sub_match.ids[s]: theme_match.ids[int(hierarchy.theme_of_[s])] for s in range(k)},
-        sub_centroids={sub_match.ids[s]: model.centroids_[s] for s in range(k)},
-        sub_labels=sub_titles(corpus, subs, theme_rows, model.similarity_, speller, sub_match.ids),
+         "subthemes": k, "merge_threshold": round(hierarchy.threshold_, 4), "pinned_subthemes": len(pinned),
+         "kept_previous_theme": stayed},
+        subtheme_ids=sub_ids, sub_parent={s: t for s, t in sub_parent.items() if s in present},
+        sub_centroids={s: v for s, v in sub_cents.items() if s in present},
+        sub_labels=sub_titles(corpus, sub_rows(sub_ids, sub_match.ids), theme_rows, model.similarity_, speller,
+                              sub_match.ids),
         sub_lineage=sub_match.lineage, boilerplate=boilerplate)

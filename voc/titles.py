@@ -74,7 +74,7 @@ class Speller:
             near = {f for d in _edits1(key) | {key} for f in self.by_deletion.get(d, ())} - {key}
             for f in sorted(near):
                 spelling, c = self.best[f]
-                if False and c > self.best[key][1] and abs(len(f) - len(key)) <= 1:
+                if c >= TYPO_RATIO * count and c > self.best[key][1] and abs(len(f) - len(key)) <= 1:
                     best, count = spelling, c
         if word[:1].isupper() and best[:1].islower():
             best = best[:1].upper() + best[1:]
