@@ -21,6 +21,11 @@ at least `min_similarity`. The centroid weight `w` is per embedder (`Embedder.ce
 it says how far the model's cosine can be trusted to tell problems apart. Calibrated
 on the demo data (16 problems) and BANKING77 with benchmarks/quality.py.
 
+A full re-cluster is sticky: the linkage of two sub-themes whose comments were mostly
+in one theme last run is raised by STICKINESS_Z robust standard deviations (lowered
+when they were in different themes), so borderline merges go the way they went before
+and theme ids survive the weekly re-cluster.
+
 PM decisions are constraints: `must_link` groups of sub-themes always end in one theme
 (a merge the PM made), `cannot_link` pairs never do (a sub-theme the PM split out).
 """
@@ -36,6 +41,7 @@ from voc.textutil import TOKEN, stopwords
 
 MAD_SCALE = 1.4826  # turns a median absolute deviation into a standard deviation for normal data
 MERGE_Z = 4.0       # demo data: 55 sub-themes -> 16 themes, every problem >= 80% in one theme (z 3: 14, z 5: 19)
+STICKINESS_Z = 1.0  # a re-cluster's pair of sub-themes that shared a theme last run gets +1 robust sd (apart: -1)
 # How much each embedder's centroid cosine counts beside keyword profiles, by model name (benchmarks/quality.py):
 CENTROID_WEIGHTS = {"use": 0.3}
 DEFAULT_CENTROID_WEIGHT = 0.3
@@ -65,15 +71,19 @@ def blended_similarity(centroids: np.ndarray, profiles: sparse.csr_matrix, centr
     return centroid_weight * cent + (1 - centroid_weight) * words
 
 
+def robust_scale(similarity: np.ndarray) -> tuple[float, float]:
+    """(median, robust standard deviation) of the off-diagonal similarities."""
+    pairs = similarity[np.triu_indices(len(similarity), 1)]
+    median = float(np.median(pairs))
+    return median, MAD_SCALE * float(np.median(np.abs(pairs - median)))
+
+
 def calibrated_threshold(similarity: np.ndarray, merge_z: float, floor: float) -> float:
     """median + merge_z robust standard deviations of the off-diagonal similarities, at least `floor`."""
-    k = len(similarity)
-    if k < 3:
+    if len(similarity) < 3:
         return max(floor, 1.0)
-    pairs = similarity[np.triu_indices(k, 1)]
-    median = float(np.median(pairs))
-    mad = float(np.median(np.abs(pairs - median)))
-    return max(floor, median + merge_z * MAD_SCALE * mad)
+    median, sd = robust_scale(similarity)
+    return max(floor, median + merge_z * sd)
 
 
 def agglomerate(similarity: np.ndarray, sizes: np.ndarray, threshold: float,
@@ -111,18 +121,24 @@ class ThemeHierarchy(BaseEstimator):
     """Merge sub-themes into themes (see the module docstring)."""
 
     def __init__(self, centroid_weight: float = DEFAULT_CENTROID_WEIGHT, merge_z: float = MERGE_Z,
-                 min_similarity: float = 0.1):
+                 min_similarity: float = 0.1, stickiness: float = STICKINESS_Z):
         self.centroid_weight = centroid_weight
         self.merge_z = merge_z
         self.min_similarity = min_similarity
+        self.stickiness = stickiness
 
     def fit(self, centroids: np.ndarray, profiles: sparse.csr_matrix, sizes: np.ndarray,
-            must_link: list[list[int]] | None = None, cannot_link: list[tuple[int, int]] | None = None):
+            must_link: list[list[int]] | None = None, cannot_link: list[tuple[int, int]] | None = None,
+            prior: np.ndarray | None = None):
+        """`prior[a, b]` is +1 when sub-themes a and b were in one theme last run, -1 in different ones, 0 unknown."""
         k = len(centroids)
         self.similarity_ = blended_similarity(np.asarray(centroids), profiles, self.centroid_weight) if k else \
             np.zeros((0, 0))
         self.threshold_ = calibrated_threshold(self.similarity_, self.merge_z, self.min_similarity)
-        self.theme_of_ = agglomerate(self.similarity_, np.asarray(sizes), self.threshold_, must_link, cannot_link) \
+        linkage = self.similarity_
+        if prior is not None and k >= 3:  # sticky: last run's grouping counts, by `stickiness` robust sd
+            linkage = linkage + self.stickiness * robust_scale(self.similarity_)[1] * prior
+        self.theme_of_ = agglomerate(linkage, np.asarray(sizes), self.threshold_, must_link, cannot_link) \
             if k else np.zeros(0, dtype=np.int64)
         self.n_themes_ = int(self.theme_of_.max()) + 1 if k else 0
         return self

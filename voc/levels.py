@@ -60,6 +60,24 @@ def sticky(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
     return stayed
 
 
+def previous_grouping(sub_labels: np.ndarray, k: int, previous: Previous | None) -> np.ndarray | None:
+    """+1 / -1 / 0 per pair of sub-themes: mostly in the same / different / unknown theme last run."""
+    if previous is None:
+        return None
+    major = np.full(k, -1)
+    for sub in range(k):
+        before = previous.theme_of[sub_labels == sub]
+        before = before[before >= 0]
+        if len(before):
+            theme, n = Counter(before.tolist()).most_common(1)[0]
+            major[sub] = theme if n >= PIN_SHARE * int((sub_labels == sub).sum()) else -1
+    known = major >= 0
+    prior = np.where(major[:, None] == major[None, :], 1.0, -1.0)
+    prior[~known, :] = 0.0
+    prior[:, ~known] = 0.0
+    return prior
+
+
 def constraints(sub_labels: np.ndarray, previous: Previous | None) -> tuple[list[list[int]], list[tuple[int, int]], dict]:
     """(must_link groups, cannot_link pairs, pinned sub -> theme id) from the PM's merges and splits."""
     if previous is None or not previous.pins:
@@ -116,7 +134,8 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
     must, cannot, pinned = constraints(subs, previous)
     sizes = np.bincount(subs[subs >= 0], minlength=k)
     hierarchy = ThemeHierarchy(centroid_weight=centroid_weight).fit(
-        model.centroids_, keyword_profiles(corpus.cluster_texts, subs, k), sizes, must, cannot)
+        model.centroids_, keyword_profiles(corpus.cluster_texts, subs, k), sizes, must, cannot,
+        previous_grouping(subs, k, previous))
     theme_rows = hierarchy.theme_of_[np.maximum(subs, 0)] if k else np.zeros(len(subs), dtype=np.int64)
     theme_rows = np.where(subs >= 0, theme_rows, -1)
     n_themes = hierarchy.n_themes_
