@@ -13,7 +13,7 @@ For every theme (or sub-theme):
    shorter, then alphabetical. So the title is the phrase the theme's comments
    repeat most, not three keyword fragments. A phrase fewer than MIN_SUPPORT
    comments say is never a title (agents see titles; a title must not be one
-   colleague's note); without one the title is made of the top keywords.
+   colleague's note); without one the title is the top keyword phrase.
 4. Titles are at most MAX_CHARS characters (cut at a word) and unique among the
    themes of a run: a later theme whose best title is taken uses its next
    candidate, else gets its top keyword appended.
@@ -142,7 +142,7 @@ def choose_titles(groups: list[tuple[list[str], list[str], list[str]]], speller:
         options = [title for _, title in candidates(own, keywords, speller)]
         title = next((t for t in options if t.lower() not in used), None)
         if title is None:
-            base = options[0] if options else capitalise(" / ".join(keywords[:2])) or "(no words)"
+            base = options[0] if options else capitalise(keywords[0]) if keywords else "(no words)"
             extra = next((kw for kw in keywords if kw.lower() not in base.lower()), None)
             title = shorten(f"{base} ({extra})") if extra else base
             n = 2
