@@ -176,3 +176,12 @@ def test_when_a_night_is_full_or_incremental():
     assert escalate(settings, plan, half_unclustered, corpus).mode == "full"  # 50% > the 15% limit
     assert escalate(settings, plan, ThemeSet("incremental", np.array([1, 1]), None, None, {}, {}, {}),
                     corpus).mode == "incremental"
+
+
+def test_an_incremental_night_places_new_comments_in_subthemes_of_their_themes(nights):
+    db = nights["db"]
+    new = rows(db, """SELECT a.theme_id, a.subtheme_id, s.theme_id FROM current_assignments a
+                      JOIN comments c USING (source, comment_id)
+                      LEFT JOIN current_subthemes s ON s.subtheme_id = a.subtheme_id
+                      WHERE c.first_run_id = 2 AND a.theme_id >= 0""")
+    assert new and all(sub >= 0 and parent == theme for theme, sub, parent in new)

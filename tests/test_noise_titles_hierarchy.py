@@ -138,3 +138,24 @@ def test_impact_is_the_change_of_the_overall_score_without_the_theme():
     bad = next(r for r in ranks if r.theme_id == 0)
     assert bad.nps == -100.0 and bad.nps_impact == 100.0 and bad.csat_impact == 2.0
     assert bad.priority == round(priority_score(0.5, 1.0, bad.growth, 2.0), 3) and ranks[0].theme_id == 0
+
+
+def test_a_recluster_keeps_last_runs_borderline_grouping():
+    """Sticky hierarchy: a pair just below the cut merges when it shared a theme last run (prior +1)."""
+    from voc.hierarchy import robust_scale
+
+    rng = np.random.default_rng(3)
+    sim = rng.uniform(0.0, 0.2, size=(12, 12))
+    sim = (sim + sim.T) / 2
+    np.fill_diagonal(sim, 1.0)
+    median, sd = robust_scale(sim)
+    sim[0, 1] = sim[1, 0] = median + 4.0 * sd - 0.3 * sd  # just below the cut (median + 4 robust sd)
+    cents = np.linalg.cholesky(sim)  # centroids whose cosines are exactly `sim`
+    words = sparse.csr_matrix((12, 1))
+    prior = np.zeros((12, 12))
+    prior[0, 1] = prior[1, 0] = 1.0
+    before = ThemeHierarchy(centroid_weight=1.0, min_similarity=0.0).fit(cents, words, np.ones(12))
+    sticky = ThemeHierarchy(centroid_weight=1.0, min_similarity=0.0).fit(cents, words, np.ones(12), prior=prior)
+    assert before.theme_of_[0] != before.theme_of_[1] and sticky.theme_of_[0] == sticky.theme_of_[1]
+    apart = ThemeHierarchy(centroid_weight=1.0, min_similarity=0.0).fit(cents, words, np.ones(12), prior=-prior)
+    assert apart.theme_of_[0] != apart.theme_of_[1]
