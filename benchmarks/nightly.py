@@ -14,7 +14,12 @@ share of comments whose theme id survives the weekly re-cluster (over comments o
 problems that did not change, i.e. all but the emerging one), and a second,
 no-change re-cluster.
 
+Theme ids are what PMs hang statuses on, so "ids kept" is measured at the theme level (and reported for
+sub-themes too, which may change more). `--banking` runs the same weekly-re-cluster check on real data: 3,000
+BANKING77 questions, then a full re-cluster with 60 more.
+
     python benchmarks/nightly.py [--comments 100000] [--days 70]
+    python benchmarks/nightly.py --banking
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from common import RESULTS
+from common import RESULTS, ROOT
 
 import duckdb
 from sklearn.metrics import adjusted_rand_score
@@ -53,12 +58,44 @@ def split(comments: Path, out: Path, n_nights: int) -> list[Path]:
     return paths
 
 
-def assignments(db: Path) -> dict[str, int]:
+def assignments(db: Path, column: str = "theme_id") -> dict[str, int]:
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return dict(con.execute("SELECT comment_id, theme_id FROM current_assignments").fetchall())
+        return dict(con.execute(f"SELECT comment_id, {column} FROM current_assignments").fetchall())
     finally:
         con.close()
+
+
+def kept(before: dict[str, int], after: dict[str, int]) -> float:
+    """Share of the comments clustered before that keep their id."""
+    keys = [k for k, v in before.items() if v >= 0 and k in after]
+    return round(sum(before[k] == after[k] for k in keys) / max(len(keys), 1), 4)
+
+
+def banking(nightly, work: Path, n_base: int = 3000, n_new: int = 60) -> dict:
+    """3,000 BANKING77 training questions, then a full re-cluster with 60 more: share of theme ids kept."""
+    from datetime import datetime, timedelta
+
+    source = ROOT.parent / "shared/data/banking77/data.csv"
+    rows = [r for r in csv.DictReader(open(source, encoding="utf-8")) if r["split"] == "train"][:n_base + n_new]
+    start = datetime(2026, 10, 1)
+    out = []
+    for part, chunk in (("base", rows[:n_base]), ("new", rows[n_base:])):
+        path = work / f"banking-{part}.csv"
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["comment_id", "text", "created_at", "agent_id"])
+            for i, r in enumerate(chunk, start=0 if part == "base" else n_base):
+                writer.writerow([f"b{i:05d}", r["text"], str(start + timedelta(minutes=15 * i)), "A1"])
+        out.append(path)
+    db = work / "banking.duckdb"
+    first = nightly(str(out[0]), str(db), source_name="banking")
+    before, subs_before = assignments(db), assignments(db, "subtheme_id")
+    second = nightly(str(out[1]), str(db), source_name="banking", mode="full")
+    return {"base": n_base, "new": n_new, "themes": [first["themes"], second["themes"]],
+            "subthemes": [first["subthemes"], second["subthemes"]],
+            "theme_ids_kept": kept(before, assignments(db)),
+            "subtheme_ids_kept": kept(subs_before, assignments(db, "subtheme_id"))}
 
 
 def flagged_theme(db: Path, truth: dict[str, str]) -> dict:
@@ -88,6 +125,7 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=70)
     parser.add_argument("--out", default="nightly.json", help="Result file name in benchmarks/results/.")
+    parser.add_argument("--banking", action="store_true", help="Only the BANKING77 3,000 + 60 re-cluster check.")
     args = parser.parse_args()
     logging.disable(logging.WARNING)
     from prefect.testing.utilities import prefect_test_harness
@@ -98,6 +136,13 @@ def main() -> None:
     work = RESULTS / "nightly-work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    if args.banking:
+        with prefect_test_harness(server_startup_timeout=180):
+            result = banking(nightly, work)
+        (RESULTS / "nightly-banking.json").write_text(json.dumps(result, indent=1))
+        shutil.rmtree(work, ignore_errors=True)
+        print(result)
+        return
     files = generate(work / "data", n_comments=args.comments, n_days=args.days, seed=11, emerging_days=3)
     truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(files.truth, encoding="utf-8"))}
     base, *nights = split(files.comments, work, 3)
@@ -114,11 +159,11 @@ def main() -> None:
                                      "assigned": s.get("assigned"), "emerging_themes": s.get("emerging_themes"),
                                      "unclustered_share": s["unclustered_share"],
                                      "emerging_problem": flagged_theme(db, truth)})
-        incremental = assignments(db)
+        incremental, incremental_subs = assignments(db), assignments(db, "subtheme_id")
         weekly = work / "weekly.duckdb"
         shutil.copy(db, weekly)
         result["weekly_full_seconds"], w = timed(nightly, nights[-1], weekly, "full")
-        full_ids = assignments(weekly)
+        full_ids, full_subs = assignments(weekly), assignments(weekly, "subtheme_id")
         shutil.copy(weekly, work / "again.duckdb")
         result["no_change_full_seconds"], _ = timed(nightly, nights[-1], work / "again.duckdb", "full")
         again_ids = assignments(work / "again.duckdb")
@@ -129,6 +174,9 @@ def main() -> None:
     result["id_kept_across_weekly_recluster"] = round(sum(incremental[k] == full_ids[k] for k in unchanged)
                                                       / len(unchanged), 4)
     result["id_kept_no_change_recluster"] = round(sum(full_ids[k] == again_ids[k] for k in keys) / len(keys), 4)
+    result["subtheme_id_kept_across_weekly_recluster"] = kept(
+        {k: v for k, v in incremental_subs.items() if truth[k] != EMERGING}, full_subs)
+    result["weekly_themes_subthemes"] = [w.get("themes"), w.get("subthemes")]
     result["weekly_merges_splits"] = [w.get("merges"), w.get("splits")]
     changed = [k for k in unchanged if incremental[k] != full_ids[k]]
     result["id_changes_by_cause"] = {

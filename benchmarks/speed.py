@@ -1,8 +1,8 @@
 """Speed and memory per stage, end to end, on 2k / 20k / 100k generated comments.
 
 Each size runs in a fresh subprocess (so peak memory is that run's own) on a fresh store: read → ingest
-(validate, redact, language, store) → plan → embed (cache miss for every text) → cluster → label (ids and
-names) → sentiment → rank → publish, calling the same `voc.pipeline` functions the Prefect tasks call, in the
+(validate, redact, language, store) → plan (boilerplate found) → embed (cache miss for every text) → cluster (sub-themes) → label (themes,
+ids and names) → sentiment → rank → publish, calling the same `voc.pipeline` functions the Prefect tasks call, in the
 flow's order (tests/test_benchmarks_run.py runs this script on a small size, so it cannot silently break). Before the pipeline, the same process
 measures the model's raw `encode` rate on exactly the texts the stage will encode (distinct, redacted), in
 batches of 512, its fastest setting here; the embedding stage (model load, cache lookup and writes included)
@@ -78,9 +78,10 @@ def one_size(n: int, model: str) -> dict:
     timed("ingest", pipeline.ingest, settings, run_id, batch)
     corpus = timed("load", pipeline.load_corpus, settings)
     night = timed("plan", pipeline.plan, settings, corpus, "full")
-    corpus, embedded = timed("embed", pipeline.embed, settings, corpus, night.pool, None, night.model)
+    corpus, embedded = timed("embed", pipeline.embed, settings, corpus, night.pool, night.boilerplate, None,
+                             night.model)
     model = timed("cluster", pipeline.cluster, settings, corpus, embedded["stats"]["assign_threshold"])
-    themes = timed("label", pipeline.identify, corpus, model, night)
+    themes = timed("label", pipeline.identify, settings, corpus, model, night)
     sentiment = timed("sentiment", pipeline.score, settings, corpus, embedded, night)
     ranks = timed("rank", pipeline.rank, settings, corpus, themes, sentiment)
     timed("publish", publish, settings, run_id, corpus, themes, ranks, sentiment, {})
@@ -96,7 +97,8 @@ def one_size(n: int, model: str) -> dict:
         "embed_vs_raw": round((encoded / timings["embed"]) / (len(distinct) / raw), 3),
         "model_load_seconds": round(load_seconds, 2),
         "embed_vs_raw_excluding_load": round((encoded / (timings["embed"] - load_seconds)) / (len(distinct) / raw), 3),
-        "themes": len(themes.labels), "unclustered_share": round(themes.unclustered_share, 4),
+        "themes": len(themes.labels), "subthemes": len(themes.sub_labels),
+        "unclustered_share": round(themes.unclustered_share, 4),
         "peak_rss_mb": round(peak_rss_mb(), 0),
     }
 

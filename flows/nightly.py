@@ -68,9 +68,9 @@ def read(source: str, table: str | None, query: str | None, mapping: list[str] |
 
 
 @compute_task
-def embed(settings: Settings, corpus: Corpus, rows, model: str, show_progress: bool):
+def embed(settings: Settings, corpus: Corpus, rows, model: str, boilerplate, show_progress: bool):
     with progress_bar("embedding", show_progress) as callback:
-        return pipeline.embed(settings, corpus, rows, callback, model)
+        return pipeline.embed(settings, corpus, rows, boilerplate, callback, model)
 
 
 start_run = io_task(pipeline.start_run)
@@ -108,12 +108,13 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
             corpus = load_corpus(settings)
             night = plan(settings, corpus, mode)
             if night.mode == "incremental":
-                corpus, embedded = embed(settings, corpus, night.pool, night.model, show_progress)
+                corpus, embedded = embed(settings, corpus, night.pool, night.model, night.boilerplate, show_progress)
                 themes = assign(settings, corpus, night, embedded["stats"]["assign_threshold"])
-                night = escalate(settings, night, themes)
+                night = escalate(settings, night, themes, corpus)
             if night.mode == "full":
-                corpus, embedded = embed(settings, corpus, night.pool, night.model, show_progress)
-                themes = identify(corpus, cluster(settings, corpus, embedded["stats"]["assign_threshold"]), night)
+                corpus, embedded = embed(settings, corpus, night.pool, night.model, night.boilerplate, show_progress)
+                themes = identify(settings, corpus, cluster(settings, corpus, embedded["stats"]["assign_threshold"]),
+                                  night)
             sentiment = score(settings, corpus, embedded, night)
             stats = {"run_id": run_id, "reason": night.reason, "ingest": ingested, "embed": embedded["stats"],
                      "sentiment": sentiment.stats}

@@ -36,11 +36,15 @@ def test_export_assignments_csv_and_themes_parquet(published_db, tmp_path):
     assert invoke("export", "assignments", "--db", db, "--format", "csv", "--out", out).exit_code == 0
     with out.open() as fh:
         reader = csv.DictReader(fh)
-        assert reader.fieldnames[:5] == ["comment_id", "theme_id", "theme_title", "sentiment", "sentiment_score"]
+        assert reader.fieldnames[:7] == ["comment_id", "theme_id", "theme_title", "subtheme_id", "subtheme_title",
+                                         "sentiment", "sentiment_score"]
         exported = list(reader)
     assert len(exported) == summary["comments_clustered"]
     assert {r["sentiment"] for r in exported} <= {"negative", "neutral", "positive"}
-    assert all(r["theme_title"] == "unclustered" for r in exported if r["theme_id"] == "-1")
+    assert all(r["theme_title"] == "unclustered" and r["subtheme_id"] == "-1"
+               for r in exported if r["theme_id"] == "-1")
+    clustered = [r for r in exported if r["theme_id"] != "-1"]
+    assert clustered and all(r["subtheme_id"] != "-1" and r["subtheme_title"] != "unclustered" for r in clustered)
     pq_out = tmp_path / "themes.parquet"
     assert invoke("export", "themes", "--db", db, "--format", "parquet", "--out", pq_out).exit_code == 0
     assert pq.read_table(pq_out).num_rows == summary["themes"]

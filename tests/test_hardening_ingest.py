@@ -1,6 +1,5 @@
 """Inputs that used to break a night (issue "Hardening"): each goes through a real flow run or the real reader."""
 
-import codecs
 import csv
 import io
 import subprocess

@@ -5,6 +5,7 @@ writes three weeks of comments; the last two days arrive as two separate nights.
 """
 
 import csv
+import json
 import shutil
 from collections import Counter
 
@@ -15,6 +16,7 @@ from dbutil import rows
 from flows.nightly import nightly
 from voc import store, workflow
 from voc.identity import Lineage
+from voc.noise import Boilerplate
 from voc.trends import is_spike, theme_flags
 
 
@@ -56,7 +58,9 @@ def test_an_incremental_night_embeds_only_new_comments_and_keeps_every_known_the
     new = second["ingest"]["new"]
     old_texts = {t for t, in rows(nights["db"], "SELECT text FROM comments WHERE first_run_id = 1")}
     new_texts = {t for t, in rows(nights["db"], "SELECT text FROM comments WHERE first_run_id = 2")}
-    assert 0 < new and second["embed"]["encoded"] == len(new_texts - old_texts) > 0  # only texts never embedded
+    phrases = tuple(json.loads(rows(nights["db"], "SELECT stats FROM runs WHERE run_id = 1")[0][0])["boilerplate"])
+    embedded = lambda texts: texts | {Boilerplate(phrases).clean(t) for t in texts}  # noqa: E731  (cleaned + whole)
+    assert 0 < new and second["embed"]["encoded"] == len(embedded(new_texts) - embedded(old_texts)) > 0
     before = dict(((s, c), t) for s, c, t in rows(nights["db"], "SELECT source, comment_id, theme_id FROM assignments "
                                                                 "WHERE run_id = 1"))
     after = dict(((s, c), (t, m)) for s, c, t, m in rows(nights["db"], "SELECT source, comment_id, theme_id, method "
@@ -148,20 +152,36 @@ def test_when_a_night_is_full_or_incremental():
     from datetime import datetime, timedelta
 
     from voc.config import Settings
-    from voc.corpus import ThemeSet
+    from dataclasses import replace
+
+    from voc.corpus import Corpus, ThemeSet
     from voc.incremental import Plan, Previous, choose_mode, escalate
 
     settings, now = Settings(), datetime(2026, 11, 20, 2)
     prev = Previous(run_id=3, params=settings.as_dict(), last_full=now - timedelta(days=2), theme_of=np.array([1, -1]),
                     method=None, similarity=None, sentiment_score=None, sentiment=None, centroids={1: np.ones(3)},
-                    group_means={}, labels={}, max_theme_id=1)
+                    group_means={}, labels={}, max_theme_id=1, sub_centroids={4: np.ones(3)}, boilerplate=())
     assert choose_mode(settings, "auto", prev, now)[0] == "incremental"
+    old_store = replace(prev, sub_centroids={}, boilerplate=None)  # published by a voc without sub-themes
+    assert "no sub-themes" in choose_mode(settings, "auto", old_store, now)[1]
     assert choose_mode(settings, "full", prev, now)[0] == "full"
     assert choose_mode(settings, "auto", None, now)[0] == "full"
     assert "model changed" in choose_mode(Settings(model="minilm"), "auto", prev, now)[1]
     assert "days old" in choose_mode(settings, "auto", prev, now + timedelta(days=9))[1]
     assert choose_mode(settings, "incremental", prev, now + timedelta(days=9))[0] == "incremental"
     plan = Plan("incremental", "", np.array([1]), prev)
+    corpus = Corpus(keys=[("s", "1"), ("s", "2")], texts=["a b", "c d"], hashes=["", ""], languages=["de", "de"],
+                    created_at=[now, now], csat=[None, None], nps=[None, None])
     half_unclustered = ThemeSet("incremental", np.array([1, -1]), None, None, {}, {}, {})
-    assert escalate(settings, plan, half_unclustered).mode == "full"  # 50% > the 15% limit
-    assert escalate(settings, plan, ThemeSet("incremental", np.array([1, 1]), None, None, {}, {}, {})).mode == "incremental"
+    assert escalate(settings, plan, half_unclustered, corpus).mode == "full"  # 50% > the 15% limit
+    assert escalate(settings, plan, ThemeSet("incremental", np.array([1, 1]), None, None, {}, {}, {}),
+                    corpus).mode == "incremental"
+
+
+def test_an_incremental_night_places_new_comments_in_subthemes_of_their_themes(nights):
+    db = nights["db"]
+    new = rows(db, """SELECT a.theme_id, a.subtheme_id, s.theme_id FROM current_assignments a
+                      JOIN comments c USING (source, comment_id)
+                      LEFT JOIN current_subthemes s ON s.subtheme_id = a.subtheme_id
+                      WHERE c.first_run_id = 2 AND a.theme_id >= 0""")
+    assert new and all(sub >= 0 and parent == theme for theme, sub, parent in new)

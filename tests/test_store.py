@@ -9,7 +9,7 @@ def test_migrations_are_recorded_and_rerunnable(tmp_path):
     db = tmp_path / "v.duckdb"
     store.connect(db, create=True).close()
     con = store.connect(db)  # second open: nothing to apply
-    assert [v for v, in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()] == [1, 2, 3, 4, 5]
+    assert [v for v, in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()] == [1, 2, 3, 4, 5, 6]
     assert {"runs", "comments", "quarantine", "embeddings", "themes", "assignments", "published", "theme_workflow",
             "theme_events", "theme_lineage", "outbox", "deliveries"} <= {
         r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}

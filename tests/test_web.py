@@ -6,17 +6,13 @@ Browser tests skip (with the reason) only when /usr/bin/chromium or the playwrig
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
-import duckdb
 import httpx
 import pytest
 import uvicorn

@@ -8,7 +8,6 @@ non-zero exit code (`voc.cli_common.friendly`).
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 from typing import Optional
 
@@ -40,13 +39,17 @@ def themes(db: Path = DbOption, limit: int = typer.Option(20, help="How many the
         console.print_json(json.dumps(ov.themes, default=str))
         return
     table = Table(title=f"Themes (run {ov.run_id}, {ov.comments} comments, {ov.unclustered_share:.1%} unclustered)")
-    for col in ("#", "id", "title", "status", "size", "neg", "sent", "labeled", "CSAT", "trend", "why"):
+    for col in ("#", "id", "title (sub-themes)", "status", "size", "neg", "sent", "labeled", "CSAT", "NPS", "trend",
+                "why"):
         table.add_column(col, overflow="fold")
     for t in ov.themes:
         csat = f"{t['mean_csat']:.1f}" if t["mean_csat"] is not None else "-"
+        nps = f"{t['nps']:+.0f}" if t["nps"] is not None else "-"
         labeled = (t.get("share_human_label") or 0) + (t.get("share_score_label") or 0)
-        table.add_row(str(t["rank"]), str(t["theme_id"]), t["title"], t["status"], str(t["size"]),
-                      f"{t['share_negative']:.0%}", f"{t['mean_sentiment']:+.2f}", f"{labeled:.0%}", csat,
+        subs = "".join(f"\n  · {s['title']} ({s['size']})" for s in t["sub_themes"][:SUBS_SHOWN])
+        table.add_row(str(t["rank"]), str(t["theme_id"]), t["title"] + subs, t["status"],
+                      str(t["size"]), f"{t['share_negative']:.0%}", f"{t['mean_sentiment']:+.2f}", f"{labeled:.0%}",
+                      csat, nps,
                       f"{t['growth']:+.0%}", t["why"])
     console.print(table)
     console.print(f"sentiment: {cli_sentiment.sentiment_summary(ov.stats)}; labeled = share of a theme's comments "
@@ -61,6 +64,7 @@ def parse_window(text: str) -> int:
     raise ConfigError(f"cannot read the window {text!r}: write a number of days or weeks such as 7d or 2w")
 
 
+SUBS_SHOWN = 4  # sub-themes listed under a theme in `voc themes`
 SPARK = "▁▂▃▄▅▆▇█"
 
 
@@ -117,8 +121,11 @@ EXPORT_HELP = {
               "Example: voc export trends --format parquet --out trends.parquet",
     "segments": "Export volume and sentiment per theme and channel, product, team and language.\n\n    "
                 "Example: voc export segments --format csv --out segments.csv",
-    "assignments": "Export one row per comment: comment_id, theme_id (-1 = unclustered), theme_title, sentiment, "
-                   "sentiment_score.\n\n    Example: voc export assignments --format csv --out assignments.csv",
+    "subthemes": "Export the sub-themes beneath each theme.\n\n    "
+                 "Example: voc export subthemes --format csv --out subthemes.csv",
+    "assignments": "Export one row per comment: comment_id, theme_id, theme_title, subtheme_id, subtheme_title "
+                   "(ids -1 = unclustered), sentiment, sentiment_score.\n\n    "
+                   "Example: voc export assignments --format csv --out assignments.csv",
 }
 
 
@@ -172,6 +179,7 @@ def quarantine(db: Path = DbOption, limit: int = typer.Option(50, help="How many
 from voc import cli_loop  # noqa: E402,F401  (registers status, handoff, agent and notify)
 from voc import cli_sentiment  # noqa: E402  (registers sentiment and runs)
 from voc import cli_web  # noqa: E402,F401  (registers serve and user)
+from voc import cli_theme  # noqa: E402,F401  (registers theme show/merge/split/rename)
 
 if __name__ == "__main__":
     app()

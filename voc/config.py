@@ -21,6 +21,7 @@ class ClusterSettings:
     min_cluster_size: int | None = None  # None: chosen from the number of comments, see cluster.auto_min_cluster_size
     min_samples: int = 5
     assign_threshold: float | None = None  # None: the embedder's calibrated value
+    centroid_weight: float | None = None  # None: the embedder's calibrated value, see voc.hierarchy.centroid_weight_for
     emerging_min_size: int | None = None  # None: max(5, half the full run's minimum theme size), see voc.incremental
     random_state: int = 42
 

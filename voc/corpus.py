@@ -25,8 +25,10 @@ class Corpus:
     created_at: list[datetime]
     csat: list[int | None]
     nps: list[int | None]
-    vectors: np.ndarray | None = None
+    vectors: np.ndarray | None = None            # what clustering sees: placeholders and boilerplate removed
     vector_rows: np.ndarray | None = None
+    sentiment_vectors: np.ndarray | None = None  # the whole stored text, for sentiment (same rows as `vectors`)
+    cluster_texts: list[str] | None = None       # per row: the text that was embedded for clustering
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -44,6 +46,12 @@ class ThemeSet:
     labels: dict[int, ThemeLabel]             # theme id -> title, keywords, representatives
     lineage: list[Lineage] = field(default_factory=list)
     stats: dict = field(default_factory=dict)
+    subtheme_ids: np.ndarray | None = None    # per row: sub-theme id (-1 = unclustered)
+    sub_parent: dict[int, int] = field(default_factory=dict)          # sub-theme id -> theme id
+    sub_centroids: dict[int, np.ndarray] = field(default_factory=dict)
+    sub_labels: dict[int, ThemeLabel] = field(default_factory=dict)
+    sub_lineage: list[Lineage] = field(default_factory=list)
+    boilerplate: tuple[str, ...] = ()         # phrases removed before embedding (voc.noise), reused by later nights
 
     @property
     def unclustered_share(self) -> float:

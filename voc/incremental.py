@@ -6,13 +6,16 @@ same clustering settings, and a full re-cluster no older than
 
 1. Only new comments (and the ones still unclustered) are embedded: everything else
    keeps its theme, sentiment and similarity from the last run.
-2. A new comment joins the existing theme whose centroid is most similar, when that
-   cosine similarity reaches the embedder's calibrated `assign_threshold` (the same
-   threshold a full run uses to attach HDBSCAN's noise; see `voc.embed`). Centroids
-   are not moved, so a theme does not drift night by night.
+2. A new comment joins the existing sub-theme whose centroid is most similar, and so
+   that sub-theme's theme, when that cosine similarity reaches the embedder's
+   calibrated `assign_threshold` (the same threshold a full run uses to attach
+   HDBSCAN's noise; see `voc.embed`). Centroids are not moved, so a theme does not
+   drift night by night. The text embedded is cleaned with the boilerplate phrases
+   the last full run found (`voc.noise`), so old and new vectors compare fairly.
 3. The rest, pooled with the comments that were unclustered before, go through
    HDBSCAN directly on the (language-centred) embeddings. Each group of at least
-   `emerging_min_size` comments becomes a new theme with a fresh id: an emerging theme.
+   `emerging_min_size` comments becomes a new theme with one sub-theme, both with
+   fresh ids: an emerging theme.
 4. If more than `max_unclustered_share` of all comments end up unclustered, the night
    escalates to a full re-cluster (`escalate`).
 
@@ -34,6 +37,7 @@ from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.embed import resolve_model
 from voc.label import ThemeLabel, label_themes
+from voc.noise import find_boilerplate
 from voc.store import first_row, published_run, scalar
 
 NOT_IN_PREVIOUS = -2
@@ -56,6 +60,13 @@ class Previous:
     max_theme_id: int
     sentiment_origin: np.ndarray | None = None
     model: str | None = None      # the embedding model the run used (its resolved name, e.g. "use" for "auto")
+    sub_of: np.ndarray = None               # sub-theme id per row, like theme_of
+    sub_centroids: dict[int, np.ndarray] = None
+    sub_parent: dict[int, int] = None       # sub-theme id -> theme id
+    sub_labels: dict[int, ThemeLabel] = None
+    max_sub_id: int = 0
+    boilerplate: tuple[str, ...] | None = None  # None: the run predates noise removal
+    pins: dict[int, str] = None             # theme id -> "merge" | "split": PM decisions later runs honour
 
 
 @dataclass
@@ -65,6 +76,7 @@ class Plan:
     pool: np.ndarray              # corpus rows to embed
     previous: Previous | None
     model: str = ""               # the embedding model to use (resolved from "auto")
+    boilerplate: tuple[str, ...] = ()  # phrases removed from the text before embedding (voc.noise)
 
 
 def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -> Previous | None:
@@ -78,20 +90,32 @@ def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -
     method, sentiment = np.full(n, "unclustered", dtype=object), np.full(n, "neutral", dtype=object)
     origin = np.full(n, "lexicon", dtype=object)
     similarity, score = np.zeros(n, dtype=np.float32), np.zeros(n)
-    for source, cid, theme, meth, sim, sent, sc, orig in con.execute(
+    sub_of = np.full(n, NOT_IN_PREVIOUS, dtype=np.int64)
+    for source, cid, theme, meth, sim, sent, sc, orig, sub in con.execute(
             "SELECT source, comment_id, theme_id, method, similarity, sentiment, sentiment_score, "
-            "coalesce(sentiment_origin, 'lexicon') FROM assignments WHERE run_id = ?", [run_id]).fetchall():
+            "coalesce(sentiment_origin, 'lexicon'), subtheme_id FROM assignments WHERE run_id = ?", [run_id]).fetchall():
         i = row_of.get((source, cid))
         if i is not None:
             theme_of[i], method[i], similarity[i], sentiment[i], score[i] = theme, meth, sim or 0.0, sent, sc
-            origin[i] = orig
+            origin[i], sub_of[i] = orig, sub if sub is not None else UNCLUSTERED
     vectors = lambda sql: {k: np.asarray(v, dtype=np.float32) for k, v in con.execute(sql, [run_id]).fetchall()}
     labels = {t: ThemeLabel(t, title, list(kw), list(reps), json.loads(langs)) for t, title, kw, reps, langs in
               con.execute("SELECT theme_id, title, keywords, representatives, languages FROM themes WHERE run_id = ?",
                           [run_id]).fetchall()}
+    subs = con.execute("SELECT subtheme_id, theme_id, title, keywords, representatives, languages FROM subthemes "
+                       "WHERE run_id = ?", [run_id]).fetchall()
+    stats = json.loads(run_stats) if run_stats else {}
     params = json.loads(params) if params else {}
-    used = (json.loads(run_stats) if run_stats else {}).get("embed", {}).get("model_name") or params.get("model")
+    used = stats.get("embed", {}).get("model_name") or params.get("model")
     return Previous(
+        sub_of=sub_of, sub_centroids=vectors("SELECT subtheme_id, vector FROM subtheme_centroids WHERE run_id = ?"),
+        sub_parent={s: t for s, t, *_ in subs},
+        sub_labels={s: ThemeLabel(s, title, list(kw), list(reps), json.loads(langs))
+                    for s, _, title, kw, reps, langs in subs},
+        max_sub_id=scalar(con, "SELECT coalesce(max(subtheme_id), 0) FROM subthemes"),
+        boilerplate=tuple(stats["boilerplate"]) if "boilerplate" in stats else None,
+        pins=dict(con.execute("SELECT theme_id, kind FROM theme_overrides WHERE kind IN ('merge', 'split') "
+                              "ORDER BY override_id").fetchall()),
         run_id=run_id, params=params, sentiment_origin=origin, model=used,
         last_full=scalar(con, "SELECT max(started_at) FROM runs WHERE status = 'succeeded' AND mode = 'full'"),
         theme_of=theme_of, method=method, similarity=similarity, sentiment_score=score, sentiment=sentiment,
@@ -110,6 +134,8 @@ def choose_mode(settings: Settings, requested: str, previous: Previous | None, n
         return "full", "no published run to continue"
     if not previous.centroids:
         return "full", "the last run stored no theme centroids (made by an older voc)"
+    if not previous.sub_centroids or previous.boilerplate is None:
+        return "full", "the last run has no sub-themes (made by an older voc)"
     used = previous.model or previous.params.get("model")
     if used != model:
         return "full", f"the model changed ({used} -> {model})"
@@ -127,17 +153,19 @@ def plan_night(settings: Settings, con: duckdb.DuckDBPyConnection, corpus: Corpu
     model = resolve_model(settings.model, corpus.languages, used)
     mode, reason = choose_mode(settings, requested, previous, datetime.now(), model)
     if mode == "full":
-        return Plan(mode, reason, np.arange(len(corpus)), previous, model)
+        return Plan(mode, reason, np.arange(len(corpus)), previous, model,
+                    find_boilerplate(corpus.texts, corpus.languages).phrases)
     new = previous.theme_of == NOT_IN_PREVIOUS
     pool = np.flatnonzero(new | (previous.theme_of == UNCLUSTERED)) if new.any() else np.array([], dtype=np.int64)
-    return Plan(mode, reason, pool, previous, model)
+    return Plan(mode, reason, pool, previous, model, previous.boilerplate)
 
 
-def escalate(settings: Settings, plan: Plan, themes: ThemeSet) -> Plan:
+def escalate(settings: Settings, plan: Plan, themes: ThemeSet, corpus: Corpus) -> Plan:
     """Switch to a full re-cluster when an incremental night leaves too much unclustered."""
     if plan.mode == "incremental" and themes.unclustered_share > settings.max_unclustered_share:
         why = f"{themes.unclustered_share:.0%} unclustered after the incremental pass (limit {settings.max_unclustered_share:.0%})"
-        return replace(plan, mode="full", reason=why, pool=np.arange(len(themes.theme_ids)))
+        return replace(plan, mode="full", reason=why, pool=np.arange(len(themes.theme_ids)),
+                       boilerplate=find_boilerplate(corpus.texts, corpus.languages).phrases)
     return plan
 
 
@@ -156,33 +184,49 @@ def cluster_leftovers(x: np.ndarray, min_size: int) -> np.ndarray:
 
 
 def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float) -> ThemeSet:
-    """Keep every known comment's theme; place the pool's comments; find emerging themes among the rest."""
+    """Keep every known comment's theme; place the pool's comments in sub-themes; find emerging themes."""
     prev, rows = plan.previous, plan.pool
     theme_ids = np.where(prev.theme_of == NOT_IN_PREVIOUS, UNCLUSTERED, prev.theme_of)
     method, similarity = prev.method.copy(), prev.similarity.copy()
     cents, labels = dict(prev.centroids), dict(prev.labels)
+    if prev.sub_centroids:
+        sub_ids = np.where(prev.sub_of == NOT_IN_PREVIOUS, UNCLUSTERED, prev.sub_of)
+        sub_cents, sub_labels, parent = dict(prev.sub_centroids), dict(prev.sub_labels), dict(prev.sub_parent)
+    else:  # a run without sub-themes (published by an older voc): each theme is its own sub-theme
+        sub_ids, sub_cents, sub_labels, parent = theme_ids.copy(), dict(cents), dict(labels), {t: t for t in cents}
+    max_sub_id = max(prev.max_sub_id, max(sub_cents, default=0))
     stats = {"pool": len(rows), "assigned": 0, "emerging_themes": 0}
     if len(rows):
         x = centre_groups(normalise_rows(corpus.vectors), np.array(corpus.languages)[rows], prev.group_means)
-        ids = np.array(sorted(cents))
-        sims = x @ np.stack([cents[t] for t in ids]).T
+        ids = np.array(sorted(sub_cents))
+        sims = x @ np.stack([sub_cents[t] for t in ids]).T
         best, best_sim = sims.argmax(axis=1), sims.max(axis=1)
         hit = best_sim >= threshold
-        theme_ids[rows[hit]], method[rows[hit]], similarity[rows[hit]] = ids[best[hit]], "assigned", best_sim[hit]
+        sub_ids[rows[hit]] = ids[best[hit]]
+        theme_ids[rows[hit]] = [parent[s] for s in ids[best[hit]].tolist()]
+        method[rows[hit]], similarity[rows[hit]] = "assigned", best_sim[hit]
         left = rows[~hit]
         emerging = cluster_leftovers(x[~hit], emerging_min_size(settings, len(corpus)))
         k = int(emerging.max()) + 1 if len(emerging) else 0
         new_cents = centroids(x[~hit], emerging, k)
         own = np.einsum("ij,ij->i", x[~hit], new_cents[np.maximum(emerging, 0)]) if k else np.zeros(len(left))
-        new_ids = prev.max_theme_id + 1 + emerging
-        theme_ids[left] = np.where(emerging >= 0, new_ids, UNCLUSTERED)
+        theme_ids[left] = np.where(emerging >= 0, prev.max_theme_id + 1 + emerging, UNCLUSTERED)
+        sub_ids[left] = np.where(emerging >= 0, max_sub_id + 1 + emerging, UNCLUSTERED)
         method[left] = np.where(emerging >= 0, "emerging", "unclustered")
         similarity[left] = np.where(emerging >= 0, own, 0.0)
-        for lab in label_themes([corpus.texts[i] for i in left], [corpus.languages[i] for i in left], emerging, own):
-            theme_id = prev.max_theme_id + 1 + lab.theme_id
-            labels[theme_id] = replace(lab, theme_id=theme_id)
-            cents[theme_id] = new_cents[lab.theme_id]
+        taken = {lab.title for t, lab in labels.items() if t in set(theme_ids.tolist())}
+        clean = [corpus.cluster_texts[i] for i in left] if corpus.cluster_texts else None
+        for lab in label_themes([corpus.texts[i] for i in left], [corpus.languages[i] for i in left], emerging, own,
+                                clean, taken=taken):
+            theme_id, sub_id = prev.max_theme_id + 1 + lab.theme_id, max_sub_id + 1 + lab.theme_id
+            labels[theme_id], sub_labels[sub_id] = replace(lab, theme_id=theme_id), replace(lab, theme_id=sub_id)
+            cents[theme_id] = sub_cents[sub_id] = new_cents[lab.theme_id]
+            parent[sub_id] = theme_id
         stats.update(assigned=int(hit.sum()), emerging_themes=k)
     present = set(np.unique(theme_ids[theme_ids >= 0]).tolist())
-    return ThemeSet("incremental", theme_ids, method, similarity, {t: v for t, v in cents.items() if t in present},
-                    prev.group_means, {t: v for t, v in labels.items() if t in present}, [], stats)
+    subs_present = set(np.unique(sub_ids[sub_ids >= 0]).tolist())
+    keep = lambda d, ids: {t: v for t, v in d.items() if t in ids}  # noqa: E731
+    return ThemeSet("incremental", theme_ids, method, similarity, keep(cents, present), prev.group_means,
+                    keep(labels, present), [], stats, subtheme_ids=sub_ids, sub_parent=keep(parent, subs_present),
+                    sub_centroids=keep(sub_cents, subs_present), sub_labels=keep(sub_labels, subs_present),
+                    boilerplate=plan.boilerplate)

@@ -1,5 +1,8 @@
 """Describe each theme: keywords, a short title, typical comments, language mix.
 
+Keywords and titles are computed on the text that was embedded (placeholders and
+boilerplate removed, `voc.noise`); representatives are the stored comments.
+Titles come from `voc.titles` (a normalised central phrase, unique per call).
 Keywords come from class-based TF-IDF: all comments of a theme form one
 document, term frequency is taken within it and weighted by how rare the term
 is across themes. German and English stop words (plus agent shorthand such as
@@ -17,6 +20,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 from voc.textutil import TOKEN, stopwords
+from voc.titles import Speller, choose_titles
 
 N_KEYWORDS = 8
 N_REPRESENTATIVES = 5
@@ -99,11 +103,15 @@ def representatives(texts: list[str], languages: list[str], sims: np.ndarray, n:
     return picked[:n]
 
 
-def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, similarity: np.ndarray) -> list[ThemeLabel]:
-    """One ThemeLabel per theme id 0..k-1 (unclustered comments are left out)."""
+def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, similarity: np.ndarray,
+                 clean_texts: list[str] | None = None, speller: Speller | None = None,
+                 taken: set[str] | None = None) -> list[ThemeLabel]:
+    """One ThemeLabel per theme id 0..k-1 (unclustered comments are left out). `clean_texts` (default: `texts`)
+    feed keywords and titles; titles are unique among these themes and differ from `taken`."""
+    clean = clean_texts if clean_texts is not None else texts
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
-    scores, vocabulary = class_tfidf(texts, labels, k)
-    result = []
+    scores, vocabulary = class_tfidf(clean, labels, k)
+    result, groups = [], []
     for theme in range(k):
         idx = np.flatnonzero(labels == theme)
         langs = [languages[i] for i in idx]
@@ -111,4 +119,9 @@ def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, sim
         mix = {lang: round(c / len(idx), 3) for lang, c in Counter(langs).most_common()}
         reps = representatives([texts[i] for i in idx], langs, similarity[idx])
         result.append(ThemeLabel(theme, title_from(keywords), keywords, reps, mix))
+        groups.append(([clean[i] for i in idx], langs, keywords))
+    order = sorted(range(k), key=lambda t: -len(groups[t][0]))  # the largest theme gets its best title first
+    titles = choose_titles([groups[t] for t in order], speller or Speller(clean), taken)
+    for t, title in zip(order, titles):
+        result[t].title = title
     return result

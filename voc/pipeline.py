@@ -27,10 +27,11 @@ from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.embed import Progress, embed_texts, load_embedder, lookup, resolve_model
 from voc.errors import ConfigError, NothingToDoError, StoreLockedError
-from voc.identity import match_ids
+from voc.hierarchy import centroid_weight_for
 from voc.incremental import Plan, assign_new, plan_night
 from voc.ingest import RawBatch, printable
-from voc.label import label_themes
+from voc.levels import build_levels
+from voc.noise import Boilerplate
 from voc.language import detect
 from voc.notify import Channels, deliver
 from voc.rank import ThemeRank, rank_themes
@@ -153,24 +154,30 @@ def plan(settings: Settings, corpus: Corpus, requested_mode: str = "auto") -> Pl
         return plan_night(settings, con, corpus, requested_mode)
 
 
-def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, progress: Progress | None = None,
-          model: str | None = None) -> tuple[Corpus, dict]:
+def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, boilerplate: tuple[str, ...] = (),
+          progress: Progress | None = None, model: str | None = None) -> tuple[Corpus, dict]:
     """Vectors for the given corpus rows (from the cache where possible), plus the sentiment seed vectors.
-    `model`: the resolved model name (`Plan.model`); by default the settings' model, "auto" resolved here."""
+    `model`: the resolved model name (`Plan.model`); by default the settings' model, "auto" resolved here.
+
+    Clustering embeds each comment without placeholders and boilerplate (`voc.noise`), cached under the hash of
+    that cleaned text; sentiment reads the whole stored text, so where the two differ both are embedded."""
     model = model or resolve_model(settings.model, corpus.languages)
     corpus.vector_rows = rows
+    corpus.cluster_texts = Boilerplate(tuple(boilerplate)).clean_all(corpus.texts)
     if len(rows) == 0:  # a night without new comments: nothing to embed, not even the model to load
-        corpus.vectors = np.zeros((0, 0), dtype=np.float32)
+        corpus.vectors = corpus.sentiment_vectors = np.zeros((0, 0), dtype=np.float32)
         return corpus, {"stats": {"model": model, "model_name": model, "encoded": 0, "cache_hits": 0,
                                   "assign_threshold": None}, "seed_vectors": {}}
     embedder = load_embedder(model)
     cache = functools.partial(store.open, settings.db, write=True)  # held per cache read / write, not while encoding
-    texts = [corpus.texts[i][:settings.max_text_chars] for i in rows]  # a long comment: its beginning is embedded
-    result = embed_texts(cache, embedder, texts, [text_hash(t) for t in texts], progress)
+    # a long comment: its beginning is embedded; clustering reads it without placeholders and boilerplate
+    clean = [corpus.cluster_texts[i][:settings.max_text_chars] for i in rows]
+    stored = [corpus.texts[i][:settings.max_text_chars] for i in rows]
+    result = embed_texts(cache, embedder, clean + stored, [text_hash(t) for t in clean + stored], progress)
     seeds = seed_sentences()
     seed_texts = [t for label in seeds for t in seeds[label]]
     seed_vecs = embed_texts(cache, embedder, seed_texts, [text_hash(t) for t in seed_texts]).vectors
-    corpus.vectors = result.vectors
+    corpus.vectors, corpus.sentiment_vectors = result.vectors[:len(rows)], result.vectors[len(rows):]
     offsets = np.cumsum([0] + [len(seeds[label]) for label in seeds])
     corpus_seeds = {label: seed_vecs[offsets[i]:offsets[i + 1]] for i, label in enumerate(seeds)}
     stats = {"model": embedder.model_id, "model_name": model, "encoded": result.n_encoded, "cache_hits": result.n_cached,
@@ -186,20 +193,10 @@ def cluster(settings: Settings, corpus: Corpus, assign_threshold: float) -> Them
                           random_state=c.random_state).fit(corpus.vectors, groups=corpus.languages)
 
 
-def identify(corpus: Corpus, model: ThemeClusterer, plan: Plan) -> ThemeSet:
-    """Give a full re-cluster's themes their stable ids (see `voc.identity`) and label them."""
-    prev = plan.previous
-    old = {key: int(t) for key, t in zip(corpus.keys, prev.theme_of.tolist()) if t >= 0} if prev else {}
-    new = {key: int(t) for key, t in zip(corpus.keys, model.labels_.tolist()) if t >= 0}
-    match = match_ids(new, old, model.n_themes_, (prev.max_theme_id if prev else 0) + 1,
-                      model.centroids_, prev.centroids if prev else None)
-    ids = np.array([match.ids[t] if t >= 0 else -1 for t in model.labels_.tolist()], dtype=np.int64)
-    labels = {match.ids[lab.theme_id]: replace(lab, theme_id=match.ids[lab.theme_id])
-              for lab in label_themes(corpus.texts, corpus.languages, model.labels_, model.similarity_)}
-    return ThemeSet("full", ids, model.method_.astype(object), model.similarity_,
-                    {match.ids[i]: model.centroids_[i] for i in range(model.n_themes_)}, model.group_means_,
-                    labels, match.lineage, {"merges": sum(x.kind == "merge" for x in match.lineage),
-                                            "splits": sum(x.kind == "split" for x in match.lineage)})
+def identify(settings: Settings, corpus: Corpus, model: ThemeClusterer, plan: Plan) -> ThemeSet:
+    """Build themes from the sub-themes, give both levels their stable ids and label them (see `voc.levels`)."""
+    weight = settings.cluster.centroid_weight or centroid_weight_for(settings.model)
+    return build_levels(corpus, model, plan.previous, weight, tuple(plan.boilerplate))
 
 
 def assign(settings: Settings, corpus: Corpus, plan: Plan, assign_threshold: float | None) -> ThemeSet:
@@ -235,7 +232,7 @@ def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Sco
     own = own_labels(settings, corpus, embedded["stats"]["model"] if len(rows) else None)
     if len(rows):
         new_scores, new_labels, origin, scored.stats = score_rows(
-            [corpus.texts[i] for i in rows], [corpus.languages[i] for i in rows], corpus.vectors, own,
+            [corpus.texts[i] for i in rows], [corpus.languages[i] for i in rows], corpus.sentiment_vectors, own,
             embedded["seed_vectors"])
         scored.scores[rows] = new_scores
         for i, label in zip(rows.tolist(), new_labels):

@@ -1,4 +1,4 @@
-"""Publish a run: themes, assignments, centroids, lineage and the published pointer in one transaction.
+"""Publish a run: themes, sub-themes, assignments, centroids, lineage and the published pointer in one transaction.
 
 Readers only see published runs (the `current_*` views), so either all of a run
 becomes visible or none of it: a run that fails before this point leaves the last
@@ -8,6 +8,7 @@ good results untouched.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import datetime
 
 import numpy as np
@@ -26,6 +27,7 @@ VECTOR = pa.list_(pa.float32())
 
 def theme_rows(run_id: int, themes: ThemeSet, ranks: list[ThemeRank]) -> list[dict]:
     rows = []
+    n_subs = Counter(themes.sub_parent.values())
     for r in ranks:
         lab = themes.labels[r.theme_id]
         rows.append({"run_id": run_id, "theme_id": r.theme_id, "rank": r.rank, "title": lab.title,
@@ -35,8 +37,17 @@ def theme_rows(run_id: int, themes: ThemeSet, ranks: list[ThemeRank]) -> list[di
                      "volume_current": r.volume_current, "volume_previous": r.volume_previous,
                      "growth": r.growth, "priority": r.priority, "why": r.why,
                      "first_seen": r.first_seen, "emerging": r.emerging, "spike": r.spike,
-                     "share_human_label": r.share_human_label, "share_score_label": r.share_score_label})
+                     "share_human_label": r.share_human_label, "share_score_label": r.share_score_label,
+                     "nps": r.nps, "csat_impact": r.csat_impact, "nps_impact": r.nps_impact,
+                     "subthemes": n_subs.get(r.theme_id, 0)})
     return rows
+
+
+def subtheme_rows(run_id: int, themes: ThemeSet) -> list[dict]:
+    sizes = Counter(themes.subtheme_ids[themes.subtheme_ids >= 0].tolist())
+    return [{"run_id": run_id, "subtheme_id": s, "theme_id": themes.sub_parent[s], "title": lab.title,
+             "keywords": lab.keywords, "representatives": lab.representatives, "size": sizes.get(s, 0),
+             "languages": json.dumps(lab.languages)} for s, lab in sorted(themes.sub_labels.items())]
 
 
 def assignment_table(run_id: int, corpus: Corpus, themes: ThemeSet, sentiment: Scored) -> pa.Table:
@@ -44,6 +55,7 @@ def assignment_table(run_id: int, corpus: Corpus, themes: ThemeSet, sentiment: S
         "run_id": pa.array(np.full(len(corpus), run_id, dtype=np.int32)),
         "source": [k[0] for k in corpus.keys], "comment_id": [k[1] for k in corpus.keys],
         "theme_id": pa.array(themes.theme_ids.astype(np.int32)),
+        "subtheme_id": pa.array(themes.subtheme_ids.astype(np.int32)),
         "method": [str(m) for m in themes.method],
         "similarity": pa.array(np.round(themes.similarity.astype(float), 4)),
         "sentiment": sentiment.labels, "sentiment_score": pa.array(np.round(sentiment.scores, 4)),
@@ -70,6 +82,7 @@ def publish(settings: Settings, run_id: int, corpus: Corpus, themes: ThemeSet, r
     """Write the run's results and make them current, all in one transaction; return the run summary."""
     rows = theme_rows(run_id, themes, ranks)
     summary = {**stats, "mode": themes.mode, **themes.stats, "themes": len(rows),
+               "subthemes": len(themes.sub_labels), "boilerplate": list(themes.boilerplate),
                "comments_clustered": len(corpus), "unclustered": int((themes.theme_ids < 0).sum()),
                "unclustered_share": round(themes.unclustered_share, 4),
                "emerging": [r["theme_id"] for r in rows if r["emerging"]],
@@ -79,10 +92,15 @@ def publish(settings: Settings, run_id: int, corpus: Corpus, themes: ThemeSet, r
             store.insert_arrow(con, "themes", pa.Table.from_pylist(rows))
             store.insert_arrow(con, "assignments", assignment_table(run_id, corpus, themes, sentiment))
             store.insert_arrow(con, "theme_centroids", vector_table(run_id, "theme_id", themes.centroids))
+            store.insert_arrow(con, "subthemes", pa.Table.from_pylist(subtheme_rows(run_id, themes)))
+            store.insert_arrow(con, "subtheme_centroids", vector_table(run_id, "subtheme_id", themes.sub_centroids))
             store.insert_arrow(con, "group_means", vector_table(run_id, "language", themes.group_means))
             store.insert_arrow(con, "comment_map", map_table(run_id, corpus, themes))
             con.execute("INSERT OR REPLACE INTO published VALUES ('themes', ?)", [run_id])
             carry_lineage(con, run_id, themes.lineage)
+            for item in themes.sub_lineage:
+                con.execute("INSERT INTO subtheme_lineage VALUES (?, ?, ?, ?, ?)",
+                            [run_id, item.parent_id, item.child_id, item.kind, item.overlap])
             con.execute("UPDATE runs SET status = 'succeeded', finished_at = ?, stats = ?, mode = ? WHERE run_id = ?",
                         [datetime.now(), json.dumps(summary, default=str), themes.mode, run_id])
     return summary

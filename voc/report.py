@@ -25,13 +25,18 @@ from voc.trends import SEGMENTS_SQL, TRENDS_SQL
 EXPORTS = {
     "themes": "SELECT theme_id, rank, display_title AS title, title AS generated_title, status, owner, note, "
               "ticket_key, keywords, size, share, languages, mean_sentiment, share_negative, mean_csat, mean_nps, "
-              "volume_current, volume_previous, growth, priority, first_seen, emerging, spike, why, representatives, "
-              "share_human_label, share_score_label "
+              "nps, csat_impact, nps_impact, subthemes, volume_current, volume_previous, growth, priority, first_seen, "
+              "emerging, spike, why, representatives, share_human_label, share_score_label "
               "FROM current_themes ORDER BY rank",
+    "subthemes": "SELECT s.subtheme_id, s.theme_id, t.display_title AS theme_title, s.title, s.size, s.keywords, "
+                 "s.languages, s.representatives FROM current_subthemes s JOIN current_themes t USING (theme_id) "
+                 "ORDER BY t.rank, s.size DESC, s.subtheme_id",
     "trends": TRENDS_SQL,
     "segments": SEGMENTS_SQL,
-    "assignments": "SELECT comment_id, theme_id, coalesce(theme_title, 'unclustered') AS theme_title, sentiment, "
-                   "sentiment_score, sentiment_origin, source FROM current_assignments ORDER BY source, comment_id",
+    "assignments": "SELECT comment_id, theme_id, coalesce(theme_title, 'unclustered') AS theme_title, "
+                   "CASE WHEN theme_id < 0 THEN -1 ELSE subtheme_id END AS subtheme_id, "
+                   "coalesce(subtheme_title, 'unclustered') AS subtheme_title, sentiment, sentiment_score, "
+                   "sentiment_origin, source FROM current_assignments ORDER BY source, comment_id",
 }
 
 
@@ -56,9 +61,19 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overvi
         raise StoreError("no published results yet: run `voc run --source ...` or `voc demo` first")
     counts = first_row(con, "SELECT count(*), count(*) FILTER (WHERE theme_id < 0) FROM current_assignments")
     themes = dicts(con, EXPORTS["themes"] + (" LIMIT ?" if limit else ""), [limit] if limit else [])
+    subs: dict[int, list[dict]] = {}
+    for theme_id, sub_id, title, size in con.execute(
+            "SELECT theme_id, subtheme_id, title, size FROM current_subthemes ORDER BY size DESC, subtheme_id").fetchall():
+        subs.setdefault(theme_id, []).append({"subtheme_id": sub_id, "title": title, "size": size})
     for t in themes:
         t["languages"] = json.loads(t["languages"])
+        t["sub_themes"] = subs.get(t["theme_id"], [])
     return Overview(run[0], str(run[1])[:19], counts[0], counts[1], themes, json.loads(run[2]) if run[2] else None)
+
+
+def theme_title(con: duckdb.DuckDBPyConnection, theme_id: int) -> str:
+    row = first_row(con, "SELECT display_title FROM current_themes WHERE theme_id = ?", [theme_id])
+    return row[0] if row else "(unknown)"
 
 
 def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path, db: Path | None = None) -> int:

@@ -331,6 +331,88 @@ CREATE OR REPLACE VIEW current_assignments AS
 """
 
 
+# Version 6: two levels (themes with sub-themes beneath), PM merges/splits that later runs honour, NPS and
+# the impact of each theme on the overall CSAT / NPS. A store upgraded from an earlier version has fine themes only:
+# its next run is a full re-cluster (voc.incremental.choose_mode), whose lineage moves each old theme's
+# workflow state to the theme that now contains it (voc.workflow.carry_lineage).
+SCHEMA_V6 = """
+ALTER TABLE assignments ADD COLUMN subtheme_id INTEGER DEFAULT -1;   -- -1 = unclustered (or published before version 6)
+ALTER TABLE themes ADD COLUMN nps DOUBLE;            -- % promoters (9-10) - % detractors (0-6) of the theme
+ALTER TABLE themes ADD COLUMN csat_impact DOUBLE;    -- overall mean CSAT without the theme's comments - with them
+ALTER TABLE themes ADD COLUMN nps_impact DOUBLE;     -- overall NPS without the theme's comments - with them
+ALTER TABLE themes ADD COLUMN subthemes INTEGER DEFAULT 0;
+
+CREATE TABLE subthemes (
+    run_id          INTEGER NOT NULL,
+    subtheme_id     INTEGER NOT NULL,
+    theme_id        INTEGER NOT NULL,
+    title           VARCHAR NOT NULL,
+    keywords        VARCHAR[] NOT NULL,
+    representatives VARCHAR[] NOT NULL,
+    size            INTEGER NOT NULL,
+    languages       JSON NOT NULL,
+    PRIMARY KEY (run_id, subtheme_id)
+);
+
+CREATE TABLE subtheme_centroids (
+    run_id      INTEGER NOT NULL,
+    subtheme_id INTEGER NOT NULL,
+    vector      FLOAT[] NOT NULL,
+    PRIMARY KEY (run_id, subtheme_id)
+);
+
+CREATE TABLE subtheme_lineage (
+    run_id    INTEGER NOT NULL,
+    parent_id INTEGER NOT NULL,
+    child_id  INTEGER NOT NULL,
+    kind      VARCHAR NOT NULL,                 -- merge | split
+    overlap   DOUBLE NOT NULL,
+    PRIMARY KEY (run_id, parent_id, child_id)
+);
+
+-- PM decisions on themes (voc theme merge / split / rename): later full runs keep them.
+CREATE SEQUENCE override_id_seq START 1;
+CREATE TABLE theme_overrides (
+    override_id INTEGER PRIMARY KEY,
+    kind        VARCHAR NOT NULL,               -- merge (theme_id absorbed other_id) | split (theme_id = the new
+                                                -- theme made of sub-theme subtheme_id, taken from other_id) | rename
+    theme_id    INTEGER NOT NULL,
+    other_id    INTEGER,
+    subtheme_id INTEGER,
+    title       VARCHAR,
+    run_id      INTEGER,                        -- the run the decision produced
+    created_at  TIMESTAMP NOT NULL,
+    created_by  VARCHAR NOT NULL
+);
+
+CREATE OR REPLACE VIEW current_subthemes AS
+    SELECT s.* FROM subthemes s JOIN published p ON p.name = 'themes' AND s.run_id = p.run_id;
+
+-- A comment a PM moved to another theme (version 5) belongs to none of that theme's sub-themes.
+CREATE OR REPLACE VIEW current_assignments AS
+    SELECT a.* REPLACE (coalesce(ot.theme_id, a.theme_id) AS theme_id,
+                        CASE WHEN ot.theme_id IS NULL THEN a.subtheme_id ELSE -1 END AS subtheme_id,
+                        coalesce(sc.label, a.sentiment) AS sentiment,
+                        CASE WHEN sc.label IS NULL THEN a.sentiment_score
+                             ELSE CASE sc.label WHEN 'negative' THEN -1.0 WHEN 'positive' THEN 1.0 ELSE 0.0 END
+                        END AS sentiment_score,
+                        CASE WHEN sc.label IS NULL THEN a.sentiment_origin ELSE 'human' END AS sentiment_origin),
+           c.text, c.created_at, c.agent_id, c.language, c.channel, c.product, c.team, c.csat, c.nps,
+           coalesce((SELECT w.name FROM theme_workflow w WHERE w.theme_id = t.theme_id), t.title) AS theme_title,
+           a.theme_id AS clustered_theme_id, coalesce(o.corrected_by, sc.set_by) AS corrected_by,
+           coalesce(o.corrected_at, sc.set_at) AS corrected_at,
+           CASE WHEN ot.theme_id IS NULL THEN s.title END AS subtheme_title
+    FROM assignments a
+    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
+    JOIN comments c ON c.source = a.source AND c.comment_id = a.comment_id
+    LEFT JOIN comment_corrections o ON o.source = a.source AND o.comment_id = a.comment_id
+    LEFT JOIN themes ot ON ot.run_id = a.run_id AND ot.theme_id = o.theme_id
+    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = coalesce(ot.theme_id, a.theme_id)
+    LEFT JOIN sentiment_corrections sc ON sc.source = a.source AND sc.comment_id = a.comment_id
+    LEFT JOIN subthemes s ON s.run_id = a.run_id AND s.subtheme_id = a.subtheme_id;
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -344,5 +426,6 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "truncated comments, file imports, quarantine dedup", SCHEMA_V3),
     Migration(4, "sentiment labels, corrections and their origin", SCHEMA_V4),
     Migration(5, "web users, comment corrections, comment map", SCHEMA_V5),
+    Migration(6, "themes with sub-themes, PM overrides, NPS and impact", SCHEMA_V6),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -25,6 +25,13 @@ def stopwords(language: str) -> frozenset[str]:
     return stopwords("de") | stopwords("en")
 
 
+@lru_cache(maxsize=None)
+def agent_words() -> frozenset[str]:
+    """Agent shorthand that is also in the stop word lists ("kd", "meldet", "customer", "called"): not a function
+    word, so a phrase made of them can still be found as boilerplate (see `voc.noise`)."""
+    return frozenset(_resource_words("agent_words.txt"))
+
+
 def tokens(text: str) -> list[str]:
     return TOKEN.findall(text.lower())
 

@@ -1,0 +1,136 @@
+"""Two levels in a real store after real flow runs: sub-themes beneath themes, clean titles, PM merge/split/rename
+honoured by the next full re-cluster, and the embedding cache keyed by the text actually embedded."""
+
+import csv
+import json
+import re
+from collections import Counter
+
+import pytest
+from dbutil import rows
+
+from flows.nightly import nightly
+from voc import theme_edit, workflow
+from voc import store
+from voc.errors import NotFoundError, TransitionError
+from voc.noise import Boilerplate
+from voc.textutil import text_hash
+
+
+def test_every_clustered_comment_has_a_subtheme_beneath_its_theme(published_db):
+    db, summary = published_db
+    bad = rows(db, """SELECT count(*) FROM current_assignments a LEFT JOIN current_subthemes s USING (subtheme_id)
+                      WHERE a.theme_id >= 0 AND (s.theme_id IS NULL OR s.theme_id <> a.theme_id)""")[0][0]
+    assert bad == 0
+    assert rows(db, "SELECT count(*) FROM current_assignments WHERE theme_id < 0 AND subtheme_id <> -1")[0][0] == 0
+    n_themes, n_subs = rows(db, "SELECT (SELECT count(*) FROM current_themes), (SELECT count(*) FROM current_subthemes)")[0]
+    assert n_themes == summary["themes"] and n_subs == summary["subthemes"] and n_subs > n_themes
+    sizes = rows(db, """SELECT t.size, (SELECT sum(size) FROM current_subthemes s WHERE s.theme_id = t.theme_id),
+                               t.subthemes FROM current_themes t""")
+    assert all(size == total and n >= 1 for size, total, n in sizes)
+
+
+def test_one_theme_per_problem_on_the_demo_data(published_db, demo_files):
+    db, summary = published_db
+    truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(demo_files.truth))}
+    by_problem = {}
+    for cid, theme in rows(db, "SELECT comment_id, theme_id FROM current_assignments"):
+        by_problem.setdefault(truth[cid], []).append(theme)
+    held = [p for p, themes in by_problem.items() if Counter(themes).most_common(1)[0][1] >= 0.8 * len(themes)]
+    assert len(held) >= 10, [(p, Counter(t).most_common(3)) for p, t in by_problem.items() if p not in held]
+    assert summary["themes"] <= 24 < summary["subthemes"] + 24
+
+
+def test_titles_are_short_unique_and_free_of_placeholders(published_db):
+    db, _ = published_db
+    titles = [t for t, in rows(db, "SELECT title FROM current_themes")]
+    assert len({t.lower() for t in titles}) == len(titles)
+    assert all(0 < len(t) <= 60 and not re.search(r"\[[A-Z_]+\]|zzph", t) and " / " not in t for t in titles)
+    sub_titles = rows(db, "SELECT theme_id, list(title) FROM current_subthemes GROUP BY theme_id")
+    assert all(len(set(ts)) == len(ts) and all(len(t) <= 60 for t in ts) for _, ts in sub_titles)
+
+
+def test_placeholders_and_boilerplate_are_not_embedded_but_stored(published_db):
+    db, summary = published_db
+    phrases = tuple(summary["boilerplate"])
+    assert any("zzphiban" in p or "iban" in p for p in phrases) or phrases  # found from the data
+    texts = [t for t, in rows(db, "SELECT text FROM comments WHERE text LIKE '%[IBAN]%' LIMIT 20")]
+    assert texts, "the demo data has redacted IBANs"
+    cached = {h for h, in rows(db, "SELECT text_hash FROM embeddings")}
+    for text in texts:
+        clean = Boilerplate(phrases).clean(text)
+        assert "[IBAN]" not in clean and text_hash(clean) in cached  # the cache key is the text embedded
+    keywords = " ".join(k for ks, in rows(db, "SELECT keywords FROM current_themes") for k in ks)
+    assert "iban" not in keywords.lower() and "zzph" not in keywords
+
+
+@pytest.fixture
+def two_themes(store_copy):
+    a, b = [t for t, in rows(store_copy, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")]
+    return store_copy, a, b
+
+
+def comments_of(db, theme_id):
+    return {c for c, in rows(db, "SELECT comment_id FROM current_assignments WHERE theme_id = ?", [theme_id])}
+
+
+def test_a_pm_merge_carries_the_status_and_survives_a_full_recluster(two_themes, demo_files):
+    db, a, b = two_themes
+    with store.open(db, write=True) as con:
+        workflow.update(con, b, "pm.anna", status="planned", owner="payments", note="fix in 5.3")
+    members = comments_of(db, a) | comments_of(db, b)
+    theme_edit.merge(db, a, b, "pm.anna")
+    assert comments_of(db, a) == members and not comments_of(db, b)
+    with store.open(db) as con:
+        assert workflow.current(con, a).status == "planned" and "fix in 5.3" in workflow.current(con, a).note
+    assert rows(db, "SELECT kind FROM theme_lineage WHERE parent_id = ? AND child_id = ?", [b, a]) == [("merge",)]
+    summary = nightly(str(demo_files.comments), str(db), source_name="demo", mode="full")
+    assert summary["mode"] == "full" and summary["pinned_subthemes"] >= 2
+    after = Counter(t for c, t in rows(db, "SELECT comment_id, theme_id FROM current_assignments") if c in members)
+    assert after.most_common(1)[0][0] == a and after[a] >= 0.9 * len(members)
+
+
+def test_a_pm_split_stays_apart_after_a_full_recluster(store_copy, demo_files):
+    db = store_copy
+    theme, sub, size = rows(db, """SELECT s.theme_id, s.subtheme_id, s.size FROM current_subthemes s
+                                   JOIN current_themes t USING (theme_id) WHERE t.subthemes >= 2
+                                   ORDER BY s.size, s.subtheme_id LIMIT 1""")[0]
+    members = {c for c, in rows(db, "SELECT comment_id FROM current_assignments WHERE subtheme_id = ?", [sub])}
+    theme_edit.split(db, theme, sub, "pm.anna")
+    new_id = rows(db, "SELECT theme_id FROM current_subthemes WHERE subtheme_id = ?", [sub])[0][0]
+    assert new_id != theme and comments_of(db, new_id) == members
+    nightly(str(demo_files.comments), str(db), source_name="demo", mode="full")
+    after = Counter(t for c, t in rows(db, "SELECT comment_id, theme_id FROM current_assignments") if c in members)
+    assert after.most_common(1)[0][0] == new_id and after[new_id] >= 0.8 * len(members)
+    others = comments_of(db, new_id) - members
+    assert len(others) <= 0.2 * len(members), "the split theme absorbed other sub-themes"
+
+
+def test_rename_is_unique_and_checked(two_themes):
+    db, a, b = two_themes
+    theme_edit.rename(db, a, "Refunds take weeks", "pm.anna")
+    with store.open(db) as con:
+        assert workflow.title(con, a) == "Refunds take weeks"
+    with pytest.raises(TransitionError, match="already called"):
+        theme_edit.rename(db, b, "refunds take WEEKS", "pm.bob")
+    with pytest.raises(NotFoundError):
+        theme_edit.merge(db, a, 99999, "pm.anna")
+    with pytest.raises(TransitionError):
+        theme_edit.merge(db, a, a, "pm.anna")
+    assert rows(db, "SELECT kind, title FROM theme_overrides") == [("rename", "Refunds take weeks")]
+
+
+def test_scores_and_impact_are_stored_per_theme(published_db):
+    db, _ = published_db
+    theme_id, nps, impact = rows(db, "SELECT theme_id, nps, nps_impact FROM current_themes WHERE nps IS NOT NULL "
+                                     "ORDER BY rank LIMIT 1")[0]
+    ratings = [r for r, in rows(db, "SELECT nps FROM current_assignments WHERE theme_id = ? AND nps IS NOT NULL",
+                                [theme_id])]
+    expected = 100 * (sum(r >= 9 for r in ratings) - sum(r <= 6 for r in ratings)) / len(ratings)
+    assert nps == pytest.approx(expected, abs=0.05)
+    everyone = [r for r, in rows(db, "SELECT nps FROM current_assignments WHERE nps IS NOT NULL")]
+    rest = [r for r, in rows(db, "SELECT nps FROM current_assignments WHERE nps IS NOT NULL AND theme_id <> ?",
+                             [theme_id])]
+    score = lambda rs: 100 * (sum(r >= 9 for r in rs) - sum(r <= 6 for r in rs)) / len(rs)  # noqa: E731
+    assert impact == pytest.approx(score(rest) - score(everyone), abs=0.01)
+    assert json.loads(rows(db, "SELECT stats FROM runs WHERE status = 'succeeded'")[0][0])["subthemes"] > 0

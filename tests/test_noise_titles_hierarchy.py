@@ -1,0 +1,161 @@
+"""Noise removal, boilerplate detection, titles, the sub-theme hierarchy and the score formulas, on controlled inputs."""
+
+import random
+import re
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+from scipy import sparse
+
+from voc.hierarchy import ThemeHierarchy, agglomerate, calibrated_threshold
+from voc.noise import Boilerplate, find_boilerplate, strip_placeholders
+from voc.rank import impacts, nps_of, priority_score, rank_themes
+from voc.titles import MAX_CHARS, Speller, choose_titles
+
+KINDS = ["EMAIL", "IBAN", "PHONE", "CARD", "NAME", "CUSTOMER_NO", "ADDRESS"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from([f"[{k}]" for k in KINDS]),
+                          st.text(alphabet="abcXYZ äß.,:-", min_size=0, max_size=8)), max_size=12))
+def test_no_placeholder_survives_cleaning(parts):
+    text = " ".join(parts)
+    cleaned = strip_placeholders(text)
+    assert not re.search(r"\[[A-Z][A-Z_0-9]*\]", cleaned)
+    assert not re.search(r"\[[A-Z][A-Z_0-9]*\]", Boilerplate(("kd meldet",)).clean(text))
+
+
+TOPICS = {
+    "de": ["Paket kam beschädigt an", "Rechnung doppelt abgebucht", "Passwort lässt sich nicht zurücksetzen",
+           "Hotline ist ständig besetzt", "Gutscheincode wird abgelehnt", "Lieferung kommt nie an"],
+    "en": ["parcel arrived damaged", "charged twice on the invoice", "password reset link is broken",
+           "hotline always busy", "voucher code rejected at checkout", "delivery never arrives"],
+}
+FRAMES = {"de": ["Kd. meldet: {}.", "{}, Kundin ist stinksauer und droht mit Kündigung.", "{}. IBAN [IBAN]", "{}"],
+          "en": ["Customer called, {}.", "{}. Customer is furious and threatens to cancel.", "{}. IBAN [IBAN]", "{}"]}
+
+
+def agent_notes(n=900, seed=1):
+    rng = random.Random(seed)
+    texts, langs, topics = [], [], []
+    for _ in range(n):
+        lang = rng.choice(["de", "en"])
+        topic = rng.randrange(len(TOPICS[lang]))
+        texts.append(rng.choice(FRAMES[lang]).format(TOPICS[lang][topic]))
+        langs.append(lang)
+        topics.append(topic)
+    return texts, langs, topics
+
+
+def test_boilerplate_is_found_from_the_data_and_problem_phrases_are_kept():
+    texts, langs, _ = agent_notes()
+    phrases = find_boilerplate(texts, langs).phrases
+    assert {"kd meldet", "stinksauer und droht mit kündigung", "customer called", "iban zzphiban"} <= set(phrases) | {
+        p for p in phrases if "stinksauer" in p}
+    assert any("stinksauer" in p for p in phrases) and any("threatens to cancel" in p for p in phrases)
+    problem_words = {w.lower() for t in TOPICS["de"] + TOPICS["en"] for w in t.split()}
+    assert not [p for p in phrases if set(p.split()) <= problem_words], "a problem phrase was taken for boilerplate"
+    cleaned = Boilerplate(phrases).clean_all(texts)
+    assert not any(re.search(r"stinksauer|furious|Kd\.|IBAN|\[", t) for t in cleaned)
+    assert Boilerplate(phrases).clean("Kd. meldet: Paket kam beschädigt an.") == "Paket kam beschädigt an."
+    assert Boilerplate(phrases).clean("Kunde ist stinksauer") == "Kunde ist stinksauer"  # nothing else to keep: kept
+
+
+def test_speller_fixes_typos_against_the_corpus_and_keeps_rare_words():
+    corpus = ["Wartezeit an der Hotline"] * 20 + ["Wartezeti an der Hotline", "fuer die Hotline"] + ["für alle"] * 9
+    speller = Speller(corpus)
+    assert speller.normalise("Wartezeti an der Hotline") == "Wartezeit an der Hotline"
+    assert speller.correct("fuer") == "für"
+    assert speller.correct("Hotlines") == "Hotlines"  # unknown: left alone
+
+
+def test_titles_are_short_unique_and_clean():
+    same = ["Paket kam beschädigt an. Kunde wartet", "Paket kam beschädigt an"] * 5
+    long = ["Sendungsverfolgungsnummer funktioniert überhaupt nicht mehr seit Wochenanfang laut Versanddienstleister"] * 3
+    groups = [(same, ["de"] * 10, ["paket beschädigt"]), (same, ["de"] * 10, ["paket", "wartet"]),
+              (long, ["de"] * 3, ["sendung"]), (["[IBAN]"] * 3, ["de"] * 3, ["konto"])]
+    titles = choose_titles(groups, Speller([t for g in groups for t in g[0]]))
+    assert titles[0] == "Paket kam beschädigt an"
+    assert len({t.lower() for t in titles}) == len(titles)
+    assert all(len(t) <= MAX_CHARS and "[" not in t for t in titles)
+    assert titles[2].startswith("Sendungsverfolgungsnummer funktioniert")  # cut at a word, not dropped
+
+
+def profiles(rows):
+    return sparse.csr_matrix(np.array(rows, dtype=float) / np.linalg.norm(rows, axis=1, keepdims=True))
+
+
+def sub_themes(k_problems=6, per_problem=3, dim=40, seed=0):
+    """Sub-themes: each problem has a few phrasings sharing a keyword profile, centroids moderately alike."""
+    rng = np.random.default_rng(seed)
+    cents, words, truth = [], [], []
+    for p in range(k_problems):
+        base = rng.normal(size=dim)
+        vocab = np.zeros(10 * k_problems)
+        vocab[p * 10:(p + 1) * 10] = rng.random(10) + 0.5
+        for _ in range(per_problem):
+            cents.append(base + rng.normal(size=dim) * 1.5)
+            words.append(vocab * (rng.random(len(vocab)) + 0.5) + rng.random(len(vocab)) * 0.05)
+            truth.append(p)
+    cents = np.array(cents)
+    return cents / np.linalg.norm(cents, axis=1, keepdims=True), profiles(words), np.array(truth)
+
+
+def test_hierarchy_merges_the_phrasings_of_each_problem_and_nothing_else():
+    cents, prof, truth = sub_themes()
+    h = ThemeHierarchy().fit(cents, prof, np.full(len(truth), 30))
+    assert h.n_themes_ == 6
+    assert all(len(set(h.theme_of_[truth == p])) == 1 for p in range(6))
+    # the cut follows the data, not a count: twice the problems give twice the themes
+    cents2, prof2, truth2 = sub_themes(k_problems=12, seed=1)
+    assert ThemeHierarchy().fit(cents2, prof2, np.full(len(truth2), 30)).n_themes_ == 12
+
+
+def test_pm_constraints_win_over_similarity():
+    sim = np.array([[1, .9, .0], [.9, 1, .0], [.0, .0, 1]])
+    assert agglomerate(sim, np.ones(3), 0.5).tolist() == [0, 0, 1]
+    assert len(set(agglomerate(sim, np.ones(3), 0.5, cannot_link=[(0, 1)]).tolist())) == 3
+    pinned = agglomerate(sim, np.ones(3), 0.5, must_link=[[0, 2]])  # pinned together though unalike
+    assert pinned[0] == pinned[2] != pinned[1]
+    assert calibrated_threshold(np.eye(2), 4.0, 0.1) >= 1.0  # two sub-themes: no statistics, nothing merges
+
+
+def test_nps_is_promoters_minus_detractors_not_the_mean():
+    assert nps_of(np.array([10, 9, 8, 7, 6, 0])) == 0.0
+    assert nps_of(np.array([9, 10, 10, 3])) == 50.0
+    assert nps_of(np.array([8, 8, 7])) == 0.0
+    assert nps_of(np.array([])) is None
+
+
+def test_impact_is_the_change_of_the_overall_score_without_the_theme():
+    values = np.array([1.0, 1.0, 5.0, 5.0, np.nan])
+    in_theme = np.array([True, True, False, False, False])
+    own, impact = impacts(values, in_theme, lambda v: float(v.mean()))
+    assert own == 1.0 and impact == 2.0  # overall 3.0, without the theme 5.0
+    labels = np.array([0, 0, 1, 1])
+    now = __import__("datetime").datetime(2026, 11, 1)
+    ranks = rank_themes(labels, np.zeros(4), ["negative"] * 4, [now] * 4, [1, 1, 5, 5], [0, 2, 10, 9])
+    bad = next(r for r in ranks if r.theme_id == 0)
+    assert bad.nps == -100.0 and bad.nps_impact == 100.0 and bad.csat_impact == 2.0
+    assert bad.priority == round(priority_score(0.5, 1.0, bad.growth, 2.0), 3) and ranks[0].theme_id == 0
+
+
+def test_a_recluster_keeps_last_runs_borderline_grouping():
+    """Sticky hierarchy: a pair just below the cut merges when it shared a theme last run (prior +1)."""
+    from voc.hierarchy import robust_scale
+
+    rng = np.random.default_rng(3)
+    sim = rng.uniform(0.0, 0.2, size=(12, 12))
+    sim = (sim + sim.T) / 2
+    np.fill_diagonal(sim, 1.0)
+    median, sd = robust_scale(sim)
+    sim[0, 1] = sim[1, 0] = median + 4.0 * sd - 0.3 * sd  # just below the cut (median + 4 robust sd)
+    cents = np.linalg.cholesky(sim)  # centroids whose cosines are exactly `sim`
+    words = sparse.csr_matrix((12, 1))
+    prior = np.zeros((12, 12))
+    prior[0, 1] = prior[1, 0] = 1.0
+    before = ThemeHierarchy(centroid_weight=1.0, min_similarity=0.0).fit(cents, words, np.ones(12))
+    sticky = ThemeHierarchy(centroid_weight=1.0, min_similarity=0.0).fit(cents, words, np.ones(12), prior=prior)
+    assert before.theme_of_[0] != before.theme_of_[1] and sticky.theme_of_[0] == sticky.theme_of_[1]
+    apart = ThemeHierarchy(centroid_weight=1.0, min_similarity=0.0).fit(cents, words, np.ones(12), prior=-prior)
+    assert apart.theme_of_[0] != apart.theme_of_[1]

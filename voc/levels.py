@@ -1,0 +1,180 @@
+"""A full re-cluster's two levels with stable ids: sub-themes from `ThemeClusterer`, themes from `ThemeHierarchy`.
+
+1. The clusterer's groups are the sub-themes.
+2. PM decisions become constraints (`voc.theme_edit` records them): a sub-theme whose
+   comments were mostly (PIN_SHARE) in a theme the PM merged into, or split out,
+   is pinned to that theme id. Sub-themes pinned to the same id always form one
+   theme; a sub-theme pinned to a split-out theme never joins any other.
+3. `ThemeHierarchy` merges the sub-themes into themes.
+4. Ids: themes are matched to the last published run's themes (`voc.identity`:
+   membership overlap plus centroid direction), so a theme keeps its id across the
+   weekly re-cluster; sub-themes are matched the same way in their own id space
+   and may change more. Lineage is recorded at both levels. Then the re-cluster is
+   sticky: a comment whose previous theme lives on stays there (in its nearest
+   sub-theme) unless its new theme is clearly closer (STICKY_MARGIN).
+5. Labels: keywords and a unique title per theme (`voc.label`, `voc.titles`); each
+   sub-theme gets a title unique among its theme's sub-themes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+
+import numpy as np
+
+from voc.cluster import ThemeClusterer, centre_groups, centroids, normalise_rows
+from voc.corpus import Corpus, ThemeSet
+from voc.hierarchy import ThemeHierarchy, keyword_profiles
+from voc.identity import match_ids
+from voc.incremental import Previous
+from voc.label import label_themes
+from voc.titles import Speller
+
+PIN_SHARE = 0.5  # a sub-theme follows a PM decision when at least half its comments were in the decided theme
+# Sticky re-cluster: a comment keeps its previous theme (when that theme id lives on) unless its new theme's
+# centroid is more similar than the previous theme's by at least this much cosine, i.e. clearly elsewhere.
+STICKY_MARGIN = 0.1
+
+
+def sticky(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: Previous | None,
+           theme_cents: dict[int, np.ndarray], sub_cents: dict[int, np.ndarray], sub_parent: dict[int, int]) -> int:
+    """Move comments back to their previous theme (and its nearest sub-theme) unless clearly elsewhere.
+    Changes `theme_ids` and `sub_ids` in place; returns how many comments stayed."""
+    if previous is None:
+        return 0
+    old = np.where(previous.theme_of >= 0, previous.theme_of, -1)
+    moved = np.flatnonzero((old >= 0) & (theme_ids >= 0) & (old != theme_ids)
+                           & np.isin(old, np.array(sorted(theme_cents), dtype=np.int64)))
+    stayed = 0
+    subs_of: dict[int, list[int]] = {}
+    for sub, theme in sorted(sub_parent.items()):
+        subs_of.setdefault(theme, []).append(sub)
+    for i in moved.tolist():
+        before, now = int(old[i]), int(theme_ids[i])
+        if x[i] @ theme_cents[before] >= x[i] @ theme_cents[now] - STICKY_MARGIN:
+            candidates = subs_of[before]
+            sub_ids[i] = candidates[int(np.argmax([x[i] @ sub_cents[s] for s in candidates]))]
+            theme_ids[i] = before
+            stayed += 1
+    return stayed
+
+
+def previous_grouping(sub_labels: np.ndarray, k: int, previous: Previous | None) -> np.ndarray | None:
+    """+1 / -1 / 0 per pair of sub-themes: mostly in the same / different / unknown theme last run."""
+    if previous is None:
+        return None
+    major = np.full(k, -1)
+    for sub in range(k):
+        before = previous.theme_of[sub_labels == sub]
+        before = before[before >= 0]
+        if len(before):
+            theme, n = Counter(before.tolist()).most_common(1)[0]
+            major[sub] = theme if n >= PIN_SHARE * int((sub_labels == sub).sum()) else -1
+    known = major >= 0
+    prior = np.where(major[:, None] == major[None, :], 1.0, -1.0)
+    prior[~known, :] = 0.0
+    prior[:, ~known] = 0.0
+    return prior
+
+
+def constraints(sub_labels: np.ndarray, previous: Previous | None) -> tuple[list[list[int]], list[tuple[int, int]], dict]:
+    """(must_link groups, cannot_link pairs, pinned sub -> theme id) from the PM's merges and splits."""
+    if previous is None or not previous.pins:
+        return [], [], {}
+    pinned: dict[int, int] = {}
+    for sub in np.unique(sub_labels[sub_labels >= 0]).tolist():
+        before = previous.theme_of[sub_labels == sub]
+        before = before[before >= 0]
+        if len(before):
+            theme, n = Counter(before.tolist()).most_common(1)[0]
+            if theme in previous.pins and n >= PIN_SHARE * int((sub_labels == sub).sum()):
+                pinned[sub] = theme
+    groups: dict[int, list[int]] = {}
+    for sub, theme in pinned.items():
+        groups.setdefault(theme, []).append(sub)
+    k = int(sub_labels.max()) + 1 if (sub_labels >= 0).any() else 0
+    cannot = [(s, o) for theme, subs in groups.items() if previous.pins[theme] == "split"
+              for s in subs for o in range(k) if o not in subs]
+    return [sorted(g) for g in groups.values()], cannot, pinned
+
+
+def _labels(corpus: Corpus, labels: np.ndarray, similarity: np.ndarray, ids: dict[int, int], speller: Speller,
+            taken: set[str] | None = None) -> dict:
+    return {ids[lab.theme_id]: replace(lab, theme_id=ids[lab.theme_id])
+            for lab in label_themes(corpus.texts, corpus.languages, labels, similarity, corpus.cluster_texts,
+                                    speller, taken)}
+
+
+def sub_titles(corpus: Corpus, sub_rows: np.ndarray, theme_rows: np.ndarray, similarity: np.ndarray,
+               speller: Speller, sub_ids: dict[int, int]) -> dict:
+    """Sub-theme labels, titles unique within each theme."""
+    result = {}
+    for theme in np.unique(theme_rows[theme_rows >= 0]).tolist():
+        subs = sorted(set(sub_rows[theme_rows == theme].tolist()))
+        local = np.array([subs.index(s) if t == theme else -1 for s, t in zip(sub_rows.tolist(), theme_rows.tolist())])
+        for lab in label_themes(corpus.texts, corpus.languages, local, similarity, corpus.cluster_texts, speller):
+            sid = sub_ids[subs[lab.theme_id]]
+            result[sid] = replace(lab, theme_id=sid)
+    return result
+
+
+def sub_rows(sub_ids: np.ndarray, ids: dict[int, int]) -> np.ndarray:
+    """Sub-theme numbers 0..k-1 per row back from their ids."""
+    number = {sub_id: n for n, sub_id in ids.items()}
+    return np.array([number[s] if s >= 0 else -1 for s in sub_ids.tolist()], dtype=np.int64)
+
+
+def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | None, centroid_weight: float,
+                 boilerplate: tuple[str, ...] = ()) -> ThemeSet:
+    """Sub-themes, themes, stable ids and labels of a full re-cluster (see the module docstring)."""
+    subs = model.labels_
+    k = model.n_themes_
+    x = centre_groups(normalise_rows(corpus.vectors), np.asarray(corpus.languages), model.group_means_)
+    must, cannot, pinned = constraints(subs, previous)
+    sizes = np.bincount(subs[subs >= 0], minlength=k)
+    hierarchy = ThemeHierarchy(centroid_weight=centroid_weight).fit(
+        model.centroids_, keyword_profiles(corpus.cluster_texts, subs, k), sizes, must, cannot,
+        previous_grouping(subs, k, previous))
+    theme_rows = hierarchy.theme_of_[np.maximum(subs, 0)] if k else np.zeros(len(subs), dtype=np.int64)
+    theme_rows = np.where(subs >= 0, theme_rows, -1)
+    n_themes = hierarchy.n_themes_
+    theme_cents = centroids(x, theme_rows, n_themes)
+    keys = corpus.keys
+    old_theme = {key: int(t) for key, t in zip(keys, previous.theme_of.tolist()) if t >= 0} if previous else {}
+    old_sub = {key: int(t) for key, t in zip(keys, previous.sub_of.tolist()) if t >= 0} if previous else {}
+    theme_match = match_ids({key: int(t) for key, t in zip(keys, theme_rows.tolist()) if t >= 0}, old_theme,
+                            n_themes, (previous.max_theme_id if previous else 0) + 1, theme_cents,
+                            previous.centroids if previous else None)
+    sub_match = match_ids({key: int(t) for key, t in zip(keys, subs.tolist()) if t >= 0}, old_sub, k,
+                          (previous.max_sub_id if previous else 0) + 1, model.centroids_,
+                          previous.sub_centroids if previous else None)
+    theme_ids = np.array([theme_match.ids[t] if t >= 0 else -1 for t in theme_rows.tolist()], dtype=np.int64)
+    sub_ids = np.array([sub_match.ids[t] if t >= 0 else -1 for t in subs.tolist()], dtype=np.int64)
+    sub_parent = {sub_match.ids[s]: theme_match.ids[int(hierarchy.theme_of_[s])] for s in range(k)}
+    sub_cents = {sub_match.ids[s]: model.centroids_[s] for s in range(k)}
+    stayed = sticky(x, theme_ids, sub_ids, previous, {theme_match.ids[i]: theme_cents[i] for i in range(n_themes)},
+                    sub_cents, sub_parent)
+    number = {theme_id: n for n, theme_id in theme_match.ids.items()}
+    theme_rows = np.array([number[t] if t >= 0 else -1 for t in theme_ids.tolist()], dtype=np.int64)
+    theme_cents = centroids(x, theme_rows, n_themes)
+    theme_sim = np.zeros(len(x), dtype=np.float32)
+    clustered = theme_rows >= 0
+    theme_sim[clustered] = np.einsum("ij,ij->i", x[clustered], theme_cents[theme_rows[clustered]])
+    present = set(sub_ids[sub_ids >= 0].tolist())
+    speller = Speller(corpus.cluster_texts)
+    labels = _labels(corpus, theme_rows, theme_sim, theme_match.ids, speller)
+    return ThemeSet(
+        "full", theme_ids, model.method_.astype(object), theme_sim,
+        {theme_match.ids[i]: theme_cents[i] for i in range(n_themes) if (theme_rows == i).any()},
+        model.group_means_, {t: lab for t, lab in labels.items() if t in set(theme_ids.tolist())},
+        theme_match.lineage,
+        {"merges": sum(x.kind == "merge" for x in theme_match.lineage),
+         "splits": sum(x.kind == "split" for x in theme_match.lineage),
+         "subthemes": k, "merge_threshold": round(hierarchy.threshold_, 4), "pinned_subthemes": len(pinned),
+         "kept_previous_theme": stayed},
+        subtheme_ids=sub_ids, sub_parent={s: t for s, t in sub_parent.items() if s in present},
+        sub_centroids={s: v for s, v in sub_cents.items() if s in present},
+        sub_labels=sub_titles(corpus, sub_rows(sub_ids, sub_match.ids), theme_rows, model.similarity_, speller,
+                              sub_match.ids),
+        sub_lineage=sub_match.lineage, boilerplate=boilerplate)

@@ -1,0 +1,138 @@
+"""PM control over themes: merge two themes, split a sub-theme out as its own theme, rename a theme.
+
+A merge or split publishes a new run (mode "edit") made from the published one, so
+every view, export, ranking and notification sees it at once, and the last run is
+still there if the edit is not wanted. What moves is recorded like a re-cluster:
+
+- lineage (`theme_lineage`: merge B -> A, split A -> new), so workflow state, notes and
+  tickets of a merged theme carry over to the theme it joined (`voc.workflow.carry_lineage`);
+- a row in `theme_overrides`, which later full re-clusters honour: sub-themes whose
+  comments were mostly in a theme the PM merged into, or split out, stay together in
+  that theme, and a split-out sub-theme never joins another theme (`voc.levels`).
+
+Rename sets the theme's shown name (unique among the published themes) through the
+workflow, so it is in the history, and keeps it across runs because ids are stable.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from voc import store, workflow
+from voc.cluster import UNCLUSTERED, normalise_rows
+from voc.config import Settings
+from voc.corpus import ThemeSet
+from voc.errors import NotFoundError, TransitionError
+from voc.identity import Lineage
+from voc.incremental import NOT_IN_PREVIOUS, Previous, load_previous
+from voc.pipeline import load_corpus, rank
+from voc.publish import publish
+
+
+def _theme_set(prev: Previous) -> ThemeSet:
+    return ThemeSet("edit", np.where(prev.theme_of == NOT_IN_PREVIOUS, UNCLUSTERED, prev.theme_of),
+                    prev.method.copy(), prev.similarity.copy(), dict(prev.centroids), prev.group_means,
+                    dict(prev.labels), [], {}, np.where(prev.sub_of == NOT_IN_PREVIOUS, UNCLUSTERED, prev.sub_of),
+                    dict(prev.sub_parent), dict(prev.sub_centroids), dict(prev.sub_labels),
+                    boilerplate=tuple(prev.boilerplate or ()))
+
+
+def _check_theme(prev: Previous, theme_id: int) -> None:
+    if theme_id not in prev.labels:
+        raise NotFoundError(f"no theme {theme_id} in the published results; see `voc themes` for the ids")
+
+
+def _republish(settings: Settings, prev: Previous, corpus, themes: ThemeSet, note: str, override: dict) -> dict:
+    with store.open(settings.db, write=True) as con:
+        run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
+        con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) VALUES (?, ?, 'running', ?, ?, "
+                    "'edit')", [run_id, datetime.now(), note, json.dumps(prev.params)])
+    ranks = rank(settings, corpus, themes, (prev.sentiment_score, prev.sentiment.tolist()))
+    summary = publish(settings, run_id, corpus, themes, ranks, (prev.sentiment_score, prev.sentiment.tolist()),
+                      {"run_id": run_id, "reason": note})
+    with store.open(settings.db, write=True) as con:
+        con.execute("INSERT INTO theme_overrides VALUES (nextval('override_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [override["kind"], override["theme_id"], override.get("other_id"), override.get("subtheme_id"),
+                     override.get("title"), run_id, datetime.now(), override["by"]])
+    return summary
+
+
+def _load(db: Path) -> tuple[Settings, Previous, object]:
+    settings = Settings.from_env(db=Path(db))
+    corpus = load_corpus(settings)
+    with store.open(settings.db) as con:
+        prev = load_previous(con, corpus.keys)
+    if prev is None:
+        raise NotFoundError("no published results yet: run `voc run --source ...` or `voc demo` first")
+    return settings, prev, corpus
+
+
+def merge(db: Path, into: int, other: int, by: str) -> dict:
+    """Theme `other` joins theme `into` (its comments and sub-themes); returns the new run's summary."""
+    if not by:
+        raise TransitionError("say who merges: pass --by USER")
+    if into == other:
+        raise TransitionError(f"theme {into} cannot be merged with itself: pass two different theme ids")
+    settings, prev, corpus = _load(db)
+    _check_theme(prev, into)
+    _check_theme(prev, other)
+    themes = _theme_set(prev)
+    sizes = {t: int((themes.theme_ids == t).sum()) for t in (into, other)}
+    themes.theme_ids[themes.theme_ids == other] = into
+    themes.sub_parent = {s: (into if t == other else t) for s, t in themes.sub_parent.items()}
+    merged = sizes[into] * themes.centroids[into] + sizes[other] * themes.centroids.pop(other)
+    themes.centroids[into] = normalise_rows(merged[None, :])[0]
+    themes.labels.pop(other)
+    themes.lineage = [Lineage(other, into, "merge", 1.0)]
+    return _republish(settings, prev, corpus, themes, f"theme merge {other} -> {into} by {by}",
+                      {"kind": "merge", "theme_id": into, "other_id": other, "by": by})
+
+
+def split(db: Path, theme_id: int, subtheme_id: int, by: str) -> dict:
+    """Sub-theme `subtheme_id` of theme `theme_id` becomes a theme of its own (a fresh id)."""
+    if not by:
+        raise TransitionError("say who splits: pass --by USER")
+    settings, prev, corpus = _load(db)
+    _check_theme(prev, theme_id)
+    if prev.sub_parent.get(subtheme_id) != theme_id:
+        subs = sorted(s for s, t in prev.sub_parent.items() if t == theme_id)
+        raise NotFoundError(f"theme {theme_id} has no sub-theme {subtheme_id}; its sub-themes are "
+                            f"{', '.join(map(str, subs)) or 'none'} (see `voc theme show {theme_id}`)")
+    if sum(t == theme_id for t in prev.sub_parent.values()) < 2:
+        raise TransitionError(f"theme {theme_id} has only this sub-theme: there is nothing to split it from")
+    themes = _theme_set(prev)
+    new_id = prev.max_theme_id + 1
+    rows = themes.subtheme_ids == subtheme_id
+    themes.theme_ids[rows] = new_id
+    themes.sub_parent[subtheme_id] = new_id
+    themes.centroids[new_id] = themes.sub_centroids[subtheme_id]
+    sub = themes.sub_labels[subtheme_id]
+    taken = {lab.title.lower() for lab in themes.labels.values()}
+    title = sub.title if sub.title.lower() not in taken else f"{sub.title} ({next(iter(sub.keywords), 'split')})"
+    themes.labels[new_id] = replace(sub, theme_id=new_id, title=title)
+    themes.lineage = [Lineage(theme_id, new_id, "split", 1.0)]
+    return _republish(settings, prev, corpus, themes, f"theme split {theme_id} / sub-theme {subtheme_id} by {by}",
+                      {"kind": "split", "theme_id": new_id, "other_id": theme_id, "subtheme_id": subtheme_id,
+                       "by": by})
+
+
+def rename(db: Path, theme_id: int, title: str, by: str) -> str:
+    """Give a theme the name PMs see (unique among the published themes); returns the old shown title."""
+    title = " ".join(title.split())
+    if not title:
+        raise TransitionError("the new name is empty: pass a name such as \"Refunds take weeks\"")
+    with store.open(Path(db), write=True) as con:
+        old = workflow.title(con, theme_id)
+        clash = store.first_row(con, "SELECT theme_id FROM current_themes WHERE lower(display_title) = lower(?) "
+                                     "AND theme_id <> ?", [title, theme_id])
+        if clash:
+            raise TransitionError(f"theme {clash[0]} is already called {title!r}: choose another name")
+        workflow.update(con, theme_id, by, name=title)
+        con.execute("INSERT INTO theme_overrides VALUES (nextval('override_id_seq'), 'rename', ?, NULL, NULL, ?, "
+                    "(SELECT run_id FROM published WHERE name = 'themes'), ?, ?)", [theme_id, title, datetime.now(), by])
+    return old

@@ -1,0 +1,153 @@
+"""Titles a product manager reads at a glance: a short central phrase, in the theme's language, without typos.
+
+For every theme (or sub-theme):
+1. Candidates are the clauses (text between punctuation) of its comments in the
+   dominant language, taken from the text that was embedded, so placeholders and
+   boilerplate are already gone (`voc.noise`); clauses of 2 to MAX_WORDS words.
+2. Each candidate is spell-normalised against the corpus vocabulary: a word
+   becomes its most frequent spelling within one edit (or the same word up to
+   umlaut spelling and case: "fuer" -> "für", "Wartezeti" -> "Wartezeit") when
+   that spelling is at least TYPO_RATIO times more frequent.
+3. The score of a normalised candidate is how many of the theme's comments say it
+   (support) times how much of the theme's keyword weight it covers; ties: the
+   shorter, then alphabetical. So the title is the phrase the theme's comments
+   repeat most, not three keyword fragments. A phrase fewer than MIN_SUPPORT
+   comments say is never a title (agents see titles; a title must not be one
+   colleague's note); without one the title is the top keyword phrase.
+4. Titles are at most MAX_CHARS characters (cut at a word) and unique among the
+   themes of a run: a later theme whose best title is taken uses its next
+   candidate, else gets its top keyword appended.
+Keywords stay as they are (`voc.label`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+
+from voc.textutil import TOKEN
+
+MAX_CHARS = 60
+MAX_WORDS = 9          # a clause longer than this is a story, not a title
+MIN_SUPPORT = 3        # a title is a phrase at least three comments say, never one person's note
+TYPO_RATIO = 5         # a spelling must be this much more common than the one it replaces
+MIN_TYPO_LENGTH = 5    # shorter words have too many neighbours one edit away
+CLAUSE = re.compile(r"[^.,;:!?()\[\]\n–]+")
+UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
+
+
+def fold(word: str) -> str:
+    word = word.lower()
+    for a, b in UMLAUTS:
+        word = word.replace(a, b)
+    return word
+
+
+def _edits1(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    return deletes | swaps
+
+
+class Speller:
+    """Most frequent spelling of each word in a corpus (see step 2 of the module docstring)."""
+
+    def __init__(self, texts: list[str]):
+        self.counts = Counter(w for t in texts for w in TOKEN.findall(t))
+        by_fold: dict[str, Counter] = defaultdict(Counter)
+        for w, c in self.counts.items():
+            by_fold[fold(w)][w] += c
+        self.best = {f: c.most_common(1)[0] for f, c in by_fold.items()}
+        self.by_deletion: dict[str, set[str]] = defaultdict(set)
+        for f in self.best:
+            if len(f) >= MIN_TYPO_LENGTH - 1:
+                for d in _edits1(f) | {f}:
+                    self.by_deletion[d].add(f)
+
+    def correct(self, word: str) -> str:
+        key = fold(word)
+        if key not in self.best:
+            return word
+        best, count = self.best[key]
+        if len(key) >= MIN_TYPO_LENGTH:
+            near = {f for d in _edits1(key) | {key} for f in self.by_deletion.get(d, ())} - {key}
+            for f in sorted(near):
+                spelling, c = self.best[f]
+                if c >= TYPO_RATIO * count and c > self.best[key][1] and abs(len(f) - len(key)) <= 1:
+                    best, count = spelling, c
+        if word[:1].isupper() and best[:1].islower():
+            best = best[:1].upper() + best[1:]
+        return best
+
+    def normalise(self, phrase: str) -> str:
+        return TOKEN.sub(lambda m: self.correct(m.group(0)), phrase)
+
+
+def clauses(text: str) -> list[str]:
+    out = []
+    for part in CLAUSE.findall(text):
+        part = " ".join(part.split()).strip(" -'\"")
+        if 2 <= len(TOKEN.findall(part)) <= MAX_WORDS:
+            out.append(part)
+    return out
+
+
+def shorten(title: str, limit: int = MAX_CHARS) -> str:
+    if len(title) <= limit:
+        return title
+    cut = title[:limit + 1].rsplit(" ", 1)[0]
+    return cut[:limit].rstrip(" ,;:-")
+
+
+def capitalise(title: str) -> str:
+    return title[:1].upper() + title[1:]
+
+
+def candidates(texts: list[str], keywords: list[str], speller: Speller) -> list[tuple[float, str]]:
+    """(score, title) of a theme's candidate phrases, best first."""
+    weights = {w: 1.0 / (1 + i) for i, kw in enumerate(keywords) for w in kw.lower().split()}
+    support: Counter = Counter()
+    shown: dict[str, Counter] = defaultdict(Counter)
+    for text in texts:
+        for clause in set(clauses(text)):
+            normal = speller.normalise(clause)
+            key = fold(normal)
+            support[key] += 1
+            shown[key][normal] += 1
+    scored = []
+    for key, n in support.items():
+        if n < MIN_SUPPORT:
+            continue
+        words = {w.lower() for w in TOKEN.findall(key)}
+        cover = sum(weights.get(w, 0.0) for w in words) or 0.1
+        surface = shown[key].most_common(1)[0][0]
+        scored.append((n * cover, capitalise(shorten(surface))))
+    scored.sort(key=lambda s: (-s[0], len(s[1]), s[1]))
+    return scored
+
+
+def dominant(languages: list[str]) -> str | None:
+    return Counter(languages).most_common(1)[0][0] if languages else None
+
+
+def choose_titles(groups: list[tuple[list[str], list[str], list[str]]], speller: Speller,
+                  taken: set[str] | None = None) -> list[str]:
+    """One unique title per group of (texts, languages, keywords), in the order given (most important first)."""
+    used = {t.lower() for t in (taken or set())}
+    titles = []
+    for texts, languages, keywords in groups:
+        lang = dominant(languages)
+        own = [t for t, lg in zip(texts, languages) if lg == lang] or texts
+        options = [title for _, title in candidates(own, keywords, speller)]
+        title = next((t for t in options if t.lower() not in used), None)
+        if title is None:
+            base = options[0] if options else capitalise(keywords[0]) if keywords else "(no words)"
+            extra = next((kw for kw in keywords if kw.lower() not in base.lower()), None)
+            title = shorten(f"{base} ({extra})") if extra else base
+            n = 2
+            while title.lower() in used:
+                title, n = shorten(f"{base} ({n})"), n + 1
+        used.add(title.lower())
+        titles.append(title)
+    return titles
