@@ -29,8 +29,9 @@ from voc.config import Settings
 from voc.corpus import ThemeSet
 from voc.errors import NotFoundError, TransitionError
 from voc.identity import Lineage
+from voc.sentiment_learn import Scored
 from voc.incremental import NOT_IN_PREVIOUS, Previous, load_previous
-from voc.pipeline import load_corpus, rank
+from voc.pipeline import fail_run, load_corpus, rank
 from voc.publish import publish
 
 
@@ -48,17 +49,25 @@ def _check_theme(prev: Previous, theme_id: int) -> None:
 
 
 def _republish(settings: Settings, prev: Previous, corpus, themes: ThemeSet, note: str, override: dict) -> dict:
-    with store.open(settings.db, write=True) as con:
-        run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
-        con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) VALUES (?, ?, 'running', ?, ?, "
-                    "'edit')", [run_id, datetime.now(), note, json.dumps(prev.params)])
-    ranks = rank(settings, corpus, themes, (prev.sentiment_score, prev.sentiment.tolist()))
-    summary = publish(settings, run_id, corpus, themes, ranks, (prev.sentiment_score, prev.sentiment.tolist()),
-                      {"run_id": run_id, "reason": note})
-    with store.open(settings.db, write=True) as con:
-        con.execute("INSERT INTO theme_overrides VALUES (nextval('override_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [override["kind"], override["theme_id"], override.get("other_id"), override.get("subtheme_id"),
-                     override.get("title"), run_id, datetime.now(), override["by"]])
+    """Publish the edited themes as a run of their own (mode `edit`), under the store's run lock like any run."""
+    origins = prev.sentiment_origin if prev.sentiment_origin is not None else np.full(len(corpus), "lexicon", object)
+    sentiment = Scored(prev.sentiment_score, prev.sentiment.tolist(), origins.tolist(),
+                       {"method": "kept from the last run"})
+    with store.run_lock(settings.db):
+        with store.open(settings.db, write=True) as con:
+            run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
+            con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) "
+                        "VALUES (?, ?, 'running', ?, ?, 'edit')", [run_id, datetime.now(), note, json.dumps(prev.params)])
+        try:
+            ranks = rank(settings, corpus, themes, sentiment)
+            summary = publish(settings, run_id, corpus, themes, ranks, sentiment, {"run_id": run_id, "reason": note})
+        except BaseException as exc:  # recorded, then raised again: an edit never leaves a run `running`
+            fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
+            raise
+        with store.open(settings.db, write=True) as con:
+            con.execute("INSERT INTO theme_overrides VALUES (nextval('override_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?)",
+                        [override["kind"], override["theme_id"], override.get("other_id"), override.get("subtheme_id"),
+                         override.get("title"), run_id, datetime.now(), override["by"]])
     return summary
 
 
