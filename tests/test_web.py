@@ -35,7 +35,7 @@ def _free_port() -> int:
 
 
 class Server:
-    """uvicorn in a thread on a free port; stopped at the end of the module."""
+    """uvicorn in a thread on a free port; shut down at the end of the module."""
 
     def __init__(self, app):
         self.port = _free_port()
