@@ -8,16 +8,21 @@ own log of it is kept to that line too (`quiet_prefect_tracebacks`).
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from flows.nightly import nightly
-from voc.cli import html_report, themes
-from voc.cli_common import DbOption, app, console, friendly
-from voc.errors import VocError
-from voc.redact import redact_text
+# The temporary Prefect API that `voc run` starts for itself has no one to report usage to; its telemetry
+# heartbeat only competes for the API's SQLite file and logs a traceback when it loses.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+from flows.nightly import nightly  # noqa: E402
+from voc.cli import html_report, themes  # noqa: E402
+from voc.cli_common import DbOption, app, console, friendly  # noqa: E402
+from voc.errors import VocError  # noqa: E402
+from voc.redact import redact_text  # noqa: E402
 
 log = logging.getLogger("voc")
 
@@ -105,7 +110,7 @@ def demo(db: Path = DbOption, out: Path = typer.Option(Path("data/report.html"),
         demo_file = generate(Path("data/demo")).comments
     run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding="utf-8",
         delimiter=None, date_order=None, max_text_chars=None, full=False)
-    themes(db=db, limit=20, as_json=False, since=None)
+    themes(db=db, limit=20, as_json=False, since=None, why=False)
     html_report(out=out, db=db)
 
 

@@ -26,10 +26,11 @@ app.add_typer(export_app, name="export")
 @friendly
 def themes(db: Path = DbOption, limit: int = typer.Option(20, help="How many themes to show."),
            as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-           since: Optional[str] = typer.Option(None, help="Show trends over a window up to the newest comment: 7d, 2w.")):
+           since: Optional[str] = typer.Option(None, help="Show trends over a window up to the newest comment: 7d, 2w."),
+           why: bool = typer.Option(False, "--why", help="Add the column that spells out each theme's priority.")):
     """Show the ranked themes of the last successful run, or with --since their recent trend.
 
-    Example: voc themes --limit 10      (or: voc themes --since 7d)
+    Example: voc themes --limit 10 --why      (or: voc themes --since 7d)
     """
     if since:
         return _recent(db, parse_window(since), limit, as_json)
@@ -39,9 +40,14 @@ def themes(db: Path = DbOption, limit: int = typer.Option(20, help="How many the
         console.print_json(json.dumps(ov.themes, default=str))
         return
     table = Table(title=f"Themes (run {ov.run_id}, {ov.comments} comments, {ov.unclustered_share:.1%} unclustered)")
-    for col in ("#", "id", "title (sub-themes)", "status", "size", "neg", "sent", "labeled", "CSAT", "NPS", "trend",
-                "why"):
-        table.add_column(col, overflow="fold")
+    # Titles wrap at word boundaries and get the room; the priority's explanation is one flag away (and in the report).
+    table.add_column("#", justify="right")
+    table.add_column("id", justify="right")
+    table.add_column("title (sub-themes)", ratio=3, min_width=24)
+    for col in ("status", "size", "neg", "sent", "labeled", "CSAT", "NPS", "trend"):
+        table.add_column(col, no_wrap=True)
+    if why:
+        table.add_column("why", ratio=2)
     for t in ov.themes:
         csat = f"{t['mean_csat']:.1f}" if t["mean_csat"] is not None else "-"
         nps = f"{t['nps']:+.0f}" if t["nps"] is not None else "-"
@@ -49,8 +55,7 @@ def themes(db: Path = DbOption, limit: int = typer.Option(20, help="How many the
         subs = "".join(f"\n  · {s['title']} ({s['size']})" for s in t["sub_themes"][:SUBS_SHOWN])
         table.add_row(str(t["rank"]), str(t["theme_id"]), t["title"] + subs, t["status"],
                       str(t["size"]), f"{t['share_negative']:.0%}", f"{t['mean_sentiment']:+.2f}", f"{labeled:.0%}",
-                      csat, nps,
-                      f"{t['growth']:+.0%}", t["why"])
+                      csat, nps, f"{t['growth']:+.0%}", *([t["why"]] if why else []))
     console.print(table)
     console.print(f"sentiment: {cli_sentiment.sentiment_summary(ov.stats)}; labeled = share of a theme's comments "
                   "labeled by a person or by CSAT/NPS", highlight=False)
