@@ -42,3 +42,28 @@ def store_copy(published_db, tmp_path) -> Path:
     target = tmp_path / "voc.duckdb"
     shutil.copy(db, target)
     return target
+
+
+@pytest.fixture
+def smtp_server():
+    """A real local SMTP server (aiosmtpd); yields (port, received messages) and stops afterwards."""
+    import socket
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Keep(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    with socket.socket() as probe:  # aiosmtpd needs a concrete port
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield port, received
+    finally:
+        controller.stop()

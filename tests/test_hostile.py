@@ -2,7 +2,6 @@
 
 import csv
 import json
-import socket
 
 import duckdb
 from dbutil import rows
@@ -128,34 +127,18 @@ def test_pm_names_notes_and_reasons_are_redacted(store_copy):
         assert leak not in state.note + state.name + digest_text, leak
 
 
-def test_agent_ids_cannot_send_mail_outside_or_stop_other_digests(store_copy):
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
+def test_agent_ids_cannot_send_mail_outside_or_stop_other_digests(store_copy, smtp_server):
     from voc import notify
 
-    received = []
-
-    class Keep(Message):
-        def handle_message(self, message):
-            received.append(message)
-
+    port, received = smtp_server
     theme = top_theme(store_copy)
     with store.open(store_copy, write=True) as con:
         good = sorted(a for a, in con.execute("SELECT DISTINCT agent_id FROM current_assignments WHERE theme_id = ?",
                                                [theme]).fetchall())
         con.execute("UPDATE comments SET agent_id = 'evil@attacker.example, A99' WHERE agent_id = ?", [good[0]])
         workflow.update(con, theme, "anna", status="planned", note="Planned")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        result = notify.deliver(lambda: store.open(store_copy, write=True),
-                                notify.Channels(smtp_host="127.0.0.1", smtp_port=port, address="{agent_id}@cc.example"))
-    finally:
-        controller.stop()
+    result = notify.deliver(lambda: store.open(store_copy, write=True),
+                            notify.Channels(smtp_host="127.0.0.1", smtp_port=port, address="{agent_id}@cc.example"))
     recipients = {m["To"] for m in received}
     assert not any("attacker" in r for r in recipients)
     assert recipients == {f"{a}@cc.example" for a in good[1:]}

@@ -3,7 +3,6 @@
 import contextlib
 import csv
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -129,28 +128,12 @@ def test_a_failing_endpoint_loses_nothing(con):
     assert later["webhook"]["digests_sent"] == n == len(up.accepted)
 
 
-def test_email_digests_go_through_a_local_smtp_server(con):
-    from aiosmtpd.controller import Controller
-    from aiosmtpd.handlers import Message
-
-    received = []
-
-    class Keep(Message):
-        def handle_message(self, message):
-            received.append(message)
-
+def test_email_digests_go_through_a_local_smtp_server(con, smtp_server):
+    port, received = smtp_server
     theme = top_theme(con)
     workflow.update(con, theme, "pm.anna", status="planned", note="Planned for December")
-    with socket.socket() as probe:  # aiosmtpd needs a concrete port
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        result = notify.deliver(held(con), notify.Channels(smtp_host="127.0.0.1", smtp_port=port,
-                                                     address="{agent_id}@cc.example"))
-    finally:
-        controller.stop()
+    result = notify.deliver(held(con), notify.Channels(smtp_host="127.0.0.1", smtp_port=port,
+                                                       address="{agent_id}@cc.example"))
     assert result["email"]["digests_sent"] == len(agents_of(con, theme)) == len(received)
     assert {m["To"] for m in received} == {f"{a}@cc.example" for a in agents_of(con, theme)}
     assert "Planned for December" in received[0].get_payload(decode=True).decode()
