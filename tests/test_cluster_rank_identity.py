@@ -30,6 +30,26 @@ def test_same_input_same_themes_and_every_row_accounted_for():
     assert 0 < a.unclustered_share_ < 0.05
 
 
+def test_copies_of_a_text_are_clustered_once_and_follow_it():
+    """Repeating every comment 10 times must not change the themes: the clusterer sees each distinct text once
+    (copies of one text fill UMAP's neighbour lists and glue problems together at scale)."""
+    x, _ = blobs()
+    once = ThemeClusterer(min_cluster_size=15, min_similarity=0.25, random_state=7).fit(x)
+    copies = ThemeClusterer(min_cluster_size=15, min_similarity=0.25, random_state=7).fit(np.repeat(x, 10, axis=0))
+    assert copies.n_distinct_ == len(x)
+    assert np.array_equal(copies.labels_, np.repeat(once.labels_, 10))
+
+
+def test_a_text_repeated_often_enough_is_a_theme_even_when_it_stands_alone():
+    x, truth = blobs()
+    means = np.vstack([x[:240][truth == k].mean(axis=0) for k in range(3)])
+    far = np.linalg.svd(means)[2][-1:] * 30  # a direction orthogonal to every blob: no theme is near it
+    often = ThemeClusterer(min_cluster_size=15, min_similarity=0.25).fit(np.vstack([x, np.repeat(far, 15, axis=0)]))
+    rarely = ThemeClusterer(min_cluster_size=15, min_similarity=0.25).fit(np.vstack([x, np.repeat(far, 14, axis=0)]))
+    assert len(set(often.labels_[-15:].tolist())) == 1 and often.labels_[-1] >= 0 and often.n_themes_ == 4
+    assert (rarely.labels_[-14:] == UNCLUSTERED).all() and rarely.n_themes_ == 3
+
+
 def test_estimator_follows_sklearn_conventions():
     est = ThemeClusterer(n_neighbors=10, random_state=3)
     assert est.get_params()["random_state"] == 3 and not hasattr(est, "labels_")

@@ -142,14 +142,14 @@ def test_impact_is_the_change_of_the_overall_score_without_the_theme():
 
 def test_a_recluster_keeps_last_runs_borderline_grouping():
     """Sticky hierarchy: a pair just below the cut merges when it shared a theme last run (prior +1)."""
-    from voc.hierarchy import robust_scale
+    from voc.hierarchy import MERGE_Z, robust_scale
 
     rng = np.random.default_rng(3)
     sim = rng.uniform(0.0, 0.2, size=(12, 12))
     sim = (sim + sim.T) / 2
     np.fill_diagonal(sim, 1.0)
     median, sd = robust_scale(sim)
-    sim[0, 1] = sim[1, 0] = median + 4.0 * sd - 0.3 * sd  # just below the cut (median + 4 robust sd)
+    sim[0, 1] = sim[1, 0] = median + MERGE_Z * sd - 0.3 * sd  # just below the cut (median + MERGE_Z robust sd)
     cents = np.linalg.cholesky(sim)  # centroids whose cosines are exactly `sim`
     words = sparse.csr_matrix((12, 1))
     prior = np.zeros((12, 12))
