@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import csv
 import functools
+import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
+# The benchmarks' temporary Prefect API sends no telemetry (its heartbeat logged SQLite-lock tracebacks), as `voc`.
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT))

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # as `voc`: no telemetry heartbeat from the test API
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -17,10 +17,11 @@ from voc.cluster import merge_across_groups
 from voc.config import Settings
 from voc.corpus import Corpus
 from voc.errors import TransitionError
-from voc.incremental import NOT_IN_PREVIOUS, Plan, Previous, assign_new
+from voc.incremental import NOT_IN_PREVIOUS, Plan, Previous, assign_new, cluster_leftovers
 from voc.label import representatives
 from voc.rank import rank_themes
 from voc.trends import ThemeFlags
+from voc.vectors import normalise_rows
 
 
 def test_embedding_sentiment_points_the_right_way():
@@ -101,7 +102,7 @@ def test_an_incremental_night_finds_an_emerging_theme_among_new_comments():
     """Bug: incremental nights finding no emerging themes."""
     rng = np.random.default_rng(1)
     known, fresh = np.eye(16)[0], np.eye(16)[5]
-    n_old, n_new = 40, 50  # 30 about a new problem, 20 about another (HDBSCAN refuses a single cluster: see README)
+    n_old, n_new = 40, 50  # 30 about a new problem, 20 about another
     vectors = np.vstack([fresh + 0.05 * rng.normal(size=(30, 16)),
                          np.eye(16)[9] + 0.05 * rng.normal(size=(20, 16))]).astype(np.float32)
     corpus = Corpus(keys=[("s", str(i)) for i in range(n_old + n_new)], texts=["Rechnung doppelt"] * n_old +
@@ -119,6 +120,17 @@ def test_an_incremental_night_finds_an_emerging_theme_among_new_comments():
     assert themes.stats["emerging_themes"] == 2
     assert (themes.theme_ids[n_old:n_old + 30] == 8).sum() >= 25 and (themes.theme_ids[:n_old] == 1).all()
     assert set(themes.method[n_old:]) <= {"emerging", "unclustered"}
+
+
+def test_a_night_whose_leftovers_hold_one_new_problem_finds_it():
+    """Bug: HDBSCAN refusing a single cluster, so a night with one new problem (and stray notes) found none."""
+    rng = np.random.default_rng(2)
+    fresh = np.eye(64)[5] + 0.05 * rng.normal(size=(30, 64))
+    stray = rng.normal(size=(25, 64))
+    stray[:, 5] = 0  # notes about anything but the new problem
+    labels = cluster_leftovers(normalise_rows(np.vstack([fresh, stray])), min_size=10, threshold=0.3)
+    assert labels.max() == 0 and (labels[:30] == 0).sum() >= 25 and (labels[30:] == -1).sum() >= 22
+    assert (cluster_leftovers(normalise_rows(stray), min_size=10, threshold=0.3) == -1).all()  # strays stay noise
 
 
 def test_a_failed_transaction_leaves_nothing(tmp_path):

@@ -173,13 +173,36 @@ def emerging_min_size(settings: Settings, n_total: int) -> int:
     return settings.cluster.emerging_min_size or max(5, auto_min_cluster_size(n_total) // 2)
 
 
-def cluster_leftovers(x: np.ndarray, min_size: int) -> np.ndarray:
-    """HDBSCAN on unit vectors (Euclidean distance there orders pairs like cosine); labels by size."""
+def coherent(members: np.ndarray, threshold: float) -> bool:
+    """Whether a group's members are, on median, at least `threshold` similar to the mean of the others
+    (leave-one-out: a member's own vector does not count, so a few unrelated notes do not pass)."""
+    total = members.sum(axis=0)
+    others = normalise_rows(total[None, :] - members)
+    return bool(np.median(np.einsum("ij,ij->i", members, others)) >= threshold)
+
+
+def cluster_leftovers(x: np.ndarray, min_size: int, threshold: float) -> np.ndarray:
+    """HDBSCAN on unit vectors (Euclidean distance there orders pairs like cosine); labels by size. As in a full
+    run, a leftover HDBSCAN calls noise joins the nearest emerging theme when at least `threshold` similar.
+
+    HDBSCAN by default never returns its root as a cluster, so a night whose leftovers hold one new problem
+    (and some stray notes) would find nothing; only when it finds no cluster at all is the root allowed (it then
+    returns the problem's densest core, which the threshold step grows to the whole problem)."""
     import hdbscan
 
     if len(x) < 2 * min_size:
         return np.full(len(x), UNCLUSTERED)
-    labels = hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min(5, min_size)).fit_predict(x.astype(np.float64))
+    points = x.astype(np.float64)
+    labels = hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min(5, min_size)).fit_predict(points)
+    if labels.max() < 0:
+        labels = hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min(5, min_size),
+                                 allow_single_cluster=True).fit_predict(points)
+        if labels.max() >= 0 and not coherent(x[labels >= 0], threshold):
+            labels = np.full(len(x), UNCLUSTERED)  # stray notes that merely happen to be the densest
+    k = int(labels.max()) + 1
+    if k:
+        sims = x @ centroids(x, labels, k).T
+        labels = np.where((labels < 0) & (sims.max(axis=1) >= threshold), sims.argmax(axis=1), labels)
     return order_by_size(labels)
 
 
@@ -206,7 +229,7 @@ def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float)
         theme_ids[rows[hit]] = [parent[s] for s in ids[best[hit]].tolist()]
         method[rows[hit]], similarity[rows[hit]] = "assigned", best_sim[hit]
         left = rows[~hit]
-        emerging = cluster_leftovers(x[~hit], emerging_min_size(settings, len(corpus)))
+        emerging = cluster_leftovers(x[~hit], emerging_min_size(settings, len(corpus)), threshold)
         k = int(emerging.max()) + 1 if len(emerging) else 0
         new_cents = centroids(x[~hit], emerging, k)
         own = np.einsum("ij,ij->i", x[~hit], new_cents[np.maximum(emerging, 0)]) if k else np.zeros(len(left))
