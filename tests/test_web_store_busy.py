@@ -120,3 +120,25 @@ def test_corrections_refuse_unknown_values_and_ignore_a_vanished_theme(pm_store)
                     [source, comment_id])
         assert con.execute("SELECT theme_id FROM current_assignments WHERE source = ? AND comment_id = ?",
                            [source, comment_id]).fetchall() == [(theme,)]
+
+
+def test_a_pm_merges_two_themes_and_splits_a_sub_theme_out_in_the_app(pm_store):
+    db = pm_store
+    (a,), (b,) = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")
+    with Server(create_app(db, secret="s", sync_seconds=None)) as server, \
+            httpx.Client(base_url=server.url, follow_redirects=False) as client:
+        token = _logged_in(client)
+        assert 'id="merge-form"' in client.get(f"/themes/{b}").text
+        r = client.post(f"/themes/{b}/merge", data={"csrf": token, "into": str(a)})
+        assert r.status_code == 303 and r.headers["location"] == f"/themes/{a}"
+        page = client.get(f"/themes/{a}").text
+        assert f"Theme {b} merged into theme {a}: saved" in page and "Split out" in page
+        assert client.get(f"/themes/{b}").status_code == 404  # the pages read the new run at once
+        sub = rows(db, "SELECT subtheme_id FROM current_subthemes WHERE theme_id = ? ORDER BY size LIMIT 1", [a])[0][0]
+        r = client.post(f"/themes/{a}/split", data={"csrf": token, "subtheme_id": str(sub)})
+        assert r.status_code == 303 and "split out of theme" in client.get(f"/themes/{a}").text
+        assert client.post(f"/themes/{a}/merge", data={"csrf": token, "into": str(a)}).status_code == 409
+    assert rows(db, "SELECT count(*) FROM current_themes WHERE theme_id = ?", [b]) == [(0,)]
+    assert rows(db, "SELECT kind, created_by FROM theme_overrides ORDER BY override_id") == [("merge", "anna"), ("split", "anna")]
+    (new,), = rows(db, "SELECT theme_id FROM current_subthemes WHERE subtheme_id = ?", [sub])
+    assert new not in (a, b) and rows(db, "SELECT kind FROM theme_lineage WHERE child_id = ?", [new]) == [("split",)]

@@ -11,10 +11,11 @@ so the app never reads the store itself while serving a page:
   rebuilds it under a new generation name and switches over atomically, so a page never
   sees half a snapshot and the app keeps serving the last published results while the
   store is busy.
-- **Changes** (a status, a note, a rename, a comment's correction, an agent's "seen") are
+- **Changes** (a status, a note, a rename, a comment's correction, an agent's "seen", a merge or split) are
   first written to a queue, a SQLite file next to the store that any process can write at
   any time. A sync applies the queue to the store in order, each change through the
-  library (`voc.workflow.update`, ...), then rebuilds the snapshot. When the store is busy
+  library (`voc.workflow.update`, ...), then rebuilds the snapshot. A merge or a split publishes a run of its
+  own (`voc.theme_edit`, under the run lock), so it runs with the app's connection closed. When the store is busy
   the change waits in the queue, shown as queued, and is applied at the next sync after the
   run lets go: it is never lost and never blocks the run (the app holds the store for the
   length of one sync, well under the 30 s a run's stage waits for it).
@@ -29,6 +30,7 @@ import json
 import sqlite3
 import threading
 from contextlib import contextmanager
+from itertools import groupby
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,8 +38,8 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from voc import corrections, loop, store, workflow
-from voc.errors import StoreLockedError, VocError
+from voc import corrections, loop, store, theme_edit, workflow
+from voc.errors import RunInProgressError, StoreLockedError, VocError
 
 SYNC_SECONDS = 5.0          # how stale the snapshot may get while nobody changes anything
 CHANGE_WAIT_SECONDS = 2.0   # a PM's change waits this long for the store before it is shown as queued
@@ -67,6 +69,19 @@ def _apply_seen(con, by: str, p: dict) -> None:
 
 
 APPLIERS: dict[str, Callable] = {"update": _apply_update, "correct": _apply_correct, "seen": _apply_seen}
+
+
+def _edit_merge(db: Path, by: str, p: dict) -> None:
+    theme_edit.merge(db, int(p["into"]), int(p["theme_id"]), by)
+
+
+def _edit_split(db: Path, by: str, p: dict) -> None:
+    theme_edit.split(db, int(p["theme_id"]), int(p["subtheme_id"]), by)
+
+
+# Changes that publish a run of their own: applied with the store closed, each under the run lock.
+EDITS: dict[str, Callable] = {"merge": _edit_merge, "split": _edit_split}
+BUSY = (StoreLockedError, RunInProgressError)  # the change stays queued and is tried again at the next sync
 
 
 @dataclass
@@ -105,7 +120,7 @@ class Mirror:
             con.close()
 
     def submit(self, kind: str, payload: dict, by: str) -> int:
-        if kind not in APPLIERS:
+        if kind not in APPLIERS and kind not in EDITS:
             raise ValueError(f"unknown change kind {kind!r}")
         with self._queue() as q:
             cur = q.execute("INSERT INTO changes (kind, payload, by, created_at) VALUES (?, ?, ?, ?)",
@@ -150,10 +165,15 @@ class Mirror:
             if not pending and self._generation and self._fingerprint == self._store_fingerprint():
                 return True
             try:
-                with store.open(self.db, write=bool(pending), wait_seconds=wait_seconds) as con:
-                    self._apply(con, sorted(pending, key=lambda c: c.id))
+                for is_edit, batch in groupby(sorted(pending, key=lambda c: c.id), key=lambda c: c.kind in EDITS):
+                    if is_edit:
+                        self._edit(list(batch), wait_seconds)
+                        continue
+                    with store.open(self.db, write=True, wait_seconds=wait_seconds) as con:
+                        self._apply(con, list(batch))
+                with store.open(self.db, wait_seconds=wait_seconds) as con:
                     self._build_snapshot(con)
-            except StoreLockedError as exc:
+            except BUSY as exc:
                 self.last_sync_error = str(exc)
                 return False
             self._fingerprint = self._store_fingerprint()
@@ -167,9 +187,26 @@ class Mirror:
                 APPLIERS[change.kind](con, change.by, change.payload)
             except VocError as exc:  # refused by the library (e.g. a transition no longer allowed): kept with why
                 error = str(exc)
-            with self._queue() as q:
-                q.execute("UPDATE changes SET applied_at = ?, error = ? WHERE id = ?",
-                          [datetime.now().isoformat(timespec="seconds"), error, change.id])
+            self._done(change, error)
+
+    def _edit(self, edits: list[Change], wait_seconds: float) -> None:
+        """Merges and splits, in order; while the store is busy they stay queued (BUSY is raised)."""
+        with store.open(self.db, write=True, wait_seconds=wait_seconds):
+            pass  # is the store free? An edit itself would wait the store's full lock timeout
+        for change in edits:
+            error = None
+            try:
+                EDITS[change.kind](self.db, change.by, change.payload)
+            except BUSY:
+                raise
+            except VocError as exc:
+                error = str(exc)
+            self._done(change, error)
+
+    def _done(self, change: Change, error: str | None) -> None:
+        with self._queue() as q:
+            q.execute("UPDATE changes SET applied_at = ?, error = ? WHERE id = ?",
+                      [datetime.now().isoformat(timespec="seconds"), error, change.id])
 
     def _build_snapshot(self, con: duckdb.DuckDBPyConnection) -> None:
         generation = self._generation + 1

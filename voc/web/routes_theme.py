@@ -1,4 +1,4 @@
-"""A theme's page and the changes a product manager makes there: status, rename, comment corrections.
+"""A theme's page and the changes a product manager makes there: status, rename, merge, split, corrections.
 
 A change goes into the queue and is applied at once when the store is free (see `voc.web.mirror`);
 while a nightly run holds the store it is shown as queued and applied when the run lets go. A
@@ -12,12 +12,12 @@ from fastapi.responses import RedirectResponse
 
 from voc import workflow
 from voc.corrections import SENTIMENTS
-from voc.errors import NotFoundError
+from voc.errors import NotFoundError, TransitionError
 from voc.trends import SEGMENT_DIMENSIONS
 from voc.users import User
 from voc.web import auth, charts, queries
 from voc.web.app import flash, mirror_of, render
-from voc.web.mirror import CHANGE_WAIT_SECONDS
+from voc.web.mirror import CHANGE_WAIT_SECONDS, Change
 
 router = APIRouter()
 
@@ -47,7 +47,7 @@ def theme_page(request: Request, theme_id: int, page: int = 1, grain: str = "wee
                   segments=segments)
 
 
-def _submit(request: Request, kind: str, payload: dict, user: User, what: str) -> None:
+def _submit(request: Request, kind: str, payload: dict, user: User, what: str) -> Change:
     """Queue a change, try to apply it now, and say what happened."""
     mirror = mirror_of(request)
     change_id = mirror.submit(kind, payload, user.name)
@@ -60,6 +60,7 @@ def _submit(request: Request, kind: str, payload: dict, user: User, what: str) -
         flash(request, "error", f"{what} was refused: {change.error}")
     else:
         flash(request, "ok", f"{what}: saved.")
+    return change
 
 
 @router.post("/themes/{theme_id}/status", dependencies=[Depends(auth.check_csrf)])
@@ -83,6 +84,27 @@ def change_status(request: Request, theme_id: int, status: str = Form(...), owne
 def rename(request: Request, theme_id: int, name: str = Form(...), user: User = Depends(auth.pm)):
     _submit(request, "update", {"theme_id": theme_id, "name": name.strip()[:200]}, user,
             f"Theme {theme_id} renamed")
+    return RedirectResponse(f"/themes/{theme_id}", status_code=303)
+
+
+@router.post("/themes/{theme_id}/merge", dependencies=[Depends(auth.check_csrf)])
+def merge(request: Request, theme_id: int, into: int = Form(...), user: User = Depends(auth.pm)):
+    """This theme joins theme `into`: its comments, sub-themes, status and notes (`voc theme merge`)."""
+    with mirror_of(request).read() as con:
+        workflow.title(con, theme_id), workflow.title(con, into)  # 404 for a theme the published run does not have
+    if into == theme_id:
+        raise TransitionError(f"theme {theme_id} cannot be merged with itself: choose another theme")
+    change = _submit(request, "merge", {"theme_id": theme_id, "into": into}, user,
+                     f"Theme {theme_id} merged into theme {into}")
+    gone = change.applied_at is not None and not change.error
+    return RedirectResponse(f"/themes/{into if gone else theme_id}", status_code=303)
+
+
+@router.post("/themes/{theme_id}/split", dependencies=[Depends(auth.check_csrf)])
+def split(request: Request, theme_id: int, subtheme_id: int = Form(...), user: User = Depends(auth.pm)):
+    """Sub-theme `subtheme_id` becomes a theme of its own (`voc theme split`)."""
+    _submit(request, "split", {"theme_id": theme_id, "subtheme_id": subtheme_id}, user,
+            f"Sub-theme {subtheme_id} split out of theme {theme_id} as a theme of its own")
     return RedirectResponse(f"/themes/{theme_id}", status_code=303)
 
 
