@@ -16,7 +16,7 @@ from flows.nightly import nightly
 from voc.cli import app
 from voc.ingest import RawBatch, RawRow
 from voc.sentiment_labels import LABELS, csat_label, nps_label, own_label, parse_label
-from voc.sentiment_learn import MIN_LABELS, SentimentHead, enough_labels
+from voc.sentiment_learn import MIN_LABELS, SentimentHead, enough_labels, training_sample
 from voc.validate import validate
 
 SWAP = {"negative": "positive", "positive": "negative", "neutral": "neutral"}
@@ -137,3 +137,11 @@ def test_sentiment_commands_have_help_with_an_example():
     for cmd in (["sentiment", "set"], ["sentiment", "show"], ["runs"]):
         result = CliRunner().invoke(app, cmd + ["--help"])
         assert result.exit_code == 0 and "Example: voc" in result.output, cmd
+
+
+def test_a_head_learns_from_a_capped_sample_with_every_persons_label_first():
+    origins = np.array(["score"] * 50 + ["human"] * 5 + ["score"] * 50)
+    picked = training_sample(origins, 20)
+    assert len(picked) == 20 and set(range(50, 55)) <= set(picked.tolist()) and list(picked) == sorted(picked)
+    assert np.array_equal(picked, training_sample(origins, 20))  # the same labels on a rerun
+    assert len(training_sample(origins, 200)) == 105

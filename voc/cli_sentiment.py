@@ -64,7 +64,8 @@ def sentiment_summary(stats: dict | None) -> str:
     counts = f"{labels} labels ({s.get('labels_human', 0)} human, {s.get('labels_score', 0)} CSAT/NPS)"
     if s.get("method") == "learned":
         acc = s.get("holdout_accuracy")
-        return f"learned from {counts}, hold-out accuracy " + (f"{acc:.0%}" if acc is not None else "n/a")
+        return f"learned from {counts}, hold-out accuracy " + (f"{acc:.0%}" if acc is not None else
+                                                               "measured by full runs")
     if s.get("method") == "label-free":
         return f"label-free ({counts}; learning starts at {s.get('min_labels')})"
     return s.get("method", "-")

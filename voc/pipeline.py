@@ -38,7 +38,7 @@ from voc.rank import ThemeRank, rank_themes
 from voc.redact import redact, redact_text, redact_values
 from voc.sentiment import seed_sentences
 from voc.sentiment_labels import LABEL_SQL, own_label
-from voc.sentiment_learn import OwnLabels, Scored, apply_own_labels, score_rows
+from voc.sentiment_learn import MAX_TRAIN_LABELS, OwnLabels, Scored, apply_own_labels, score_rows, training_sample
 from voc.textutil import text_hash
 from voc.trends import theme_flags
 from voc.validate import Comment, Rejected, validate
@@ -163,7 +163,13 @@ def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, boilerplate: tup
     that cleaned text; sentiment reads the whole stored text, so where the two differ both are embedded."""
     model = model or resolve_model(settings.model, corpus.languages)
     corpus.vector_rows = rows
-    corpus.cluster_texts = Boilerplate(tuple(boilerplate)).clean_all(corpus.texts)
+    cleaner = Boilerplate(tuple(boilerplate))
+    if len(rows) == len(corpus):
+        corpus.cluster_texts = cleaner.clean_all(corpus.texts)
+    else:  # a night reads only its pool's cleaned text (cleaning all 100k texts would take ~7 s of the night)
+        corpus.cluster_texts = list(corpus.texts)
+        for i, text in zip(rows.tolist(), cleaner.clean_all([corpus.texts[i] for i in rows])):
+            corpus.cluster_texts[i] = text
     if len(rows) == 0:  # a night without new comments: nothing to embed, not even the model to load
         corpus.vectors = corpus.sentiment_vectors = np.zeros((0, 0), dtype=np.float32)
         return corpus, {"stats": {"model": model, "model_name": model, "encoded": 0, "cache_hits": 0,
@@ -211,9 +217,11 @@ def own_labels(settings: Settings, corpus: Corpus, model_id: str | None) -> OwnL
         found = [(row_of[(s, c)], *own_label(h, cs, n)) for s, c, h, cs, n in con.execute(LABEL_SQL).fetchall()
                  if (s, c) in row_of]
         labeled = [(i, label, origin) for i, label, origin in found if label]
-        stored = lookup(con, model_id, sorted({hashes[i] for i, _, _ in labeled})) if model_id else {}
+        # only the labels a head would learn from need their vectors (a 100k store has CSAT on every comment)
+        train = training_sample(np.array([o for _, _, o in labeled], dtype=object), MAX_TRAIN_LABELS)
+        stored = lookup(con, model_id, sorted({hashes[labeled[j][0]] for j in train})) if model_id else {}
     vectors = None
-    if labeled and stored:  # a labeled comment without a stored vector (none expected) is a NaN row, not learned
+    if labeled and stored:  # a labeled comment without a looked-up vector is a NaN row: not learned from
         missing = np.full(len(next(iter(stored.values()))), np.nan, dtype=np.float32)
         vectors = np.vstack([stored.get(hashes[i], missing) for i, _, _ in labeled])
     return OwnLabels(np.array([i for i, _, _ in labeled], dtype=np.int64), [x[1] for x in labeled],
@@ -233,7 +241,7 @@ def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Sco
     if len(rows):
         new_scores, new_labels, origin, scored.stats = score_rows(
             [corpus.texts[i] for i in rows], [corpus.languages[i] for i in rows], corpus.sentiment_vectors, own,
-            embedded["seed_vectors"])
+            embedded["seed_vectors"], cross_validate=plan.mode == "full")
         scored.scores[rows] = new_scores
         for i, label in zip(rows.tolist(), new_labels):
             scored.labels[i], scored.origins[i] = label, origin

@@ -3,8 +3,8 @@
 Every run that scores comments gathers the labels (see `voc.sentiment_labels`: PM corrections, the input's
 `sentiment` column, CSAT/NPS), and when there are at least `MIN_LABELS` of them in at least two classes with
 `MIN_PER_CLASS` each, fits a logistic regression (class_weight="balanced", CSAT/NPS labels down-weighted) on
-their embeddings and scores the unlabeled comments with it: score = P(positive) - P(negative), label = the most
-probable class. Its accuracy is estimated by stratified k-fold cross-validation within the store (each fold's
+the embeddings of at most `MAX_TRAIN_LABELS` of them (people's labels first) and scores the unlabeled comments
+with it: score = P(positive) - P(negative), label = the most probable class. Its accuracy is estimated by stratified k-fold cross-validation within the store (each fold's
 head never sees the comments it is scored on) and stored in runs.stats. With fewer labels the label-free
 scorer (`voc.sentiment`) is used. A labeled comment always shows its own label, with the label's score
 (-1, 0, +1) and its origin: "human" or "score"; the others are "model" or "lexicon".
@@ -26,12 +26,17 @@ MIN_LABELS = 50      # below this the head is no better than the label-free scor
 MIN_PER_CLASS = 5    # a class with fewer examples cannot be learned or cross-validated
 CV_FOLDS = 5
 C = 1.0              # logistic regression's inverse regularisation; 0.3-10 changed accuracy by < 1 point
+# Labels a head learns from at most (people's labels first, then a seeded sample of score labels): past ~10k the
+# learning curve is flat (benchmarks/sentiment.py: 1,000 labels 65.2%, 11,928 68.3% on English), while the fit and
+# its cross-validation grow with every label: a 100k store with CSAT on every contact spent ~40 s per night here.
+MAX_TRAIN_LABELS = 10_000
 
 
 class SentimentHead:
-    """Balanced logistic regression on embeddings, with its cross-validated hold-out accuracy."""
+    """Balanced logistic regression on embeddings, with its cross-validated hold-out accuracy
+    (`folds=None`: none estimated, as on an incremental night; the last full run measured it)."""
 
-    def __init__(self, C: float = C, folds: int = CV_FOLDS, random_state: int = 0):
+    def __init__(self, C: float = C, folds: int | None = CV_FOLDS, random_state: int = 0):
         self.C = C
         self.folds = folds
         self.random_state = random_state
@@ -44,7 +49,7 @@ class SentimentHead:
         weight = np.ones(len(y_arr)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self.model_ = self._model().fit(x, y_arr, sample_weight=weight)
         self.classes_ = list(self.model_.classes_)
-        k = min(self.folds, min(Counter(y_arr.tolist()).values()))
+        k = min(self.folds, min(Counter(y_arr.tolist()).values())) if self.folds else 0
         self.holdout_accuracy_ = None
         if k >= 2:
             cv = StratifiedKFold(k, shuffle=True, random_state=self.random_state)
@@ -61,6 +66,17 @@ class SentimentHead:
         pos = probs[:, column["positive"]] if "positive" in column else 0.0
         neg = probs[:, column["negative"]] if "negative" in column else 0.0
         return np.clip(pos - neg, -1.0, 1.0), [self.classes_[i] for i in probs.argmax(axis=1)]
+
+
+def training_sample(origins: np.ndarray, limit: int, seed: int = 0) -> np.ndarray:
+    """Indices of at most `limit` labels, in their order: every person's label (up to the limit), then a seeded
+    random sample of the score labels, so a rerun learns from the same labels."""
+    human, other = np.flatnonzero(origins == "human"), np.flatnonzero(origins != "human")
+    if len(origins) <= limit:
+        return np.arange(len(origins))
+    room = max(0, limit - len(human))
+    picked = np.random.default_rng(seed).choice(other, min(room, len(other)), replace=False)
+    return np.sort(np.concatenate([human[:limit], picked]))
 
 
 def enough_labels(labels: list[str]) -> bool:
@@ -88,16 +104,21 @@ class OwnLabels:
 
 
 def score_rows(texts: list[str], languages: list[str], vectors: np.ndarray, own: OwnLabels,
-               seed_vectors: dict[str, np.ndarray]) -> tuple[np.ndarray, list[str], str, dict]:
-    """Score `vectors` with a head learned from `own` when it has enough labels, else label-free."""
+               seed_vectors: dict[str, np.ndarray], cross_validate: bool = True) -> tuple[np.ndarray, list[str], str, dict]:
+    """Score `vectors` with a head learned from `own` when it has enough labels, else label-free. Without
+    `cross_validate` (incremental nights: five more fits for a number the full run already measured) the
+    hold-out accuracy is not estimated."""
     counts = Counter(own.origins)
     stats = {"labels_human": counts.get("human", 0), "labels_score": counts.get("score", 0),
              "min_labels": MIN_LABELS, "holdout_accuracy": None}
     usable = np.isfinite(own.vectors).all(axis=1) if own.vectors is not None else np.zeros(len(own.labels), bool)
     y = [label for label, ok in zip(own.labels, usable) if ok]
     if enough_labels(y):
-        weight = np.where(np.array(own.origins)[usable] == "score", SCORE_LABEL_WEIGHT, 1.0)
-        head = SentimentHead().fit(own.vectors[usable], y, weight)
+        train = np.flatnonzero(usable)[training_sample(np.array(own.origins)[usable], MAX_TRAIN_LABELS)]
+        weight = np.where(np.array(own.origins)[train] == "score", SCORE_LABEL_WEIGHT, 1.0)
+        head = SentimentHead(folds=CV_FOLDS if cross_validate else None).fit(
+            own.vectors[train], [own.labels[i] for i in train], weight)
+        stats["labels_trained_on"] = len(train)
         scores, labels = head.predict(vectors)
         stats.update(method="learned", holdout_accuracy=head.holdout_accuracy_, holdout_folds=head.holdout_folds_)
         return scores, labels, "model", stats
