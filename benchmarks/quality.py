@@ -4,8 +4,9 @@ Methods: voc themes ("voc-themes", what a PM ranks) and voc sub-themes ("voc-sub
 beneath), BERTopic with all defaults, and BERTopic after `reduce_topics(nr_topics="auto")`; all on the same
 vectors (voc embeds the text without placeholders and boilerplate, `voc.noise`; BERTopic gets those vectors too).
 
-Datasets: BANKING77 test (77 intents), MASSIVE de-DE test (60 intents), bitext customer service (27 intents; a
-4,000-row sample of its test split; also scored against its 11 `category` groups as "bitext_category") from
+Datasets: BANKING77 test (77 intents), MASSIVE de-DE test (60 intents), bitext customer service (27 intents; its
+test split, 810 rows, sampled down if it had more than 4,000; also scored against its 11 `category` groups as
+"bitext_category") from
 ../shared/data (real, labeled, read in place), and the bundled demo data with its hidden ground truth (16
 problems, German + English). Metrics over all comments, unclustered/outliers counted as one group: NMI, ARI,
 ACC (Hungarian matching), outlier share, number of themes. On the demo also: how many problems have >= 80% of
@@ -48,7 +49,7 @@ SHARED = ROOT.parent / "shared" / "data"
 SOURCES = {
     "banking77": "BANKING77 (PolyAI, CC BY 4.0), test split",
     "massive_de": "MASSIVE de-DE via SuperGLEBer (Amazon, CC BY 4.0), test split",
-    "bitext": "Bitext customer service (CDLA-Sharing 1.0), every k-th row of the test split (4,000 rows); "
+    "bitext": "Bitext customer service (CDLA-Sharing 1.0), the test split (every k-th row beyond 4,000); "
               "labels: intent, and `category` as bitext_category",
     "demo": "voc demo data (generated, seed 7) with hidden ground truth",
 }

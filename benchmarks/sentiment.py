@@ -3,7 +3,8 @@
 1. Real text: ../shared/data/sentiment_de_en (German tweets, English Reddit comments; read in place). Per
    language, on the test split only: the majority class, today's scorer before calibration (0.2 lexicon,
    ±0.2), voc's calibrated label-free scorer, and the learned head (voc.sentiment_learn.SentimentHead) trained on
-   0, 100, 300, 1,000 and all train rows of that language (mean of 3 draws below "all"), and on noisy CSAT-style
+   0, 100, 300, 1,000, MAX_TRAIN_LABELS (voc's cap, where a language has more) and all train rows of that
+   language (mean of 3 draws below "all"), and on noisy CSAT-style
    labels for all train rows: the true label mapped to a 1-5 score (negative 1-2, neutral 3, positive 4-5), 25%
    of rows moved one step at random, mapped back with voc's CSAT mapping.
 2. The demo data's hidden labels (generated: a check of behaviour, not of real-world accuracy), with VADER
@@ -31,7 +32,7 @@ from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
 from voc.embed import load_embedder  # noqa: E402
 from voc.sentiment import SentimentScorer, label_of, lexicon_score, seed_sentences  # noqa: E402
 from voc.sentiment_labels import csat_label  # noqa: E402
-from voc.sentiment_learn import SentimentHead  # noqa: E402
+from voc.sentiment_learn import MAX_TRAIN_LABELS, SentimentHead  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "sentiment_de_en" / "data.csv"
 SIZES = (100, 300, 1000)
@@ -97,7 +98,8 @@ def real_text(embedder, seed_vecs: dict) -> list[dict]:
         row("majority class (of the test split)", [[Counter(g).most_common(1)[0][0]] * len(test)])
         row("before calibration (0.2 lexicon, ±0.2)", [old[test]])
         row("label-free (0 labels)", [free[test]])
-        for n in SIZES + (len(train),):
+        cap = (MAX_TRAIN_LABELS,) if MAX_TRAIN_LABELS < len(train) else ()  # what a store learns from at most
+        for n in SIZES + cap + (len(train),):
             draws = [np.random.default_rng(d).choice(train, n, replace=False) for d in range(DRAWS if n < len(train) else 1)]
             row(f"learned, {n} labels", [SentimentHead().fit(vectors[d], list(gold[d])).predict(vectors[test])[1]
                                          for d in draws])
