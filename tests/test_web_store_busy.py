@@ -142,3 +142,19 @@ def test_a_pm_merges_two_themes_and_splits_a_sub_theme_out_in_the_app(pm_store):
     assert rows(db, "SELECT kind, created_by FROM theme_overrides ORDER BY override_id") == [("merge", "anna"), ("split", "anna")]
     (new,), = rows(db, "SELECT theme_id FROM current_subthemes WHERE subtheme_id = ?", [sub])
     assert new not in (a, b) and rows(db, "SELECT kind FROM theme_lineage WHERE child_id = ?", [new]) == [("split",)]
+
+
+def test_a_merge_waits_in_the_queue_while_a_run_holds_the_store(pm_store):
+    db = pm_store
+    (a,), (b,) = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")
+    with Server(create_app(db, secret="s", sync_seconds=None)) as server, \
+            httpx.Client(base_url=server.url, follow_redirects=False) as client:
+        token = _logged_in(client)
+        with store.run_lock(db):  # as a nightly run holds it, between its stages too
+            r = client.post(f"/themes/{b}/merge", data={"csrf": token, "into": str(a)})
+            assert r.status_code == 303 and r.headers["location"] == f"/themes/{b}"
+            assert "queued" in client.get(f"/themes/{b}").text
+        mirror = server.server.config.app.state.mirror
+        assert mirror.sync() and mirror.changes()[0].error is None
+        assert client.get(f"/themes/{b}").status_code == 404
+    assert rows(db, "SELECT kind FROM theme_overrides") == [("merge",)]

@@ -104,7 +104,8 @@ class OwnLabels:
 
 
 def score_rows(texts: list[str], languages: list[str], vectors: np.ndarray, own: OwnLabels,
-               seed_vectors: dict[str, np.ndarray], cross_validate: bool = True) -> tuple[np.ndarray, list[str], str, dict]:
+               seed_vectors: dict[str, np.ndarray],
+               cross_validate: bool = True) -> tuple[np.ndarray, list[str], str, dict]:
     """Score `vectors` with a head learned from `own` when it has enough labels, else label-free. Without
     `cross_validate` (incremental nights: five more fits for a number the full run already measured) the
     hold-out accuracy is not estimated."""

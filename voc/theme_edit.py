@@ -49,25 +49,24 @@ def _check_theme(prev: Previous, theme_id: int) -> None:
 
 
 def _republish(settings: Settings, prev: Previous, corpus, themes: ThemeSet, note: str, override: dict) -> dict:
-    """Publish the edited themes as a run of their own (mode `edit`), under the store's run lock like any run."""
+    """Publish the edited themes as a run of their own (mode `edit`); the caller holds the store's run lock."""
     origins = prev.sentiment_origin if prev.sentiment_origin is not None else np.full(len(corpus), "lexicon", object)
     sentiment = Scored(prev.sentiment_score, prev.sentiment.tolist(), origins.tolist(),
                        {"method": "kept from the last run"})
-    with store.run_lock(settings.db):
-        with store.open(settings.db, write=True) as con:
-            run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
-            con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) "
-                        "VALUES (?, ?, 'running', ?, ?, 'edit')", [run_id, datetime.now(), note, json.dumps(prev.params)])
-        try:
-            ranks = rank(settings, corpus, themes, sentiment)
-            summary = publish(settings, run_id, corpus, themes, ranks, sentiment, {"run_id": run_id, "reason": note})
-        except BaseException as exc:  # recorded, then raised again: an edit never leaves a run `running`
-            fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
-            raise
-        with store.open(settings.db, write=True) as con:
-            con.execute("INSERT INTO theme_overrides VALUES (nextval('override_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [override["kind"], override["theme_id"], override.get("other_id"), override.get("subtheme_id"),
-                         override.get("title"), run_id, datetime.now(), override["by"]])
+    with store.open(settings.db, write=True) as con:
+        run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
+        con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) "
+                    "VALUES (?, ?, 'running', ?, ?, 'edit')", [run_id, datetime.now(), note, json.dumps(prev.params)])
+    try:
+        ranks = rank(settings, corpus, themes, sentiment)
+        summary = publish(settings, run_id, corpus, themes, ranks, sentiment, {"run_id": run_id, "reason": note})
+    except BaseException as exc:  # recorded, then raised again: an edit never leaves a run `running`
+        fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    with store.open(settings.db, write=True) as con:
+        con.execute("INSERT INTO theme_overrides VALUES (nextval('override_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [override["kind"], override["theme_id"], override.get("other_id"), override.get("subtheme_id"),
+                     override.get("title"), run_id, datetime.now(), override["by"]])
     return summary
 
 
@@ -87,7 +86,13 @@ def merge(db: Path, into: int, other: int, by: str) -> dict:
         raise TransitionError("say who merges: pass --by USER")
     if into == other:
         raise TransitionError(f"theme {into} cannot be merged with itself: pass two different theme ids")
-    settings, prev, corpus = _load(db)
+    with store.run_lock(Path(db)):  # no run may publish between reading the published themes and this edit
+        settings, prev, corpus = _load(db)
+        return _republish(settings, prev, corpus, _merged(prev, into, other), f"theme merge {other} -> {into} by {by}",
+                          {"kind": "merge", "theme_id": into, "other_id": other, "by": by})
+
+
+def _merged(prev: Previous, into: int, other: int) -> ThemeSet:
     _check_theme(prev, into)
     _check_theme(prev, other)
     themes = _theme_set(prev)
@@ -98,15 +103,23 @@ def merge(db: Path, into: int, other: int, by: str) -> dict:
     themes.centroids[into] = normalise_rows(merged[None, :])[0]
     themes.labels.pop(other)
     themes.lineage = [Lineage(other, into, "merge", 1.0)]
-    return _republish(settings, prev, corpus, themes, f"theme merge {other} -> {into} by {by}",
-                      {"kind": "merge", "theme_id": into, "other_id": other, "by": by})
+    return themes
 
 
 def split(db: Path, theme_id: int, subtheme_id: int, by: str) -> dict:
     """Sub-theme `subtheme_id` of theme `theme_id` becomes a theme of its own (a fresh id)."""
     if not by:
         raise TransitionError("say who splits: pass --by USER")
-    settings, prev, corpus = _load(db)
+    with store.run_lock(Path(db)):  # no run may publish between reading the published themes and this edit
+        settings, prev, corpus = _load(db)
+        themes, new_id = _split_out(prev, theme_id, subtheme_id)
+        return _republish(settings, prev, corpus, themes,
+                          f"theme split {theme_id} / sub-theme {subtheme_id} by {by}",
+                          {"kind": "split", "theme_id": new_id, "other_id": theme_id, "subtheme_id": subtheme_id,
+                           "by": by})
+
+
+def _split_out(prev: Previous, theme_id: int, subtheme_id: int) -> tuple[ThemeSet, int]:
     _check_theme(prev, theme_id)
     if prev.sub_parent.get(subtheme_id) != theme_id:
         subs = sorted(s for s, t in prev.sub_parent.items() if t == theme_id)
@@ -116,8 +129,7 @@ def split(db: Path, theme_id: int, subtheme_id: int, by: str) -> dict:
         raise TransitionError(f"theme {theme_id} has only this sub-theme: there is nothing to split it from")
     themes = _theme_set(prev)
     new_id = prev.max_theme_id + 1
-    rows = themes.subtheme_ids == subtheme_id
-    themes.theme_ids[rows] = new_id
+    themes.theme_ids[themes.subtheme_ids == subtheme_id] = new_id
     themes.sub_parent[subtheme_id] = new_id
     themes.centroids[new_id] = themes.sub_centroids[subtheme_id]
     sub = themes.sub_labels[subtheme_id]
@@ -125,9 +137,7 @@ def split(db: Path, theme_id: int, subtheme_id: int, by: str) -> dict:
     title = sub.title if sub.title.lower() not in taken else f"{sub.title} ({next(iter(sub.keywords), 'split')})"
     themes.labels[new_id] = replace(sub, theme_id=new_id, title=title)
     themes.lineage = [Lineage(theme_id, new_id, "split", 1.0)]
-    return _republish(settings, prev, corpus, themes, f"theme split {theme_id} / sub-theme {subtheme_id} by {by}",
-                      {"kind": "split", "theme_id": new_id, "other_id": theme_id, "subtheme_id": subtheme_id,
-                       "by": by})
+    return themes, new_id
 
 
 def rename(db: Path, theme_id: int, title: str, by: str) -> str:

@@ -27,6 +27,7 @@ so the app never reads the store itself while serving a page:
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -41,6 +42,7 @@ import duckdb
 from voc import corrections, loop, store, theme_edit, workflow
 from voc.errors import RunInProgressError, StoreLockedError, VocError
 
+log = logging.getLogger(__name__)
 SYNC_SECONDS = 5.0          # how stale the snapshot may get while nobody changes anything
 CHANGE_WAIT_SECONDS = 2.0   # a PM's change waits this long for the store before it is shown as queued
 KEEP_GENERATIONS = 3        # older snapshot files are deleted (a request still reading one keeps its inode)
@@ -164,14 +166,21 @@ class Mirror:
             pending = self.changes(pending_only=True, limit=1_000_000)
             if not pending and self._generation and self._fingerprint == self._store_fingerprint():
                 return True
+            batches = [(edit, list(b)) for edit, b in groupby(sorted(pending, key=lambda c: c.id),
+                                                              key=lambda c: c.kind in EDITS)]
+            *before, (last_is_edit, last) = batches or [(False, [])]
             try:
-                for is_edit, batch in groupby(sorted(pending, key=lambda c: c.id), key=lambda c: c.kind in EDITS):
+                for is_edit, batch in before:
                     if is_edit:
-                        self._edit(list(batch), wait_seconds)
-                        continue
-                    with store.open(self.db, write=True, wait_seconds=wait_seconds) as con:
-                        self._apply(con, list(batch))
-                with store.open(self.db, wait_seconds=wait_seconds) as con:
+                        self._edit(batch, wait_seconds)
+                    else:
+                        self._apply_now(batch, wait_seconds)
+                if last_is_edit:
+                    self._edit(last, wait_seconds)
+                    last = []
+                # the last plain changes and the snapshot in one go: a page never shows "saved" beside the old state
+                with store.open(self.db, write=bool(last), wait_seconds=wait_seconds) as con:
+                    self._apply(con, last)
                     self._build_snapshot(con)
             except BUSY as exc:
                 self.last_sync_error = str(exc)
@@ -189,6 +198,10 @@ class Mirror:
                 error = str(exc)
             self._done(change, error)
 
+    def _apply_now(self, changes: list[Change], wait_seconds: float) -> None:
+        with store.open(self.db, write=True, wait_seconds=wait_seconds) as con:
+            self._apply(con, changes)
+
     def _edit(self, edits: list[Change], wait_seconds: float) -> None:
         """Merges and splits, in order; while the store is busy they stay queued (BUSY is raised)."""
         with store.open(self.db, write=True, wait_seconds=wait_seconds):
@@ -201,6 +214,9 @@ class Mirror:
                 raise
             except VocError as exc:
                 error = str(exc)
+            except Exception as exc:  # a bug, not the PM's input: said in the queue and the log, not retried forever
+                log.exception("change %s (%s) failed", change.id, change.kind)
+                error = f"failed ({type(exc).__name__}); the app's log has the details"
             self._done(change, error)
 
     def _done(self, change: Change, error: str | None) -> None:
