@@ -7,8 +7,11 @@ own log of it is kept to that line too (`quiet_prefect_tracebacks`).
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
+import sys
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -114,5 +117,22 @@ def demo(db: Path = DbOption, out: Path = typer.Option(Path("data/report.html"),
     html_report(out=out, db=db)
 
 
+def main() -> None:
+    """The console script. After the command, the exit handlers run (they stop Prefect's temporary API and
+    flush the logs), then the process ends without the interpreter's module teardown: Prefect leaves event-loop
+    threads behind, and DuckDB's bindings print a page of "nanobind: leaked instance" warnings when torn down
+    beside them (harmless, but it buries the command's output)."""
+    code = 0
+    try:
+        app()
+    except SystemExit as exc:  # how Click ends every command, with its exit code
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    threading._shutdown()      # as the interpreter's exit does: first the threads' exit hooks (Prefect's log
+    atexit._run_exitfuncs()    # workers drain to its API), then the exit handlers (the API stops)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    app()
+    main()

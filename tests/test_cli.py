@@ -77,6 +77,19 @@ def test_run_on_a_new_store_and_bad_inputs(demo_files, tmp_path):
     assert result.exit_code == 3 and "voc demo" in result.output
 
 
+def test_the_console_script_keeps_exit_codes_and_ends_without_teardown_noise(tmp_path):
+    """`voc` as a user runs it (a process of its own): the one-line error and its exit code, then nothing from
+    DuckDB's bindings being torn down beside Prefect's threads, nor from Prefect's log workers."""
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--source", str(tmp_path / "nope.csv"),
+                             "--db", str(tmp_path / "s.duckdb")], capture_output=True, text=True, timeout=300)
+    output = result.stdout + result.stderr
+    assert result.returncode == 2 and "does not exist: check the path" in output
+    assert "nanobind" not in output and "Error logging to API" not in output and "Traceback" not in output
+
+
 def test_trends_segments_and_the_loop_commands(store_copy, tmp_path):
     result = invoke("themes", "--db", store_copy, "--since", "7d")
     assert result.exit_code == 0 and "Themes over the 7 days up to" in result.output
