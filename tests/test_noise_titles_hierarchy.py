@@ -10,7 +10,7 @@ from scipy import sparse
 from voc.hierarchy import ThemeHierarchy, agglomerate, calibrated_threshold
 from voc.noise import Boilerplate, find_boilerplate, strip_placeholders
 from voc.rank import impacts, nps_of, priority_score, rank_themes
-from voc.titles import MAX_CHARS, Speller, choose_titles
+from voc.titles import MAX_CHARS, Speller, choose_titles, clauses
 
 KINDS = ["EMAIL", "IBAN", "PHONE", "CARD", "NAME", "CUSTOMER_NO", "ADDRESS"]
 
@@ -67,6 +67,11 @@ def test_speller_fixes_typos_against_the_corpus_and_keeps_rare_words():
     assert speller.normalise("Wartezeti an der Hotline") == "Wartezeit an der Hotline"
     assert speller.correct("fuer") == "für"
     assert speller.correct("Hotlines") == "Hotlines"  # unknown: left alone
+
+
+def test_a_version_number_or_a_price_does_not_end_a_clause():
+    assert clauses("Kd. meldet: seit Update 5.2.1 startet die App nicht mehr. Kosten 4,99 € pro Monat") == [
+        "seit Update 5.2.1 startet die App nicht mehr", "Kosten 4,99 € pro Monat"]
 
 
 def test_titles_are_short_unique_and_clean():

@@ -32,7 +32,8 @@ MAX_WORDS = 9          # a clause longer than this is a story, not a title
 MIN_SUPPORT = 3        # a title is a phrase at least three comments say, never one person's note
 TYPO_RATIO = 5         # a spelling must be this much more common than the one it replaces
 MIN_TYPO_LENGTH = 5    # shorter words have too many neighbours one edit away
-CLAUSE = re.compile(r"[^.,;:!?()\[\]\n–]+")
+# A clause runs to the next punctuation mark; a point or comma between digits ("Update 5.2.1", "4,99 €") is not one.
+CLAUSE = re.compile(r"(?:[^.,;:!?()\[\]\n–]|(?<=\d)[.,](?=\d))+")
 UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
 
 
