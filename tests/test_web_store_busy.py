@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -36,19 +37,24 @@ def pm_store(published_db, tmp_path):
     return db
 
 
-def _logged_in(client: httpx.Client) -> str:
-    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
-    assert client.post("/login", data={"csrf": token, "name": PM[0], "password": PM[1]}).status_code == 303
-    # logging in starts a new session with a new token: forms after it carry that one
-    return re.search(r'name="csrf" value="([^"]+)"', client.get("/runs").text).group(1)
+@contextmanager
+def pm_app(db, sync_seconds: float | None = None):
+    """The app on a real local server, a client logged in as the PM, that session's CSRF token, and the app's
+    mirror (its snapshot and change queue)."""
+    app = create_app(db, secret="s", sync_seconds=sync_seconds)
+    with Server(app) as server, httpx.Client(base_url=server.url, follow_redirects=False) as client:
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+        assert client.post("/login", data={"csrf": token, "name": PM[0], "password": PM[1]}).status_code == 303
+        # logging in starts a new session with a new token: forms after it carry that one
+        token = re.search(r'name="csrf" value="([^"]+)"', client.get("/runs").text).group(1)
+        yield client, token, app.state.mirror
 
 
 def test_pages_and_changes_keep_working_while_another_process_holds_the_store(pm_store):
     db = pm_store
     top, title = rows(db, "SELECT theme_id, display_title FROM current_themes ORDER BY rank LIMIT 1")[0]
-    with Server(create_app(db, secret="s", sync_seconds=0.5)) as server, \
-            httpx.Client(base_url=server.url, follow_redirects=False) as client:
-        token = _logged_in(client)  # the first snapshot is taken here, while the store is free
+    # the first snapshot is taken at login, while the store is free
+    with pm_app(db, sync_seconds=0.5) as (client, token, mirror):
         holder = subprocess.Popen([sys.executable, "-c", HOLD, str(db)], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)
         try:
@@ -78,12 +84,10 @@ def test_pages_and_changes_keep_working_while_another_process_holds_the_store(pm
 def test_a_refused_transition_is_said_at_once_and_nothing_is_queued(pm_store):
     db = pm_store
     top = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1")[0][0]
-    with Server(create_app(db, secret="s", sync_seconds=None)) as server, \
-            httpx.Client(base_url=server.url, follow_redirects=False) as client:
-        token = _logged_in(client)
+    with pm_app(db) as (client, token, mirror):
         r = client.post(f"/themes/{top}/status", data={"csrf": token, "status": "done"})  # new -> done is not allowed
         assert r.status_code == 409 and "cannot go from new to done" in r.text
-        assert server.server.config.app.state.mirror.changes() == []
+        assert mirror.changes() == []
 
 
 def test_a_pm_moves_a_comment_and_corrects_its_sentiment_in_the_app(pm_store):
@@ -92,9 +96,7 @@ def test_a_pm_moves_a_comment_and_corrects_its_sentiment_in_the_app(pm_store):
         db, "SELECT source, comment_id, theme_id, sentiment FROM current_assignments WHERE theme_id >= 0 "
             "AND sentiment <> 'positive' ORDER BY comment_id LIMIT 1")
     other = rows(db, "SELECT theme_id FROM current_themes WHERE theme_id <> ? ORDER BY rank LIMIT 1", [theme])[0][0]
-    with Server(create_app(db, secret="s", sync_seconds=None)) as server, \
-            httpx.Client(base_url=server.url, follow_redirects=False) as client:
-        token = _logged_in(client)
+    with pm_app(db) as (client, token, mirror):
         r = client.post("/comments/correct", data={"csrf": token, "source": source, "comment_id": comment_id,
                                                    "back": theme, "sentiment": "positive", "theme_id": str(other)})
         assert r.status_code == 303
@@ -125,9 +127,7 @@ def test_corrections_refuse_unknown_values_and_ignore_a_vanished_theme(pm_store)
 def test_a_pm_merges_two_themes_and_splits_a_sub_theme_out_in_the_app(pm_store):
     db = pm_store
     (a,), (b,) = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")
-    with Server(create_app(db, secret="s", sync_seconds=None)) as server, \
-            httpx.Client(base_url=server.url, follow_redirects=False) as client:
-        token = _logged_in(client)
+    with pm_app(db) as (client, token, mirror):
         assert 'id="merge-form"' in client.get(f"/themes/{b}").text
         r = client.post(f"/themes/{b}/merge", data={"csrf": token, "into": str(a)})
         assert r.status_code == 303 and r.headers["location"] == f"/themes/{a}"
@@ -139,7 +139,8 @@ def test_a_pm_merges_two_themes_and_splits_a_sub_theme_out_in_the_app(pm_store):
         assert r.status_code == 303 and "split out of theme" in client.get(f"/themes/{a}").text
         assert client.post(f"/themes/{a}/merge", data={"csrf": token, "into": str(a)}).status_code == 409
     assert rows(db, "SELECT count(*) FROM current_themes WHERE theme_id = ?", [b]) == [(0,)]
-    assert rows(db, "SELECT kind, created_by FROM theme_overrides ORDER BY override_id") == [("merge", "anna"), ("split", "anna")]
+    assert rows(db, "SELECT kind, created_by FROM theme_overrides ORDER BY override_id") == [
+        ("merge", "anna"), ("split", "anna")]
     (new,), = rows(db, "SELECT theme_id FROM current_subthemes WHERE subtheme_id = ?", [sub])
     assert new not in (a, b) and rows(db, "SELECT kind FROM theme_lineage WHERE child_id = ?", [new]) == [("split",)]
 
@@ -147,14 +148,11 @@ def test_a_pm_merges_two_themes_and_splits_a_sub_theme_out_in_the_app(pm_store):
 def test_a_merge_waits_in_the_queue_while_a_run_holds_the_store(pm_store):
     db = pm_store
     (a,), (b,) = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")
-    with Server(create_app(db, secret="s", sync_seconds=None)) as server, \
-            httpx.Client(base_url=server.url, follow_redirects=False) as client:
-        token = _logged_in(client)
+    with pm_app(db) as (client, token, mirror):
         with store.run_lock(db):  # as a nightly run holds it, between its stages too
             r = client.post(f"/themes/{b}/merge", data={"csrf": token, "into": str(a)})
             assert r.status_code == 303 and r.headers["location"] == f"/themes/{b}"
             assert "queued" in client.get(f"/themes/{b}").text
-        mirror = server.server.config.app.state.mirror
         assert mirror.sync() and mirror.changes()[0].error is None
         assert client.get(f"/themes/{b}").status_code == 404
     assert rows(db, "SELECT kind FROM theme_overrides") == [("merge",)]

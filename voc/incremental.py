@@ -192,11 +192,13 @@ def cluster_leftovers(x: np.ndarray, min_size: int, threshold: float) -> np.ndar
 
     if len(x) < 2 * min_size:
         return np.full(len(x), UNCLUSTERED)
-    points = x.astype(np.float64)
-    labels = hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min(5, min_size)).fit_predict(points)
+    def dense(single: bool) -> np.ndarray:
+        return hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min(5, min_size),
+                               allow_single_cluster=single).fit_predict(x.astype(np.float64))
+
+    labels = dense(single=False)
     if labels.max() < 0:
-        labels = hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min(5, min_size),
-                                 allow_single_cluster=True).fit_predict(points)
+        labels = dense(single=True)
         if labels.max() >= 0 and not coherent(x[labels >= 0], threshold):
             labels = np.full(len(x), UNCLUSTERED)  # stray notes that merely happen to be the densest
     k = int(labels.max()) + 1

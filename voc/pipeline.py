@@ -217,13 +217,14 @@ def own_labels(settings: Settings, corpus: Corpus, model_id: str | None) -> OwnL
         found = [(row_of[(s, c)], *own_label(h, cs, n)) for s, c, h, cs, n in con.execute(LABEL_SQL).fetchall()
                  if (s, c) in row_of]
         labeled = [(i, label, origin) for i, label, origin in found if label]
-        # only the labels a head would learn from need their vectors (a 100k store has CSAT on every comment)
-        train = training_sample(np.array([o for _, _, o in labeled], dtype=object), MAX_TRAIN_LABELS)
+        # only the labels a head learns from need their vectors (a 100k store has CSAT on every comment)
+        train = set(training_sample(np.array([o for _, _, o in labeled], dtype=object), MAX_TRAIN_LABELS).tolist())
         stored = lookup(con, model_id, sorted({hashes[labeled[j][0]] for j in train})) if model_id else {}
     vectors = None
-    if labeled and stored:  # a labeled comment without a looked-up vector is a NaN row: not learned from
+    if labeled and stored:  # the rest are NaN rows: not learned from
         missing = np.full(len(next(iter(stored.values()))), np.nan, dtype=np.float32)
-        vectors = np.vstack([stored.get(hashes[i], missing) for i, _, _ in labeled])
+        vectors = np.vstack([stored.get(hashes[i], missing) if j in train else missing
+                             for j, (i, _, _) in enumerate(labeled)])
     return OwnLabels(np.array([i for i, _, _ in labeled], dtype=np.int64), [x[1] for x in labeled],
                      [x[2] for x in labeled], vectors)
 

@@ -3,9 +3,10 @@
 Every run that scores comments gathers the labels (see `voc.sentiment_labels`: PM corrections, the input's
 `sentiment` column, CSAT/NPS), and when there are at least `MIN_LABELS` of them in at least two classes with
 `MIN_PER_CLASS` each, fits a logistic regression (class_weight="balanced", CSAT/NPS labels down-weighted) on
-the embeddings of at most `MAX_TRAIN_LABELS` of them (people's labels first) and scores the unlabeled comments
-with it: score = P(positive) - P(negative), label = the most probable class. Its accuracy is estimated by stratified k-fold cross-validation within the store (each fold's
-head never sees the comments it is scored on) and stored in runs.stats. With fewer labels the label-free
+the embeddings of at most `MAX_TRAIN_LABELS` of them (people's labels first, `training_sample`; only their
+vectors are looked up) and scores the unlabeled comments with it: score = P(positive) - P(negative), label = the
+most probable class. Its accuracy is estimated by stratified k-fold cross-validation within the store (each
+fold's head never sees the comments it is scored on) and stored in runs.stats. With fewer labels the label-free
 scorer (`voc.sentiment`) is used. A labeled comment always shows its own label, with the label's score
 (-1, 0, +1) and its origin: "human" or "score"; the others are "model" or "lexicon".
 """
@@ -95,8 +96,8 @@ class Scored:
 
 @dataclass
 class OwnLabels:
-    """The labeled corpus rows: row index, label, origin (human | score) and stored vector (a NaN row when the
-    cache lacks it; None when no vectors were looked up)."""
+    """The labeled corpus rows: row index, label, origin (human | score) and stored vector: a NaN row when the
+    row is not in the `training_sample` or the cache lacks it; None when no vectors were looked up."""
     rows: np.ndarray
     labels: list[str]
     origins: list[str]
@@ -115,7 +116,7 @@ def score_rows(texts: list[str], languages: list[str], vectors: np.ndarray, own:
     usable = np.isfinite(own.vectors).all(axis=1) if own.vectors is not None else np.zeros(len(own.labels), bool)
     y = [label for label, ok in zip(own.labels, usable) if ok]
     if enough_labels(y):
-        train = np.flatnonzero(usable)[training_sample(np.array(own.origins)[usable], MAX_TRAIN_LABELS)]
+        train = np.flatnonzero(usable)
         weight = np.where(np.array(own.origins)[train] == "score", SCORE_LABEL_WEIGHT, 1.0)
         head = SentimentHead(folds=CV_FOLDS if cross_validate else None).fit(
             own.vectors[train], [own.labels[i] for i in train], weight)

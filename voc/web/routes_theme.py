@@ -91,7 +91,8 @@ def rename(request: Request, theme_id: int, name: str = Form(...), user: User = 
 def merge(request: Request, theme_id: int, into: int = Form(...), user: User = Depends(auth.pm)):
     """This theme joins theme `into`: its comments, sub-themes, status and notes (`voc theme merge`)."""
     with mirror_of(request).read() as con:
-        workflow.title(con, theme_id), workflow.title(con, into)  # 404 for a theme the published run does not have
+        for theme in (theme_id, into):
+            workflow.title(con, theme)  # 404 for a theme the published run does not have
     if into == theme_id:
         raise TransitionError(f"theme {theme_id} cannot be merged with itself: choose another theme")
     change = _submit(request, "merge", {"theme_id": theme_id, "into": into}, user,
