@@ -50,6 +50,17 @@ def test_titles_are_short_unique_and_free_of_placeholders(published_db):
     assert all(len(set(ts)) == len(ts) and all(len(t) <= 60 for t in ts) for _, ts in sub_titles)
 
 
+def test_a_theme_is_named_after_its_largest_sub_theme(published_db):
+    """The title is a phrase the comments of the theme's largest sub-theme say, not a small variant's."""
+    db, _ = published_db
+    largest = dict(rows(db, """SELECT theme_id, arg_max(subtheme_id, size * 100000 - subtheme_id)
+                               FROM current_subthemes GROUP BY theme_id"""))
+    comments = rows(db, "SELECT theme_id, subtheme_id, lower(text) FROM current_assignments WHERE theme_id >= 0")
+    for theme_id, title in rows(db, "SELECT theme_id, title FROM current_themes WHERE subthemes > 1"):
+        said = [text for t, sub, text in comments if t == theme_id and sub == largest[theme_id] and title.lower() in text]
+        assert len(said) >= 3, (theme_id, title)
+
+
 def test_placeholders_and_boilerplate_are_not_embedded_but_stored(published_db):
     db, summary = published_db
     phrases = tuple(summary["boilerplate"])

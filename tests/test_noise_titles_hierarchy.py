@@ -10,7 +10,7 @@ from scipy import sparse
 from voc.hierarchy import ThemeHierarchy, agglomerate, calibrated_threshold
 from voc.noise import Boilerplate, find_boilerplate, strip_placeholders
 from voc.rank import impacts, nps_of, priority_score, rank_themes
-from voc.titles import MAX_CHARS, Speller, choose_titles, clauses
+from voc.titles import MAX_CHARS, Speller, TitleGroup, choose_titles, clauses
 
 KINDS = ["EMAIL", "IBAN", "PHONE", "CARD", "NAME", "CUSTOMER_NO", "ADDRESS"]
 
@@ -77,9 +77,9 @@ def test_a_version_number_or_a_price_does_not_end_a_clause():
 def test_titles_are_short_unique_and_clean():
     same = ["Paket kam beschädigt an. Kunde wartet", "Paket kam beschädigt an"] * 5
     long = ["Sendungsverfolgungsnummer funktioniert überhaupt nicht mehr seit Wochenanfang laut Versanddienstleister"] * 3
-    groups = [(same, ["de"] * 10, ["paket beschädigt"]), (same, ["de"] * 10, ["paket", "wartet"]),
-              (long, ["de"] * 3, ["sendung"]), (["[IBAN]"] * 3, ["de"] * 3, ["konto"])]
-    titles = choose_titles(groups, Speller([t for g in groups for t in g[0]]))
+    groups = [TitleGroup(same, ["de"] * 10, ["paket beschädigt"]), TitleGroup(same, ["de"] * 10, ["paket", "wartet"]),
+              TitleGroup(long, ["de"] * 3, ["sendung"]), TitleGroup(["[IBAN]"] * 3, ["de"] * 3, ["konto"])]
+    titles = choose_titles(groups, Speller([t for g in groups for t in g.texts]))
     assert titles[0] == "Paket kam beschädigt an"
     assert len({t.lower() for t in titles}) == len(titles)
     assert all(len(t) <= MAX_CHARS and "[" not in t for t in titles)
@@ -164,3 +164,25 @@ def test_a_recluster_keeps_last_runs_borderline_grouping():
     assert before.theme_of_[0] != before.theme_of_[1] and sticky.theme_of_[0] == sticky.theme_of_[1]
     apart = ThemeHierarchy(centroid_weight=1.0, min_similarity=0.0).fit(cents, words, np.ones(12), prior=-prior)
     assert apart.theme_of_[0] != apart.theme_of_[1]
+
+
+def test_a_theme_is_named_after_its_largest_sub_theme_in_the_theme_language():
+    login = ["Can't log into the app"] * 6 + ["Kann mich nicht in der App anmelden"] * 4  # sub-theme 0, the largest
+    sms = ["Zwei-Faktor-Code per SMS kommt nicht an"] * 8  # sub-theme 1: the phrase repeated most
+    group = TitleGroup(login + sms, ["en"] * 6 + ["de"] * 12, [], variants=[0] * 10 + [1] * 8)
+    assert choose_titles([group], Speller(group.texts)) == ["Kann mich nicht in der App anmelden"]
+    without_variants = TitleGroup(group.texts, group.languages, [])
+    assert choose_titles([without_variants], Speller(group.texts)) == ["Zwei-Faktor-Code per SMS kommt nicht an"]
+
+
+def test_a_typo_is_corrected_only_to_a_word_of_its_own_language():
+    texts = ["never again"] * 30 + ["neuer Preis zu hoch"] * 3 + ["neuer Tarif"] * 2
+    languages = ["en"] * 30 + ["de"] * 5
+    assert Speller(texts, languages).normalise("neuer Preis", "de") == "neuer Preis"
+    assert Speller(texts).normalise("neuer Preis") == "never Preis"  # one vocabulary for both: the bug this avoids
+
+
+def test_the_problem_a_comment_opens_with_names_it_before_its_consequence():
+    texts = ["neuer Preis viel zu hoch, denkt über Wechsel nach"] * 4 + ["Tarif teurer. Denkt über Wechsel nach"]
+    group = TitleGroup(texts, ["de"] * 5, [])
+    assert choose_titles([group], Speller(texts)) == ["Neuer Preis viel zu hoch"]

@@ -20,7 +20,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 from voc.textutil import TOKEN, stopwords
-from voc.titles import Speller, choose_titles
+from voc.titles import Speller, TitleGroup, choose_titles
 
 N_KEYWORDS = 8
 N_REPRESENTATIVES = 5
@@ -105,9 +105,10 @@ def representatives(texts: list[str], languages: list[str], sims: np.ndarray, n:
 
 def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, similarity: np.ndarray,
                  clean_texts: list[str] | None = None, speller: Speller | None = None,
-                 taken: set[str] | None = None) -> list[ThemeLabel]:
+                 taken: set[str] | None = None, variants: np.ndarray | None = None) -> list[ThemeLabel]:
     """One ThemeLabel per theme id 0..k-1 (unclustered comments are left out). `clean_texts` (default: `texts`)
-    feed keywords and titles; titles are unique among these themes and differ from `taken`."""
+    feed keywords and titles; titles are unique among these themes and differ from `taken`. With `variants`
+    (each comment's sub-theme) a theme is named after its largest sub-theme (`voc.titles`)."""
     clean = clean_texts if clean_texts is not None else texts
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
     scores, vocabulary = class_tfidf(clean, labels, k)
@@ -119,9 +120,10 @@ def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, sim
         mix = {lang: round(c / len(idx), 3) for lang, c in Counter(langs).most_common()}
         reps = representatives([texts[i] for i in idx], langs, similarity[idx])
         result.append(ThemeLabel(theme, title_from(keywords), keywords, reps, mix))
-        groups.append(([clean[i] for i in idx], langs, keywords))
-    order = sorted(range(k), key=lambda t: -len(groups[t][0]))  # the largest theme gets its best title first
-    titles = choose_titles([groups[t] for t in order], speller or Speller(clean), taken)
+        groups.append(TitleGroup([clean[i] for i in idx], langs, keywords,
+                                  variants[idx].tolist() if variants is not None else None))
+    order = sorted(range(k), key=lambda t: -len(groups[t].texts))  # the largest theme gets its best title first
+    titles = choose_titles([groups[t] for t in order], speller or Speller(clean, languages), taken)
     for t, title in zip(order, titles):
         result[t].title = title
     return result

@@ -100,10 +100,10 @@ def constraints(sub_labels: np.ndarray, previous: Previous | None) -> tuple[list
 
 
 def _labels(corpus: Corpus, labels: np.ndarray, similarity: np.ndarray, ids: dict[int, int], speller: Speller,
-            taken: set[str] | None = None) -> dict:
+            variants: np.ndarray) -> dict:
     return {ids[lab.theme_id]: replace(lab, theme_id=ids[lab.theme_id])
             for lab in label_themes(corpus.texts, corpus.languages, labels, similarity, corpus.cluster_texts,
-                                    speller, taken)}
+                                    speller, variants=variants)}
 
 
 def sub_titles(corpus: Corpus, sub_rows: np.ndarray, theme_rows: np.ndarray, similarity: np.ndarray,
@@ -162,8 +162,8 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
     clustered = theme_rows >= 0
     theme_sim[clustered] = np.einsum("ij,ij->i", x[clustered], theme_cents[theme_rows[clustered]])
     present = set(sub_ids[sub_ids >= 0].tolist())
-    speller = Speller(corpus.cluster_texts)
-    labels = _labels(corpus, theme_rows, theme_sim, theme_match.ids, speller)
+    speller = Speller(corpus.cluster_texts, corpus.languages)
+    labels = _labels(corpus, theme_rows, theme_sim, theme_match.ids, speller, sub_ids)
     return ThemeSet(
         "full", theme_ids, model.method_.astype(object), theme_sim,
         {theme_match.ids[i]: theme_cents[i] for i in range(n_themes) if (theme_rows == i).any()},

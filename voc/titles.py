@@ -4,13 +4,21 @@ For every theme (or sub-theme):
 1. Candidates are the clauses (text between punctuation) of its comments in the
    dominant language, taken from the text that was embedded, so placeholders and
    boilerplate are already gone (`voc.noise`); clauses of 2 to MAX_WORDS words.
-2. Each candidate is spell-normalised against the corpus vocabulary: a word
+   A theme with sub-themes is named after its largest one (the variant most of its
+   customers describe), from that sub-theme's comments in the theme's language; its
+   other comments are the fallback. Without this rule the phrase repeated most
+   verbatim won, often a small variant's: the demo's login theme (sub-themes "Can't
+   log into the app" 95, "wrong password" 89, "2FA code" 58) was called
+   "Zwei-Faktor-Code per SMS kommt nicht an".
+2. Each candidate is spell-normalised against the corpus vocabulary of its language: a word
    becomes its most frequent spelling within one edit (or the same word up to
    umlaut spelling and case: "fuer" -> "für", "Wartezeti" -> "Wartezeit") when
    that spelling is at least TYPO_RATIO times more frequent.
 3. The score of a normalised candidate is how many of the theme's comments say it
-   (support) times how much of the theme's keyword weight it covers; ties: the
-   shorter, then alphabetical. So the title is the phrase the theme's comments
+   (support; a clause after a comment's first counts half: agents write the problem
+   first, then its consequence or the customer's mood, "neuer Preis viel zu hoch,
+   denkt über Wechsel nach") times how much of the theme's keyword weight it
+   covers; ties: the shorter, then alphabetical. So the title is the phrase the theme's comments
    repeat most, not three keyword fragments. A phrase fewer than MIN_SUPPORT
    comments say is never a title (agents see titles; a title must not be one
    colleague's note); without one the title is the top keyword phrase.
@@ -24,6 +32,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from voc.textutil import TOKEN
 
@@ -32,6 +41,7 @@ MAX_WORDS = 9          # a clause longer than this is a story, not a title
 MIN_SUPPORT = 3        # a title is a phrase at least three comments say, never one person's note
 TYPO_RATIO = 5         # a spelling must be this much more common than the one it replaces
 MIN_TYPO_LENGTH = 5    # shorter words have too many neighbours one edit away
+LATER_CLAUSE_WEIGHT = 0.5  # agents write the problem first, then its consequence ("..., denkt über Wechsel nach")
 # A clause runs to the next punctuation mark; a point or comma between digits ("Update 5.2.1", "4,99 €") is not one.
 CLAUSE = re.compile(r"(?:[^.,;:!?()\[\]\n–]|(?<=\d)[.,](?=\d))+")
 UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
@@ -51,8 +61,8 @@ def _edits1(word: str) -> set[str]:
     return deletes | swaps
 
 
-class Speller:
-    """Most frequent spelling of each word in a corpus (see step 2 of the module docstring)."""
+class Vocabulary:
+    """Most frequent spelling of each word in some texts (see step 2 of the module docstring)."""
 
     def __init__(self, texts: list[str]):
         self.counts = Counter(w for t in texts for w in TOKEN.findall(t))
@@ -81,8 +91,22 @@ class Speller:
             best = best[:1].upper() + best[1:]
         return best
 
-    def normalise(self, phrase: str) -> str:
-        return TOKEN.sub(lambda m: self.correct(m.group(0)), phrase)
+
+class Speller:
+    """Spell-normalises phrases against the corpus vocabulary of their own language: with one vocabulary for
+    German and English together, the German "neuer" became the English "never", which is more frequent one
+    letter away ("Never Preis viel zu hoch")."""
+
+    def __init__(self, texts: list[str], languages: list[str] | None = None):
+        self._vocabularies: dict[str | None, Vocabulary] = {None: Vocabulary(texts)}
+        for language in sorted(set(languages or ())):
+            self._vocabularies[language] = Vocabulary([t for t, lg in zip(texts, languages) if lg == language])
+
+    def correct(self, word: str, language: str | None = None) -> str:
+        return self._vocabularies.get(language, self._vocabularies[None]).correct(word)
+
+    def normalise(self, phrase: str, language: str | None = None) -> str:
+        return TOKEN.sub(lambda m: self.correct(m.group(0), language), phrase)
 
 
 def clauses(text: str) -> list[str]:
@@ -105,16 +129,23 @@ def capitalise(title: str) -> str:
     return title[:1].upper() + title[1:]
 
 
-def candidates(texts: list[str], keywords: list[str], speller: Speller) -> list[tuple[float, str]]:
-    """(score, title) of a theme's candidate phrases, best first."""
+def candidates(texts: list[str], keywords: list[str], speller: Speller,
+               language: str | None = None) -> list[tuple[float, str]]:
+    """(score, title) of a theme's candidate phrases in `language`, best first."""
     weights = {w: 1.0 / (1 + i) for i, kw in enumerate(keywords) for w in kw.lower().split()}
     support: Counter = Counter()
+    weight: Counter = Counter()
     shown: dict[str, Counter] = defaultdict(Counter)
     for text in texts:
-        for clause in set(clauses(text)):
-            normal = speller.normalise(clause)
+        seen: set[str] = set()
+        for position, clause in enumerate(clauses(text)):
+            normal = speller.normalise(clause, language)
             key = fold(normal)
+            if key in seen:
+                continue
+            seen.add(key)
             support[key] += 1
+            weight[key] += 1.0 if position == 0 else LATER_CLAUSE_WEIGHT
             shown[key][normal] += 1
     scored = []
     for key, n in support.items():
@@ -123,7 +154,7 @@ def candidates(texts: list[str], keywords: list[str], speller: Speller) -> list[
         words = {w.lower() for w in TOKEN.findall(key)}
         cover = sum(weights.get(w, 0.0) for w in words) or 0.1
         surface = shown[key].most_common(1)[0][0]
-        scored.append((n * cover, capitalise(shorten(surface))))
+        scored.append((weight[key] * cover, capitalise(shorten(surface))))
     scored.sort(key=lambda s: (-s[0], len(s[1]), s[1]))
     return scored
 
@@ -132,15 +163,37 @@ def dominant(languages: list[str]) -> str | None:
     return Counter(languages).most_common(1)[0][0] if languages else None
 
 
-def choose_titles(groups: list[tuple[list[str], list[str], list[str]]], speller: Speller,
-                  taken: set[str] | None = None) -> list[str]:
-    """One unique title per group of (texts, languages, keywords), in the order given (most important first)."""
+@dataclass
+class TitleGroup:
+    """What a theme's title is chosen from."""
+    texts: list[str]
+    languages: list[str]
+    keywords: list[str]
+    variants: list[int] | None = None  # each text's sub-theme, if the theme has them
+
+    def pools(self) -> list[list[str]]:
+        """The texts to draw the title from, in order of preference: the comments in the theme's language of its
+        largest sub-theme that has at least MIN_SUPPORT of them, then all its comments in that language."""
+        lang = dominant(self.languages)
+        own = [i for i, lg in enumerate(self.languages) if lg == lang] or list(range(len(self.texts)))
+        pools = []
+        if self.variants is not None:
+            for variant, _ in sorted(Counter(self.variants).items(), key=lambda kv: (-kv[1], kv[0])):
+                main = [self.texts[i] for i in own if self.variants[i] == variant]
+                if len(main) >= MIN_SUPPORT:
+                    pools.append(main)
+                    break
+        return pools + [[self.texts[i] for i in own]]
+
+
+def choose_titles(groups: list[TitleGroup], speller: Speller, taken: set[str] | None = None) -> list[str]:
+    """One unique title per group, in the order given (most important first)."""
     used = {t.lower() for t in (taken or set())}
     titles = []
-    for texts, languages, keywords in groups:
-        lang = dominant(languages)
-        own = [t for t, lg in zip(texts, languages) if lg == lang] or texts
-        options = [title for _, title in candidates(own, keywords, speller)]
+    for group in groups:
+        keywords = group.keywords
+        language = dominant(group.languages)
+        options = [title for pool in group.pools() for _, title in candidates(pool, keywords, speller, language)]
         title = next((t for t in options if t.lower() not in used), None)
         if title is None:
             base = options[0] if options else capitalise(keywords[0]) if keywords else "(no words)"
