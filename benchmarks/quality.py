@@ -14,6 +14,7 @@ their comments in one theme ("held"), each problem's share in its largest theme,
 theme's comments share a redaction placeholder or one of the demo generator's frame phrases).
 
     python benchmarks/quality.py [--models use] [--datasets banking77 massive_de bitext demo] [--no-bertopic]
+                                 [--seeds 1 2 3 4]   # also the spread over UMAP seeds (mean, min-max)
     python benchmarks/quality.py --growth 3000 20000 100000     # themes vs volume on the demo generator
 
 Writes benchmarks/results/quality.json and prints a table.
@@ -56,6 +57,7 @@ SOURCES = {
 BITEXT_ROWS = 4000
 HELD_SHARE = 0.8    # a problem is "held" by a theme that has at least 80% of its comments
 JUNK_SHARE = 0.5    # a theme is junk when most of its comments share a placeholder or a frame phrase
+DEFAULT_SEED = ThemeClusterer().random_state  # the rows are voc's defaults; --seeds adds the spread over others
 
 
 def load(name: str) -> tuple[list[str], dict[str, np.ndarray]]:
@@ -140,10 +142,10 @@ def problem_report(y: np.ndarray, pred: np.ndarray, texts: list[str]) -> dict:
 
 
 def run_voc(texts: list[str], vectors: np.ndarray, langs: np.ndarray, threshold: float, model: str,
-            phrases: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, float, dict]:
+            phrases: tuple[str, ...], random_state: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray, float, dict]:
     """(theme per text, sub-theme per text, seconds, the ThemeSet's stats) with voc's two levels."""
     start = time.perf_counter()
-    clusterer = ThemeClusterer(assign_threshold=threshold).fit(vectors, groups=langs)
+    clusterer = ThemeClusterer(assign_threshold=threshold, random_state=random_state).fit(vectors, groups=langs)
     n = len(texts)
     corpus = Corpus(keys=[("b", str(i)) for i in range(n)], texts=texts, hashes=[""] * n, languages=list(langs),
                     created_at=[datetime(2026, 1, 1)] * n, csat=[None] * n, nps=[None] * n, vectors=vectors,
@@ -166,7 +168,15 @@ def run_bertopic(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, np.
     return default, np.array(model.topics_), seconds, time.perf_counter() - start
 
 
-def evaluate(dataset: str, model_name: str, bertopic: bool) -> list[dict]:
+def seed_spread(y: np.ndarray, default: np.ndarray, others: list[np.ndarray]) -> dict:
+    """NMI and ARI over the default seed and the others: mean, min and max."""
+    runs = [scores(y, pred) for pred in [default, *others]]
+    return {f"{m}_seeds": {"mean": round(float(np.mean([r[m] for r in runs])), 1),
+                           "min": min(r[m] for r in runs), "max": max(r[m] for r in runs), "runs": len(runs)}
+            for m in ("nmi", "ari")}
+
+
+def evaluate(dataset: str, model_name: str, bertopic: bool, seeds: list[int]) -> list[dict]:
     texts, labels = load(dataset)
     langs = np.array([detect(t) for t in texts])
     phrases = find_boilerplate(texts, list(langs)).phrases
@@ -175,6 +185,9 @@ def evaluate(dataset: str, model_name: str, bertopic: bool) -> list[dict]:
     vectors = cached_vectors(embedder, Boilerplate(phrases).clean_all(texts))
     themes, subs, seconds, _ = run_voc(texts, vectors, langs, embedder.assign_threshold, model_name, phrases)
     runs = [("voc-themes", themes, seconds), ("voc-subthemes", subs, seconds)]
+    other_seeds = [run_voc(texts, vectors, langs, embedder.assign_threshold, model_name, phrases, seed)[:2]
+                   for seed in seeds if seed != DEFAULT_SEED]
+    spread = {"voc-themes": [t for t, _ in other_seeds], "voc-subthemes": [s for _, s in other_seeds]}
     if bertopic:
         default, reduced, s1, s2 = run_bertopic(texts, vectors)
         runs += [("bertopic-defaults", default, s1), ("bertopic-reduce-auto", reduced, s1 + s2)]
@@ -184,6 +197,8 @@ def evaluate(dataset: str, model_name: str, bertopic: bool) -> list[dict]:
             name = dataset if level == "label" else f"{dataset}_{level}"
             row = {"dataset": name, "n": len(texts), "model": model_name, "method": method, **scores(y, pred),
                    "seconds": round(secs, 1)}
+            if spread.get(method):
+                row.update(seed_spread(y, pred, spread[method]))
             if dataset == "demo":
                 row["de_en_together"] = cross_language(pred, y, langs)
                 row.update(problem_report(y, pred, texts))
@@ -229,6 +244,9 @@ def main() -> None:
     parser.add_argument("--no-bertopic", action="store_true")
     parser.add_argument("--growth", nargs="*", type=int, help="Only the growth run, at these demo sizes.")
     parser.add_argument("--out", default=None, help="Result file name in benchmarks/results/.")
+    parser.add_argument("--seeds", nargs="*", type=int, default=[],
+                        help="Also run voc with these random_state values and report the NMI/ARI spread "
+                             "(UMAP's layout depends on the seed; the rows stay voc's default seed).")
     args = parser.parse_args()
     if args.growth:
         rows = growth(args.growth, args.models[0])
@@ -237,13 +255,17 @@ def main() -> None:
         print(f"wrote {out}")
         return
     results = [row for dataset in args.datasets for model_name in args.models
-               for row in evaluate(dataset, model_name, not args.no_bertopic)]
+               for row in evaluate(dataset, model_name, not args.no_bertopic, args.seeds)]
     out = RESULTS / (args.out or "quality.json")
     out.write_text(json.dumps({"sources": {d: SOURCES[d] for d in args.datasets}, "results": results}, indent=1))
     print(f"\n{'dataset':<16} {'model':<6} {'method':<21} {'NMI':>5} {'ARI':>5} {'ACC':>5} {'outl':>5} {'k':>4}  held junk")
     for r in results:
         print(f"{r['dataset']:<16} {r['model']:<6} {r['method']:<21} {r['nmi']:>5} {r['ari']:>5} {r['acc']:>5} "
               f"{r['outliers']:>5} {r['themes']:>4}  {r.get('held', '')} {len(r.get('junk_themes', '')) if 'junk_themes' in r else ''}")
+        if "nmi_seeds" in r:
+            n, a = r["nmi_seeds"], r["ari_seeds"]
+            print(f"{'':<16} {'':<6} {'  over ' + str(n['runs']) + ' seeds':<21} {n['mean']:>5} {a['mean']:>5}"
+                  f"   (NMI {n['min']}-{n['max']}, ARI {a['min']}-{a['max']})")
     print(f"wrote {out}")
 
 

@@ -96,16 +96,6 @@ CREATE TABLE published (
     name    VARCHAR PRIMARY KEY,
     run_id  INTEGER NOT NULL
 );
-
-CREATE VIEW current_themes AS
-    SELECT t.* FROM themes t JOIN published p ON p.name = 'themes' AND t.run_id = p.run_id;
-
-CREATE VIEW current_assignments AS
-    SELECT a.*, c.text, c.created_at, c.agent_id, c.language, t.title AS theme_title
-    FROM assignments a
-    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
-    JOIN comments c USING (source, comment_id)
-    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id;
 """
 
 
@@ -195,22 +185,6 @@ CREATE TABLE agent_seen (
     last_event_id INTEGER NOT NULL,
     seen_at       TIMESTAMP NOT NULL
 );
-
-CREATE OR REPLACE VIEW current_themes AS
-    SELECT t.*, coalesce(w.name, t.title) AS display_title, coalesce(w.status, 'new') AS status,
-           w.owner, w.note, w.reason, w.ticket_key, w.ticket_url
-    FROM themes t
-    JOIN published p ON p.name = 'themes' AND t.run_id = p.run_id
-    LEFT JOIN theme_workflow w USING (theme_id);
-
-CREATE OR REPLACE VIEW current_assignments AS
-    SELECT a.*, c.text, c.created_at, c.agent_id, c.language, c.channel, c.product, c.team, c.csat, c.nps,
-           coalesce(w.name, t.title) AS theme_title
-    FROM assignments a
-    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
-    JOIN comments c USING (source, comment_id)
-    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id
-    LEFT JOIN theme_workflow w ON w.theme_id = a.theme_id;
 """
 
 
@@ -250,39 +224,13 @@ CREATE TABLE sentiment_corrections (
     previous   VARCHAR,                         -- the label shown before the correction
     PRIMARY KEY (source, comment_id)
 );
-
-CREATE OR REPLACE VIEW current_themes AS
-    SELECT t.*, coalesce(w.name, t.title) AS display_title, coalesce(w.status, 'new') AS status,
-           w.owner, w.note, w.reason, w.ticket_key, w.ticket_url
-    FROM themes t
-    JOIN published p ON p.name = 'themes' AND t.run_id = p.run_id
-    LEFT JOIN theme_workflow w USING (theme_id);
-
--- A PM correction made after the last run is shown at once (the next run also learns from it).
-CREATE OR REPLACE VIEW current_assignments AS
-    SELECT a.* REPLACE (coalesce(sc.label, a.sentiment) AS sentiment,
-                        CASE WHEN sc.label IS NULL THEN a.sentiment_score
-                             ELSE CASE sc.label WHEN 'negative' THEN -1.0 WHEN 'positive' THEN 1.0 ELSE 0.0 END
-                        END AS sentiment_score,
-                        CASE WHEN sc.label IS NULL THEN a.sentiment_origin ELSE 'human' END AS sentiment_origin),
-           c.text, c.created_at, c.agent_id, c.language, c.channel, c.product, c.team, c.csat, c.nps,
-           coalesce(w.name, t.title) AS theme_title
-    FROM assignments a
-    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
-    JOIN comments c USING (source, comment_id)
-    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = a.theme_id
-    LEFT JOIN theme_workflow w ON w.theme_id = a.theme_id
-    LEFT JOIN sentiment_corrections sc ON sc.source = a.source AND sc.comment_id = a.comment_id;
 """
 
 
 # Version 5: the web app. Users who log in (a password hash, never the password; an agent user maps to the
 # agent_id of their comments), PM moves of single comments to another theme that outlive runs (a sentiment
 # correction is version 4's `sentiment_corrections`, which the next run also learns from), and a
-# 2-D map position per comment for the theme map. `current_assignments` applies the corrections, so every
-# reader (pages, report, exports, the agent view) sees the corrected theme and sentiment; a correction to a
-# theme the published run no longer has is ignored rather than hiding the comment. (The PM's name is read by a
-# subquery, not a join on the coalesced id: with that join DuckDB 2.0 ignored LIMIT under `WHERE theme_id >= 0`.)
+# 2-D map position per comment for the theme map (`current_assignments` applies the corrections: see VIEWS).
 SCHEMA_V5 = """
 CREATE TABLE users (
     name          VARCHAR PRIMARY KEY,
@@ -309,25 +257,6 @@ CREATE TABLE comment_map (
     y          REAL NOT NULL,
     PRIMARY KEY (run_id, source, comment_id)
 );
-
-CREATE OR REPLACE VIEW current_assignments AS
-    SELECT a.* REPLACE (coalesce(ot.theme_id, a.theme_id) AS theme_id,
-                        coalesce(sc.label, a.sentiment) AS sentiment,
-                        CASE WHEN sc.label IS NULL THEN a.sentiment_score
-                             ELSE CASE sc.label WHEN 'negative' THEN -1.0 WHEN 'positive' THEN 1.0 ELSE 0.0 END
-                        END AS sentiment_score,
-                        CASE WHEN sc.label IS NULL THEN a.sentiment_origin ELSE 'human' END AS sentiment_origin),
-           c.text, c.created_at, c.agent_id, c.language, c.channel, c.product, c.team, c.csat, c.nps,
-           coalesce((SELECT w.name FROM theme_workflow w WHERE w.theme_id = t.theme_id), t.title) AS theme_title,
-           a.theme_id AS clustered_theme_id, coalesce(o.corrected_by, sc.set_by) AS corrected_by,
-           coalesce(o.corrected_at, sc.set_at) AS corrected_at
-    FROM assignments a
-    JOIN published p ON p.name = 'themes' AND a.run_id = p.run_id
-    JOIN comments c ON c.source = a.source AND c.comment_id = a.comment_id
-    LEFT JOIN comment_corrections o ON o.source = a.source AND o.comment_id = a.comment_id
-    LEFT JOIN themes ot ON ot.run_id = a.run_id AND ot.theme_id = o.theme_id
-    LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = coalesce(ot.theme_id, a.theme_id)
-    LEFT JOIN sentiment_corrections sc ON sc.source = a.source AND sc.comment_id = a.comment_id;
 """
 
 
@@ -384,11 +313,31 @@ CREATE TABLE theme_overrides (
     created_at  TIMESTAMP NOT NULL,
     created_by  VARCHAR NOT NULL
 );
+"""
+
+
+# The read-side views, as of the latest version. `migrate` (re)creates them after a store reaches it, so each
+# migration step holds tables only. A change here needs a new migration step (it may be empty) for existing
+# stores to pick it up.
+# - current_themes: the published run's themes with their workflow state (a PM's name, status, owner, note, ticket).
+# - current_subthemes: the published run's sub-themes.
+# - current_assignments: one row per comment of the published run, with its comment, and with PM corrections
+#   applied, so every reader (pages, report, exports, the agent view) sees the corrected theme and sentiment: a
+#   comment moved to another theme (version 5) belongs to none of that theme's sub-themes, a correction to a theme
+#   the published run no longer has is ignored rather than hiding the comment, and a sentiment correction made
+#   after the last run is shown at once. (The PM's name is read by a subquery, not a join on the coalesced id: with
+#   that join DuckDB 2.0 ignored LIMIT under `WHERE theme_id >= 0`.)
+VIEWS = """
+CREATE OR REPLACE VIEW current_themes AS
+    SELECT t.*, coalesce(w.name, t.title) AS display_title, coalesce(w.status, 'new') AS status,
+           w.owner, w.note, w.reason, w.ticket_key, w.ticket_url
+    FROM themes t
+    JOIN published p ON p.name = 'themes' AND t.run_id = p.run_id
+    LEFT JOIN theme_workflow w USING (theme_id);
 
 CREATE OR REPLACE VIEW current_subthemes AS
     SELECT s.* FROM subthemes s JOIN published p ON p.name = 'themes' AND s.run_id = p.run_id;
 
--- A comment a PM moved to another theme (version 5) belongs to none of that theme's sub-themes.
 CREATE OR REPLACE VIEW current_assignments AS
     SELECT a.* REPLACE (coalesce(ot.theme_id, a.theme_id) AS theme_id,
                         CASE WHEN ot.theme_id IS NULL THEN a.subtheme_id ELSE -1 END AS subtheme_id,

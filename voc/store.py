@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from voc.errors import RunInProgressError, SchemaTooNewError, StoreError, StoreLockedError
-from voc.schema import MIGRATIONS, SCHEMA_VERSION, Migration
+from voc.schema import MIGRATIONS, SCHEMA_VERSION, VIEWS, Migration
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -146,17 +146,20 @@ def _check_version(con: duckdb.DuckDBPyConnection, db: Path, required: bool = Tr
 
 
 def migrate(con: duckdb.DuckDBPyConnection, db: Path, steps: list[Migration] = MIGRATIONS) -> int:
-    """Apply every migration the store lacks, each in its own transaction."""
+    """Apply every migration the store lacks, each in its own transaction, then (re)create the views if the store
+    is now at the latest version (a test may stop at an older one: the views need the latest tables)."""
     _check_version(con, db, required=False)
     current = _applied_version(con)
-    for step in steps:
-        if step.version <= current:
-            continue
+    pending = [step for step in steps if step.version > current]
+    for step in pending:
         with transaction(con):
             con.execute(step.sql)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, current_timestamp)", [step.version, step.name]
             )
+    if pending and pending[-1].version == SCHEMA_VERSION:
+        with transaction(con):
+            con.execute(VIEWS)
     return max(step.version for step in steps)
 
 
