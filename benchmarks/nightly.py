@@ -120,6 +120,71 @@ def timed(nightly, source: Path, db: Path, mode: str) -> tuple[float, dict]:
     return round(time.perf_counter() - start, 1), summary
 
 
+def run_store(nightly, comments: Path, truth: dict[str, str], work: Path) -> tuple[dict, dict[str, dict]]:
+    """A full run, the nights after it, a weekly full re-cluster and a re-cluster with no change: (timings and
+    counts, each stage's comment -> theme id / sub-theme id)."""
+    base, *nights = split(comments, work, 3)
+    db = work / "voc.duckdb"
+    result: dict = {"nights": []}
+    result["full_run_seconds"], full = timed(nightly, base, db, "auto")
+    result["base_comments"] = full["comments_clustered"]
+    result["base_themes"] = full["themes"]
+    for path in nights:
+        seconds, s = timed(nightly, path, db, "auto")
+        result["nights"].append({"night": path.stem, "mode": s["mode"], "seconds": seconds,
+                                 "new_comments": s["ingest"]["new"], "embedded": s["embed"]["encoded"],
+                                 "assigned": s.get("assigned"), "emerging_themes": s.get("emerging_themes"),
+                                 "unclustered_share": s["unclustered_share"],
+                                 "emerging_problem": flagged_theme(db, truth)})
+    ids = {"incremental": assignments(db), "incremental_subs": assignments(db, "subtheme_id")}
+    weekly = work / "weekly.duckdb"
+    shutil.copy(db, weekly)
+    result["weekly_full_seconds"], w = timed(nightly, nights[-1], weekly, "full")
+    ids.update(full=assignments(weekly), full_subs=assignments(weekly, "subtheme_id"))
+    shutil.copy(weekly, work / "again.duckdb")
+    result["no_change_full_seconds"], _ = timed(nightly, nights[-1], work / "again.duckdb", "full")
+    ids["again"] = assignments(work / "again.duckdb")
+    result["weekly_themes_subthemes"] = [w.get("themes"), w.get("subthemes")]
+    result["weekly_merges_splits"] = [w.get("merges"), w.get("splits")]
+    mean_night = sum(n["seconds"] for n in result["nights"]) / len(result["nights"])
+    result["incremental_vs_full_time"] = round(mean_night / result["full_run_seconds"], 4)
+    return result, ids
+
+
+def stability(ids: dict[str, dict], truth: dict[str, str]) -> dict:
+    """How far the weekly re-cluster agrees with the nights before it, and a no-change re-cluster with itself."""
+    incremental, full_ids = ids["incremental"], ids["full"]
+    keys = sorted(incremental)
+    unchanged = [k for k in keys if truth[k] != EMERGING and incremental[k] >= 0]
+    changed = [k for k in unchanged if incremental[k] != full_ids[k]]
+    return {
+        "ari_incremental_vs_full": round(adjusted_rand_score([incremental[k] for k in keys],
+                                                             [full_ids[k] for k in keys]), 3),
+        "id_kept_across_weekly_recluster": round(sum(incremental[k] == full_ids[k] for k in unchanged)
+                                                 / len(unchanged), 4),
+        "id_kept_no_change_recluster": round(sum(full_ids[k] == ids["again"][k] for k in keys) / len(keys), 4),
+        "subtheme_id_kept_across_weekly_recluster": kept(
+            {k: v for k, v in ids["incremental_subs"].items() if truth[k] != EMERGING}, ids["full_subs"]),
+        "id_changes_by_cause": {
+            "old id retired": sum(incremental[k] not in set(full_ids.values()) for k in changed),
+            "moved to a new id": sum(full_ids[k] not in set(incremental.values()) for k in changed),
+            "moved between surviving ids": sum(incremental[k] in set(full_ids.values()) and
+                                               full_ids[k] in set(incremental.values()) for k in changed)},
+    }
+
+
+def print_summary(result: dict) -> None:
+    print(f"full run ({result['base_comments']} comments, cold cache): {result['full_run_seconds']} s")
+    print("| night | mode | new | embedded | seconds | emerging problem flagged |\n|---|---|---|---|---|---|")
+    for n in result["nights"]:
+        print(f"| {n['night']} | {n['mode']} | {n['new_comments']} | {n['embedded']} | {n['seconds']} | "
+              f"{n['emerging_problem']['flagged']} |")
+    print(f"incremental / full time: {result['incremental_vs_full_time']:.1%}; "
+          f"ARI incremental vs full: {result['ari_incremental_vs_full']}; "
+          f"ids kept across weekly re-cluster: {result['id_kept_across_weekly_recluster']:.1%}; "
+          f"no-change re-cluster: {result['id_kept_no_change_recluster']:.1%}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=100_000)
@@ -136,68 +201,21 @@ def main() -> None:
     work = RESULTS / "nightly-work"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    if args.banking:
-        with prefect_test_harness(server_startup_timeout=180):
-            result = banking(nightly, work)
-        (RESULTS / "nightly-banking.json").write_text(json.dumps(result, indent=1))
-        shutil.rmtree(work, ignore_errors=True)
-        print(result)
-        return
-    files = generate(work / "data", n_comments=args.comments, n_days=args.days, seed=11, emerging_days=3)
-    truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(files.truth, encoding="utf-8"))}
-    base, *nights = split(files.comments, work, 3)
-    db = work / "voc.duckdb"
-    result: dict = {"comments": args.comments, "days": args.days, "nights": []}
     with prefect_test_harness(server_startup_timeout=180):
-        result["full_run_seconds"], full = timed(nightly, base, db, "auto")
-        result["base_comments"] = full["comments_clustered"]
-        result["base_themes"] = full["themes"]
-        for path in nights:
-            seconds, s = timed(nightly, path, db, "auto")
-            result["nights"].append({"night": path.stem, "mode": s["mode"], "seconds": seconds,
-                                     "new_comments": s["ingest"]["new"], "embedded": s["embed"]["encoded"],
-                                     "assigned": s.get("assigned"), "emerging_themes": s.get("emerging_themes"),
-                                     "unclustered_share": s["unclustered_share"],
-                                     "emerging_problem": flagged_theme(db, truth)})
-        incremental, incremental_subs = assignments(db), assignments(db, "subtheme_id")
-        weekly = work / "weekly.duckdb"
-        shutil.copy(db, weekly)
-        result["weekly_full_seconds"], w = timed(nightly, nights[-1], weekly, "full")
-        full_ids, full_subs = assignments(weekly), assignments(weekly, "subtheme_id")
-        shutil.copy(weekly, work / "again.duckdb")
-        result["no_change_full_seconds"], _ = timed(nightly, nights[-1], work / "again.duckdb", "full")
-        again_ids = assignments(work / "again.duckdb")
-    keys = sorted(incremental)
-    result["ari_incremental_vs_full"] = round(adjusted_rand_score([incremental[k] for k in keys],
-                                                                  [full_ids[k] for k in keys]), 3)
-    unchanged = [k for k in keys if truth[k] != EMERGING and incremental[k] >= 0]
-    result["id_kept_across_weekly_recluster"] = round(sum(incremental[k] == full_ids[k] for k in unchanged)
-                                                      / len(unchanged), 4)
-    result["id_kept_no_change_recluster"] = round(sum(full_ids[k] == again_ids[k] for k in keys) / len(keys), 4)
-    result["subtheme_id_kept_across_weekly_recluster"] = kept(
-        {k: v for k, v in incremental_subs.items() if truth[k] != EMERGING}, full_subs)
-    result["weekly_themes_subthemes"] = [w.get("themes"), w.get("subthemes")]
-    result["weekly_merges_splits"] = [w.get("merges"), w.get("splits")]
-    changed = [k for k in unchanged if incremental[k] != full_ids[k]]
-    result["id_changes_by_cause"] = {
-        "old id retired": sum(incremental[k] not in set(full_ids.values()) for k in changed),
-        "moved to a new id": sum(full_ids[k] not in set(incremental.values()) for k in changed),
-        "moved between surviving ids": sum(incremental[k] in set(full_ids.values()) and
-                                           full_ids[k] in set(incremental.values()) for k in changed)}
-    mean_night = sum(n["seconds"] for n in result["nights"]) / len(result["nights"])
-    result["incremental_vs_full_time"] = round(mean_night / result["full_run_seconds"], 4)
+        if args.banking:
+            result = banking(nightly, work)
+            (RESULTS / "nightly-banking.json").write_text(json.dumps(result, indent=1))
+            shutil.rmtree(work, ignore_errors=True)
+            print(result)
+            return
+        files = generate(work / "data", n_comments=args.comments, n_days=args.days, seed=11, emerging_days=3)
+        truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(files.truth, encoding="utf-8"))}
+        timings, ids = run_store(nightly, files.comments, truth, work)
+    result = {"comments": args.comments, "days": args.days, **timings, **stability(ids, truth)}
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / args.out).write_text(json.dumps(result, indent=1, default=str))
     shutil.rmtree(work, ignore_errors=True)
-    print(f"full run ({result['base_comments']} comments, cold cache): {result['full_run_seconds']} s")
-    print("| night | mode | new | embedded | seconds | emerging problem flagged |\n|---|---|---|---|---|---|")
-    for n in result["nights"]:
-        print(f"| {n['night']} | {n['mode']} | {n['new_comments']} | {n['embedded']} | {n['seconds']} | "
-              f"{n['emerging_problem']['flagged']} |")
-    print(f"incremental / full time: {result['incremental_vs_full_time']:.1%}; "
-          f"ARI incremental vs full: {result['ari_incremental_vs_full']}; "
-          f"ids kept across weekly re-cluster: {result['id_kept_across_weekly_recluster']:.1%}; "
-          f"no-change re-cluster: {result['id_kept_no_change_recluster']:.1%}")
+    print_summary(result)
 
 
 if __name__ == "__main__":

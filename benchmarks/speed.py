@@ -33,23 +33,29 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def one_size(n: int, model: str) -> dict:
-    """Run the whole pipeline once on n generated comments; return per-stage timings."""
-    from voc import pipeline
-    from voc.config import Settings
-    from voc.demo import generate
-    from common import pipeline_texts
-
-    from dataclasses import replace
-
+def raw_encode(model: str, distinct: list[str]) -> tuple[str, float, float]:
+    """(the model "auto" resolves to, seconds to load it, seconds to encode `distinct` in CHUNK batches)."""
     from voc.embed import CHUNK, load_embedder, resolve_model
     from voc.language import detect
+
+    start = time.perf_counter()
+    model = resolve_model(model, [detect(t) for t in distinct[:2000]])  # "auto": by the language mix, as a run
+    embedder = load_embedder(model)
+    embedder.encode(distinct[:1])  # models load their weights lazily: this is the one-time load
+    load_seconds = time.perf_counter() - start
+    embedder.encode(distinct[:64])  # warm-up
+    start = time.perf_counter()
+    for i in range(0, len(distinct), CHUNK):
+        embedder.encode(distinct[i:i + CHUNK])
+    return model, load_seconds, time.perf_counter() - start
+
+
+def run_stages(settings, comments: Path) -> tuple[dict[str, float], float, object, dict, object]:
+    """The pipeline's stages in the flow's order: (seconds per stage, total seconds, corpus, embed result, themes)."""
+    from voc import pipeline
     from voc.ingest import read_source
     from voc.publish import publish
 
-    work = Path(tempfile.mkdtemp(prefix="voc-speed-"))
-    files = generate(work / "data", n_comments=n, n_days=42, seed=11)
-    settings = Settings(db=work / "voc.duckdb", model=model)
     timings: dict[str, float] = {}
 
     def timed(stage, fn, *args):
@@ -58,23 +64,9 @@ def one_size(n: int, model: str) -> dict:
         timings[stage] = round(time.perf_counter() - start, 2)
         return result
 
-    distinct = list(dict.fromkeys(pipeline_texts(files.comments)[1]))
-    start = time.perf_counter()
-    model = resolve_model(model, [detect(t) for t in distinct[:2000]])  # "auto": by the language mix, as a run
-    settings = replace(settings, model=model)
-    embedder = load_embedder(model)
-    embedder.encode(distinct[:1])  # models load their weights lazily: this is the one-time load
-    load_seconds = time.perf_counter() - start
-    embedder.encode(distinct[:64])  # warm-up
-    start = time.perf_counter()
-    for i in range(0, len(distinct), CHUNK):
-        embedder.encode(distinct[i:i + CHUNK])
-    raw = time.perf_counter() - start
-    del embedder
-
     total_start = time.perf_counter()
-    run_id = pipeline.start_run(settings, str(files.comments), "full")
-    batch = timed("read", read_source, files.comments)
+    run_id = pipeline.start_run(settings, str(comments), "full")
+    batch = timed("read", read_source, comments)
     timed("ingest", pipeline.ingest, settings, run_id, batch)
     corpus = timed("load", pipeline.load_corpus, settings)
     night = timed("plan", pipeline.plan, settings, corpus, "full")
@@ -85,7 +77,22 @@ def one_size(n: int, model: str) -> dict:
     sentiment = timed("sentiment", pipeline.score, settings, corpus, embedded, night)
     ranks = timed("rank", pipeline.rank, settings, corpus, themes, sentiment)
     timed("publish", publish, settings, run_id, corpus, themes, ranks, sentiment, {})
-    total = time.perf_counter() - total_start
+    return timings, time.perf_counter() - total_start, corpus, embedded, themes
+
+
+def one_size(n: int, model: str) -> dict:
+    """Run the whole pipeline once on n generated comments; return per-stage timings."""
+    from common import pipeline_texts
+
+    from voc.config import Settings
+    from voc.demo import generate
+
+    work = Path(tempfile.mkdtemp(prefix="voc-speed-"))
+    files = generate(work / "data", n_comments=n, n_days=42, seed=11)
+    distinct = list(dict.fromkeys(pipeline_texts(files.comments)[1]))
+    model, load_seconds, raw = raw_encode(model, distinct)
+    timings, total, corpus, embedded, themes = run_stages(Settings(db=work / "voc.duckdb", model=model),
+                                                          files.comments)
     n_docs = len(corpus.texts)
     encoded = embedded["stats"]["encoded"]
     return {
