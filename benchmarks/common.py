@@ -13,7 +13,8 @@ import numpy as np
 # The benchmarks' temporary Prefect API sends no telemetry (its heartbeat logged SQLite-lock tracebacks), as `voc`.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
+# Results and the embedding cache; the tests that keep the benchmarks runnable point this at a temporary folder.
+RESULTS = Path(os.environ.get("VOC_BENCHMARK_RESULTS") or ROOT / "benchmarks" / "results")
 sys.path.insert(0, str(ROOT))
 
 from voc import store  # noqa: E402

@@ -37,6 +37,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
+from voc.shutdown import exit_now  # noqa: E402
 
 from voc.cluster import ThemeClusterer  # noqa: E402
 from voc.corpus import Corpus  # noqa: E402
@@ -271,3 +272,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    exit_now(0)  # without module teardown: no page of DuckDB "leaked instance" warnings

@@ -28,6 +28,7 @@ from collections import Counter
 import numpy as np
 
 from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
+from voc.shutdown import exit_now  # noqa: E402
 
 from voc.embed import load_embedder  # noqa: E402
 from voc.sentiment import SentimentScorer, label_of, lexicon_score, seed_sentences  # noqa: E402
@@ -155,3 +156,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    exit_now(0)  # without module teardown: no page of DuckDB "leaked instance" warnings

@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 sys.path.insert(0, str(ROOT))
+from voc.shutdown import exit_now  # noqa: E402
 
 
 def peak_rss_mb() -> float:
@@ -142,3 +143,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+    exit_now(0)  # without module teardown: no page of DuckDB "leaked instance" warnings

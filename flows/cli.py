@@ -7,11 +7,8 @@ own log of it is kept to that line too (`quiet_prefect_tracebacks`).
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
-import sys
-import threading
 from pathlib import Path
 from typing import Optional
 
@@ -26,6 +23,7 @@ from voc.cli import html_report, themes  # noqa: E402
 from voc.cli_common import DbOption, app, console, friendly  # noqa: E402
 from voc.errors import VocError  # noqa: E402
 from voc.redact import redact_text  # noqa: E402
+from voc.shutdown import exit_now  # noqa: E402
 
 log = logging.getLogger("voc")
 
@@ -54,7 +52,8 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
         map_: Optional[list[str]] = typer.Option(None, "--map", help="FIELD=COLUMN, e.g. --map text=comment_body. Repeatable."),
         source_name: Optional[str] = typer.Option(None, help="Name the comments are filed under: comment ids are unique "
                                                   "per source name (default: 'default'; give each source system its own)."),
-        model: Optional[str] = typer.Option(None, help="Embedding model: use (default), minilm, minilm+use or a sentence-transformers name/path."),
+        model: Optional[str] = typer.Option(None, help="Embedding model: auto (default: by the comments' language "
+                                            "mix), use, minilm-int8, minilm, a+b, or a sentence-transformers name/path."),
         encoding: str = typer.Option("utf-8", help="Text encoding of CSV/JSONL files (a byte-order mark wins)."),
         delimiter: Optional[str] = typer.Option(None, help="CSV delimiter (default: sniffed from , ; tab |)."),
         date_order: Optional[str] = typer.Option(None, help="How 03/04/2026 is read: dmy (3 April, default) or mdy (March 4)."),
@@ -118,20 +117,14 @@ def demo(db: Path = DbOption, out: Path = typer.Option(Path("data/report.html"),
 
 
 def main() -> None:
-    """The console script. After the command, the exit handlers run (they stop Prefect's temporary API and
-    flush the logs), then the process ends without the interpreter's module teardown: Prefect leaves event-loop
-    threads behind, and DuckDB's bindings print a page of "nanobind: leaked instance" warnings when torn down
-    beside them (harmless, but it buries the command's output)."""
+    """The console script: the command, then the end of the process without module teardown (`voc.shutdown`),
+    with the command's exit code."""
     code = 0
     try:
         app()
     except SystemExit as exc:  # how Click ends every command, with its exit code
         code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
-    threading._shutdown()      # as the interpreter's exit does: first the threads' exit hooks (Prefect's log
-    atexit._run_exitfuncs()    # workers drain to its API), then the exit handlers (the API stops)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
+    exit_now(code)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,8 @@
-"""Every benchmark stays runnable: the speed benchmark end to end on a tiny size (timings are not checked)."""
+"""Every benchmark stays runnable on what a clone has (the demo generator; timings and scores are not checked):
+speed, nightly, and quality and sentiment on the demo data. Their results and embedding cache go to tmp_path."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,3 +17,25 @@ def test_the_speed_benchmark_runs(tmp_path):
     assert result.returncode == 0, result.stderr[-2000:]
     row = json.loads(out.read_text())["results"][0]
     assert row["comments"] > 250 and row["themes"] > 0 and set(row["seconds"]) >= {"embed", "cluster", "publish"}
+
+
+def run_benchmark(tmp_path, script: str, *args: str) -> None:
+    env = {**os.environ, "VOC_BENCHMARK_RESULTS": str(tmp_path)}
+    result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True,
+                            text=True, timeout=900, env=env)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def test_the_nightly_benchmark_runs(tmp_path):
+    run_benchmark(tmp_path, "nightly.py", "--comments", "1500", "--days", "42")
+    result = json.loads((tmp_path / "nightly.json").read_text())
+    assert [n["mode"] for n in result["nights"]] == ["incremental"] * 3 and result["base_themes"] > 0
+    assert 0 < result["id_kept_across_weekly_recluster"] <= 1
+
+
+def test_the_quality_and_sentiment_benchmarks_run_on_the_demo_data(tmp_path):
+    run_benchmark(tmp_path, "quality.py", "--datasets", "demo", "--no-bertopic")
+    rows = json.loads((tmp_path / "quality.json").read_text())["results"]
+    assert {r["method"] for r in rows} == {"voc-themes", "voc-subthemes"} and all(r["nmi"] > 50 for r in rows)
+    run_benchmark(tmp_path, "sentiment.py", "--skip-real")
+    assert json.loads((tmp_path / "sentiment.json").read_text())["demo"]["results"]
