@@ -51,10 +51,14 @@ def test_titles_are_short_unique_and_free_of_placeholders(published_db):
 
 
 def test_a_theme_is_named_after_its_largest_sub_theme(published_db):
-    """The title is a phrase the comments of the theme's largest sub-theme say, not a small variant's."""
+    """The title is a phrase the comments of the theme's largest sub-theme (in the theme's language) say."""
     db, _ = published_db
-    largest = dict(rows(db, """SELECT theme_id, arg_max(subtheme_id, size * 100000 - subtheme_id)
-                               FROM current_subthemes GROUP BY theme_id"""))
+    largest = dict(rows(db, """WITH lang AS (SELECT theme_id, mode(language) AS language FROM current_assignments
+                                             WHERE theme_id >= 0 GROUP BY theme_id),
+                                    n AS (SELECT a.theme_id, a.subtheme_id, count(*) AS n FROM current_assignments a
+                                          JOIN lang USING (theme_id) WHERE a.language = lang.language
+                                          GROUP BY ALL)
+                               SELECT theme_id, arg_max(subtheme_id, n * 100000 - subtheme_id) FROM n GROUP BY 1"""))
     comments = rows(db, "SELECT theme_id, subtheme_id, lower(text) FROM current_assignments WHERE theme_id >= 0")
     for theme_id, title in rows(db, "SELECT theme_id, title FROM current_themes WHERE subthemes > 1"):
         said = [text for t, sub, text in comments if t == theme_id and sub == largest[theme_id] and title.lower() in text]

@@ -167,9 +167,10 @@ def test_a_recluster_keeps_last_runs_borderline_grouping():
 
 
 def test_a_theme_is_named_after_its_largest_sub_theme_in_the_theme_language():
-    login = ["Can't log into the app"] * 6 + ["Kann mich nicht in der App anmelden"] * 4  # sub-theme 0, the largest
+    login = (["Can't log into the app"] * 6 + ["Kann mich nicht in der App anmelden"] * 5
+             + ["Login in der App geht nicht"] * 4)  # sub-theme 0, the largest (9 German comments, varied)
     sms = ["Zwei-Faktor-Code per SMS kommt nicht an"] * 8  # sub-theme 1: the phrase repeated most
-    group = TitleGroup(login + sms, ["en"] * 6 + ["de"] * 12, [], variants=[0] * 10 + [1] * 8)
+    group = TitleGroup(login + sms, ["en"] * 6 + ["de"] * 17, [], variants=[0] * 15 + [1] * 8)
     assert choose_titles([group], Speller(group.texts)) == ["Kann mich nicht in der App anmelden"]
     without_variants = TitleGroup(group.texts, group.languages, [])
     assert choose_titles([without_variants], Speller(group.texts)) == ["Zwei-Faktor-Code per SMS kommt nicht an"]
@@ -186,3 +187,13 @@ def test_the_problem_a_comment_opens_with_names_it_before_its_consequence():
     texts = ["neuer Preis viel zu hoch, denkt über Wechsel nach"] * 4 + ["Tarif teurer. Denkt über Wechsel nach"]
     group = TitleGroup(texts, ["de"] * 5, [])
     assert choose_titles([group], Speller(texts)) == ["Neuer Preis viel zu hoch"]
+
+
+def test_the_largest_sub_theme_is_counted_in_the_theme_language_and_unclustered_is_none():
+    mostly_english = ["Can't log into the app"] * 10 + ["Login geht nicht mehr"] * 3  # sub-theme 0: 13, 3 German
+    german = ["Passwort wird nicht akzeptiert"] * 12  # sub-theme 1: 12, all German
+    group = TitleGroup(mostly_english + german, ["en"] * 10 + ["de"] * 15, [], variants=[0] * 13 + [1] * 12)
+    assert choose_titles([group], Speller(group.texts)) == ["Passwort wird nicht akzeptiert"]
+    stray = TitleGroup(["Paket kam beschädigt an"] * 3 + ["Karton eingedrückt"] * 4, ["de"] * 7, [],
+                       variants=[0] * 3 + [-1] * 4)
+    assert choose_titles([stray], Speller(stray.texts)) == ["Paket kam beschädigt an"]

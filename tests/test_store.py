@@ -51,3 +51,14 @@ def test_not_a_duckdb_file(tmp_path):
         store.connect(bad)
     with pytest.raises(StoreError, match="no voc store"):
         store.connect(tmp_path / "missing.duckdb", read_only=True)
+
+
+def test_views_lost_between_the_last_step_and_their_creation_are_rebuilt_on_the_next_open(tmp_path):
+    db = tmp_path / "v.duckdb"
+    store.connect(db, create=True).close()
+    con = duckdb.connect(str(db))
+    con.execute("DROP VIEW current_assignments")  # as if the process died after the last migration step
+    con.close()
+    con = store.connect(db)
+    assert con.execute("SELECT count(*) FROM current_assignments").fetchall() == [(0,)]
+    con.close()

@@ -1,7 +1,9 @@
-"""The store's schema: one SQL constant per migration step, and the registry of steps.
+"""The store's schema: one SQL constant per migration step (tables), the read views, and the registry of steps.
 
-`voc.store.migrate` applies the steps a store lacks, each in a transaction, and
-records them in `schema_migrations`. Never edit a released step: add a new one.
+`voc.store.migrate` applies the steps a store lacks, each in a transaction, records them in
+`schema_migrations`, and then (re)creates the views (`VIEWS`) from their one current definition. Never edit
+a released step's tables: add a new step. (The view statements were taken out of the released steps when
+`VIEWS` was introduced: stores made before at every version end with the same view SQL.)
 """
 
 from __future__ import annotations
@@ -360,6 +362,7 @@ CREATE OR REPLACE VIEW current_assignments AS
     LEFT JOIN sentiment_corrections sc ON sc.source = a.source AND sc.comment_id = a.comment_id
     LEFT JOIN subthemes s ON s.run_id = a.run_id AND s.subtheme_id = a.subtheme_id;
 """
+VIEW_NAMES = ("current_themes", "current_subthemes", "current_assignments")
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ import duckdb
 import pyarrow as pa
 
 from voc.errors import RunInProgressError, SchemaTooNewError, StoreError, StoreLockedError
-from voc.schema import MIGRATIONS, SCHEMA_VERSION, VIEWS, Migration
+from voc.schema import MIGRATIONS, SCHEMA_VERSION, VIEW_NAMES, VIEWS, Migration
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -147,7 +147,8 @@ def _check_version(con: duckdb.DuckDBPyConnection, db: Path, required: bool = Tr
 
 def migrate(con: duckdb.DuckDBPyConnection, db: Path, steps: list[Migration] = MIGRATIONS) -> int:
     """Apply every migration the store lacks, each in its own transaction, then (re)create the views if the store
-    is now at the latest version (a test may stop at an older one: the views need the latest tables)."""
+    is at the latest version and was just upgraded or lacks one (a process that died between the last step and the
+    views leaves them to the next open). A test may stop at an older version: the views need the latest tables."""
     _check_version(con, db, required=False)
     current = _applied_version(con)
     pending = [step for step in steps if step.version > current]
@@ -157,10 +158,16 @@ def migrate(con: duckdb.DuckDBPyConnection, db: Path, steps: list[Migration] = M
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, current_timestamp)", [step.version, step.name]
             )
-    if pending and pending[-1].version == SCHEMA_VERSION:
+    latest = max(step.version for step in steps)
+    if latest == SCHEMA_VERSION and (pending or _views_missing(con)):
         with transaction(con):
             con.execute(VIEWS)
-    return max(step.version for step in steps)
+    return latest
+
+
+def _views_missing(con: duckdb.DuckDBPyConnection) -> bool:
+    have = {name for name, in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    return not set(VIEW_NAMES) <= have
 
 
 @contextmanager

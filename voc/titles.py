@@ -4,24 +4,25 @@ For every theme (or sub-theme):
 1. Candidates are the clauses (text between punctuation) of its comments in the
    dominant language, taken from the text that was embedded, so placeholders and
    boilerplate are already gone (`voc.noise`); clauses of 2 to MAX_WORDS words.
-   A theme with sub-themes is named after its largest one (the variant most of its
-   customers describe), from that sub-theme's comments in the theme's language; its
-   other comments are the fallback. Without this rule the phrase repeated most
-   verbatim won, often a small variant's: the demo's login theme (sub-themes "Can't
-   log into the app" 95, "wrong password" 89, "2FA code" 58) was called
-   "Zwei-Faktor-Code per SMS kommt nicht an".
-2. Each candidate is spell-normalised against the corpus vocabulary of its language: a word
-   becomes its most frequent spelling within one edit (or the same word up to
+   A theme with sub-themes is named after its largest one in the theme's language
+   (the variant most of its customers describe), from that sub-theme's comments in
+   that language; its other comments are the fallback. Without this rule the phrase
+   repeated most verbatim won, often a small variant's: the demo's login theme
+   (sub-themes "Can't log into the app" 95, "wrong password" 89, "2FA code" 58) was
+   called "Zwei-Faktor-Code per SMS kommt nicht an".
+2. Each candidate is spell-normalised against the corpus vocabulary of its language:
+   a word becomes its most frequent spelling within one edit (or the same word up to
    umlaut spelling and case: "fuer" -> "für", "Wartezeti" -> "Wartezeit") when
    that spelling is at least TYPO_RATIO times more frequent.
 3. The score of a normalised candidate is how many of the theme's comments say it
-   (support; a clause after a comment's first counts half: agents write the problem
-   first, then its consequence or the customer's mood, "neuer Preis viel zu hoch,
-   denkt über Wechsel nach") times how much of the theme's keyword weight it
-   covers; ties: the shorter, then alphabetical. So the title is the phrase the theme's comments
-   repeat most, not three keyword fragments. A phrase fewer than MIN_SUPPORT
-   comments say is never a title (agents see titles; a title must not be one
-   colleague's note); without one the title is the top keyword phrase.
+   (support; a clause after a comment's first candidate clause counts half: agents
+   write the problem first, then its consequence or the customer's mood, "neuer
+   Preis viel zu hoch, denkt über Wechsel nach") times how much of the theme's
+   keyword weight it covers; ties: the shorter, then alphabetical. So the title is
+   the phrase the theme's comments repeat most, not three keyword fragments. A
+   phrase fewer than MIN_SUPPORT comments say is never a title (agents see titles;
+   a title must not be one colleague's note); without one the title is the top
+   keyword phrase.
 4. Titles are at most MAX_CHARS characters (cut at a word) and unique among the
    themes of a run: a later theme whose best title is taken uses its next
    candidate, else gets its top keyword appended.
@@ -99,7 +100,7 @@ class Speller:
 
     def __init__(self, texts: list[str], languages: list[str] | None = None):
         self._vocabularies: dict[str | None, Vocabulary] = {None: Vocabulary(texts)}
-        for language in sorted(set(languages or ())):
+        for language in sorted(set(languages or ()) - {None}):
             self._vocabularies[language] = Vocabulary([t for t, lg in zip(texts, languages) if lg == language])
 
     def correct(self, word: str, language: str | None = None) -> str:
@@ -172,17 +173,17 @@ class TitleGroup:
     variants: list[int] | None = None  # each text's sub-theme, if the theme has them
 
     def pools(self) -> list[list[str]]:
-        """The texts to draw the title from, in order of preference: the comments in the theme's language of its
-        largest sub-theme that has at least MIN_SUPPORT of them, then all its comments in that language."""
+        """The texts to draw the title from, in order of preference: the comments in the theme's language of the
+        sub-theme with the most of them (if at least MIN_SUPPORT; ties: the lower sub-theme), then all the theme's
+        comments in that language. Unclustered comments (sub-theme -1) are no sub-theme."""
         lang = dominant(self.languages)
         own = [i for i, lg in enumerate(self.languages) if lg == lang] or list(range(len(self.texts)))
         pools = []
-        if self.variants is not None:
-            for variant, _ in sorted(Counter(self.variants).items(), key=lambda kv: (-kv[1], kv[0])):
-                main = [self.texts[i] for i in own if self.variants[i] == variant]
-                if len(main) >= MIN_SUPPORT:
-                    pools.append(main)
-                    break
+        counts = Counter(self.variants[i] for i in own if self.variants[i] >= 0) if self.variants is not None else {}
+        if counts:
+            variant, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            if n >= MIN_SUPPORT:
+                pools.append([self.texts[i] for i in own if self.variants[i] == variant])
         return pools + [[self.texts[i] for i in own]]
 
 
