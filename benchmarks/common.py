@@ -13,8 +13,12 @@ import numpy as np
 # The benchmarks' temporary Prefect API sends no telemetry (its heartbeat logged SQLite-lock tracebacks), as `voc`.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 ROOT = Path(__file__).resolve().parent.parent
-# Results and the embedding cache; the tests that keep the benchmarks runnable point this at a temporary folder.
+# Results; the tests that keep the benchmarks runnable point this at a temporary folder.
 RESULTS = Path(os.environ.get("VOC_BENCHMARK_RESULTS") or ROOT / "benchmarks" / "results")
+# The embedding cache lives outside the project, beside voc's model cache: it holds vectors keyed by the hashes of
+# the labeled sets' rows, which are read from ../shared at run time and never kept in the project.
+EMBEDDING_CACHE = Path(os.environ.get("VOC_BENCHMARK_CACHE")
+                       or Path.home() / ".cache" / "voc" / "benchmark-embeddings.duckdb")
 sys.path.insert(0, str(ROOT))
 
 from voc import store  # noqa: E402
@@ -38,7 +42,7 @@ def demo_truth() -> dict[str, dict]:
 
 
 def cached_vectors(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """Embed through voc's DuckDB cache in results/, so reruns encode nothing."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    cache = functools.partial(store.open, RESULTS / "embedding-cache.duckdb", create=True)
+    """Embed through a voc DuckDB cache (EMBEDDING_CACHE), so reruns encode nothing."""
+    EMBEDDING_CACHE.parent.mkdir(parents=True, exist_ok=True)
+    cache = functools.partial(store.open, EMBEDDING_CACHE, create=True)
     return embed_texts(cache, embedder, texts, [text_hash(t) for t in texts]).vectors

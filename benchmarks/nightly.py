@@ -29,6 +29,7 @@ import csv
 import json
 import logging
 import shutil
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -200,23 +201,21 @@ def main() -> None:
     from flows.nightly import nightly
     from voc.demo import generate
 
-    work = RESULTS / "nightly-work"
-    shutil.rmtree(work, ignore_errors=True)
-    work.mkdir(parents=True)
-    with prefect_test_harness(server_startup_timeout=180):
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    # The stores and the CSV files a run reads (BANKING77 rows among them) live in a temporary folder outside the
+    # project, removed even if the run fails.
+    with tempfile.TemporaryDirectory(prefix="voc-nightly-") as tmp, prefect_test_harness(server_startup_timeout=180):
+        work = Path(tmp)
         if args.banking:
             result = banking(nightly, work)
             (RESULTS / "nightly-banking.json").write_text(json.dumps(result, indent=1))
-            shutil.rmtree(work, ignore_errors=True)
             print(result)
             return
         files = generate(work / "data", n_comments=args.comments, n_days=args.days, seed=11, emerging_days=3)
         truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(files.truth, encoding="utf-8"))}
         timings, ids = run_store(nightly, files.comments, truth, work)
     result = {"comments": args.comments, "days": args.days, **timings, **stability(ids, truth)}
-    RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / args.out).write_text(json.dumps(result, indent=1, default=str))
-    shutil.rmtree(work, ignore_errors=True)
     print_summary(result)
 
 

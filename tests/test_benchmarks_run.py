@@ -20,7 +20,8 @@ def test_the_speed_benchmark_runs(tmp_path):
 
 
 def run_benchmark(tmp_path, script: str, *args: str) -> None:
-    env = {**os.environ, "VOC_BENCHMARK_RESULTS": str(tmp_path)}
+    env = {**os.environ, "VOC_BENCHMARK_RESULTS": str(tmp_path),
+           "VOC_BENCHMARK_CACHE": str(tmp_path / "embedding-cache.duckdb")}
     result = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True,
                             text=True, timeout=900, env=env)
     assert result.returncode == 0, result.stderr[-2000:]
