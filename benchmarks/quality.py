@@ -37,7 +37,6 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
-from voc.shutdown import exit_now  # noqa: E402
 
 from voc.cluster import ThemeClusterer  # noqa: E402
 from voc.corpus import Corpus  # noqa: E402
@@ -46,6 +45,7 @@ from voc.hierarchy import centroid_weight_for  # noqa: E402
 from voc.language import detect  # noqa: E402
 from voc.levels import build_levels  # noqa: E402
 from voc.noise import PLACEHOLDER, Boilerplate, find_boilerplate  # noqa: E402
+from voc.shutdown import exit_now  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 SOURCES = {

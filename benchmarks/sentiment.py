@@ -28,12 +28,12 @@ from collections import Counter
 import numpy as np
 
 from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
-from voc.shutdown import exit_now  # noqa: E402
 
 from voc.embed import load_embedder  # noqa: E402
 from voc.sentiment import SentimentScorer, label_of, lexicon_score, seed_sentences  # noqa: E402
 from voc.sentiment_labels import csat_label  # noqa: E402
 from voc.sentiment_learn import MAX_TRAIN_LABELS, SentimentHead  # noqa: E402
+from voc.shutdown import exit_now  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "sentiment_de_en" / "data.csv"
 SIZES = (100, 300, 1000)

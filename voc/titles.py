@@ -172,12 +172,15 @@ class TitleGroup:
     keywords: list[str]
     variants: list[int] | None = None  # each text's sub-theme, if the theme has them
 
+    @property
+    def language(self) -> str | None:
+        return dominant(self.languages)
+
     def pools(self) -> list[list[str]]:
         """The texts to draw the title from, in order of preference: the comments in the theme's language of the
         sub-theme with the most of them (if at least MIN_SUPPORT; ties: the lower sub-theme), then all the theme's
         comments in that language. Unclustered comments (sub-theme -1) are no sub-theme."""
-        lang = dominant(self.languages)
-        own = [i for i, lg in enumerate(self.languages) if lg == lang] or list(range(len(self.texts)))
+        own = [i for i, lg in enumerate(self.languages) if lg == self.language] or list(range(len(self.texts)))
         pools = []
         counts = Counter(self.variants[i] for i in own if self.variants[i] >= 0) if self.variants is not None else {}
         if counts:
@@ -192,10 +195,13 @@ def choose_titles(groups: list[TitleGroup], speller: Speller, taken: set[str] | 
     used = {t.lower() for t in (taken or set())}
     titles = []
     for group in groups:
-        keywords = group.keywords
-        language = dominant(group.languages)
-        options = [title for pool in group.pools() for _, title in candidates(pool, keywords, speller, language)]
-        title = next((t for t in options if t.lower() not in used), None)
+        keywords, language = group.keywords, group.language
+        options: list[str] = []
+        for pool in group.pools():  # the next pool only when this one gave no free title
+            options += [title for _, title in candidates(pool, keywords, speller, language)]
+            title = next((t for t in options if t.lower() not in used), None)
+            if title is not None:
+                break
         if title is None:
             base = options[0] if options else capitalise(keywords[0]) if keywords else "(no words)"
             extra = next((kw for kw in keywords if kw.lower() not in base.lower()), None)
