@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 import uvicorn
 
@@ -200,25 +201,53 @@ def test_theme_map_and_runs_pages(browser, server, web_store):
     assert "row" in page.inner_text("main")  # the demo's bad rows, each with its reason
 
 
-def test_static_report_has_charts_contents_status_and_note(browser, web_store, tmp_path):
+def _red(colour: str) -> int:
+    return int(colour[1:3], 16)
+
+
+def test_static_report_draws_its_charts_as_svg_with_no_script(browser, web_store, tmp_path):
+    """The report: contents, status, owner and escaped note per theme; bars as long as each theme's volume and
+    redder the more negative; one shared scale for every theme's weekly trend; no script, nothing fetched."""
+    from voc import theme_edit, workflow
     from voc.report import write_report
 
-    db, _ = web_store
+    db = tmp_path / "voc.duckdb"
+    shutil.copy(web_store[0], db)
+    theme_id, biggest = rows(db, "SELECT theme_id, (SELECT theme_id FROM current_themes ORDER BY size DESC LIMIT 1) "
+                                 "FROM current_themes ORDER BY rank DESC LIMIT 1")[0]
+    volume = dict(rows(db, "SELECT theme_id, size FROM current_themes"))
+    negative = dict(rows(db, "SELECT theme_id, share_negative FROM current_themes"))
+    theme_of = dict(rows(db, "SELECT display_title, theme_id FROM current_themes"))
+    theme_edit.rename(db, biggest, "Bills <b>doubled</b> & more", by="anna")
     with store.open(db, write=True) as con:
-        theme_id = con.execute("SELECT theme_id FROM current_themes ORDER BY rank DESC LIMIT 1").fetchall()[0][0]
-        from voc import workflow
         workflow.update(con, theme_id, "anna", status="under_review", note="Looking <i>into</i> it", owner="web")
-    out = write_report(db, tmp_path / "report.html")
-    from voc.web.charts import PLOTLY_JS
-
-    html = out.read_text(encoding="utf-8")
-    assert PLOTLY_JS.read_text(encoding="utf-8") in html  # plotly inlined
-    assert "src=" not in html.replace(PLOTLY_JS.read_text(encoding="utf-8"), "")  # and nothing loaded from elsewhere
+    theme_of["Bills <b>doubled</b> & more"] = biggest
+    html = write_report(db, tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "src=" not in html and 'href="http' not in html  # self-contained, no code
     page = browser.new_page()
-    page.goto(out.as_uri())
-    page.wait_for_selector(".js-plotly-plot")
-    assert page.locator(".js-plotly-plot").count() >= 3  # top themes, weekly volume, per-theme trends
-    assert page.locator("nav.toc li").count() == rows(db, "SELECT count(*) FROM current_themes")[0][0]
+    page.goto((tmp_path / "report.html").as_uri())
+    assert page.locator("nav.toc li").count() == len(volume)
     section = page.locator(f"#theme-{theme_id}")
     assert "under review" in section.inner_text() and "owner web" in section.inner_text()
     assert "Note: Looking <i>into</i> it" in section.inner_text()  # escaped: shown as text
+
+    bars = page.eval_on_selector_all("svg rect.bar", "els => els.map(e => [e.querySelector('title').textContent, "
+                                     "+e.getAttribute('width'), e.getAttribute('fill')])")
+    assert len(bars) == min(len(volume), 15)
+    named = [(title.rsplit(": ", 1)[0], width, fill) for title, width, fill in bars]
+    assert all(name in theme_of for name, _, _ in named)
+    assert named[0][0] == "Bills <b>doubled</b> & more"  # the largest first, its title as text, not markup
+    assert page.locator("svg text", has_text="Bills <b>doubled</b>").count() >= 1
+    per_comment = [width / volume[theme_of[name]] for name, width, _ in named]
+    assert max(per_comment) - min(per_comment) < 0.05  # each bar as long as its theme's volume, one scale
+    by_share = sorted((negative[theme_of[name]], _red(fill)) for name, _, fill in named)
+    assert [red for _, red in by_share] == sorted(red for _, red in by_share)  # more negative, redder
+    assert by_share[0][1] < by_share[-1][1]
+
+    points = page.eval_on_selector_all("section.theme svg circle", "els => els.map(e => "
+                                       "[+e.querySelector('title').textContent.split(': ').pop(), +e.getAttribute('cy')])")
+    assert len({count for count, _ in points}) > 3
+    slope, intercept = np.polyfit([c for c, _ in points], [y for _, y in points], 1)
+    assert slope < 0  # more comments, higher on the chart
+    assert max(abs(slope * c + intercept - y) for c, y in points) < 0.2  # every theme's trend on one scale
+    page.close()

@@ -97,7 +97,7 @@ def write_table(table: pa.Table, fmt: str, out: Path, db: Path | None) -> None:
 
 
 def render_html(ov: Overview, con: duckdb.DuckDBPyConnection | None = None) -> str:
-    """A self-contained HTML report: charts (Plotly, inlined), a table of contents, one section per theme in
+    """A self-contained HTML report: charts (inline SVG, no script), a table of contents, one section per theme in
     rank order with status, owner and note; with `con`, each theme's weekly trend too (see voc.web.static_report)."""
     from voc.web.static_report import render
 

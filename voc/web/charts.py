@@ -1,4 +1,4 @@
-"""Plotly figures as plain dicts, shared by the pages and the static report (which inlines plotly.min.js).
+"""Plotly figures as plain dicts for the web app's pages (the static report draws SVG: `voc.web.svg`).
 
 Pure functions from query results to {"data": [...], "layout": {...}}; the browser draws them.
 """
@@ -10,6 +10,7 @@ from pathlib import Path
 import plotly
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+NEGATIVE_SCALE = ("#9ec5e8", "#c8423b")  # bar colour from no negative comments to all negative
 PALETTE = ["#3b6fb6", "#e07b39", "#3a9d5d", "#c8423b", "#8a62b8", "#8c6d4f", "#d16ba5", "#6f7a86",
            "#b5a642", "#2fa5b5"]
 FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12, "color": "#333"}
@@ -18,7 +19,8 @@ LINES = 6             # themes drawn in a volume-over-time chart
 TITLE_CHARS = 38      # longer titles are cut in chart labels (the table shows them whole)
 
 
-def _short(title: str) -> str:
+def short_title(title: str) -> str:
+    """The title, cut to TITLE_CHARS with an ellipsis for chart labels."""
     return title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS - 1] + "…"
 
 
@@ -31,8 +33,8 @@ def top_themes(themes: list[dict]) -> dict:
     """Horizontal bars: the top themes by volume under the current filters, coloured by negative share."""
     top = sorted(themes, key=lambda t: -t["volume"])[:TOP_THEMES][::-1]
     return {"data": [{"type": "bar", "orientation": "h", "x": [t["volume"] for t in top],
-                      "y": [f"#{t['theme_id']} {_short(t['title'])}" for t in top],
-                      "marker": {"color": [t["negative"] for t in top], "colorscale": [[0, "#9ec5e8"], [1, "#c8423b"]],
+                      "y": [f"#{t['theme_id']} {short_title(t['title'])}" for t in top],
+                      "marker": {"color": [t["negative"] for t in top], "colorscale": [[0, NEGATIVE_SCALE[0]], [1, NEGATIVE_SCALE[1]]],
                                  "cmin": 0, "cmax": 1, "colorbar": {"title": {"text": "negative"}, "thickness": 10}},
                       "hovertemplate": "%{y}<br>%{x} comments<extra></extra>"}],
             "layout": _layout(max(220, 22 * len(top) + 40), margin={"l": 290, "r": 10, "t": 10, "b": 30})}
@@ -41,7 +43,7 @@ def top_themes(themes: list[dict]) -> dict:
 def volume_lines(labels: list[str], counts: dict[int, list[int]], titles: dict[int, str]) -> dict:
     """Volume per period of several themes on one shared axis, so their sizes compare."""
     data = [{"type": "scatter", "mode": "lines+markers", "x": labels, "y": counts[t],
-             "name": f"#{t} {_short(titles[t])}", "line": {"color": PALETTE[i % len(PALETTE)], "width": 2}}
+             "name": f"#{t} {short_title(titles[t])}", "line": {"color": PALETTE[i % len(PALETTE)], "width": 2}}
             for i, t in enumerate(list(counts)[:LINES])]
     return {"data": data, "layout": _layout(380, legend={"orientation": "h", "y": -0.15, "font": {"size": 11}},
                                             yaxis={"title": {"text": "comments"}, "rangemode": "tozero"})}
@@ -80,7 +82,7 @@ def theme_map(points: list[dict]) -> dict:
         trace["y"].append(round(p["y"], 3))
     data = []
     for i, (theme_id, t) in enumerate(sorted(by_theme.items())):
-        name = "unclustered" if theme_id < 0 else f"#{theme_id} {_short(t['title'])}"
+        name = "unclustered" if theme_id < 0 else f"#{theme_id} {short_title(t['title'])}"
         data.append({"type": "scattergl", "mode": "markers", "x": t["x"], "y": t["y"], "name": name,
                      "text": [name] * len(t["x"]), "hovertemplate": "%{text}<extra></extra>",
                      "marker": {"size": 4, "opacity": 0.7,

@@ -1,9 +1,9 @@
-"""The static HTML report (`voc report`, and the nightly flow): the pages' charts with no server.
+"""The static HTML report (`voc report`, and the nightly flow): the pages' figures with no server and no script.
 
-One self-contained file: the stylesheet and plotly.min.js are inlined, the figures are the same
-`voc.web.charts` the app draws, every value is escaped by Jinja's autoescape (figures go through
-`tojson`, which escapes < > & '). A table of contents links each theme's section; each section
-shows status, owner and the PM's note beside volume, trend, sentiment and CSAT.
+One self-contained file of a few hundred kilobytes: the stylesheet is inlined and the charts are inline SVG
+(`voc.web.svg`), so the report opens offline, in a mail client and on paper. Every value is escaped by
+Jinja's autoescape, and the SVG helpers escape their own texts. A table of contents links each theme's
+section; each section shows status, owner and the PM's note beside volume, trend, sentiment and CSAT.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
-from voc.web import charts, queries
+from voc.web import queries, svg
+from voc.web.charts import LINES, TOP_THEMES
 
 HERE = Path(__file__).parent
+TREND_HEIGHT = 140  # a theme's own weekly trend: small, one line, the scale shared by all themes
 
 
 @lru_cache(maxsize=1)
@@ -26,29 +28,28 @@ def _env() -> Environment:
 
 
 def _inline(path: Path) -> Markup:
-    """A file we ship or a kept package ships, put verbatim into a <script>/<style> (checked for a closing tag)."""
+    """A stylesheet we ship, put verbatim into a <style> (checked for a closing tag)."""
     text = path.read_text(encoding="utf-8")
-    if "</script" in text.lower() or "</style" in text.lower():
+    if "</style" in text.lower():
         raise ValueError(f"{path} contains a closing tag and cannot be inlined")
     return Markup(text)
 
 
 def render(ov, con: duckdb.DuckDBPyConnection | None = None) -> str:
     """The report for an `voc.report.Overview`; with `con`, each theme also gets its weekly trend chart."""
-    themes = [{**t, "title": t["title"], "volume": t["size"], "negative": t["share_negative"]} for t in ov.themes]
-    labels, counts = (queries.trend_counts(con, [t["theme_id"] for t in themes], "week", queries.Filters())
-                      if con is not None and themes else ([], {}))
-    trend, top_count = {}, max((max(c) for c in counts.values() if c), default=0)
-    for t in themes:
-        if counts.get(t["theme_id"]):
-            trend[t["theme_id"]] = charts.volume_lines(labels, {t["theme_id"]: counts[t["theme_id"]]},
-                                                       {t["theme_id"]: t["title"]})
-            trend[t["theme_id"]]["layout"].update(height=200, showlegend=False,  # one scale: sizes compare
-                                                  yaxis={"range": [0, top_count * 1.05], "title": {"text": "per week"}})
-    top = {t: counts[t] for t in sorted(counts, key=lambda t: -sum(counts[t]))}
-    titles = {t["theme_id"]: t["title"] for t in themes}
+    themes = ov.themes
+    name = {t["theme_id"]: t["title"] for t in themes}  # titles are unique; "#" would read as the rank here
+    periods, counts = (queries.trend_counts(con, list(name), "week", queries.Filters())
+                       if con is not None and themes else ([], {}))
+    top_count = max((max(c) for c in counts.values() if c), default=0)
+    trend = {t: svg.lines(periods, [(name[t], c)], height=TREND_HEIGHT, y_max=top_count, legend=False,
+                          label=f"weekly comments of {name[t]}") for t, c in counts.items() if any(c)}
+    biggest = sorted(counts, key=lambda t: -sum(counts[t]))[:LINES]
+    by_volume = sorted(themes, key=lambda t: -t["size"])[:TOP_THEMES]
+    bar_chart = svg.bars([(name[t["theme_id"]], t["size"], t["share_negative"]) for t in by_volume],
+                         label="top themes by volume") if themes else None
+    line_chart = svg.lines(periods, [(name[t], counts[t]) for t in biggest],
+                           label="weekly volume of the biggest themes") if biggest else None
     return _env().get_template("report.html").render(
-        ov=ov, themes=themes, trend=trend, bar_chart=charts.top_themes(themes) if themes else None,
-        line_chart=charts.volume_lines(labels, top, titles) if top else None,
-        css=_inline(HERE / "static" / "voc.css"), plotly_js=_inline(charts.PLOTLY_JS),
-        draw_js=_inline(HERE / "static" / "voc.js"))
+        ov=ov, themes=themes, trend=trend, bar_chart=bar_chart, line_chart=line_chart,
+        css=_inline(HERE / "static" / "voc.css"))
