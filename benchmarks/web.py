@@ -16,14 +16,14 @@ import json
 import re
 import socket
 import statistics
-import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import RESULTS
+
+from voc import store  # noqa: E402
 from voc.shutdown import exit_now  # noqa: E402
 
 TARGET_P95_MS = 300.0  # the issue's target per page
@@ -31,11 +31,12 @@ AGENT_PASSWORD = PM_PASSWORD = "benchmark-password"
 
 
 def build_store(db: Path, base: int, total: int) -> str:
-    """A published store with `total` comments; returns the busiest agent's id."""
+    """A published store with at least `total` comments (whole copies of the base run); returns the busiest
+    agent's id."""
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.nightly import nightly
-    from voc import store, users
+    from voc import users
     from voc.demo import generate
 
     files = generate(db.parent / "demo", n_comments=base, n_days=60, seed=11)
@@ -118,13 +119,12 @@ def main() -> None:
             ms = sorted(timings(client, path, args.repeats))
             results[name] = {"path": path, "median_ms": round(statistics.median(ms), 1),
                              "p95_ms": round(ms[min(len(ms) - 1, int(round(0.95 * (len(ms) - 1))))], 1)}
-        with __import__("voc.store", fromlist=["open"]).open(db) as con:
+        with store.open(db) as con:
             stored = con.execute("SELECT count(*) FROM current_assignments").fetchall()[0][0]
         server.should_exit = True
     out = {"comments": stored, "repeats": args.repeats, "target_p95_ms": TARGET_P95_MS, "pages": results}
-    results_dir = ROOT / "benchmarks" / "results"
-    results_dir.mkdir(parents=True, exist_ok=True)
-    (results_dir / "web.json").write_text(json.dumps(out, indent=2) + "\n")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "web.json").write_text(json.dumps(out, indent=2) + "\n")
     print(f"\n{stored} comments, {args.repeats} requests per page\n")
     print(f"| page | median ms | p95 ms | p95 < {TARGET_P95_MS:.0f} ms |\n|---|---:|---:|---|")
     for name, r in results.items():

@@ -1,5 +1,5 @@
 """Every benchmark stays runnable on what a clone has (the demo generator; timings and scores are not checked):
-speed, nightly, and quality and sentiment on the demo data. Their results and embedding cache go to tmp_path."""
+speed, nightly, web, and quality and sentiment on the demo data. Their results and embedding cache go to tmp_path."""
 
 import json
 import os
@@ -38,3 +38,9 @@ def test_the_quality_and_sentiment_benchmarks_run_on_the_demo_data(tmp_path):
     assert {r["method"] for r in rows} == {"voc-themes", "voc-subthemes"} and all(r["nmi"] > 50 for r in rows)
     run_benchmark(tmp_path, "sentiment.py", "--skip-real")
     assert json.loads((tmp_path / "sentiment.json").read_text())["demo"]["results"]
+
+
+def test_the_web_benchmark_runs(tmp_path):
+    run_benchmark(tmp_path, "web.py", "--comments", "1500", "--base", "600", "--repeats", "2")
+    result = json.loads((tmp_path / "web.json").read_text())
+    assert result["comments"] >= 1500 and all(p["p95_ms"] > 0 for p in result["pages"].values())

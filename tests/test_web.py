@@ -244,8 +244,8 @@ def test_static_report_draws_its_charts_as_svg_with_no_script(browser, web_store
     assert [red for _, red in by_share] == sorted(red for _, red in by_share)  # more negative, redder
     assert by_share[0][1] < by_share[-1][1]
 
-    points = page.eval_on_selector_all("section.theme svg circle", "els => els.map(e => "
-                                       "[+e.querySelector('title').textContent.split(': ').pop(), +e.getAttribute('cy')])")
+    points = page.eval_on_selector_all("section.theme svg circle", "els => els.map(e => [+e.querySelector('title')"
+                                       ".textContent.split(': ').pop(), +e.getAttribute('cy')])")
     assert len({count for count, _ in points}) > 3
     slope, intercept = np.polyfit([c for c, _ in points], [y for _, y in points], 1)
     assert slope < 0  # more comments, higher on the chart
