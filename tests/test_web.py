@@ -230,6 +230,11 @@ def test_static_report_draws_its_charts_as_svg_with_no_script(browser, web_store
     section = page.locator(f"#theme-{theme_id}")
     assert "under review" in section.inner_text() and "owner web" in section.inner_text()
     assert "Note: Looking <i>into</i> it" in section.inner_text()  # escaped: shown as text
+    subs = rows(db, "SELECT theme_id, title, size FROM current_subthemes WHERE theme_id IN (SELECT theme_id FROM "
+                    "current_subthemes GROUP BY ALL HAVING count(*) > 1) ORDER BY size DESC LIMIT 1")
+    assert subs
+    for parent, title, size in subs:  # the demo's themes have sub-themes: each is listed under its theme
+        assert f"{title} ({size})" in page.locator(f"#theme-{parent} p.subs").inner_text()
 
     bars = page.eval_on_selector_all("svg rect.bar", "els => els.map(e => [e.querySelector('title').textContent, "
                                      "+e.getAttribute('width'), e.getAttribute('fill')])")
