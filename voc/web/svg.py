@@ -26,7 +26,7 @@ def nice_ticks(top: float, count: int = 4) -> list[float]:
     """Round tick values 0..>=top (steps of 1, 2 or 5 times a power of ten), about `count` of them."""
     if top <= 0:
         return [0.0, 1.0]
-    raw = top / count
+    raw = top / (count + 1)  # the smallest step that needs at most count + 1 steps to reach the top
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
     return [i * step for i in range(int(math.ceil(top / step - 1e-9)) + 1)]
