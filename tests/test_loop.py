@@ -192,9 +192,15 @@ def test_handoff_package_for_a_team(con, tmp_path):
     assert table[0]["theme_id"] == theme and all(t["team"] == "payments" for t in table)
     summary = files.markdown.read_text(encoding="utf-8")
     assert "Status: **planned**, owner payments, ticket PAY-7" in summary and "PM note: In sprint 12" in summary
+    subs = con.execute("SELECT title, size FROM current_subthemes WHERE theme_id = ? ORDER BY size DESC",
+                       [theme]).fetchall()
+    listed = " · ".join(f"{title} ({size})" for title, size in subs)
+    assert subs and table[0]["subthemes"] == [f"{title} ({size})" for title, size in subs]
+    assert f"- Sub-themes: {listed}" in summary.replace("\\", "")  # Markdown-escaped, read as text
     jira = list(csv.reader(files.jira.open(encoding="utf-8")))
     assert jira[0] == ["Summary", "Description", "Labels", "Labels", "Issue Key"]
     assert jira[1][3] == f"voc-theme-{theme}" and jira[1][4] == "PAY-7"
+    assert f"Sub-themes (title and comments): {listed}" in jira[1][1]
     assert len(list(csv.DictReader(files.csv.open(encoding="utf-8")))) == len(table)
     with pytest.raises(NotFoundError, match="teams in the data"):
         handoff.write_handoff(con, tmp_path / "x", team="no-such-team")

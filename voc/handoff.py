@@ -24,12 +24,14 @@ from voc.report import write_table
 from voc.store import dicts
 
 THEMES_SQL = """
-WITH teams AS (SELECT theme_id, mode(team) AS main_team FROM current_assignments WHERE theme_id >= 0 GROUP BY theme_id)
+WITH teams AS (SELECT theme_id, mode(team) AS main_team FROM current_assignments WHERE theme_id >= 0 GROUP BY theme_id),
+subs AS (SELECT theme_id, list(title || ' (' || size || ')' ORDER BY size DESC, subtheme_id) AS subthemes
+         FROM current_subthemes GROUP BY theme_id)
 SELECT t.theme_id, t.rank, t.display_title AS title, t.status, t.owner, coalesce(t.owner, teams.main_team) AS team,
        t.note, t.ticket_key, t.ticket_url, t.size, t.share, t.volume_current, t.volume_previous, t.growth,
        t.mean_sentiment, t.share_negative, t.mean_csat, t.mean_nps, t.emerging, t.spike, t.priority, t.why,
-       t.keywords, t.representatives AS quotes
-FROM current_themes t LEFT JOIN teams USING (theme_id)
+       t.keywords, coalesce(subs.subthemes, []) AS subthemes, t.representatives AS quotes
+FROM current_themes t LEFT JOIN teams USING (theme_id) LEFT JOIN subs USING (theme_id)
 WHERE ? IS NULL OR coalesce(t.owner, teams.main_team) = ?
 ORDER BY t.rank
 """
@@ -53,7 +55,8 @@ def markdown(themes: list[dict], team: str | None) -> str:
     """The team's summary. Everything users wrote (titles, notes, quotes, keywords) is shown as text."""
     md = escape.markdown
     lines = [f"# Customer themes for {md(team or 'all teams')}", "",
-             f"{len(themes)} themes, ranked by priority (volume × negative share × growth).", ""]
+             f"{len(themes)} themes, ranked by priority: share of comments × negativity × momentum × CSAT/NPS impact "
+             "(each theme's factors under 'Why this rank').", ""]
     for t in themes:
         lines += [f"## {t['rank']}. {md(t['title'])} (theme {t['theme_id']})", "",
                   f"- Status: **{md(t['status'])}**" + (f", owner {md(t['owner'])}" if t["owner"] else "")
@@ -61,7 +64,9 @@ def markdown(themes: list[dict], team: str | None) -> str:
                   f"- Volume: {t['size']} comments ({t['share']:.1%}); last period {_trend(t)}",
                   f"- Sentiment: {t['mean_sentiment']:+.2f}, {t['share_negative']:.0%} negative"
                   + (f", CSAT {t['mean_csat']:.1f}" if t["mean_csat"] is not None else ""),
-                  f"- Keywords: {md(', '.join(t['keywords']))}"]
+                  f"- Why this rank: {md(t['why'])}",
+                  f"- Keywords: {md(', '.join(t['keywords']))}",
+                  f"- Sub-themes: {md(' · '.join(t['subthemes']))}"]
         if t["note"]:
             lines.append(f"- PM note: {md(t['note'])}")
         lines += ["", *[f"> {md(q)}" for q in t["quotes"][:3]], ""]
@@ -76,6 +81,7 @@ def jira_rows(themes: list[dict]) -> list[list[str]]:
         description = "\n".join([
             f"Customer theme {t['theme_id']} from voc: {t['size']} comments, trend {_trend(t)}.",
             f"Sentiment {t['mean_sentiment']:+.2f} ({t['share_negative']:.0%} negative). Why ranked: {t['why']}",
+            "Sub-themes (title and comments): " + " · ".join(t["subthemes"]),
             "Typical comments:", *[f"* {q}" for q in t["quotes"][:3]]])
         row = [f"[voc #{t['theme_id']}] {t['title']}", description, "voc", f"voc-theme-{t['theme_id']}",
                t["ticket_key"] or ""]
