@@ -121,6 +121,28 @@ def test_a_pm_split_stays_apart_after_a_full_recluster(store_copy, demo_files):
     assert len(others) <= 0.2 * len(members), "the split theme absorbed other sub-themes"
 
 
+def test_an_edit_keeps_the_model_and_sentiment_so_the_next_night_continues(two_themes, demo_files, tmp_path):
+    from voc.cli_sentiment import sentiment_summary
+
+    db, a, b = two_themes
+    theme_edit.merge(db, a, b, "pm.anna")
+    full, edit = (json.loads(rows(db, "SELECT stats FROM runs WHERE mode = ?", [mode])[0][0]) for mode in ("full", "edit"))
+    assert edit["embed"]["model_name"] == full["embed"]["model_name"]  # the model it continues, not the setting
+    assert edit["sentiment"]["method"] == full["sentiment"]["method"] and "kept from run" in sentiment_summary(edit)
+    with open(demo_files.comments, encoding="utf-8", newline="") as fh:
+        header, first = list(csv.reader(fh))[:2]
+    newest = max(r[0] for r in rows(db, "SELECT max(created_at) FROM comments"))
+    first[header.index("comment_id")], first[header.index("created_at")] = "after-merge-1", str(newest)[:19]
+    new = tmp_path / "new.csv"
+    with open(new, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows([header, first])
+    summary = nightly(str(new), str(db), source_name="demo")
+    assert summary["mode"] == "incremental", summary["reason"]
+    assert full["sentiment"]["holdout_accuracy"] is not None  # the demo's CSAT/NPS labels: a learned head
+    assert summary["sentiment"]["holdout_accuracy"] == full["sentiment"]["holdout_accuracy"]  # the full run measured it
+    assert "measured by run" in sentiment_summary(summary)
+
+
 def test_rename_is_unique_and_checked(two_themes):
     db, a, b = two_themes
     theme_edit.rename(db, a, "Refunds take weeks", "pm.anna")

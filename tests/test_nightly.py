@@ -164,6 +164,8 @@ def test_when_a_night_is_full_or_incremental():
     assert choose_mode(settings, "auto", prev, now)[0] == "incremental"
     old_store = replace(prev, sub_centroids={}, boilerplate=None)  # published by a voc without sub-themes
     assert "no sub-themes" in choose_mode(settings, "auto", old_store, now)[1]
+    assert "found no themes" in choose_mode(settings, "auto", replace(prev, centroids={}), now)[1]  # an empty first run
+    assert "older voc" in choose_mode(settings, "auto", replace(prev, centroids={}, labels={1: None}), now)[1]
     assert choose_mode(settings, "full", prev, now)[0] == "full"
     assert choose_mode(settings, "auto", None, now)[0] == "full"
     assert "model changed" in choose_mode(Settings(model="minilm"), "auto", prev, now)[1]

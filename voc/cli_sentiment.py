@@ -62,12 +62,14 @@ def sentiment_summary(stats: dict | None) -> str:
         return "-"
     labels = s.get("labels_human", 0) + s.get("labels_score", 0)
     counts = f"{labels} labels ({s.get('labels_human', 0)} human, {s.get('labels_score', 0)} CSAT/NPS)"
+    kept = f" (kept from run {s['kept_from_run']})" if s.get("kept_from_run") is not None else ""
     if s.get("method") == "learned":
-        acc = s.get("holdout_accuracy")
-        return f"learned from {counts}, hold-out accuracy " + (f"{acc:.0%}" if acc is not None else
-                                                               "measured by full runs")
+        acc, measured = s.get("holdout_accuracy"), s.get("holdout_run")
+        by = f" (measured by run {measured})" if measured is not None and not kept else ""
+        return f"learned from {counts}, hold-out accuracy " + (f"{acc:.0%}{by}" if acc is not None else
+                                                               "measured by full runs") + kept
     if s.get("method") == "label-free":
-        return f"label-free ({counts}; learning starts at {s.get('min_labels')})"
+        return f"label-free ({counts}; learning starts at {s.get('min_labels')}){kept}"
     return s.get("method", "-")
 
 

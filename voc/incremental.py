@@ -67,6 +67,7 @@ class Previous:
     max_sub_id: int = 0
     boilerplate: tuple[str, ...] | None = None  # None: the run predates noise removal
     pins: dict[int, str] = None             # theme id -> "merge" | "split": PM decisions later runs honour
+    stats: dict = None                      # the run's stats (its embed and sentiment parts carry over to edits)
 
 
 @dataclass
@@ -116,7 +117,7 @@ def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -
         boilerplate=tuple(stats["boilerplate"]) if "boilerplate" in stats else None,
         pins=dict(con.execute("SELECT theme_id, kind FROM theme_overrides WHERE kind IN ('merge', 'split') "
                               "ORDER BY override_id").fetchall()),
-        run_id=run_id, params=params, sentiment_origin=origin, model=used,
+        run_id=run_id, params=params, sentiment_origin=origin, model=used, stats=stats,
         last_full=scalar(con, "SELECT max(started_at) FROM runs WHERE status = 'succeeded' AND mode = 'full'"),
         theme_of=theme_of, method=method, similarity=similarity, sentiment_score=score, sentiment=sentiment,
         centroids=vectors("SELECT theme_id, vector FROM theme_centroids WHERE run_id = ?"),
@@ -132,6 +133,8 @@ def choose_mode(settings: Settings, requested: str, previous: Previous | None, n
         return "full", "full re-cluster requested"
     if previous is None:
         return "full", "no published run to continue"
+    if not previous.centroids and not previous.labels:
+        return "full", "the last run found no themes to continue"
     if not previous.centroids:
         return "full", "the last run stored no theme centroids (made by an older voc)"
     if not previous.sub_centroids or previous.boilerplate is None:

@@ -28,7 +28,7 @@ from voc.corpus import Corpus, ThemeSet
 from voc.embed import Progress, embed_texts, load_embedder, lookup, resolve_model
 from voc.errors import ConfigError, NothingToDoError, StoreLockedError
 from voc.hierarchy import centroid_weight_for
-from voc.incremental import Plan, assign_new, plan_night
+from voc.incremental import Plan, Previous, assign_new, plan_night
 from voc.ingest import RawBatch, printable
 from voc.levels import build_levels
 from voc.noise import Boilerplate
@@ -247,8 +247,23 @@ def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Sco
         for i, label in zip(rows.tolist(), new_labels):
             scored.labels[i], scored.origins[i] = label, origin
     else:
-        scored.stats = {"method": "kept from the last run"}
+        scored.stats = {**_last_sentiment(prev), "kept_from_run": prev.run_id} if prev else {}
+    if scored.stats.get("method") == "learned" and scored.stats.get("holdout_accuracy") is None:
+        scored.stats.update(_measured_by_full_run(prev))  # incremental nights do not cross-validate
     return apply_own_labels(scored, own)
+
+
+def _last_sentiment(prev: Previous | None) -> dict:
+    return dict(((prev.stats or {}) if prev else {}).get("sentiment") or {})
+
+
+def _measured_by_full_run(prev: Previous | None) -> dict:
+    """The hold-out accuracy the last full run measured (edits and incremental nights carry it on)."""
+    last = _last_sentiment(prev)
+    if last.get("holdout_accuracy") is None:
+        return {}
+    return {"holdout_accuracy": last["holdout_accuracy"],
+            "holdout_run": last.get("holdout_run") or last.get("kept_from_run") or prev.run_id}
 
 
 def rank(settings: Settings, corpus: Corpus, themes: ThemeSet, sentiment: Scored) -> list[ThemeRank]:

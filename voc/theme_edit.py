@@ -52,14 +52,16 @@ def _republish(settings: Settings, prev: Previous, corpus, themes: ThemeSet, not
     """Publish the edited themes as a run of their own (mode `edit`); the caller holds the store's run lock."""
     origins = prev.sentiment_origin if prev.sentiment_origin is not None else np.full(len(corpus), "lexicon", object)
     sentiment = Scored(prev.sentiment_score, prev.sentiment.tolist(), origins.tolist(),
-                       {"method": "kept from the last run"})
+                       {**(prev.stats or {}).get("sentiment", {}), "kept_from_run": prev.run_id})
     with store.open(settings.db, write=True) as con:
         run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
         con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) "
                     "VALUES (?, ?, 'running', ?, ?, 'edit')", [run_id, datetime.now(), note, json.dumps(prev.params)])
     try:
         ranks = rank(settings, corpus, themes, sentiment)
-        summary = publish(settings, run_id, corpus, themes, ranks, sentiment, {"run_id": run_id, "reason": note})
+        embed = {"embed": prev.stats["embed"]} if "embed" in (prev.stats or {}) else {}  # the model it continues
+        summary = publish(settings, run_id, corpus, themes, ranks, sentiment,
+                          {"run_id": run_id, "reason": note, "sentiment": sentiment.stats, **embed})
     except BaseException as exc:  # recorded, then raised again: an edit never leaves a run `running`
         fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
         raise
