@@ -82,6 +82,17 @@ def test_ranking_orders_by_documented_priority():
     assert priority_score(0.1, 0.0, 5.0) == 10.0  # growth clipped at +200%: momentum 2, negativity 0.5
     assert first.mean_nps == 1 and first.mean_csat is None
     assert "negative" in first.why and ranks[1].growth < 0
+    assert "+0% vs previous 7 days (5 → 5)" in first.why and "-75% vs previous 7 days (8 → 2)" in ranks[1].why
+
+
+def test_a_theme_with_no_comments_in_the_previous_period_is_new_not_thousands_of_percent():
+    from voc.rank import growth_text
+
+    now = datetime(2026, 11, 15)
+    ranks = rank_themes(np.zeros(48, dtype=int), np.zeros(48), ["negative"] * 48, [now] * 48, [None] * 48,
+                        [None] * 48, period_days=7)
+    assert "new in the last 7 days (0 → 48)" in ranks[0].why and "%" not in ranks[0].why.split("×")[2]
+    assert growth_text(0, 48, ranks[0].growth) == "new" and growth_text(40, 30, -0.25) == "-25%"
 
 
 def test_ids_follow_membership_across_runs():

@@ -17,6 +17,7 @@ from rich.table import Table
 from voc import report, store, trends
 from voc.cli_common import DbOption, app, console, friendly
 from voc.errors import ConfigError
+from voc.rank import growth_text
 
 export_app = typer.Typer(help="Export published results as CSV or Parquet.", no_args_is_help=True)
 app.add_typer(export_app, name="export")
@@ -55,7 +56,8 @@ def themes(db: Path = DbOption, limit: int = typer.Option(20, help="How many the
         subs = "".join(f"\n  · {s['title']} ({s['size']})" for s in t["sub_themes"][:SUBS_SHOWN])
         table.add_row(str(t["rank"]), str(t["theme_id"]), t["title"] + subs, t["status"],
                       str(t["size"]), f"{t['share_negative']:.0%}", f"{t['mean_sentiment']:+.2f}", f"{labeled:.0%}",
-                      csat, nps, f"{t['growth']:+.0%}", *([t["why"]] if why else []))
+                      csat, nps, growth_text(t["volume_previous"], t["volume_current"], t["growth"]),
+                      *([t["why"]] if why else []))
     console.print(table)
     console.print(f"sentiment: {cli_sentiment.sentiment_summary(ov.stats)}; labeled = share of a theme's comments "
                   "labeled by a person or by CSAT/NPS", highlight=False)

@@ -20,6 +20,7 @@ import pyarrow as pa
 from voc import escape
 from voc.errors import NotFoundError
 from voc.outputs import check_folder, write_file
+from voc.rank import growth_text
 from voc.report import write_table
 from voc.store import dicts
 
@@ -48,7 +49,8 @@ class HandoffFiles:
 
 def _trend(t: dict) -> str:
     flags = " ".join(f for f, on in (("EMERGING", t["emerging"]), ("SPIKE", t["spike"])) if on)
-    return f"{t['volume_previous']} → {t['volume_current']} ({t['growth']:+.0%})" + (f" {flags}" if flags else "")
+    change = growth_text(t["volume_previous"], t["volume_current"], t["growth"])
+    return f"{t['volume_previous']} → {t['volume_current']} ({change})" + (f" {flags}" if flags else "")
 
 
 def markdown(themes: list[dict], team: str | None) -> str:

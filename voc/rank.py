@@ -98,10 +98,15 @@ def _as_array(values: list) -> np.ndarray:
     return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
 
 
+def growth_text(previous: int, current: int, growth: float) -> str:
+    """"+25%", or "new" when the previous period had no comments (a percentage of nothing says nothing)."""
+    return "new" if previous == 0 and current > 0 else f"{growth:+.0%}"
+
+
 def explain(r: ThemeRank, period_days: int) -> str:
-    sign = "+" if r.growth >= 0 else ""
-    text = (f"{r.share:.1%} of comments × {r.share_negative:.0%} negative × "
-            f"{sign}{r.growth:.0%} vs previous {period_days} days ({r.volume_previous} → {r.volume_current})")
+    change = (f"new in the last {period_days} days (0 → {r.volume_current})" if r.volume_previous == 0 < r.volume_current
+              else f"{r.growth:+.0%} vs previous {period_days} days ({r.volume_previous} → {r.volume_current})")
+    text = f"{r.share:.1%} of comments × {r.share_negative:.0%} negative × {change}"
     costs = [f"{r.csat_impact:+.2f} CSAT" if r.csat_impact else "", f"{r.nps_impact:+.1f} NPS" if r.nps_impact else ""]
     costs = [c for c in costs if c]
     return text + (f" × impact (overall without it: {', '.join(costs)})" if costs else "")
