@@ -139,6 +139,20 @@ def test_email_digests_go_through_a_local_smtp_server(con, smtp_server):
     assert "Planned for December" in received[0].get_payload(decode=True).decode()
 
 
+def test_renames_and_owner_changes_are_described_in_the_history_and_are_no_news_to_agents(con):
+    theme = top_theme(con)
+    agent = sorted(agents_of(con, theme))[0]
+    loop.agent_view(con, agent)  # the agent has looked
+    workflow.update(con, theme, "pm.anna", name="Refunds take weeks")
+    workflow.update(con, theme, "pm.anna", owner="payments", ticket_key="PAY-7")
+    history = workflow.history(con, theme)
+    assert [(h["kind"], h["note"]) for h in history] == [("rename", "title → Refunds take weeks"),
+                                                         ("update", "owner → payments; ticket → PAY-7")]
+    assert loop.agent_view(con, agent).changes == []  # nothing an agent needs to hear about
+    workflow.update(con, theme, "pm.anna", status="planned")
+    assert [c["kind"] for c in loop.agent_view(con, agent).changes] == ["status"]
+
+
 def test_invalid_transitions_are_refused(con, store_copy):
     theme = top_theme(con)
     with pytest.raises(TransitionError, match="cannot go from new to done"):

@@ -17,6 +17,7 @@ import duckdb
 
 from voc.errors import AccessError, NotFoundError
 from voc.store import dicts, scalar, transaction
+from voc.workflow import AGENT_KINDS
 
 COMMENTS_SQL = """
 SELECT a.created_at, a.comment_id, a.text, a.theme_id, coalesce(a.theme_title, 'unclustered') AS theme,
@@ -31,6 +32,7 @@ CHANGES_SQL = """
 SELECT e.event_id, e.theme_id, e.changed_at, e.kind, e.from_status, e.to_status, e.note
 FROM theme_events e
 WHERE e.event_id > ? AND e.theme_id IN (SELECT DISTINCT theme_id FROM current_assignments WHERE agent_id = ?)
+  AND e.kind IN (SELECT unnest(?))
 ORDER BY e.event_id
 """
 
@@ -68,7 +70,7 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
                             "agent_id column of the source (see `voc export assignments`)")
     now = now or datetime.now()
     seen = scalar(con, "SELECT last_event_id FROM agent_seen WHERE agent_id = ?", [agent_id]) or 0
-    changes = dicts(con, CHANGES_SQL, [seen, agent_id])
+    changes = dicts(con, CHANGES_SQL, [seen, agent_id, list(AGENT_KINDS)])
     changed = {c["theme_id"] for c in changes}
     for c in comments:
         c["changed_since_last_look"] = c["theme_id"] in changed

@@ -42,6 +42,8 @@ TRANSITIONS = {
     "declined": ("under_review",),
 }
 NOTIFYING_KINDS = ("status", "note")
+AGENT_KINDS = ("status", "note", "merge", "split")  # what an agent hears about: renames and owner changes are internal
+FIELD_WORDS = {"name": "title", "ticket_key": "ticket", "ticket_url": "ticket link"}
 
 
 @dataclass
@@ -129,6 +131,10 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     if after == before:
         raise TransitionError(f"theme {theme_id} is already {before.status} with these values: nothing to change")
     kind = "status" if target != before.status else ("note" if after.note != before.note else "update")
+    fields_changed = [c for c in COLUMNS if c not in ("status", "note") and getattr(after, c) != getattr(before, c)]
+    if kind == "update":  # the event says what changed ("title → Refunds take weeks"): nothing to show otherwise
+        kind = "rename" if fields_changed == ["name"] else kind
+        note = "; ".join(f"{FIELD_WORDS.get(c, c)} → {getattr(after, c) or '(none)'}" for c in fields_changed)
     now = datetime.now()
     with transaction(con):
         _write(con, theme_id, after, by, now)
