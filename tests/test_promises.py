@@ -98,6 +98,32 @@ def test_trends_come_in_days_and_weeks(published_db):
         assert volume == sum(start <= d < start + timedelta(days=7) for d in dates)
 
 
+def test_nps_is_promoters_minus_detractors_in_every_output(published_db):
+    """Bug: the mean 0-10 rating shown as NPS (trends export, segments export, the web app's themes page)."""
+    from voc.rank import nps_of
+    from voc.web import queries
+
+    db, _ = published_db
+    ratings = {}
+    for theme, week, nps in rows(db, "SELECT theme_id, date_trunc('week', created_at), nps FROM current_assignments "
+                                     "WHERE theme_id >= 0 AND nps IS NOT NULL"):
+        ratings.setdefault((theme, week), []).append(nps)
+    with store.open(db) as con:
+        weekly = {(t, start): nps for t, _, period, start, *_, nps, _mean in con.execute(trends.TRENDS_SQL).fetchall()
+                  if period == "week"}
+        page = {t["theme_id"]: t["nps"] for t in queries.themes(con, queries.Filters())}
+        stored = dict(con.execute("SELECT theme_id, nps FROM current_themes").fetchall())
+        segments = con.execute(trends.SEGMENTS_SQL).fetchall()
+    assert len(ratings) > 3 and any(min(r) <= 6 for r in ratings.values())  # the demo has NPS ratings, detractors too
+    for key, values in ratings.items():
+        assert weekly[key] == round(nps_of(np.array(values, dtype=float)), 1)
+    assert all(page[t] == (round(stored[t], 1) if stored[t] is not None else None) for t in page)
+    theme, _, dimension, value, *_, nps = next(s for s in segments if s[-1] is not None and s[2] == "channel")
+    channel = [n for n, in rows(db, "SELECT nps FROM current_assignments WHERE theme_id = ? AND channel = ? AND nps "
+                                    "IS NOT NULL", [theme, value])]
+    assert nps == round(nps_of(np.array(channel, dtype=float)), 1)
+
+
 def test_an_incremental_night_finds_an_emerging_theme_among_new_comments():
     """Bug: incremental nights finding no emerging themes."""
     rng = np.random.default_rng(1)

@@ -30,7 +30,7 @@ subs AS (SELECT theme_id, list(title || ' (' || size || ')' ORDER BY size DESC, 
          FROM current_subthemes GROUP BY theme_id)
 SELECT t.theme_id, t.rank, t.display_title AS title, t.status, t.owner, coalesce(t.owner, teams.main_team) AS team,
        t.note, t.ticket_key, t.ticket_url, t.size, t.share, t.volume_current, t.volume_previous, t.growth,
-       t.mean_sentiment, t.share_negative, t.mean_csat, t.mean_nps, t.emerging, t.spike, t.priority, t.why,
+       t.mean_sentiment, t.share_negative, t.mean_csat, t.nps, t.mean_nps, t.emerging, t.spike, t.priority, t.why,
        t.keywords, coalesce(subs.subthemes, []) AS subthemes, t.representatives AS quotes
 FROM current_themes t LEFT JOIN teams USING (theme_id) LEFT JOIN subs USING (theme_id)
 WHERE ? IS NULL OR coalesce(t.owner, teams.main_team) = ?
@@ -65,7 +65,8 @@ def markdown(themes: list[dict], team: str | None) -> str:
                   + (f", ticket {md(t['ticket_key'])}" if t["ticket_key"] else ""),
                   f"- Volume: {t['size']} comments ({t['share']:.1%}); last period {_trend(t)}",
                   f"- Sentiment: {t['mean_sentiment']:+.2f}, {t['share_negative']:.0%} negative"
-                  + (f", CSAT {t['mean_csat']:.1f}" if t["mean_csat"] is not None else ""),
+                  + (f", CSAT {t['mean_csat']:.1f}" if t["mean_csat"] is not None else "")
+                  + (f", NPS {t['nps']:+.0f}" if t["nps"] is not None else ""),
                   f"- Why this rank: {md(t['why'])}",
                   f"- Keywords: {md(', '.join(t['keywords']))}",
                   f"- Sub-themes: {md(' · '.join(t['subthemes']))}"]

@@ -32,11 +32,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from voc.trends import ThemeFlags
+from voc.trends import DETRACTOR, PROMOTER, ThemeFlags
 
 CSAT_POINTS = 0.25  # a theme that costs a quarter point of overall CSAT (1-5 scale) doubles its priority
 NPS_POINTS = 5.0    # ... or five points of overall NPS
-PROMOTER, DETRACTOR = 9, 6  # NPS: 9-10 promote, 0-6 detract
 
 
 @dataclass

@@ -102,11 +102,21 @@ def theme_flags(theme_ids: np.ndarray, created_at: list[datetime], period_days: 
 
 SEGMENT_DIMENSIONS = ("channel", "product", "team", "language")
 
-TRENDS_SQL = """
+PROMOTER, DETRACTOR = 9, 6  # NPS: 9-10 promote, 0-6 detract
+
+
+def nps_sql(column: str = "nps") -> str:
+    """SQL for the NPS of a group's 0-10 ratings in `column`, as `voc.rank.nps_of`: % promoters minus % detractors
+    (NULL without ratings)."""
+    return (f"round(100.0 * (count(*) FILTER (WHERE {column} >= {PROMOTER}) - count(*) FILTER (WHERE {column} <= "
+            f"{DETRACTOR})) / nullif(count({column}), 0), 1)")
+
+
+TRENDS_SQL = f"""
 SELECT theme_id, theme_title, period, period_start, count(*) AS volume,
        round(avg(sentiment_score), 3) AS mean_sentiment,
        round(avg(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), 3) AS share_negative,
-       round(avg(csat), 2) AS mean_csat, round(avg(nps), 2) AS mean_nps
+       round(avg(csat), 2) AS mean_csat, {nps_sql()} AS nps, round(avg(nps), 2) AS mean_nps
 FROM (SELECT *, 'day' AS period, date_trunc('day', created_at) AS period_start FROM current_assignments
       UNION ALL
       SELECT *, 'week' AS period, date_trunc('week', created_at) AS period_start FROM current_assignments)
@@ -118,7 +128,7 @@ SEGMENTS_SQL = " UNION ALL ".join(f"""
 SELECT theme_id, theme_title, '{dim}' AS dimension, coalesce({dim}, '(none)') AS value, count(*) AS volume,
        round(avg(sentiment_score), 3) AS mean_sentiment,
        round(avg(CASE WHEN sentiment = 'negative' THEN 1 ELSE 0 END), 3) AS share_negative,
-       round(avg(csat), 2) AS mean_csat
+       round(avg(csat), 2) AS mean_csat, {nps_sql()} AS nps
 FROM current_assignments WHERE theme_id >= 0 GROUP BY ALL""" for dim in SEGMENT_DIMENSIONS) + \
     " ORDER BY theme_id, dimension, volume DESC, value"
 

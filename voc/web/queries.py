@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from voc.store import dicts as rows
 from voc.store import first_row, scalar
-from voc.trends import SEGMENT_DIMENSIONS
+from voc.trends import SEGMENT_DIMENSIONS, nps_sql
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 GRAINS = ("week", "day")
@@ -89,7 +89,7 @@ def themes(con, f: Filters) -> list[dict]:
     found = rows(con, f"""
         WITH v AS (SELECT a.theme_id, count(*) AS volume, avg(a.sentiment_score) AS sentiment,
                           avg(CASE WHEN a.sentiment = 'negative' THEN 1 ELSE 0 END) AS negative,
-                          avg(a.csat) AS csat, avg(a.nps) AS nps
+                          avg(a.csat) AS csat, {nps_sql("a.nps")} AS nps
                    FROM current_assignments a WHERE {where} GROUP BY a.theme_id)
         SELECT t.theme_id, t.rank, t.display_title AS title, t.keywords, t.status, t.owner, t.note, t.why,
                t.emerging, t.spike, t.size, v.volume, v.sentiment, v.negative, v.csat, v.nps
