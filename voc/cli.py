@@ -114,11 +114,11 @@ def segments(db: Path = DbOption, by: str = typer.Option("channel", help="channe
         rows = con.execute(f"SELECT * FROM ({trends.SEGMENTS_SQL}) WHERE dimension = ? AND (? IS NULL OR theme_id = ?) "
                            "LIMIT ?", [by, theme, theme, limit]).fetchall()
     table = Table(title=f"Themes by {by}")
-    for col in ("id", "title", by, "volume", "sent", "neg", "CSAT"):
+    for col in ("id", "title", by, "volume", "sent", "neg", "CSAT", "NPS"):
         table.add_column(col, overflow="fold")
-    for theme_id, title, _, value, volume, sent, neg, csat in rows:
+    for theme_id, title, _, value, volume, sent, neg, csat, nps in rows:
         table.add_row(str(theme_id), title, value, str(volume), f"{sent:+.2f}", f"{neg:.0%}",
-                      f"{csat:.1f}" if csat is not None else "-")
+                      f"{csat:.1f}" if csat is not None else "-", f"{nps:+.0f}" if nps is not None else "-")
     console.print(table)
 
 
