@@ -91,7 +91,8 @@ def print_summary(summary: dict) -> None:
                   f"{summary['comments_clustered']} comments; {summary['unclustered']} "
                   f"({summary['unclustered_share']:.1%}) unclustered", highlight=False)
     if summary["mode"] == "incremental":
-        console.print(f"  {summary['assigned']} new comments joined existing themes; "
+        console.print(f"  {summary['assigned']} of {summary['pool']} comments placed tonight (new ones, and earlier "
+                      "unclustered ones tried again) joined existing themes; "
                       f"{summary['emerging_themes']} emerging theme(s) found among the rest")
     for key, label in (("emerging", "emerging themes"), ("spikes", "spiking themes")):
         if summary[key]:
