@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from voc import report, store, trends
-from voc.cli_common import DbOption, app, console, friendly
+from voc.cli_common import DbOption, app, console, friendly, wrote
 from voc.errors import ConfigError
 from voc.rank import growth_text
 
@@ -137,7 +137,7 @@ EXPORT_HELP = {
 
 
 def _export_command(what: str):
-    def command(out: Path = typer.Option(..., help="Output file."), db: Path = DbOption,
+    def command(out: Path = typer.Option(..., help="Output file; - for standard output."), db: Path = DbOption,
                 format_: str = typer.Option("csv", "--format", help="csv or parquet")):
         _export(what, format_, out, db)
     command.__doc__ = EXPORT_HELP[what]
@@ -151,18 +151,19 @@ for _what in EXPORT_HELP:
 def _export(what: str, fmt: str, out: Path, db: Path) -> None:
     with store.open(db) as con:
         n = report.export(con, what, fmt, out, db)
-    console.print(f"wrote {n} {what} to {out}")
+    wrote(out, f"{n} {what}")
 
 
 @app.command("report")
 @friendly
-def html_report(out: Path = typer.Option(Path("data/report.html"), help="Output HTML file."), db: Path = DbOption):
+def html_report(out: Path = typer.Option(Path("data/report.html"), help="Output HTML file; - for standard output."),
+                db: Path = DbOption):
     """Write a self-contained HTML report of the ranked themes.
 
     Example: voc report --out report.html
     """
     report.write_report(db, out)
-    console.print(f"wrote {out}")
+    wrote(out, "the report")
 
 
 @app.command()

@@ -9,6 +9,7 @@ from rich.console import Console
 
 from voc.config import DEFAULT_DB
 from voc.errors import VocError
+from voc.outputs import is_stdout
 from voc.redact import redact_text
 
 app = typer.Typer(help="voc: turn agent-captured customer comments into ranked themes.", no_args_is_help=True,
@@ -30,3 +31,9 @@ def friendly(fn):
             err.print(f"error: {redact_text(str(exc))}", style="bold red", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
     return wrapper
+
+
+def wrote(out, what: str) -> None:
+    """Say `wrote <what> to <out>`: on standard error when `out` is standard output, so the output stays clean."""
+    (err if is_stdout(out) else console).print(f"wrote {what} to {'standard output' if str(out) == '-' else out}",
+                                               highlight=False)

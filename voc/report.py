@@ -7,6 +7,7 @@ succeeded. Texts in the store are already redacted.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pyarrow.parquet as pq
 
 from voc.errors import ConfigError, StoreError
 from voc.escape import csv_table
-from voc.outputs import write_file
+from voc.outputs import STDOUT, write_file
 from voc.store import dicts, first_row
 from voc.store import open as store_open
 from voc.trends import SEGMENTS_SQL, TRENDS_SQL
@@ -77,11 +78,15 @@ def theme_title(con: duckdb.DuckDBPyConnection, theme_id: int) -> str:
 
 
 def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path, db: Path | None = None) -> int:
-    """Write published results as CSV or Parquet to `out` (never over the store `db`); returns the row count."""
+    """Write published results as CSV or Parquet to `out` (never over the store `db`; `-` is standard output,
+    for parquet only when that is not a terminal); returns the row count."""
     if what not in EXPORTS:
         raise ConfigError(f"cannot export {what!r}: choose {', '.join(EXPORTS)}")
     if fmt not in ("csv", "parquet"):
         raise ConfigError(f"unknown format {fmt!r}: choose csv or parquet")
+    if fmt == "parquet" and str(out) == STDOUT and sys.stdout.isatty():
+        raise ConfigError("parquet is binary and would garble the terminal: redirect it "
+                          f"(voc export {what} --format parquet --out - > {what}.parquet) or pass --out {what}.parquet")
     overview(con, limit=1)  # raises a clear error when nothing is published
     table = con.sql(EXPORTS[what]).to_arrow_table()
     write_table(table, fmt, out, db)
