@@ -97,22 +97,39 @@ def test_dash_is_standard_output_and_the_message_goes_to_stderr(published_db):
     assert handoff.exit_code == 2 and "pass a folder" in handoff.output and not os.path.exists("-")
 
 
+def _drain(fd: int, into: list) -> None:
+    """Read a pseudo-terminal until it closes (so a writer never blocks on a full terminal)."""
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the other side closed
+            break
+        if not chunk:
+            break
+        into.append(chunk)
+
+
 def test_parquet_to_a_terminal_is_refused_in_one_line(published_db):
-    """A real terminal (a pseudo-terminal) as standard output: binary parquet is refused, CSV is printed."""
+    """A real terminal (a pseudo-terminal) as standard output: binary parquet is refused, nothing is written to it."""
     import pty
     import subprocess
     import sys
 
     db, _ = published_db
     main, secondary = pty.openpty()
+    shown: list = []
+    reader = threading.Thread(target=_drain, args=(main, shown), daemon=True)
+    reader.start()
     try:
         result = subprocess.run([sys.executable, "-m", "flows.cli", "export", "themes", "--db", str(db), "--format",
                                  "parquet", "--out", "-"], stdout=secondary, stderr=subprocess.PIPE, text=True,
                                 timeout=300)
     finally:
         os.close(secondary)
+        reader.join(10)
         os.close(main)
     assert result.returncode == 2 and "parquet is binary" in result.stderr and "Traceback" not in result.stderr
+    assert b"PAR1" not in b"".join(shown)
 
 
 def test_written_files_have_the_usual_mode_and_keep_an_existing_one(published_db, tmp_path):
@@ -123,7 +140,8 @@ def test_written_files_have_the_usual_mode_and_keep_an_existing_one(published_db
         assert invoke("report", "--db", db, "--out", tmp_path / "r.html").exit_code == 0
         assert invoke("handoff", "--db", db, "--out", tmp_path / "h").exit_code == 0
         os.umask(0o027)
-        assert invoke("export", "themes", "--db", db, "--format", "parquet", "--out", tmp_path / "b.parquet").exit_code == 0
+        result = invoke("export", "themes", "--db", db, "--format", "parquet", "--out", tmp_path / "b.parquet")
+        assert result.exit_code == 0
         existing = tmp_path / "c.csv"
         existing.write_text("old\n")
         existing.chmod(0o604)
