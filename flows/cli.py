@@ -57,8 +57,8 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
         encoding: str = typer.Option("utf-8", help="Text encoding of CSV/JSONL files (a byte-order mark wins)."),
         delimiter: Optional[str] = typer.Option(None, help="CSV delimiter (default: sniffed from , ; tab |)."),
         date_order: Optional[str] = typer.Option(None, help="How 03/04/2026 is read: dmy (3 April, default) or mdy (March 4)."),
-        max_text_chars: Optional[int] = typer.Option(None, help="Embed at most this many characters of a comment "
-                                                     "(longer ones are stored whole and marked; default 5000)."),
+        max_text_chars: Optional[int] = typer.Option(None, min=1, help="Embed at most this many characters of a "
+                                                     "comment (longer ones are stored whole and marked; default 5000)."),
         full: bool = typer.Option(False, "--full", help="Re-cluster everything instead of an incremental night.")):
     """Ingest a source and run the pipeline (a Prefect flow run): an incremental night when the last
     run can be continued (only new comments are embedded and placed), else a full re-cluster.

@@ -112,3 +112,40 @@ def test_trends_segments_and_the_loop_commands(store_copy, tmp_path):
     assert result.exit_code == 0 and (tmp_path / "h" / "jira.csv").exists()
     result = invoke("notify", "--db", store_copy)
     assert result.exit_code == 2 and "no notification channel configured" in result.output
+
+
+def _refused(result, exit_code: int, message: str) -> bool:
+    """One clear line and a usage exit code: no exception escaped the command (CliRunner keeps one it caught)."""
+    return (result.exit_code == exit_code and message in result.output and "Traceback" not in result.output
+            and isinstance(result.exception, SystemExit))
+
+
+def test_a_count_of_zero_or_less_is_a_usage_error(published_db, demo_files, tmp_path):
+    db, _ = published_db
+    for args in (["themes"], ["themes", "--json"], ["themes", "--since", "7d"], ["runs"], ["runs", "--json"],
+                 ["quarantine"], ["segments"], ["sentiment", "show"]):
+        for limit in ("0", "-3"):
+            result = invoke(*args, "--db", db, "--limit", limit)
+            assert _refused(result, 2, "Invalid value for '--limit'"), (args, result.output)
+            assert "greater than or equal to 1" in result.output
+    result = invoke("notify", "--db", db, "--webhook", "http://127.0.0.1:9/x", "--attempts", "0")
+    assert _refused(result, 2, "Invalid value for '--attempts'"), result.output
+    for port in ("0", "70000"):
+        assert _refused(invoke("serve", "--db", db, "--port", port), 2, "Invalid value for '--port'")
+    result = invoke("run", "--source", demo_files.comments, "--db", tmp_path / "new.duckdb", "--max-text-chars", "0")
+    assert _refused(result, 2, "Invalid value for '--max-text-chars'") and not (tmp_path / "new.duckdb").exists()
+
+
+def test_notification_settings_voc_cannot_use_are_one_line(published_db):
+    db, _ = published_db
+    for url in ("notaurl", "ftp://files.example/x", "http://", "file:///etc/passwd"):
+        result = invoke("notify", "--db", db, "--webhook", url)
+        assert _refused(result, 2, f"webhook '{url}' is not an http(s) URL"), (url, result.output, result.exception)
+    result = runner.invoke(app, ["notify", "--db", str(db)], env={"VOC_WEBHOOK_URL": "notaurl"})
+    assert _refused(result, 2, "webhook 'notaurl' is not an http(s) URL"), result.output
+    result = invoke("notify", "--db", db, "--smtp", "mail.example:99999")
+    assert _refused(result, 2, "SMTP port 99999 is not a port (1 to 65535)"), result.output
+    result = invoke("notify", "--db", db, "--webhook", "http://127.0.0.1:9/x", "--timeout", "-1")
+    assert _refused(result, 2, "a timeout of -1 s cannot be waited"), result.output
+    result = invoke("notify", "--db", db, "--smtp", "mail.example:25", "--email", "{agentid}@corp.example")
+    assert _refused(result, 2, "is not an address template"), result.output

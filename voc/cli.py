@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 
 from voc import report, store, trends
-from voc.cli_common import DbOption, app, console, friendly, wrote
+from voc.cli_common import DbOption, app, console, friendly, limit_option, wrote
 from voc.errors import ConfigError
 from voc.rank import growth_text
 
@@ -25,7 +25,7 @@ app.add_typer(export_app, name="export")
 
 @app.command()
 @friendly
-def themes(db: Path = DbOption, limit: int = typer.Option(20, help="How many themes to show."),
+def themes(db: Path = DbOption, limit: int = limit_option(20, "themes"),
            as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
            since: Optional[str] = typer.Option(None, help="Show trends over a window up to the newest comment: 7d, 2w."),
            why: bool = typer.Option(False, "--why", help="Add the column that spells out each theme's priority.")):
@@ -102,7 +102,7 @@ def _recent(db: Path, days: int, limit: int, as_json: bool) -> None:
 @friendly
 def segments(db: Path = DbOption, by: str = typer.Option("channel", help="channel, product, team or language."),
              theme: Optional[int] = typer.Option(None, help="Only this theme id."),
-             limit: int = typer.Option(60, help="How many rows to show.")):
+             limit: int = limit_option(60, "rows")):
     """Volumes and sentiment per theme, broken down by one dimension of the comments.
 
     Example: voc segments --by team --theme 3
@@ -168,7 +168,7 @@ def html_report(out: Path = typer.Option(Path("data/report.html"), help="Output 
 
 @app.command()
 @friendly
-def quarantine(db: Path = DbOption, limit: int = typer.Option(50, help="How many rows to show.")):
+def quarantine(db: Path = DbOption, limit: int = limit_option(50, "rows")):
     """List quarantined input rows with the reason each was refused.
 
     Example: voc quarantine --limit 20

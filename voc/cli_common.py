@@ -21,6 +21,11 @@ err = Console(stderr=True, markup=False)
 DbOption = typer.Option(DEFAULT_DB, "--db", help="The voc DuckDB file.", envvar="VOC_DB")
 
 
+def limit_option(default: int, what: str):
+    """`--limit N`: a positive number (Typer refuses 0 or less with a usage line, exit code 2)."""
+    return typer.Option(default, min=1, help=f"How many {what} to show.")
+
+
 def friendly(fn):
     """Turn voc's named errors into one clear line (personal data redacted) and the error's exit code."""
     @functools.wraps(fn)

@@ -105,7 +105,7 @@ def notify(db: Path = DbOption, webhook: Optional[str] = typer.Option(None, help
            smtp: Optional[str] = typer.Option(None, help="HOST:PORT of an SMTP server (env VOC_SMTP_HOST/PORT)."),
            email: Optional[str] = typer.Option(None, help="Agent address template, e.g. '{agent_id}@corp.example'."),
            sender: Optional[str] = typer.Option(None, help="From address for e-mails."),
-           attempts: int = typer.Option(3, help="Tries per digest before it waits for the next run."),
+           attempts: int = typer.Option(3, min=1, help="Tries per digest before it waits for the next run."),
            timeout: Optional[float] = typer.Option(None, help="Seconds to wait for each answer (env VOC_NOTIFY_TIMEOUT, default 10).")):
     """Send queued notifications: one digest per agent, by webhook and/or e-mail, at least once.
 

@@ -11,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from voc import store
-from voc.cli_common import DbOption, app, console, friendly
+from voc.cli_common import DbOption, app, console, friendly, limit_option
 from voc.sentiment_labels import set_correction
 
 sentiment_app = typer.Typer(help="Sentiment labels: correct a comment's label; the next run learns from it.",
@@ -39,7 +39,7 @@ def set_label(comment_id: str = typer.Argument(..., help="The comment's id, as i
 
 @sentiment_app.command("show")
 @friendly
-def show(db: Path = DbOption, limit: int = typer.Option(50, help="How many corrections to show.")):
+def show(db: Path = DbOption, limit: int = limit_option(50, "corrections")):
     """List PM corrections, newest first.
 
     Example: voc sentiment show --limit 20
@@ -75,7 +75,7 @@ def sentiment_summary(stats: dict | None) -> str:
 
 @app.command()
 @friendly
-def runs(db: Path = DbOption, limit: int = typer.Option(20, help="How many runs to show."),
+def runs(db: Path = DbOption, limit: int = limit_option(20, "runs"),
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     """List runs, newest first: status, mode, model, themes and how sentiment was scored.
 

@@ -58,7 +58,7 @@ def user_list(db: Path = DbOption):
 @app.command()
 @friendly
 def serve(db: Path = DbOption, host: str = typer.Option("127.0.0.1", help="Address to listen on."),
-          port: int = typer.Option(8000, help="Port to listen on."),
+          port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on."),
           https_only: bool = typer.Option(False, help="Send the session cookie over HTTPS only (behind TLS).")):
     """Start the web app for product managers and agents (log in with a user from `voc user add`).
 

@@ -31,6 +31,7 @@ import smtplib
 import socket
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +47,7 @@ from voc.store import dicts, transaction
 Store = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
 AGENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # what may stand in an e-mail address's local part
 MAX_FAILED_IN_A_ROW = 3
+MAX_PORT = 65535  # TCP ports are 16 bits
 
 
 class Timeout(DeliveryError):
@@ -85,8 +87,43 @@ class Channels:
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)
 
+    def __post_init__(self) -> None:
+        """Settings voc cannot use are refused here, once, before anything is sent (one ConfigError each)."""
+        if self.webhook_url is not None:
+            check_webhook_url(self.webhook_url)
+        if self.attempts < 1:
+            raise ConfigError(f"--attempts {self.attempts} must be 1 or more (tries per digest)")
+        if not self.timeout_seconds > 0:
+            raise ConfigError(f"a timeout of {self.timeout_seconds:g} s cannot be waited: pass --timeout (or "
+                              "VOC_NOTIFY_TIMEOUT) above 0, e.g. 10")
+        if self.backoff_seconds < 0:
+            raise ConfigError(f"backoff_seconds {self.backoff_seconds:g} must be 0 or more")
+        if not 0 < self.smtp_port <= MAX_PORT:
+            raise ConfigError(f"SMTP port {self.smtp_port} is not a port (1 to {MAX_PORT}): pass --smtp HOST:PORT, "
+                              "e.g. --smtp mail.example:25 (or VOC_SMTP_PORT)")
+        check_address_template(self.address)
+
     def configured(self) -> list[str]:
         return [name for name, on in (("webhook", self.webhook_url), ("email", self.smtp_host)) if on]
+
+
+def check_webhook_url(url: str) -> None:
+    """A webhook is an http:// or https:// URL with a host; anything else is a ConfigError naming the value."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"webhook {url!r} is not an http(s) URL: pass one such as --webhook "
+                          "https://chat.example/hooks/voc (or set VOC_WEBHOOK_URL)")
+
+
+def check_address_template(template: str) -> None:
+    """The agent address template must name {agent_id} once, before an @domain, and nothing else in braces."""
+    try:
+        sample = template.format(agent_id="A07")
+    except (KeyError, IndexError, ValueError):
+        sample = None
+    if sample is None or template.count("{agent_id}") != 1 or "@" not in template.split("{agent_id}", 1)[1]:
+        raise ConfigError(f"--email {template!r} is not an address template: write it as '{{agent_id}}@corp.example' "
+                          "(or set VOC_AGENT_EMAIL)")
 
 
 def _env_number(name: str, default: float) -> float:
