@@ -14,7 +14,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from voc import report, store, trends
+from voc import report, store, trends, workflow
 from voc.cli_common import DbOption, app, console, friendly, limit_option, wrote
 from voc.errors import ConfigError
 from voc.rank import growth_text
@@ -111,6 +111,8 @@ def segments(db: Path = DbOption, by: str = typer.Option("channel", help="channe
         raise ConfigError(f"cannot break down by {by!r}: choose {', '.join(trends.SEGMENT_DIMENSIONS)}")
     with store.open(db) as con:
         report.overview(con, limit=1)
+        if theme is not None:
+            workflow.title(con, theme)  # the one error for a theme id the published run does not have
         rows = con.execute(f"SELECT * FROM ({trends.SEGMENTS_SQL}) WHERE dimension = ? AND (? IS NULL OR theme_id = ?) "
                            "LIMIT ?", [by, theme, theme, limit]).fetchall()
     table = Table(title=f"Themes by {by}")

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from voc import report, store, theme_edit, workflow
+from voc import store, theme_edit, workflow
 from voc.cli_common import DbOption, app, console, friendly
 
 theme_app = typer.Typer(help="Look into one theme and merge, split or rename themes.", no_args_is_help=True)
@@ -70,7 +70,7 @@ def split(theme_id: int = typer.Argument(..., help="The theme to split."), db: P
     _done(summary)
     with store.open(db) as con:
         new_id = store.scalar(con, "SELECT theme_id FROM current_subthemes WHERE subtheme_id = ?", [sub])
-        console.print(f"sub-theme {sub} is now theme {new_id}: {report.theme_title(con, new_id)}")
+        console.print(f"sub-theme {sub} is now theme {new_id}: {workflow.title(con, new_id)}")
 
 
 @theme_app.command("rename")

@@ -64,6 +64,15 @@ class NotFoundError(VocError):
     exit_code = 6
 
 
+class ThemeNotFoundError(NotFoundError):
+    """A theme id the published results do not have: the same words from every command and page."""
+
+    def __init__(self, theme_id: int):
+        super().__init__(f"no theme {theme_id} in the published results (it may have been merged into another); "
+                         "see `voc themes` or the themes page for the ids")
+        self.theme_id = theme_id
+
+
 class TransitionError(VocError):
     """A workflow change that is not allowed (for example new -> done, or declined without a reason)."""
 

@@ -72,11 +72,6 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overvi
     return Overview(run[0], str(run[1])[:19], counts[0], counts[1], themes, json.loads(run[2]) if run[2] else None)
 
 
-def theme_title(con: duckdb.DuckDBPyConnection, theme_id: int) -> str:
-    row = first_row(con, "SELECT display_title FROM current_themes WHERE theme_id = ?", [theme_id])
-    return row[0] if row else "(unknown)"
-
-
 def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path, db: Path | None = None) -> int:
     """Write published results as CSV or Parquet to `out` (never over the store `db`; `-` is standard output,
     for parquet only when that is not a terminal); returns the row count."""

@@ -27,7 +27,7 @@ from voc import store, workflow
 from voc.cluster import UNCLUSTERED, normalise_rows
 from voc.config import Settings
 from voc.corpus import ThemeSet
-from voc.errors import NotFoundError, TransitionError
+from voc.errors import NotFoundError, ThemeNotFoundError, TransitionError
 from voc.identity import Lineage
 from voc.sentiment_learn import Scored
 from voc.incremental import NOT_IN_PREVIOUS, Previous, load_previous
@@ -45,7 +45,7 @@ def _theme_set(prev: Previous) -> ThemeSet:
 
 def _check_theme(prev: Previous, theme_id: int) -> None:
     if theme_id not in prev.labels:
-        raise NotFoundError(f"no theme {theme_id} in the published results; see `voc themes` for the ids")
+        raise ThemeNotFoundError(theme_id)
 
 
 def _republish(settings: Settings, prev: Previous, corpus, themes: ThemeSet, note: str, override: dict) -> dict:

@@ -27,7 +27,7 @@ from datetime import datetime
 
 import duckdb
 
-from voc.errors import NotFoundError, TransitionError
+from voc.errors import ThemeNotFoundError, TransitionError
 from voc.identity import Lineage
 from voc.redact import redact_text
 from voc.store import dicts, first_row, scalar, transaction
@@ -73,10 +73,11 @@ def check_transition(current: str, target: str, reason: str | None) -> None:
 
 
 def title(con: duckdb.DuckDBPyConnection, theme_id: int) -> str:
-    """The theme's shown title; NotFoundError when the published run has no such theme."""
+    """The theme's shown title; ThemeNotFoundError when the published run has no such theme (every command and
+    page that takes a theme id checks it here, or raises that error itself)."""
     row = first_row(con, "SELECT display_title FROM current_themes WHERE theme_id = ?", [theme_id])
     if row is None:
-        raise NotFoundError(f"no theme {theme_id} in the published results; see `voc themes` for the ids")
+        raise ThemeNotFoundError(theme_id)
     return row[0]
 
 

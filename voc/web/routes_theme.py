@@ -12,7 +12,7 @@ from fastapi.responses import RedirectResponse
 
 from voc import workflow
 from voc.corrections import SENTIMENTS
-from voc.errors import NotFoundError, TransitionError
+from voc.errors import ThemeNotFoundError, TransitionError
 from voc.trends import SEGMENT_DIMENSIONS
 from voc.users import User
 from voc.web import auth, charts, queries
@@ -30,8 +30,7 @@ def theme_page(request: Request, theme_id: int, page: int = 1, grain: str = "wee
     with mirror.read() as con:
         theme = queries.theme(con, theme_id)
         if theme is None:
-            raise NotFoundError(f"no theme {theme_id} in the published results; it may have been merged: "
-                                "see the themes page")
+            raise ThemeNotFoundError(theme_id)
         comments, total = queries.comments(con, theme_id, f, page)
         series = queries.series(con, theme_id, grain)
         segments = queries.segments(con, theme_id)
@@ -45,6 +44,12 @@ def theme_page(request: Request, theme_id: int, page: int = 1, grain: str = "wee
                   series_chart=charts.theme_series(series),
                   segment_charts={d: charts.segment_mix(segments[d], d) for d in SEGMENT_DIMENSIONS if segments[d]},
                   segments=segments)
+
+
+def _check_theme(request: Request, theme_id: int) -> None:
+    """404 now for a theme the published run does not have, rather than a queued change refused later."""
+    with mirror_of(request).read() as con:
+        workflow.title(con, theme_id)
 
 
 def _submit(request: Request, kind: str, payload: dict, user: User, what: str) -> Change:
@@ -82,6 +87,7 @@ def change_status(request: Request, theme_id: int, status: str = Form(...), owne
 
 @router.post("/themes/{theme_id}/rename", dependencies=[Depends(auth.check_csrf)])
 def rename(request: Request, theme_id: int, name: str = Form(...), user: User = Depends(auth.pm)):
+    _check_theme(request, theme_id)
     _submit(request, "update", {"theme_id": theme_id, "name": name.strip()[:200]}, user,
             f"Theme {theme_id} renamed")
     return RedirectResponse(f"/themes/{theme_id}", status_code=303)
@@ -90,9 +96,8 @@ def rename(request: Request, theme_id: int, name: str = Form(...), user: User = 
 @router.post("/themes/{theme_id}/merge", dependencies=[Depends(auth.check_csrf)])
 def merge(request: Request, theme_id: int, into: int = Form(...), user: User = Depends(auth.pm)):
     """This theme joins theme `into`: its comments, sub-themes, status and notes (`voc theme merge`)."""
-    with mirror_of(request).read() as con:
-        for theme in (theme_id, into):
-            workflow.title(con, theme)  # 404 for a theme the published run does not have
+    for theme in (theme_id, into):
+        _check_theme(request, theme)
     if into == theme_id:
         raise TransitionError(f"theme {theme_id} cannot be merged with itself: choose another theme")
     change = _submit(request, "merge", {"theme_id": theme_id, "into": into}, user,
@@ -104,6 +109,7 @@ def merge(request: Request, theme_id: int, into: int = Form(...), user: User = D
 @router.post("/themes/{theme_id}/split", dependencies=[Depends(auth.check_csrf)])
 def split(request: Request, theme_id: int, subtheme_id: int = Form(...), user: User = Depends(auth.pm)):
     """Sub-theme `subtheme_id` becomes a theme of its own (`voc theme split`)."""
+    _check_theme(request, theme_id)
     _submit(request, "split", {"theme_id": theme_id, "subtheme_id": subtheme_id}, user,
             f"Sub-theme {subtheme_id} split out of theme {theme_id} as a theme of its own")
     return RedirectResponse(f"/themes/{theme_id}", status_code=303)

@@ -1,0 +1,54 @@
+"""An id the store does not have gets one answer, the same from every command and page: an unknown theme id."""
+
+from typer.testing import CliRunner
+
+from flows.cli import app
+from tests.dbutil import rows
+from tests.test_web_store_busy import pm_app, pm_store  # noqa: F401  (a fixture)
+from voc import corrections, store
+from voc.errors import ThemeNotFoundError
+
+runner = CliRunner()
+UNKNOWN = 999999
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def top_theme(db) -> tuple[int, str]:
+    return rows(db, "SELECT theme_id, display_title FROM current_themes ORDER BY rank LIMIT 1")[0]
+
+
+def test_an_unknown_theme_id_is_the_same_error_from_every_command(store_copy):
+    said = str(ThemeNotFoundError(UNKNOWN))
+    assert said.startswith(f"no theme {UNKNOWN} in the published results") and "voc themes" in said
+    top, _ = top_theme(store_copy)
+    for args in (["segments", "--theme", UNKNOWN], ["segments", "--theme", UNKNOWN, "--by", "team"],
+                 ["theme", "show", UNKNOWN], ["theme", "show", UNKNOWN, "--json"], ["status", UNKNOWN],
+                 ["status", UNKNOWN, "--set", "planned", "--by", "anna"],
+                 ["theme", "rename", UNKNOWN, "X", "--by", "anna"],
+                 ["theme", "merge", top, UNKNOWN, "--by", "anna"], ["theme", "merge", UNKNOWN, top, "--by", "anna"],
+                 ["theme", "split", UNKNOWN, "--sub", 1, "--by", "anna"]):
+        result = invoke(*args, "--db", store_copy)
+        assert result.exit_code == 6 and result.output.strip() == f"error: {said}", (args, result.output)
+    assert invoke("segments", "--theme", top, "--db", store_copy).exit_code == 0
+    with store.open(store_copy, write=True) as con:
+        source, comment_id = con.execute("SELECT source, comment_id FROM current_assignments LIMIT 1").fetchone()
+        try:
+            corrections.correct(con, source, comment_id, "anna", theme_id=UNKNOWN)
+            raise AssertionError("a comment was moved to a theme that does not exist")
+        except ThemeNotFoundError as exc:
+            assert str(exc) == said
+
+
+def test_the_web_app_gives_the_same_answers(pm_store):  # noqa: F811
+    db = pm_store
+    top, _ = top_theme(db)
+    with pm_app(db) as (client, token, _):
+        page = client.get(f"/themes/{UNKNOWN}")
+        assert page.status_code == 404 and str(ThemeNotFoundError(UNKNOWN)) in page.text
+        for action, form in (("rename", {"name": "X"}), ("split", {"subtheme_id": "1"}), ("merge", {"into": str(top)}),
+                             ("status", {"status": "planned"})):
+            r = client.post(f"/themes/{UNKNOWN}/{action}", data={"csrf": token, **form})
+            assert r.status_code == 404 and str(ThemeNotFoundError(UNKNOWN)) in r.text, action
