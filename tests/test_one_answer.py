@@ -1,4 +1,7 @@
-"""An id the store does not have gets one answer, the same from every command and page: an unknown theme id."""
+"""An id the store does not have gets one answer, the same from every command and page: an unknown theme id, an
+unknown agent id (with ids that do exist)."""
+
+import re
 
 from typer.testing import CliRunner
 
@@ -42,6 +45,21 @@ def test_an_unknown_theme_id_is_the_same_error_from_every_command(store_copy):
             assert str(exc) == said
 
 
+def test_an_unknown_agent_id_names_ids_that_exist(store_copy):
+    agents = {r[0] for r in rows(store_copy, "SELECT DISTINCT agent_id FROM current_assignments "
+                                                "WHERE agent_id IS NOT NULL")}
+    result = invoke("agent", "NOPE", "--db", store_copy)
+    assert result.exit_code == 6 and "voc export assignments" not in result.output
+    line = result.output.strip()
+    assert "no comments from agent 'NOPE'" in line and "the source's agent_id column" in line, line
+    named = re.search(r"the store has (\d+), e\.g\. (.+)$", line)
+    assert named and int(named.group(1)) == len(agents)
+    shown = named.group(2).split(", ")
+    assert len(shown) == min(5, len(agents)) and set(shown) <= agents, (shown, agents)
+    near = sorted(agents)[0]
+    assert invoke("agent", near.lower() + "x", "--db", store_copy).output.split("e.g. ")[1].startswith(near)
+
+
 def test_the_web_app_gives_the_same_answers(pm_store):  # noqa: F811
     db = pm_store
     top, _ = top_theme(db)
@@ -52,3 +70,6 @@ def test_the_web_app_gives_the_same_answers(pm_store):  # noqa: F811
                              ("status", {"status": "planned"})):
             r = client.post(f"/themes/{UNKNOWN}/{action}", data={"csrf": token, **form})
             assert r.status_code == 404 and str(ThemeNotFoundError(UNKNOWN)) in r.text, action
+        agent = client.get("/agent/NOPE")
+        assert agent.status_code == 404 and "the source&#39;s agent_id column" in agent.text
+        assert "voc export assignments" not in agent.text

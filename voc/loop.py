@@ -10,6 +10,7 @@ agent's view gets `AccessError`.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -35,6 +36,9 @@ WHERE e.event_id > ? AND e.theme_id IN (SELECT DISTINCT theme_id FROM current_as
   AND e.kind IN (SELECT unnest(?))
 ORDER BY e.event_id
 """
+
+
+AGENT_IDS_SHOWN = 5  # agent ids named when an id is not found: enough to see their form, short enough for one line
 
 
 @dataclass
@@ -66,8 +70,9 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
         raise AccessError(f"{viewer} may not see the comments of agent {agent_id}: agents see only their own")
     comments = dicts(con, COMMENTS_SQL, [agent_id])
     if not comments:
-        raise NotFoundError(f"no comments from agent {agent_id!r} in the published results; the id is the "
-                            "agent_id column of the source (see `voc export assignments`)")
+        raise NotFoundError(f"no comments from agent {agent_id!r} in the published results; "
+                            + (known_agents_hint(con, agent_id) if viewer is None else
+                               "ask a product manager which agent id your comments are filed under"))
     now = now or datetime.now()
     seen = scalar(con, "SELECT last_event_id FROM agent_seen WHERE agent_id = ?", [agent_id]) or 0
     changes = dicts(con, CHANGES_SQL, [seen, agent_id, list(AGENT_KINDS)])
@@ -82,6 +87,20 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
     if mark_seen:
         mark_seen_up_to(con, agent_id, latest_event(con), now)
     return AgentView(agent_id, summarise(comments, shipped), comments, changes)
+
+
+def known_agents_hint(con: duckdb.DuckDBPyConnection, near: str) -> str:
+    """Where agent ids come from and a few that exist (the closest to `near` first): they are staff ids, shown to
+    a product manager or an admin, never to another agent."""
+    ids = [r[0] for r in con.execute("SELECT DISTINCT agent_id FROM current_assignments WHERE agent_id IS NOT NULL "
+                                     "ORDER BY agent_id").fetchall()]
+    if not ids:
+        return "no comment in the published results names an agent (the source's agent_id column is empty)"
+    by_lower = {i.lower(): i for i in ids}
+    close = [by_lower[i] for i in difflib.get_close_matches(near.lower(), list(by_lower), n=AGENT_IDS_SHOWN)]
+    shown = (close + [i for i in ids if i not in close])[:AGENT_IDS_SHOWN]
+    return (f"agent ids are what the source's agent_id column holds; the store has {len(ids)}, e.g. "
+            f"{', '.join(shown)}")
 
 
 def latest_event(con: duckdb.DuckDBPyConnection) -> int:
