@@ -1,5 +1,5 @@
-"""An id the store does not have gets one answer, the same from every command and page: an unknown theme id, an
-unknown agent id (with ids that do exist)."""
+"""An id or a name the store cannot take gets one answer, the same from every command and page:
+an unknown theme id, an unknown agent id (with ids that do exist), a theme name too long or with personal data."""
 
 import re
 
@@ -10,6 +10,7 @@ from tests.dbutil import rows
 from tests.test_web_store_busy import pm_app, pm_store  # noqa: F401  (a fixture)
 from voc import corrections, store
 from voc.errors import ThemeNotFoundError
+from voc.workflow import MAX_NAME_CHARS
 
 runner = CliRunner()
 UNKNOWN = 999999
@@ -60,9 +61,27 @@ def test_an_unknown_agent_id_names_ids_that_exist(store_copy):
     assert invoke("agent", near.lower() + "x", "--db", store_copy).output.split("e.g. ")[1].startswith(near)
 
 
+def test_a_theme_name_is_at_most_the_limit_and_is_echoed_as_stored(store_copy):
+    top, title = top_theme(store_copy)
+    long = "Refunds " * 40
+    for args in (["theme", "rename", top, long], ["status", top, "--name", long]):
+        result = invoke(*args, "--by", "anna", "--db", store_copy)
+        assert result.exit_code == 2 and result.output.strip() == (
+            f"error: a theme name may have at most {MAX_NAME_CHARS} characters, this one has {len(long.strip())}: "
+            "shorten it (it is a title in tables, charts and the Jira Summary; the note can say more)"), result.output
+    assert top_theme(store_copy) == (top, title)
+    result = invoke("theme", "rename", top, "Rückruf an Herr Müller", "--by", "anna", "--db", store_copy)
+    assert result.exit_code == 0 and result.output.strip() == f"theme {top}: {title} → Rückruf an Herr [NAME]"
+    assert rows(store_copy, "SELECT display_title FROM current_themes WHERE theme_id = ?", [top]) == [
+        ("Rückruf an Herr [NAME]",)]
+    assert "Müller" not in str(rows(store_copy, "SELECT * FROM theme_overrides"))
+    exact = "x" * MAX_NAME_CHARS
+    assert invoke("theme", "rename", top, exact, "--by", "anna", "--db", store_copy).exit_code == 0
+
+
 def test_the_web_app_gives_the_same_answers(pm_store):  # noqa: F811
     db = pm_store
-    top, _ = top_theme(db)
+    top, title = top_theme(db)
     with pm_app(db) as (client, token, _):
         page = client.get(f"/themes/{UNKNOWN}")
         assert page.status_code == 404 and str(ThemeNotFoundError(UNKNOWN)) in page.text
@@ -73,3 +92,8 @@ def test_the_web_app_gives_the_same_answers(pm_store):  # noqa: F811
         agent = client.get("/agent/NOPE")
         assert agent.status_code == 404 and "the source&#39;s agent_id column" in agent.text
         assert "voc export assignments" not in agent.text
+        r = client.post(f"/themes/{top}/rename", data={"csrf": token, "name": "Refunds " * 40})
+        assert r.status_code == 303
+        shown = client.get(f"/themes/{top}").text
+        assert f"may have at most {MAX_NAME_CHARS} characters" in shown
+    assert top_theme(db) == (top, title)

@@ -75,11 +75,12 @@ def split(theme_id: int = typer.Argument(..., help="The theme to split."), db: P
 
 @theme_app.command("rename")
 @friendly
-def rename(theme_id: int = typer.Argument(..., help="Theme id."), title: str = typer.Argument(..., help="New name."),
+def rename(theme_id: int = typer.Argument(..., help="Theme id."),
+           title: str = typer.Argument(..., help=f"New name (at most {workflow.MAX_NAME_CHARS} characters)."),
            db: Path = DbOption, by: str = ByOption):
     """Give a theme the name everyone sees (unique among themes; kept across runs).
 
     Example: voc theme rename 4 "Refunds take weeks" --by anna
     """
-    old = theme_edit.rename(db, theme_id, title, by)
-    console.print(f"theme {theme_id}: {old} → {title}")
+    old, new = theme_edit.rename(db, theme_id, title, by)
+    console.print(f"theme {theme_id}: {old} → {new}", highlight=False)

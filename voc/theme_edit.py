@@ -142,9 +142,10 @@ def _split_out(prev: Previous, theme_id: int, subtheme_id: int) -> tuple[ThemeSe
     return themes, new_id
 
 
-def rename(db: Path, theme_id: int, title: str, by: str) -> str:
-    """Give a theme the name PMs see (unique among the published themes); returns the old shown title."""
-    title = " ".join(title.split())
+def rename(db: Path, theme_id: int, title: str, by: str) -> tuple[str, str]:
+    """Give a theme the name PMs see (unique among the published themes); returns the old shown title and the new
+    one as stored (personal data in it redacted, see `workflow.theme_name`)."""
+    title = workflow.theme_name(title)
     if not title:
         raise TransitionError("the new name is empty: pass a name such as \"Refunds take weeks\"")
     with store.open(Path(db), write=True) as con:
@@ -156,4 +157,4 @@ def rename(db: Path, theme_id: int, title: str, by: str) -> str:
         workflow.update(con, theme_id, by, name=title)
         con.execute("INSERT INTO theme_overrides VALUES (nextval('override_id_seq'), 'rename', ?, NULL, NULL, ?, "
                     "(SELECT run_id FROM published WHERE name = 'themes'), ?, ?)", [theme_id, title, datetime.now(), by])
-    return old
+        return old, workflow.title(con, theme_id)

@@ -27,7 +27,7 @@ from datetime import datetime
 
 import duckdb
 
-from voc.errors import ThemeNotFoundError, TransitionError
+from voc.errors import ConfigError, ThemeNotFoundError, TransitionError
 from voc.identity import Lineage
 from voc.redact import redact_text
 from voc.store import dicts, first_row, scalar, transaction
@@ -44,6 +44,9 @@ TRANSITIONS = {
 NOTIFYING_KINDS = ("status", "note")
 AGENT_KINDS = ("status", "note", "merge", "split")  # what an agent hears about: renames and owner changes are internal
 FIELD_WORDS = {"name": "title", "ticket_key": "ticket", "ticket_url": "ticket link"}
+# A PM's name for a theme: twice a generated title (at most 60), so it still reads as a title in a table row and a
+# chart label, and fits the Jira Summary (255) with its "[voc #id] " prefix.
+MAX_NAME_CHARS = 120
 
 
 @dataclass
@@ -79,6 +82,16 @@ def title(con: duckdb.DuckDBPyConnection, theme_id: int) -> str:
     if row is None:
         raise ThemeNotFoundError(theme_id)
     return row[0]
+
+
+def theme_name(name: str) -> str:
+    """A PM's name for a theme as it is stored: one line, single spaces, personal data redacted, at most
+    MAX_NAME_CHARS characters (else ConfigError)."""
+    name = redact_text(" ".join(name.split()))
+    if len(name) > MAX_NAME_CHARS:
+        raise ConfigError(f"a theme name may have at most {MAX_NAME_CHARS} characters, this one has {len(name)}: "
+                          "shorten it (it is a title in tables, charts and the Jira Summary; the note can say more)")
+    return name
 
 
 def current(con: duckdb.DuckDBPyConnection, theme_id: int) -> Workflow:
@@ -119,7 +132,8 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     if unknown:
         raise TransitionError(f"unknown field(s) {', '.join(sorted(unknown))}")
     note = redact_text(note)  # a PM note is shown to agents and sent by e-mail: no personal data in it either
-    changes = {key: redact_text(value) for key, value in changes.items()}
+    changes = {key: theme_name(value) if key == "name" and value else redact_text(value)
+               for key, value in changes.items()}
     before = current(con, theme_id)
     target = status or before.status
     check_transition(before.status, target, changes.get("reason") or before.reason)
