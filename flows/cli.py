@@ -19,6 +19,7 @@ import typer
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from flows.nightly import nightly  # noqa: E402
+from voc import source_options  # noqa: E402
 from voc.cli import html_report, themes  # noqa: E402
 from voc.cli_common import DbOption, app, console, friendly  # noqa: E402
 from voc.errors import VocError  # noqa: E402
@@ -54,7 +55,8 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
                                                   "per source name (default: 'default'; give each source system its own)."),
         model: Optional[str] = typer.Option(None, help="Embedding model: auto (default: by the comments' language "
                                             "mix), use, minilm-int8, minilm, a+b, or a sentence-transformers name/path."),
-        encoding: str = typer.Option("utf-8", help="Text encoding of CSV/JSONL files (a byte-order mark wins)."),
+        encoding: Optional[str] = typer.Option(None, help="Text encoding of CSV/JSONL files (default utf-8; a "
+                                               "byte-order mark wins)."),
         delimiter: Optional[str] = typer.Option(None, help="CSV delimiter (default: sniffed from , ; tab |)."),
         date_order: Optional[str] = typer.Option(None, help="How 03/04/2026 is read: dmy (3 April, default) or mdy (March 4)."),
         max_text_chars: Optional[int] = typer.Option(None, min=1, help="Embed at most this many characters of a "
@@ -65,10 +67,11 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
 
     Example: voc run --source exports/comments.csv --map text=comment_body --delimiter ";"
     """
+    source_options.check(source, table=table, query=query, delimiter=delimiter, encoding=encoding)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     quiet_prefect_tracebacks()
-    summary = nightly(str(source), str(db), model, table, query, map_, source_name, encoding, show_progress=True,
-                      mode="full" if full else "auto", delimiter=delimiter, date_order=date_order,
+    summary = nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8",
+                      show_progress=True, mode="full" if full else "auto", delimiter=delimiter, date_order=date_order,
                       max_text_chars=max_text_chars)
     print_summary(summary)
 
@@ -111,7 +114,7 @@ def demo(db: Path = DbOption, out: Path = typer.Option(Path("data/report.html"),
     demo_file = Path("data/demo/comments.csv")
     if not demo_file.exists():
         demo_file = generate(Path("data/demo")).comments
-    run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding="utf-8",
+    run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding=None,
         delimiter=None, date_order=None, max_text_chars=None, full=False)
     themes(db=db, limit=20, as_json=False, since=None, why=False)
     html_report(out=out, db=db)

@@ -149,3 +149,29 @@ def test_notification_settings_voc_cannot_use_are_one_line(published_db):
     assert _refused(result, 2, "a timeout of -1 s cannot be waited"), result.output
     result = invoke("notify", "--db", db, "--smtp", "mail.example:25", "--email", "{agentid}@corp.example")
     assert _refused(result, 2, "is not an address template"), result.output
+
+
+
+def test_run_refuses_options_that_do_not_apply_to_the_source(demo_files, published_db, tmp_path):
+    db = tmp_path / "new.duckdb"
+    folder = tmp_path / "drops"
+    folder.mkdir()
+    parquet = tmp_path / "c.parquet"
+    parquet.write_bytes(b"PAR1")
+    jsonl = tmp_path / "c.jsonl"
+    jsonl.write_text("{}\n")
+    store_file = published_db[0]
+    for source, args, said in (
+            (demo_files.comments, ["--table", "x"],
+             "--table does not apply to {} (a CSV file): it is for a DuckDB file"),
+            (demo_files.comments, ["--query", "SELECT 1"], "--query does not apply to {} (a CSV file)"),
+            (folder, ["--table", "x"], "--table does not apply to {} (a folder)"),
+            (parquet, ["--encoding", "latin-1"], "--encoding does not apply to {} (a Parquet file): it is for CSV and "
+                                                 "JSONL files"),
+            (jsonl, ["--delimiter", ";"], "--delimiter does not apply to {} (a JSONL file): it is for CSV files"),
+            (store_file, ["--table", "comments", "--delimiter", ";"],
+             "--delimiter does not apply to {} (a DuckDB file)")):
+        result = invoke("run", "--source", source, "--db", db, *args)
+        assert _refused(result, 2, said.format(source)), (args, result.output)
+        assert len(result.output.strip().splitlines()) == 1
+    assert not db.exists()
