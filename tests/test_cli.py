@@ -175,3 +175,23 @@ def test_run_refuses_options_that_do_not_apply_to_the_source(demo_files, publish
         assert _refused(result, 2, said.format(source)), (args, result.output)
         assert len(result.output.strip().splitlines()) == 1
     assert not db.exists()
+
+
+def test_piped_output_keeps_every_column_and_honours_columns(published_db):
+    """`voc themes` as CI or `| less` sees it: stdout a pipe, not a terminal."""
+    import os
+    import subprocess
+    import sys
+
+    db, _ = published_db
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    piped = subprocess.run([sys.executable, "-m", "flows.cli", "themes", "--db", str(db)], capture_output=True,
+                           text=True, timeout=300, env=env)
+    assert piped.returncode == 0, piped.stderr
+    lines = piped.stdout.splitlines()
+    header = next(line for line in lines if "title (sub-themes)" in line)
+    assert all(f" {col} " in header for col in ("CSAT", "NPS", "trend")), header
+    assert any(line.startswith("sentiment: ") and line.endswith("labeled by a person or by CSAT/NPS") for line in lines)
+    narrow = subprocess.run([sys.executable, "-m", "flows.cli", "themes", "--db", str(db)], capture_output=True,
+                            text=True, timeout=300, env={**env, "COLUMNS": "100"})
+    assert narrow.returncode == 0 and max(map(len, narrow.stdout.splitlines())) <= 100

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import sys
 
 import typer
 from rich.console import Console
@@ -14,9 +16,23 @@ from voc.redact import redact_text
 
 app = typer.Typer(help="voc: turn agent-captured customer comments into ranked themes.", no_args_is_help=True,
                   pretty_exceptions_enable=False)
+# Output that is not a terminal (a pipe, a file, a CI log) has no width to measure; rich would assume 80 columns
+# and drop the columns of `voc themes` that do not fit (CSAT, NPS, trend). This is wide enough for every column
+# (`voc themes --why` needs about 120) and still reads in a log.
+PIPED_COLUMNS = 200
+
+
+def output_width(stream) -> int | None:
+    """The width to print `stream` at: None (rich measures the terminal, or reads $COLUMNS when it is set) for a
+    terminal or a set $COLUMNS, else PIPED_COLUMNS."""
+    if os.environ.get("COLUMNS", "").isdigit() or stream.isatty():
+        return None
+    return PIPED_COLUMNS
+
+
 # Markup off: comments, theme names and notes are printed as written; `[/bold]` in a note is text, not a tag.
-console = Console(markup=False)
-err = Console(stderr=True, markup=False)
+console = Console(markup=False, width=output_width(sys.stdout))
+err = Console(stderr=True, markup=False, width=output_width(sys.stderr))
 
 DbOption = typer.Option(DEFAULT_DB, "--db", help="The voc DuckDB file.", envvar="VOC_DB")
 
