@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from pathlib import Path
 from typing import Optional
 
@@ -23,25 +24,29 @@ from voc import source_options  # noqa: E402
 from voc.cli import html_report, themes  # noqa: E402
 from voc.cli_common import DbOption, app, console, friendly  # noqa: E402
 from voc.errors import VocError  # noqa: E402
-from voc.redact import redact_text  # noqa: E402
 from voc.shutdown import exit_now  # noqa: E402
 
 log = logging.getLogger("voc")
 
 
-class _VocErrorsWithoutTraceback(logging.Filter):
-    """Prefect logs a failing task or flow with its traceback; for a voc error the one line is the message."""
+def _voc_error_names(cls: type = VocError) -> set[str]:
+    return {cls.__name__}.union(*(_voc_error_names(sub) for sub in cls.__subclasses__()))
+
+
+class _VocErrorsSaidOnce(logging.Filter):
+    """Prefect logs a failing task and its flow, each with the exception; for a voc error the CLI's one line
+    (`friendly`) says it all, so those records are dropped. Any other exception keeps Prefect's logs."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.exc_info[1], VocError):
-            message = f"{record.getMessage().splitlines()[0]} {redact_text(str(record.exc_info[1]))}"
-            record.msg, record.args, record.exc_info, record.exc_text = message, (), None, None
-        return True
+            return False
+        names = "|".join(sorted(_voc_error_names()))
+        return not re.search(rf"\b({names})\b[:(]", record.getMessage())  # "Failed('... SourceError: ...')"
 
 
 def quiet_prefect_tracebacks() -> None:
     for name in ("prefect.task_runs", "prefect.flow_runs", "prefect.flow_engine", "prefect.task_engine"):
-        logging.getLogger(name).addFilter(_VocErrorsWithoutTraceback())
+        logging.getLogger(name).addFilter(_VocErrorsSaidOnce())
 
 
 @app.command()

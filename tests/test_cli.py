@@ -83,10 +83,18 @@ def test_the_console_script_keeps_exit_codes_and_ends_without_teardown_noise(tmp
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--source", str(tmp_path / "nope.csv"),
-                             "--db", str(tmp_path / "s.duckdb")], capture_output=True, text=True, timeout=300)
-    output = result.stdout + result.stderr
-    assert result.returncode == 2 and "does not exist: check the path" in output
+    def voc_run(source):
+        result = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--source", str(source), "--db",
+                                 str(tmp_path / "s.duckdb")], capture_output=True, text=True, timeout=300)
+        return result.returncode, result.stdout + result.stderr
+
+    code, output = voc_run(tmp_path / "nope.csv")
+    assert code == 2 and "does not exist: check the path" in output
+    assert "temporary server" not in output  # refused before a flow starts
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("a,b\n1,2\n")
+    code, output = voc_run(wrong)  # refused inside the flow run
+    assert code == 2 and output.count("lacks required column(s)") == 1, output  # said once, by voc, not by Prefect
     assert "nanobind" not in output and "Error logging to API" not in output and "Traceback" not in output
 
 

@@ -83,13 +83,19 @@ def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
     return mapping
 
 
+def require_existing(path: Path) -> Path:
+    """The path, or SourceError when there is nothing there (checked before a run starts, and when reading)."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(f"source {path} does not exist: check the path")
+    return path
+
+
 def read_source(path: Path, mapping: dict[str, str] | None = None, table: str | None = None,
                 query: str | None = None, name: str | None = None, encoding: str = "utf-8",
                 delimiter: str | None = None) -> RawBatch:
     """Read every row of a source. Raises SourceError with what to do when it cannot."""
-    path = Path(path)
-    if not path.exists():
-        raise SourceError(f"source {path} does not exist: check the path")
+    path = require_existing(path)
     _check_encoding_name(encoding)
     if delimiter is not None and len(delimiter) != 1:
         raise SourceError(f"--delimiter {delimiter!r} must be one character, e.g. ';'")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from voc.errors import ConfigError
-from voc.ingest import DUCKDB_SUFFIXES
+from voc.ingest import DUCKDB_SUFFIXES, require_existing
 
 # option -> (the kinds of source it applies to, how to say so)
 APPLIES_TO = {
@@ -35,9 +35,10 @@ def source_kind(path: Path) -> str | None:
 
 
 def check(source: Path, **given: str | None) -> None:
-    """Refuse options (`table=`, `query=`, `delimiter=`, `encoding=`; None = not given) that do not apply to
-    `source`: ConfigError naming the option, the source's kind and what the option is for."""
-    kind = source_kind(source)
+    """Refuse a source that does not exist (SourceError), and options (`table=`, `query=`, `delimiter=`,
+    `encoding=`; None = not given) that do not apply to `source`: ConfigError naming the option, the source's kind
+    and what the option is for."""
+    kind = source_kind(require_existing(source))
     if kind is None:
         return
     for name, value in given.items():
