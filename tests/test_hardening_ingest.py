@@ -48,6 +48,19 @@ def test_one_latin1_row_among_utf8_rows_is_quarantined_and_the_rest_stored(demo_
     assert "row 301: broken encoding in text" in reason and "Gr\\\\xfc\\\\xdfe" in raw  # kept, as escapes
 
 
+@pytest.mark.parametrize("n_rows", [1, 2, 7])
+def test_a_small_file_in_another_encoding_stops_the_run_with_the_encoding_to_try(demo_files, tmp_path, n_rows):
+    records = [{**r, "text": f"Grüße aus Köln, Rückruf {i}"} for i, r in enumerate(demo_rows(demo_files, n_rows))]
+    src = tmp_path / "latin1.csv"
+    src.write_bytes(as_csv(records).encode("latin-1"))
+    db = tmp_path / "voc.duckdb"
+    with pytest.raises(SourceError, match=f"{n_rows} of {n_rows} rows cannot be decoded.*--encoding latin-1"):
+        nightly(str(src), str(db), source_name="t")
+    assert runs(db)[0][0] == "failed" and "--encoding latin-1" in runs(db)[0][1]
+    assert rows(db, "SELECT count(*) FROM quarantine")[0][0] == 0 == rows(db, "SELECT count(*) FROM comments")[0][0]
+    assert len(validate(read_source(src, encoding="latin-1"))[0]) == n_rows
+
+
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
 def test_excel_bom_and_utf16_files_are_read(demo_files, tmp_path, encoding):
     src = tmp_path / "excel.csv"

@@ -75,6 +75,29 @@ def test_any_jsonl_records_split_into_comments_and_quarantine(records):
     read_or_named_error(write(data or b"\n", ".jsonl"))
 
 
+@FAST
+@given(st.integers(0, 8), st.integers(0, 8), st.randoms(use_true_random=False))
+def test_a_file_mostly_in_another_encoding_stops_and_a_few_bad_rows_are_quarantined(n_good, n_bad, rnd):
+    """More undecodable rows than valid ones, at any size, is a file in another encoding: one named error with the
+    --encoding to try. Otherwise exactly the undecodable rows are quarantined, for broken encoding."""
+    lines = [f"g{i},Paket kam an {i},2026-11-02,A1,,,\n".encode() for i in range(n_good)]
+    lines += [f"b{i},Grüße aus Köln {i},2026-11-02,A1,,,\n".encode("latin-1") for i in range(n_bad)]
+    rnd.shuffle(lines)
+    path = write(HEADER.encode() + b"".join(lines), ".csv")
+    if n_good + n_bad == 0:
+        return
+    if n_bad > n_good:
+        try:
+            read_source(path)
+        except SourceError as exc:
+            assert f"{n_bad} of {n_bad + n_good} rows cannot be decoded" in str(exc) and "--encoding" in str(exc)
+            return
+        raise AssertionError(f"{n_bad} of {n_bad + n_good} rows undecodable, yet the file was read")
+    comments, rejected = read_or_named_error(path)[1:]
+    assert len(comments) == n_good and len(rejected) == n_bad
+    assert all("broken encoding" in r.reason for r in rejected)
+
+
 @STORE
 @given(st.lists(row, min_size=1, max_size=10), st.sampled_from(["utf-8", "latin-1"]))
 def test_ingest_into_a_real_store_keeps_every_row(rows, encoding):

@@ -42,9 +42,9 @@ DELIMITERS = ",;\t|"
 # Comments are keyed by (source name, comment_id). Files of one system share one name by default, so the same
 # comment exported in two files (or under a new file name) is one comment; give other systems their own name.
 DEFAULT_SOURCE_NAME = "default"
-# A file with more undecodable rows than this share (and more than a few) is in another encoding, not damaged.
+# A file with more undecodable rows than this share is in another encoding, not damaged, whatever its size (a
+# 2-row Latin-1 file is as wrong as a 2,000-row one); one bad row among valid ones is quarantined.
 MOSTLY_UNDECODABLE = 0.5
-FEW_UNDECODABLE_ROWS = 10
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # the default 131,072 characters refuses long pasted threads
 
@@ -188,7 +188,7 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> list[RawRow]:
 def _check_mostly_decodable(path: Path, rows: list[RawRow], encoding: str) -> None:
     """A file that is mostly undecodable is in the wrong encoding: say so instead of quarantining it all."""
     bad = sum(1 for r in rows if any(has_surrogates(v) for v in r.values.values()))
-    if rows and bad > max(FEW_UNDECODABLE_ROWS, MOSTLY_UNDECODABLE * len(rows)):
+    if rows and bad > MOSTLY_UNDECODABLE * len(rows):
         raise SourceError(
             f"{path} is not {encoding}: {bad} of {len(rows)} rows cannot be decoded; "
             f"re-save it as UTF-8 or pass --encoding latin-1"
