@@ -6,8 +6,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from voc import store
+from voc.config import Settings
 from voc.errors import SourceError
 from voc.ingest import parse_mapping, read_source
+from voc.pipeline import ingest, start_run
 from voc.validate import validate
 
 HEADER = "comment_id,text,created_at,agent_id,csat\n"
@@ -31,12 +34,52 @@ def test_csv_rows_become_comments_and_bad_rows_get_reasons(tmp_path):
     comments, rejected = validate(read_source(src))
     assert [c.comment_id for c in comments] == ["1", "6"]
     assert comments[1].created_at.day == 2 and comments[1].csat == 5
-    reasons = {r.row_number: r.reason for r in rejected}
-    assert reasons[2] == "text is missing"
-    assert "created_at 'yesterday' is not a date" in reasons[3]
-    assert "csat '9' is out of range" in reasons[4]
-    assert reasons[5] == "agent_id is missing"
-    assert "repeats row 1" in reasons[6]
+    reasons = {r.where: r.reason for r in rejected}  # the file's line: the header is line 1
+    assert reasons["drop.csv line 3"] == "text is missing"
+    assert "created_at 'yesterday' is not a date" in reasons["drop.csv line 4"]
+    assert "csat '9' is out of range" in reasons["drop.csv line 5"]
+    assert reasons["drop.csv line 6"] == "agent_id is missing"
+    assert reasons["drop.csv line 7"] == "comment_id '1' repeats line 2 of this input"
+
+
+def test_quarantine_reasons_name_the_line_an_editor_shows(tmp_path):
+    """Line numbers count the header, blank lines and every line of a quoted field that spans several."""
+    src = tmp_path / "bad.csv"
+    src.write_bytes(("comment_id,text,created_at,agent_id\r\n"               # line 1
+                     '"X-1","Paket kam nicht an,\r\nzweite Zeile\r\n",2026-11-01,A1\r\n'  # lines 2-4
+                     "\r\n"                                                  # line 5, blank
+                     "X-2,,2026-11-01,A1\r\n"                                # line 6
+                     "X-3,\"noch eine\nZeile\",gestern,A1\n"                 # lines 7-8
+                     "X-1,doppelt,2026-11-01,A1\r\n").encode())             # line 9
+    cfg = Settings(db=tmp_path / "voc.duckdb")
+    ingest(cfg, start_run(cfg, "t"), read_source(src, name="t"))
+    with store.open(cfg.db) as con:
+        reasons = [r for r, in con.execute("SELECT reason FROM quarantine ORDER BY row_number").fetchall()]
+    assert reasons == ["bad.csv line 6: text is missing",
+                       "bad.csv line 7: created_at 'gestern' is not a date (use ISO 8601, e.g. 2026-11-02 14:30)",
+                       "bad.csv line 9: comment_id 'X-1' repeats line 2 of this input"]
+
+
+def test_jsonl_lines_table_rows_and_repeats_across_files_are_named(tmp_path):
+    folder = tmp_path / "drops"
+    folder.mkdir()
+    record = {"comment_id": "j1", "text": "charged twice", "created_at": "2026-11-01", "agent_id": "A1"}
+    (folder / "a.jsonl").write_text(json.dumps(record) + "\n\n" + json.dumps({**record, "comment_id": ""}) + "\n")
+    (folder / "b.csv").write_text(HEADER + "j2,ok,2026-11-01,A1,\nj1,again,2026-11-01,A1,\n")
+    pq.write_table(pa.table({"comment_id": ["p1", "p2"], "text": ["ok", ""], "created_at": ["2026-11-02"] * 2,
+                             "agent_id": ["A2"] * 2}), folder / "c.parquet")
+    rejected = validate(read_source(folder))[1]
+    assert [(r.where, r.reason) for r in rejected] == [
+        ("a.jsonl line 3", "comment_id is missing"),
+        ("b.csv line 3", "comment_id 'j1' repeats a.jsonl line 1 of this input"),
+        ("c.parquet row 2", "text is missing")]
+    db = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE notes AS SELECT * FROM (VALUES ('d1', 'ok', '2026-11-03', 'A3'), "
+                "('d1', 'again', '2026-11-03', 'A3')) t(comment_id, text, created_at, agent_id)")
+    con.close()
+    assert [r.reason for r in validate(read_source(db, table="notes"))[1]] == ["comment_id 'd1' repeats row 1 of this input"]
+    assert validate(read_source(db, table="notes"))[1][0].where == "crm.duckdb row 2"
 
 
 def test_long_text_is_kept_and_marked_and_broken_bytes_are_quarantined(tmp_path):

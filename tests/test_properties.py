@@ -76,6 +76,26 @@ def test_any_jsonl_records_split_into_comments_and_quarantine(records):
 
 
 @FAST
+@given(st.lists(st.tuples(st.lists(st.text(alphabet="ab ,\"\n\r", max_size=8), min_size=1, max_size=4),
+                          st.integers(0, 2)), min_size=1, max_size=10),
+       st.sampled_from(["\n", "\r\n"]))
+def test_each_csv_row_knows_the_line_it_starts_on(records, newline):
+    """Whatever line breaks quoted cells hold and however many blank lines come between, a row's `line` is the
+    line of the file it starts on, counted as an editor does (header = line 1)."""
+    text, line, expected = HEADER.replace("\n", newline), 2, []
+    for cells, blanks in records:
+        text += newline * blanks
+        line += blanks
+        record = ",".join('"' + c.replace('"', '""') + '"' for c in cells) + newline
+        expected.append(line)
+        text += record
+        line += record.count("\n") + record.count("\r") - record.count("\r\n")
+    batch = read_source(write(text.encode(), ".csv"))
+    assert [r.line for r in batch.rows] == expected
+    assert [r.where for r in batch.rows] == [f"drop.csv line {n}" for n in expected]
+
+
+@FAST
 @given(st.integers(0, 8), st.integers(0, 8), st.randoms(use_true_random=False))
 def test_a_file_mostly_in_another_encoding_stops_and_a_few_bad_rows_are_quarantined(n_good, n_bad, rnd):
     """More undecodable rows than valid ones, at any size, is a file in another encoding: one named error with the

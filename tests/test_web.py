@@ -198,7 +198,9 @@ def test_theme_map_and_runs_pages(browser, server, web_store):
     assert page.evaluate("document.querySelector('.js-plotly-plot').data.length") >= 3  # one trace per theme
     page.goto(server.url + "/runs")
     assert "succeeded" in page.inner_text("table") and "Quarantine" in page.inner_text("main")
-    assert "row" in page.inner_text("main")  # the demo's bad rows, each with its reason
+    quarantine = page.inner_text("main").split("Quarantine (", 1)[1]  # the demo's bad rows: the file's line and why
+    assert re.search(r"comments\.csv line \d+: created_at 'gestern' is not a date", quarantine)
+    assert "Row" not in page.locator("h2 + table th").all_inner_texts()  # not a second number (the data row)
 
 
 def _red(colour: str) -> int:

@@ -54,6 +54,17 @@ class RawRow:
     row_number: int          # 1-based data row within its file (header not counted)
     file: str
     values: dict[str, str | None]
+    line: int | None = None  # CSV/JSONL: the file's line the record starts on (header = line 1), as an editor shows
+
+    @property
+    def position(self) -> str:
+        """"line 4" in a CSV/JSONL file (what an editor or Excel shows), "row 3" in a table or Parquet file."""
+        return f"line {self.line}" if self.line is not None else f"row {self.row_number}"
+
+    @property
+    def where(self) -> str:
+        """Where a person finds the row: "bad.csv line 4", "notes row 3"."""
+        return f"{self.file} {self.position}"
 
 
 @dataclass(frozen=True)
@@ -172,17 +183,26 @@ def sniff_delimiter(header: str) -> str:
 
 
 def _read_csv(path: Path, text: str, delimiter: str | None) -> list[RawRow]:
+    """Rows as `csv.DictReader` makes them (blank lines skipped, missing cells None, extra cells dropped), each
+    with the line it starts on: `line_num` counts physical lines, so a quoted field over several lines is right."""
     header = text.split("\n", 1)[0]
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(header))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(header))
+    rows: list[RawRow] = []
     try:
-        if not reader.fieldnames or not any(f and f.strip() for f in reader.fieldnames):
+        names = next(reader, None)
+        if not names or not any(f.strip() for f in names):
             raise SourceError(f"{path} has no header row: the first line must name the columns")
-        reader.fieldnames = [f.strip() if f else f for f in reader.fieldnames]
-        return [RawRow(i, path.name, {k: v for k, v in row.items() if k is not None})
-                for i, row in enumerate(reader, start=1)]
+        names = [f.strip() for f in names]
+        start = reader.line_num + 1
+        for cells in reader:
+            if cells:
+                values = dict(zip(names, cells + [None] * (len(names) - len(cells))))
+                rows.append(RawRow(len(rows) + 1, path.name, values, line=start))
+            start = reader.line_num + 1
     except csv.Error as exc:
         raise SourceError(f"{path} line {reader.line_num} is not readable CSV ({exc}); "
                           "check quoting, or pass --delimiter") from None
+    return rows
 
 
 def _check_mostly_decodable(path: Path, rows: list[RawRow], encoding: str) -> None:
@@ -207,8 +227,9 @@ def printable(value: str | None) -> str | None:
 
 
 def _read_jsonl(path: Path, text: str) -> list[RawRow]:
-    rows = []
-    for i, line in enumerate(text.splitlines(), start=1):
+    rows: list[RawRow] = []
+    for i, line in enumerate(io.StringIO(text, newline=""), start=1):  # lines as an editor counts them (\n, \r\n, \r)
+        line = line.rstrip("\r\n")
         if not line.strip():
             continue
         try:
@@ -217,7 +238,7 @@ def _read_jsonl(path: Path, text: str) -> list[RawRow]:
             obj = {"_unparsed": line, "_error": f"invalid JSON: {exc.msg}"}
         if not isinstance(obj, dict):
             obj = {"_unparsed": line, "_error": "line is not a JSON object"}
-        rows.append(RawRow(i, path.name, {str(k): _text(v) for k, v in obj.items()}))
+        rows.append(RawRow(len(rows) + 1, path.name, {str(k): _text(v) for k, v in obj.items()}, line=i))
     return rows
 
 

@@ -125,7 +125,7 @@ def quarantine_row(r: Rejected, source: str, run_id: int, now: datetime) -> dict
     raw = json.dumps(redact_values({str(printable(k)): printable(v) for k, v in r.raw.items()}), ensure_ascii=False,
                      sort_keys=True)
     return {"run_id": run_id, "source": source, "row_number": r.row_number, "comment_id": redact_text(printable(r.comment_id)),
-            "reason": redact_text(printable(f"{r.file} row {r.row_number}: {r.reason}")), "quarantined_at": now,
+            "reason": redact_text(printable(f"{r.where}: {r.reason}")), "quarantined_at": now,
             "raw": raw, "raw_hash": text_hash(raw)}
 
 

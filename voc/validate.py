@@ -1,7 +1,8 @@
 """Check raw rows against the input contract; each failing row gets one reason.
 
 Valid rows become `Comment`s. Failing rows become `Rejected` rows that the store
-keeps in `quarantine` with the row number and the reason: nothing is dropped.
+keeps in `quarantine` with where to find the row (a file's line, a table's row) and
+the reason: nothing is dropped.
 
 The rules, in one place:
 - required: comment_id, text, created_at, agent_id; ids are one line of at most
@@ -62,6 +63,7 @@ class Rejected:
     comment_id: str | None
     reason: str
     raw: dict[str, str | None]
+    where: str  # where a person finds the row: "bad.csv line 4", "notes row 3" (RawRow.where)
 
 
 class RowInvalid(ValueError):
@@ -171,18 +173,18 @@ def validate(batch: RawBatch, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, date
         raise ConfigError(f"--date-order must be one of {', '.join(DATE_FORMATS)}")
     comments: list[Comment] = []
     rejected: list[Rejected] = []
-    seen: dict[str, tuple[str, int]] = {}
+    seen: dict[str, RawRow] = {}
     for row in batch.rows:
         raw_id = row.values.get("comment_id")
         try:
             comment = parse_row(row, max_text_chars, date_order, now)
             if comment.comment_id in seen:
-                file, number = seen[comment.comment_id]
-                where = f"row {number}" + (f" of {file}" if file != row.file else "")
+                first = seen[comment.comment_id]
+                where = first.position if first.file == row.file else first.where
                 raise RowInvalid(f"comment_id {comment.comment_id!r} repeats {where} of this input")
         except RowInvalid as exc:
-            rejected.append(Rejected(row.row_number, row.file, raw_id, str(exc), row.values))
+            rejected.append(Rejected(row.row_number, row.file, raw_id, str(exc), row.values, row.where))
             continue
-        seen[comment.comment_id] = (row.file, row.row_number)
+        seen[comment.comment_id] = row
         comments.append(comment)
     return comments, rejected
