@@ -20,6 +20,7 @@ from voc.errors import SourceError
 from voc.ingest import read_source
 from voc.pipeline import ingest, start_run
 from voc.redact import luhn_ok, redact
+from voc.textutil import stopwords
 from voc.validate import validate
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -183,7 +184,24 @@ def phone(draw):
     return form.format(rest), rest
 
 
-KINDS = {"card": card(), "iban": iban(), "email": email(), "phone": phone(), "reference": customer_no()}
+SURNAMES = ["Schmidt", "Müller", "Jones", "Kowalski", "Yılmaz", "Nguyen", "O'Brien", "Meier-Lüdenscheidt", "Weiß"]
+
+
+@st.composite
+def name(draw):
+    """A surname after a salutation, in the case the salutation is typed in (Herr / HERR / herr), with or without
+    a first name, a particle ("de", "van der") or a title."""
+    case = draw(st.sampled_from([str, str.upper, str.lower]))
+    salutation = draw(st.sampled_from(["Herr", "Herrn", "Frau", "Hr.", "Fr.", "Mr", "Mr.", "Mrs", "Ms.", "Dr."]))
+    title = draw(st.sampled_from(["", "Dr. ", "Prof. Dr. "]))
+    first = draw(st.sampled_from(["", "Anna ", "Jürgen "]))
+    particle = draw(st.sampled_from(["", "de ", "van der ", "von "])) if not first else ""
+    surname = draw(st.sampled_from(SURNAMES))
+    return case(f"{salutation} {title}{first}{particle}{surname}"), case(surname)
+
+
+KINDS = {"card": card(), "iban": iban(), "email": email(), "phone": phone(), "reference": customer_no(),
+         "name": name()}
 
 
 def survives(secret: str, out: str) -> bool:
@@ -201,6 +219,17 @@ def test_every_planted_value_is_redacted(kind, data, before, after):
     text = f"{before} {value} {after}"
     out = redact(text).text
     assert not survives(secret, out), (kind, text, out)
+
+
+@FAST
+@given(st.sampled_from(["herr", "herrn", "frau", "hr.", "fr.", "mr.", "mrs.", "ms.", "dr."]),
+       st.sampled_from(sorted(stopwords("any") - {"de", "da", "di", "do", "du", "la", "le", "von", "zu", "zum", "zur",
+                                                  "van", "vom", "ten", "ter", "op", "af", "del", "dos", "della"})),
+       filler)
+def test_a_stop_word_after_a_lower_case_salutation_is_not_a_name(salutation, word, after):
+    """"frau am telefon", "herr der lage": no name to redact, the text stays as typed."""
+    text = f"{salutation} {word}"
+    assert redact(f"{text} {after}").text.startswith(text)
 
 
 @settings(max_examples=200, deadline=None)

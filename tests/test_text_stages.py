@@ -41,6 +41,28 @@ def test_phone_formats_and_raw_row_redaction():
     assert redact_values({"text": "j.smith@example.com", "csat": None}) == {"text": "[EMAIL]", "csat": None}
 
 
+NAMES = {  # what agents type -> what is stored
+    "herr schmidt möchte Rückruf": "herr [NAME] möchte Rückruf",
+    "HERR MÜLLER MÖCHTE RÜCKRUF": "HERR [NAME] MÖCHTE RÜCKRUF",
+    "kundin schreibt: frau meier wartet seit Montag": "kundin schreibt: frau [NAME] seit Montag",
+    "ms. jones called twice": "ms. [NAME] called twice",
+    "Herr de Vries ruft an": "Herr [NAME] ruft an",
+    "frau van der berg, herr von und zu Guttenberg": "frau [NAME], herr [NAME]",
+    "Herr Prof. Dr. Weber und Frau Schneider": "Herr Prof. Dr. [NAME] und Frau [NAME]",
+    "Herr Müller Frau Meier": "Herr [NAME] Frau [NAME]",
+    "Mr. and Mrs. Smith": "Mr. and Mrs. [NAME]",
+}
+KEPT = ["frau am telefon sagt nein", "herr der lage werden", "Herr der Lage", "Latenz 500 ms bei Login",
+        "MS Teams stürzt ab", "we miss the old layout", "Termin Fr. 14 Uhr"]
+
+
+def test_names_after_a_salutation_in_any_case_and_with_particles():
+    for text, stored in NAMES.items():
+        assert redact(text).text == stored, text
+    for text in KEPT:
+        assert redact(text).text == text
+
+
 def test_language_detection():
     assert detect("Kd. meldet: Lieferung ist seit 3 Tagen überfällig.") == "de"
     assert detect("Paket beschädigt") == "de"
