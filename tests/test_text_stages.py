@@ -63,6 +63,15 @@ def test_names_after_a_salutation_in_any_case_and_with_particles():
         assert redact(text).text == text
 
 
+def test_a_date_of_birth_is_redacted_and_other_dates_stay():
+    for text in ("geb. 12.03.1980", "geboren am 12.03.1980", "born 1980-03-12", "DOB: 03/12/1980",
+                 "date of birth 12 March 1980", "Geburtsdatum 12. März 1980"):
+        red = redact(f"Kundin ({text}) wartet seit 12.03. auf Rückruf")
+        assert "1980" not in red.text and "[DOB]" in red.text and red.counts == {"dob": 1}, text
+        assert red.text.endswith("wartet seit 12.03. auf Rückruf")
+    assert redact("on 2026-03-12 the parcel was lost").text == "on 2026-03-12 the parcel was lost"
+
+
 def test_language_detection():
     assert detect("Kd. meldet: Lieferung ist seit 3 Tagen überfällig.") == "de"
     assert detect("Paket beschädigt") == "de"

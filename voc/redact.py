@@ -4,6 +4,8 @@ Each match is replaced by a placeholder such as `[EMAIL]`, and the number of
 redactions per kind is counted. The kinds, in the order they are applied:
 
 - email: addresses, including umlauts in the name or domain (`jürgen@müller-bäcker.de`);
+- dob: a date of birth after a label ("geb.", "geboren am", "Geburtsdatum", "born", "DOB", "date of birth");
+  dates without such a label stay (they tell when the problem happened);
 - iban: by shape with any grouping (spaces, dashes, dots; a wrong check digit is still
   somebody's account), and after a label ("IBAN", "Kontonummer", "BLZ", "sort code", ...)
   however mistyped, when the tokens after it hold at least MIN_ACCOUNT_DIGITS digits;
@@ -57,6 +59,17 @@ _REFERENCES = {
                            r"rechnungsnummer|rechnungs-nr\.?|order (?:no\.?|number|id)|invoice (?:no\.?|number))"
                            r"[:#.]?[ ]*)([A-Za-z]{0,4}[-/]?\d[\w/-]{2,})", re.IGNORECASE),
 }
+# A date of birth: the date after a label ("geb.", "geboren am", "Geburtsdatum", "born", "DOB", "date of birth").
+# Other dates stay: "seit 12.03." or "on 2026-03-12 the parcel ..." are what the problem is about.
+_MONTH = (r"(?:jan(?:uar|uary)?|feb(?:ruar|ruary)?|m(?:ä|ae)rz|mar(?:ch)?|apr(?:il)?|ma[iy]|jun[ie]?|jul[iy]?|"
+          r"aug(?:ust)?|sep(?:t(?:ember)?)?|o[ck]t(?:ober)?|nov(?:ember)?|de[cz](?:ember)?)\.?")
+_DOB = re.compile(
+    r"(\b(?:geb\.?[ -]?datum|geburtsdatum|geburtstag|geb(?:oren)?\.?|date of birth|birth ?date|born|"
+    r"d\.?o\.?b\.?)[ ]*:?[ ]*(?:am[ ]+|on[ ]+|the[ ]+|den[ ]+)?)"
+    r"((?:\d{1,2}[./-][ ]?\d{1,2}[./-][ ]?(?:\d{4}|\d{2})|\d{4}[./-]\d{1,2}[./-]\d{1,2}"      # 12.03.1980, 1980-03-12
+    r"|\d{1,2}(?:\.|st|nd|rd|th)?[ ]+(?:of[ ]+)?" + _MONTH + r",?[ ]+\d{4}"                   # 12. März 1980
+    r"|" + _MONTH + r"[ ]+\d{1,2}(?:st|nd|rd|th)?,?[ ]+\d{4}|(?:19|20)\d{2})(?!\d))",          # March 12, 1980; 1980
+    re.IGNORECASE)
 # Salutations as typed: title case, upper case, lower case (agent notes are often all lower case). Left out are
 # the forms that are words of their own: "ms"/"MS" (milliseconds, Microsoft), "miss"/"MISS" (the verb).
 _SALUTATION_WORDS = ("Herrn", "Herr", "Frau", "Hr.", "Fr.", "Mrs.", "Mrs", "Mr.", "Mr", "Ms.", "Ms", "Miss", "Dr.")
@@ -78,7 +91,7 @@ _STREET = re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|g
                      r"|\b\d{1,5}[ ][A-Z][a-z]+(?:[ ][A-Z][a-z]+)?[ ](?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Drive)")
 _POSTCODE_TOWN = re.compile(r"\b\d{5}[ ](?!(?:Euro|EUR|Stück|Punkte|Kunden|Minuten|Stunden|Tage|Mal)\b)"
                             r"[A-ZÄÖÜ][a-zäöüß]+(?:[ -][A-ZÄÖÜ][a-zäöüß]+)?")
-PLACEHOLDER = re.compile(r"\[(?:EMAIL|IBAN|CARD|PHONE|CUSTOMER_NO|ORDER_NO|NAME|ADDRESS)\]")
+PLACEHOLDER = re.compile(r"\[(?:EMAIL|DOB|IBAN|CARD|PHONE|CUSTOMER_NO|ORDER_NO|NAME|ADDRESS)\]")
 
 
 def luhn_ok(digits: str) -> bool:
@@ -183,7 +196,8 @@ def redact(text: str) -> Redaction:
     """Return the text with personal data replaced and the count per kind."""
     counts: Counter = Counter()
     card_ok = lambda s: luhn_ok(re.sub(r"\D", "", s))  # noqa: E731
-    steps = [_replace(_EMAIL, "email", counts), _replace(_IBAN, "iban", counts),
+    steps = [_replace(_EMAIL, "email", counts), _replace(_DOB, "dob", counts, keep_prefix=True),
+             _replace(_IBAN, "iban", counts),
              lambda s: _labeled_accounts(s, counts),
              *[_replace(p, kind, counts, keep_prefix=True) for kind, p in _REFERENCES.items()],
              _replace(_CARD, "card", counts, card_ok), _replace(_PHONE, "phone", counts),
