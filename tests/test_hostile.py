@@ -116,6 +116,35 @@ def test_personal_data_in_any_field_note_or_reason_is_redacted(tmp_path):
     assert "[EMAIL]" in dump and "[CARD]" in dump and "[NAME]" in dump
 
 
+def test_ids_holding_personal_data_are_quarantined_with_a_reason_that_does_not_repeat_it(tmp_path):
+    from voc.config import Settings
+    from voc.ingest import read_source
+    from voc.pipeline import ingest, start_run
+
+    src = tmp_path / "drop.csv"
+    src.write_text("comment_id,text,created_at,agent_id,ticket_id\n"
+                   "anna.schmidt@example.com,Paket fehlt,2026-11-01 10:00,A1,\n"
+                   "C-2,Paket fehlt,2026-11-01 10:00,+49 171 2345678,\n"
+                   "DE89 3704 0044 0532 0130 00,Paket fehlt,2026-11-01 10:00,A1,\n"
+                   "C-4,Paket fehlt,2026-11-01 10:00,4111 1111 1111 1111,\n"
+                   "C-5,Paket fehlt,2026-11-01 10:00,anna.schmidt,INC-0171 2345678\n", encoding="utf-8")
+    cfg = Settings(db=tmp_path / "voc.duckdb")
+    ingest(cfg, start_run(cfg, "t"), read_source(src, name="t"))
+    reasons = [r for r, in rows(cfg.db, "SELECT reason FROM quarantine ORDER BY row_number")]
+    assert reasons == [
+        "drop.csv line 2: comment_id looks like an e-mail address: use an opaque id (e.g. C-1042, A07) instead of "
+        "personal data",
+        "drop.csv line 3: agent_id looks like a phone number: use an opaque id (e.g. C-1042, A07) instead of personal data",
+        "drop.csv line 4: comment_id looks like an IBAN: use an opaque id (e.g. C-1042, A07) instead of personal data",
+        "drop.csv line 5: agent_id looks like a payment card number: use an opaque id (e.g. C-1042, A07) instead of "
+        "personal data"]
+    dump = json.dumps(rows(cfg.db, "SELECT * FROM quarantine"), default=str)
+    for leak in ("anna.schmidt@", "2345678", "0532", "4111"):
+        assert leak not in dump, leak
+    # a plain login is an id; ticket_id is free text: redacted, not refused
+    assert rows(cfg.db, "SELECT comment_id, agent_id, ticket_id FROM comments") == [("C-5", "anna.schmidt", "INC-[PHONE]")]
+
+
 def test_pm_names_notes_and_reasons_are_redacted(store_copy):
     theme = top_theme(store_copy)
     with store.open(store_copy, write=True) as con:

@@ -11,13 +11,13 @@ import string
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from voc import store
 from voc.config import Settings
 from voc.errors import SourceError
-from voc.ingest import read_source
+from voc.ingest import RawBatch, RawRow, read_source
 from voc.pipeline import ingest, start_run
 from voc.redact import luhn_ok, redact
 from voc.textutil import stopwords
@@ -250,6 +250,45 @@ def test_a_stop_word_after_a_lower_case_salutation_is_not_a_name(salutation, wor
     """"frau am telefon", "herr der lage": no name to redact, the text stays as typed."""
     text = f"{salutation} {word}"
     assert redact(f"{text} {after}").text.startswith(text)
+
+
+@st.composite
+def valid_iban(draw):
+    """An IBAN with correct check digits (ISO 13616), grouped or not."""
+    country, bban = draw(st.sampled_from(["DE", "AT", "NL", "FR"])), draw(digits(18))
+    check = 98 - int("".join(str(int(c, 36)) for c in bban + country + "00")) % 97
+    number = f"{country}{check:02d}{bban}"
+    return draw(st.sampled_from(["", " "])).join(number[i:i + 4] for i in range(0, len(number), 4)), bban[-6:]
+
+
+ID_KINDS = {"email": email(), "phone": phone(), "iban": valid_iban(),
+            "card": card().filter(lambda c: not c[0].isdigit())}  # a plain run of digits is a numeric id
+ID_WORDS = {"email": "an e-mail address", "phone": "a phone number", "iban": "an IBAN", "card": "a payment card number"}
+
+
+@FAST
+@given(st.sampled_from(sorted(ID_KINDS)), st.data(), st.sampled_from(["comment_id", "agent_id"]))
+def test_an_id_holding_personal_data_is_quarantined_without_repeating_it(kind, data, field):
+    value, secret = data.draw(ID_KINDS[kind])
+    values = {"comment_id": "C-1", "text": "Paket fehlt", "created_at": "2026-11-02", "agent_id": "A1", field: value}
+    comments, rejected = validate(RawBatch("p", [RawRow(1, "f.csv", values, line=2)]))
+    assert not comments and rejected[0].reason.startswith(f"{field} looks like {ID_WORDS[kind]}: use an opaque id")
+    assert not survives(secret, rejected[0].reason)
+
+
+@FAST
+@given(st.one_of(st.from_regex(r"([A-Z]|[A-Z]{3,4})?[-_/]?[0-9]{1,19}", fullmatch=True), st.uuids().map(str),
+                 st.from_regex(r"[a-z]{2,8}(\.[a-z]{2,8})?", fullmatch=True),
+                 st.from_regex(r"[A-Z]{1,3}-20[0-9]{2}-[0-9]{2}-[0-9]{3,6}", fullmatch=True)))
+@example("01712345678")
+@example("4111111111111111")
+@example("C-0301-234567")
+@example("TK20240001234")
+def test_opaque_ids_are_taken(identifier):
+    """Ids as systems issue them (C-1042, 00012345, a UUID, a login such as pm.anna, T-2026-11-000123) go through."""
+    values = {"comment_id": identifier, "text": "Paket fehlt", "created_at": "2026-11-02", "agent_id": identifier}
+    comments, rejected = validate(RawBatch("p", [RawRow(1, "f.csv", values, line=2)]))
+    assert comments and not rejected, rejected[0].reason
 
 
 @FAST

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from voc.textutil import stopwords
 
 MIN_ACCOUNT_DIGITS = 6  # a sort code has 6, a BLZ 8, an account number 7-10: fewer is a quantity or a date
+MIN_IBAN_CHARS, MAX_IBAN_CHARS = 15, 34  # Norway's IBANs are the shortest, ISO 13616 allows up to 34
 
 _SEP = r"[ .\-/]"
 _EMAIL = re.compile(r"[\w.%+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}")
@@ -102,6 +103,43 @@ def luhn_ok(digits: str) -> bool:
             d = d * 2 - 9 if d > 4 else d * 2
         total += d
     return total % 10 == 0
+
+
+def iban_ok(value: str) -> bool:
+    """ISO 13616 check digits: the IBAN with its first four characters moved to the end, letters as 10-35, mod 97
+    is 1. A mistyped IBAN in a comment is still redacted; this tells a real IBAN from an id of the same shape."""
+    text = re.sub(r"[ .\-]", "", value).upper()
+    if not MIN_IBAN_CHARS <= len(text) <= MAX_IBAN_CHARS or not text.isalnum():
+        return False
+    return int("".join(str(int(c, 36)) for c in text[4:] + text[:4])) % 97 == 1
+
+
+# What an identifier may not hold, with the words a quarantine reason uses for it.
+ID_PERSONAL_DATA = {"email": "an e-mail address", "iban": "an IBAN", "card": "a payment card number",
+                    "phone": "a phone number"}
+
+
+def personal_data_in_id(value: str) -> str | None:
+    """The kind of personal data an identifier holds ("email", "iban", "card", "phone"), or None. The detectors of
+    `redact`, with what an id needs on top: an IBAN has valid check digits, and a plain run of digits (no "+",
+    no separators) or digits inside a longer code ("C-0301-234567") are an id as CRMs issue them, not a phone or
+    card number."""
+    checks = {"email": _EMAIL, "iban": _IBAN, "card": _CARD, "phone": _PHONE}
+    for kind, pattern in checks.items():
+        for match in pattern.finditer(value):
+            if _id_holds(kind, match.group(0), value[:match.start()]):
+                return kind
+    return None
+
+
+def _id_holds(kind: str, found: str, before: str) -> bool:
+    if kind == "iban":
+        return iban_ok(found)
+    if found.isdigit() or (before and not before[-1].isspace() and before[-1] != "+"):
+        return False  # 01712345678 or C-0301-234567: an id's own number
+    if kind == "card":  # no card number starts with 0 or follows a "+": that is a phone number (0049 ..., +49 ...)
+        return luhn_ok(re.sub(r"\D", "", found)) and not found.startswith("0") and not before.endswith("+")
+    return True
 
 
 def _labeled_accounts(text: str, counts: Counter) -> str:

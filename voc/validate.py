@@ -6,7 +6,9 @@ the reason: nothing is dropped.
 
 The rules, in one place:
 - required: comment_id, text, created_at, agent_id; ids are one line of at most
-  MAX_ID_CHARS printable characters (an id ends up in file names, e-mail addresses, URLs);
+  MAX_ID_CHARS printable characters (an id ends up in file names, e-mail addresses, URLs),
+  without personal data (an e-mail address, phone number, IBAN or card number): ids are
+  keys, stored and shown as they are, never redacted;
 - created_at: ISO 8601 (a zone such as `Z` or `+05:00` is converted to UTC; times
   without a zone are taken as given), German `02.11.2026 14:30`, or `02/11/2026`
   read day first (`date_order="mdy"` reads it month first); between MIN_CREATED_AT
@@ -25,6 +27,7 @@ from datetime import datetime, timedelta, timezone
 
 from voc.errors import ConfigError
 from voc.ingest import RawBatch, RawRow, has_surrogates
+from voc.redact import ID_PERSONAL_DATA, personal_data_in_id
 from voc.sentiment_labels import parse_label
 
 DATE_FORMATS = {
@@ -124,9 +127,14 @@ def _required(values: dict, name: str) -> str:
 
 
 def _identifier(values: dict, name: str) -> str:
+    """An id is a key: it is stored and shown as it is, so it may not hold personal data (it is not redacted)."""
     value = _required(values, name)
     if len(value) > MAX_ID_CHARS or not value.isprintable():
         raise RowInvalid(f"{name} must be one line of at most {MAX_ID_CHARS} printable characters")
+    kind = personal_data_in_id(value)
+    if kind:  # the reason names the kind, never the value
+        raise RowInvalid(f"{name} looks like {ID_PERSONAL_DATA[kind]}: use an opaque id (e.g. C-1042, A07) "
+                         "instead of personal data")
     return value
 
 
