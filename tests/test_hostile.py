@@ -156,6 +156,34 @@ def test_pm_names_notes_and_reasons_are_redacted(store_copy):
         assert leak not in state.note + state.name + digest_text, leak
 
 
+def test_who_made_a_change_is_stored_and_shown_without_personal_data(store_copy):
+    """--by and the app's user name: e-mail, phone and salutation + name redacted before they are stored, in every
+    table that records who did what; a plain login stays as it is."""
+    from voc import corrections, theme_edit
+
+    theme, other = [t for t, in rows(store_copy, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")]
+    first, second = rows(store_copy, "SELECT comment_id FROM current_assignments WHERE theme_id = ? "
+                                     "ORDER BY comment_id LIMIT 2", [theme])
+    result = invoke("status", theme, "--set", "under_review", "--by", "Herr Müller max@firma.de", "--db", store_copy)
+    assert result.exit_code == 0, result.output
+    assert invoke("sentiment", "set", first[0], "negative", "--by", "frau schulz +49 171 2345678",
+                  "--db", store_copy).exit_code == 0
+    with store.open(store_copy, write=True) as con:
+        corrections.correct(con, "demo", second[0], "HERR MÜLLER (max@firma.de)", theme_id=other)
+        workflow.update(con, theme, "pm.anna", note="Fix ist geplant")
+    theme_edit.rename(store_copy, theme, "Rückruf für Frau Schneider fehlt", "max@firma.de")
+    shown = invoke("status", theme, "--db", store_copy).output + invoke("sentiment", "show", "--db", store_copy).output
+    stored = json.dumps([rows(store_copy, f"SELECT * FROM {table}") for table in (
+        "theme_events", "theme_workflow", "sentiment_corrections", "comment_corrections", "theme_overrides")],
+        default=str, ensure_ascii=False)
+    for leak in ("Müller", "MÜLLER", "max@", "schulz", "2345678", "Schneider"):
+        assert leak not in stored and leak not in shown, leak
+    assert [by for by, in rows(store_copy, "SELECT changed_by FROM theme_events ORDER BY event_id")] == [
+        "Herr [NAME] [EMAIL]", "pm.anna", "[EMAIL]"]
+    assert rows(store_copy, "SELECT set_by FROM sentiment_corrections") == [("frau [NAME] [PHONE]",)]
+    assert "Herr [NAME] [EMAIL]" in shown and "frau [NAME]" in shown and "[PHONE]" in shown  # a folded table cell
+
+
 def test_agent_ids_cannot_send_mail_outside_or_stop_other_digests(store_copy, smtp_server):
     from voc import notify
 

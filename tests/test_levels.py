@@ -94,8 +94,10 @@ def test_a_pm_merge_carries_the_status_and_survives_a_full_recluster(two_themes,
     with store.open(db, write=True) as con:
         workflow.update(con, b, "pm.anna", status="planned", owner="payments", note="fix in 5.3")
     members = comments_of(db, a) | comments_of(db, b)
-    theme_edit.merge(db, a, b, "pm.anna")
+    theme_edit.merge(db, a, b, "pm.anna <anna.schmidt@firma.de>")
     assert comments_of(db, a) == members and not comments_of(db, b)
+    assert rows(db, "SELECT created_by FROM theme_overrides") == [("pm.anna <[EMAIL]>",)]  # who, without the address
+    assert "anna.schmidt@" not in str(rows(db, "SELECT * FROM runs"))
     with store.open(db) as con:
         assert workflow.current(con, a).status == "planned" and "fix in 5.3" in workflow.current(con, a).note
     assert rows(db, "SELECT kind FROM theme_lineage WHERE parent_id = ? AND child_id = ?", [b, a]) == [("merge",)]

@@ -252,6 +252,12 @@ def redact_text(value: str | None) -> str | None:
     return redact(value).text if isinstance(value, str) else value
 
 
+def person(by: str) -> str:
+    """Who made a change (`--by`, a login), as stored and shown: an e-mail address, a phone number, a name after a
+    salutation redacted ("Herr [NAME] [EMAIL]"); a plain login such as "anna" or "pm.anna" stays as it is."""
+    return redact(" ".join(by.split())).text
+
+
 def redact_values(values: dict[str, str | None]) -> dict[str, str | None]:
     """Redact every text value of a raw row (for the quarantine table)."""
     return {k: redact_text(v) for k, v in values.items()}

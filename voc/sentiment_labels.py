@@ -18,6 +18,7 @@ from datetime import datetime
 import duckdb
 
 from voc.errors import ConfigError, NotFoundError
+from voc.redact import person
 from voc.store import first_row
 
 LABELS = ("negative", "neutral", "positive")
@@ -89,7 +90,7 @@ def set_correction(con: duckdb.DuckDBPyConnection, comment_id: str, label: str, 
     shown = first_row(con, "SELECT sentiment FROM current_assignments WHERE source = ? AND comment_id = ?",
                       [src, comment_id])
     con.execute("INSERT OR REPLACE INTO sentiment_corrections VALUES (?, ?, ?, ?, ?, ?)",
-                [src, comment_id, clean, by.strip(), datetime.now(), shown[0] if shown else None])
+                [src, comment_id, clean, person(by), datetime.now(), shown[0] if shown else None])
     return Correction(src, comment_id, clean, shown[0] if shown else None)
 
 

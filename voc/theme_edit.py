@@ -32,6 +32,7 @@ from voc.identity import Lineage
 from voc.sentiment_learn import Scored
 from voc.incremental import NOT_IN_PREVIOUS, Previous, load_previous
 from voc.pipeline import fail_run, load_corpus, rank
+from voc.redact import person
 from voc.publish import publish
 
 
@@ -84,8 +85,9 @@ def _load(db: Path) -> tuple[Settings, Previous, object]:
 
 def merge(db: Path, into: int, other: int, by: str) -> dict:
     """Theme `other` joins theme `into` (its comments and sub-themes); returns the new run's summary."""
-    if not by:
+    if not by or not by.strip():
         raise TransitionError("say who merges: pass --by USER")
+    by = person(by)
     if into == other:
         raise TransitionError(f"theme {into} cannot be merged with itself: pass two different theme ids")
     with store.run_lock(Path(db)):  # no run may publish between reading the published themes and this edit
@@ -110,8 +112,9 @@ def _merged(prev: Previous, into: int, other: int) -> ThemeSet:
 
 def split(db: Path, theme_id: int, subtheme_id: int, by: str) -> dict:
     """Sub-theme `subtheme_id` of theme `theme_id` becomes a theme of its own (a fresh id)."""
-    if not by:
+    if not by or not by.strip():
         raise TransitionError("say who splits: pass --by USER")
+    by = person(by)
     with store.run_lock(Path(db)):  # no run may publish between reading the published themes and this edit
         settings, prev, corpus = _load(db)
         themes, new_id = _split_out(prev, theme_id, subtheme_id)
@@ -156,5 +159,6 @@ def rename(db: Path, theme_id: int, title: str, by: str) -> tuple[str, str]:
             raise TransitionError(f"theme {clash[0]} is already called {title!r}: choose another name")
         workflow.update(con, theme_id, by, name=title)
         con.execute("INSERT INTO theme_overrides VALUES (nextval('override_id_seq'), 'rename', ?, NULL, NULL, ?, "
-                    "(SELECT run_id FROM published WHERE name = 'themes'), ?, ?)", [theme_id, title, datetime.now(), by])
+                    "(SELECT run_id FROM published WHERE name = 'themes'), ?, ?)",
+                    [theme_id, title, datetime.now(), person(by)])
         return old, workflow.title(con, theme_id)

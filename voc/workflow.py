@@ -29,7 +29,7 @@ import duckdb
 
 from voc.errors import ConfigError, ThemeNotFoundError, TransitionError
 from voc.identity import Lineage
-from voc.redact import redact_text
+from voc.redact import person, redact_text
 from voc.store import dicts, first_row, scalar, transaction
 
 STATUSES = ("new", "under_review", "planned", "in_progress", "done", "declined")
@@ -126,8 +126,9 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     """Change a theme's status and/or other fields, record it, queue notifications.
     Returns (event id, number of agent notifications queued)."""
     title(con, theme_id)
-    if not by:
+    if not by or not by.strip():
         raise TransitionError("say who makes the change: pass --by USER")
+    by = person(by)  # shown in the history, the app and to agents: no e-mail address or phone number in it
     unknown = set(changes) - set(COLUMNS)
     if unknown:
         raise TransitionError(f"unknown field(s) {', '.join(sorted(unknown))}")
