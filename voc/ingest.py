@@ -58,7 +58,7 @@ class RawRow:
 
     @property
     def position(self) -> str:
-        """"line 4" in a CSV/JSONL file (what an editor or Excel shows), "row 3" in a table or Parquet file."""
+        """"line 4" in a CSV/JSONL file (as an editor counts, header = line 1), "row 3" in a table or Parquet file."""
         return f"line {self.line}" if self.line is not None else f"row {self.row_number}"
 
     @property
