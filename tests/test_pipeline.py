@@ -50,7 +50,7 @@ def test_personal_data_never_reaches_the_store(published_db, demo_files):
     assert "@" not in reps
 
 
-def test_quarantine_keeps_rows_with_reason(published_db):
+def test_quarantine_keeps_rows_with_reason(published_db, demo_files):
     db, _ = published_db
     reasons = dict(rows(db, "SELECT comment_id, reason FROM quarantine"))
     assert "text is missing" in reasons["bad-1"]
@@ -58,7 +58,9 @@ def test_quarantine_keeps_rows_with_reason(published_db):
     assert "csat '9' is out of range" in reasons["bad-3"]
     assert "2099-11-12 09:00:00' is outside" in reasons["bad-4"]
     assert "agent_id is missing" in reasons["bad-5"]
-    assert reasons["bad-2"].startswith("comments.csv row ")
+    with open(demo_files.comments, encoding="utf-8") as f:  # the line an editor shows, the header being line 1
+        line = next(i for i, text in enumerate(f, start=1) if text.startswith("bad-2,"))
+    assert reasons["bad-2"].startswith(f"comments.csv line {line}: ")
 
 
 def test_rerun_is_idempotent(store_copy, demo_files):
