@@ -180,7 +180,8 @@ class TitleGroup:
         """The texts to draw the title from, in order of preference: the comments in the theme's language of the
         sub-theme with the most of them (if at least MIN_SUPPORT; ties: the lower sub-theme), then all the theme's
         comments in that language. Unclustered comments (sub-theme -1) are no sub-theme."""
-        own = [i for i, lg in enumerate(self.languages) if lg == self.language] or list(range(len(self.texts)))
+        language = self.language  # once: a property in the comprehension would count the languages per comment
+        own = [i for i, lg in enumerate(self.languages) if lg == language] or list(range(len(self.texts)))
         pools = []
         counts = Counter(self.variants[i] for i in own if self.variants[i] >= 0) if self.variants is not None else {}
         if counts:
