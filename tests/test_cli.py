@@ -1,8 +1,10 @@
 """The `voc` command: every command on a real store, and bad input as one clear line + exit code."""
 
 import csv
+import re
 
 import pyarrow.parquet as pq
+from dbutil import rows
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -116,6 +118,10 @@ def test_trends_segments_and_the_loop_commands(store_copy, tmp_path):
     assert "planned, owner payments" in result.output and "new → planned" in result.output
     result = invoke("agent", "A01", "--db", store_copy, "--format", "json")
     assert result.exit_code == 0 and '"agent_id": "A01"' in result.output
+    filed = rows(store_copy, "SELECT count(*) FROM current_assignments WHERE agent_id = 'A01'")[0][0]
+    result = invoke("agent", "A01", "--db", store_copy, "--limit", "2", "--peek")
+    assert result.exit_code == 0 and f"showing the newest 2 of {filed} comments" in result.output
+    assert len(re.findall(r"^\W+\d{4}-\d{2}-\d{2} ", result.output, re.M)) == 2  # two rows, each led by its date
     result = invoke("handoff", "--db", store_copy, "--team", "payments", "--out", tmp_path / "h")
     assert result.exit_code == 0 and (tmp_path / "h" / "jira.csv").exists()
     result = invoke("notify", "--db", store_copy)

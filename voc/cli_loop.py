@@ -12,7 +12,7 @@ from rich.table import Table
 
 from voc import handoff as handoff_lib
 from voc import loop, notify as notify_lib, store, workflow
-from voc.cli_common import DbOption, app, console, friendly
+from voc.cli_common import DbOption, app, console, friendly, limit_option
 from voc.errors import ConfigError, DeliveryError
 
 
@@ -74,10 +74,11 @@ def handoff(out: Path = typer.Option(..., help="Folder to write the package into
 @friendly
 def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the source's agent_id column."),
           db: Path = DbOption, format_: str = typer.Option("table", "--format", help="table or json"),
-          peek: bool = typer.Option(False, help="Do not mark the changes as seen.")):
+          peek: bool = typer.Option(False, help="Do not mark the changes as seen."),
+          limit: int = limit_option(50, "comments in the table (newest first; --format json gives all)")):
     """What became of each comment an agent filed: theme, status, the PM's note, and what changed since last time.
 
-    Example: voc agent A07 --format json
+    Example: voc agent A07 --limit 20
     """
     if format_ not in ("table", "json"):
         raise ConfigError(f"unknown format {format_!r}: choose table or json")
@@ -93,10 +94,13 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
     table = Table()
     for col in ("date", "comment", "theme", "status", "note"):
         table.add_column(col, overflow="fold")
-    for c in view.comments:
+    for c in view.comments[:limit]:
         table.add_row(str(c["created_at"])[:10], c["text"], c["theme"], (c["status"] or "-") +
                       (" *" if c["changed_since_last_look"] else ""), c["note"] or "")
     console.print(table)
+    if len(view.comments) > limit:
+        console.print(f"showing the newest {limit} of {len(view.comments)} comments: --limit N shows more",
+                      highlight=False)
 
 
 @app.command()
