@@ -69,6 +69,11 @@ class Previous:
     pins: dict[int, str] = None             # theme id -> "merge" | "split": PM decisions later runs honour
     stats: dict = None                      # the run's stats (its embed and sentiment parts carry over to edits)
 
+    @property
+    def sentiment_stats(self) -> dict:
+        """How the run scored sentiment (a copy; empty for a run that recorded none)."""
+        return dict((self.stats or {}).get("sentiment") or {})
+
 
 @dataclass
 class Plan:

@@ -247,19 +247,15 @@ def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Sco
         for i, label in zip(rows.tolist(), new_labels):
             scored.labels[i], scored.origins[i] = label, origin
     else:
-        scored.stats = {**_last_sentiment(prev), "kept_from_run": prev.run_id} if prev else {}
+        scored.stats = {**prev.sentiment_stats, "kept_from_run": prev.run_id} if prev else {}
     if scored.stats.get("method") == "learned" and scored.stats.get("holdout_accuracy") is None:
         scored.stats.update(_measured_by_full_run(prev))  # incremental nights do not cross-validate
     return apply_own_labels(scored, own)
 
 
-def _last_sentiment(prev: Previous | None) -> dict:
-    return dict(((prev.stats or {}) if prev else {}).get("sentiment") or {})
-
-
 def _measured_by_full_run(prev: Previous | None) -> dict:
     """The hold-out accuracy the last full run measured (edits and incremental nights carry it on)."""
-    last = _last_sentiment(prev)
+    last = prev.sentiment_stats if prev else {}
     if last.get("holdout_accuracy") is None:
         return {}
     return {"holdout_accuracy": last["holdout_accuracy"],

@@ -53,7 +53,7 @@ def _republish(settings: Settings, prev: Previous, corpus, themes: ThemeSet, not
     """Publish the edited themes as a run of their own (mode `edit`); the caller holds the store's run lock."""
     origins = prev.sentiment_origin if prev.sentiment_origin is not None else np.full(len(corpus), "lexicon", object)
     sentiment = Scored(prev.sentiment_score, prev.sentiment.tolist(), origins.tolist(),
-                       {**(prev.stats or {}).get("sentiment", {}), "kept_from_run": prev.run_id})
+                       {**prev.sentiment_stats, "kept_from_run": prev.run_id})
     with store.open(settings.db, write=True) as con:
         run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
         con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) "
