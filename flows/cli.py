@@ -19,7 +19,6 @@ import typer
 # heartbeat only competes for the API's SQLite file and logs a traceback when it loses.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from flows.nightly import nightly  # noqa: E402
 from voc import source_options  # noqa: E402
 from voc.cli import html_report, themes  # noqa: E402
 from voc.cli_common import DbOption, app, console, friendly  # noqa: E402
@@ -67,11 +66,17 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
         max_text_chars: Optional[int] = typer.Option(None, min=1, help="Embed at most this many characters of a "
                                                      "comment (longer ones are stored whole and marked; default 5000)."),
         full: bool = typer.Option(False, "--full", help="Re-cluster everything instead of an incremental night.")):
-    """Ingest a source and run the pipeline (a Prefect flow run): an incremental night when the last
-    run can be continued (only new comments are embedded and placed), else a full re-cluster.
+    """Ingest a source and run the pipeline: an incremental night when possible, else a full re-cluster.
+
+    A Prefect flow run. An incremental night embeds and places only the new comments; it runs when the last run
+    can be continued (same model, not --full).
 
     Example: voc run --source exports/comments.csv --map text=comment_body --delimiter ";"
     """
+    # Imported here, not at the top: Prefect and the pipeline take ~3 s to import, which every other `voc`
+    # command (and `voc --help`) should not pay.
+    from flows.nightly import nightly
+
     source_options.check(source, table=table, query=query, delimiter=delimiter, encoding=encoding)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     quiet_prefect_tracebacks()

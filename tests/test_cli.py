@@ -1,7 +1,10 @@
 """The `voc` command: every command on a real store, and bad input as one clear line + exit code."""
 
 import csv
+import os
 import re
+import subprocess
+import sys
 
 import pyarrow.parquet as pq
 from dbutil import rows
@@ -22,6 +25,15 @@ def test_every_command_has_help_with_an_example():
                 ["agent"], ["notify"]):
         result = invoke(*cmd, "--help")
         assert result.exit_code == 0 and "Example: voc" in result.output, cmd
+
+
+def test_commands_start_without_importing_the_pipeline():
+    """`voc --help`, `voc themes` and the other read commands should start in about a second: Prefect, sklearn
+    and scipy.stats (~3 s to import) are imported only by the commands that run or edit the pipeline."""
+    probe = "import sys, flows.cli; print(sorted({m.split('.')[0] for m in sys.modules} & {'prefect', 'sklearn', " \
+            "'hdbscan', 'umap'}), 'scipy.stats' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.stdout.split() == ["[]", "False"], result.stdout + result.stderr
 
 
 def test_themes_table_and_json(published_db):
@@ -82,8 +94,6 @@ def test_run_on_a_new_store_and_bad_inputs(demo_files, tmp_path):
 def test_the_console_script_keeps_exit_codes_and_ends_without_teardown_noise(tmp_path):
     """`voc` as a user runs it (a process of its own): the one-line error and its exit code, then nothing from
     DuckDB's bindings being torn down beside Prefect's threads, nor from Prefect's log workers."""
-    import subprocess
-    import sys
 
     def voc_run(source):
         result = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--source", str(source), "--db",
@@ -193,9 +203,6 @@ def test_run_refuses_options_that_do_not_apply_to_the_source(demo_files, publish
 
 def test_piped_output_keeps_every_column_and_honours_columns(published_db):
     """`voc themes` as CI or `| less` sees it: stdout a pipe, not a terminal."""
-    import os
-    import subprocess
-    import sys
 
     db, _ = published_db
     env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}

@@ -16,7 +16,8 @@ from flows.nightly import nightly
 from voc.cli import app
 from voc.ingest import RawBatch, RawRow
 from voc.sentiment_labels import LABELS, csat_label, nps_label, own_label, parse_label
-from voc.sentiment_learn import MIN_LABELS, SentimentHead, enough_labels, training_sample
+from voc.sentiment import LABELS as ORDER, SentimentScorer
+from voc.sentiment_learn import MIN_LABELS, OwnLabels, SentimentHead, enough_labels, score_rows, training_sample
 from voc.validate import validate
 
 SWAP = {"negative": "positive", "positive": "negative", "neutral": "neutral"}
@@ -66,6 +67,39 @@ def test_head_follows_the_labels_and_needs_enough_of_them():
     assert labels == ["positive", "negative"] and scores[0] > 0.5 > -0.5 > scores[1]
     assert head.holdout_accuracy_ == 1.0
     assert enough_labels(y) and not enough_labels(y[:MIN_LABELS - 1]) and not enough_labels(["negative"] * 90)
+
+
+UNIT = np.eye(4)[:3]  # three orthogonal prototypes: a comment vector of zeros is equally far from each
+
+
+def test_label_free_reads_english_comments_with_vader_too():
+    """Slang the domain lexicon does not know ("nightmare", "hate", "pathetic"): VADER reads it as negative in an
+    English comment; a German comment is scored by the lexicon and the prototypes alone."""
+    scorer = SentimentScorer().fit({label: UNIT[i:i + 1] for i, label in enumerate(ORDER)})
+    text = "Nightmare. I hate this stupid, pathetic thing"
+    scores, labels = scorer.score([text, text], np.zeros((2, 4)), ["en", "de"])
+    assert labels[0] == "negative" and scores[0] < -0.25 and scores[1] == 0  # German: no signal at all
+
+
+POSITIVE = ["love it", "brilliant work", "so grateful", "awesome and helpful", "great, thank you", "wonderful"]
+NEGATIVE = ["I hate it", "pathetic", "what a nightmare", "awful and useless", "terrible, so angry", "disgusting"]
+
+
+def test_the_head_learns_from_vaders_reading_of_english_comments():
+    """Vectors with no sentiment in them (noise): the head can only learn from VADER's scores of the text."""
+    rng = np.random.default_rng(0)
+    topics = ["the invoice", "my parcel", "the app", "your hotline", "the refund", "the new tariff"]
+    texts, labels = [], []
+    for i in range(100):
+        label = "positive" if i % 2 else "negative"
+        words = POSITIVE if label == "positive" else NEGATIVE
+        texts.append(f"{topics[i % len(topics)]}: {words[(i // 2) % len(words)]}")
+        labels.append(label)
+    vectors = rng.normal(size=(100, 16)).astype(np.float32)
+    own = OwnLabels(np.arange(70), labels[:70], ["human"] * 70, texts[:70], ["en"] * 70, vectors[:70])
+    _, predicted, origin, stats = score_rows(texts[70:], ["en"] * 30, vectors[70:], own, {})
+    assert origin == "model" and stats["method"] == "learned"
+    assert np.mean([p == g for p, g in zip(predicted, labels[70:])]) >= 0.9
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from voc import store, theme_edit, workflow
+from voc import store, workflow
 from voc.cli_common import DbOption, app, console, friendly
 
 theme_app = typer.Typer(help="Look into one theme and merge, split or rename themes.", no_args_is_help=True)
@@ -41,6 +41,14 @@ def show(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)."
     console.print(table)
 
 
+def _theme_edit():
+    """`voc.theme_edit`, imported by the commands that edit themes: it brings the pipeline (sklearn, ~2 s to
+    import), which the other commands and `voc --help` should not wait for."""
+    from voc import theme_edit
+
+    return theme_edit
+
+
 def _done(summary: dict) -> None:
     console.print(f"published run {summary['run_id']}: {summary['themes']} themes", highlight=False)
 
@@ -53,7 +61,7 @@ def merge(into: int = typer.Argument(..., help="The theme that stays."),
 
     Example: voc theme merge 4 17 --by anna
     """
-    _done(theme_edit.merge(db, into, other, by))
+    _done(_theme_edit().merge(db, into, other, by))
     console.print(f"theme {other} merged into theme {into}")
 
 
@@ -66,7 +74,7 @@ def split(theme_id: int = typer.Argument(..., help="The theme to split."), db: P
 
     Example: voc theme split 4 --sub 31 --by anna
     """
-    summary = theme_edit.split(db, theme_id, sub, by)
+    summary = _theme_edit().split(db, theme_id, sub, by)
     _done(summary)
     with store.open(db) as con:
         new_id = store.scalar(con, "SELECT theme_id FROM current_subthemes WHERE subtheme_id = ?", [sub])
@@ -82,5 +90,5 @@ def rename(theme_id: int = typer.Argument(..., help="Theme id."),
 
     Example: voc theme rename 4 "Refunds take weeks" --by anna
     """
-    old, new = theme_edit.rename(db, theme_id, title, by)
+    old, new = _theme_edit().rename(db, theme_id, title, by)
     console.print(f"theme {theme_id}: {old} → {new}", highlight=False)

@@ -225,8 +225,9 @@ def own_labels(settings: Settings, corpus: Corpus, model_id: str | None) -> OwnL
         missing = np.full(len(next(iter(stored.values()))), np.nan, dtype=np.float32)
         vectors = np.vstack([stored.get(hashes[i], missing) if j in train else missing
                              for j, (i, _, _) in enumerate(labeled)])
-    return OwnLabels(np.array([i for i, _, _ in labeled], dtype=np.int64), [x[1] for x in labeled],
-                     [x[2] for x in labeled], vectors)
+    rows = [i for i, _, _ in labeled]
+    return OwnLabels(np.array(rows, dtype=np.int64), [x[1] for x in labeled], [x[2] for x in labeled],
+                     [corpus.texts[i] for i in rows], [corpus.languages[i] for i in rows], vectors)
 
 
 def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Scored:

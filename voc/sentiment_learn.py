@@ -20,7 +20,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from voc.sentiment import SentimentScorer
+from voc.sentiment import SentimentScorer, vader_features
 from voc.sentiment_labels import LABEL_SCORE, SCORE_LABEL_WEIGHT
 
 MIN_LABELS = 50      # below this the head is no better than the label-free scorer (benchmarks/sentiment.py)
@@ -31,6 +31,12 @@ C = 1.0              # logistic regression's inverse regularisation; 0.3-10 chan
 # learning curve is flat (benchmarks/sentiment.py: 1,000 labels 65.2%, 11,928 68.3% on English), while the fit and
 # its cross-validation grow with every label: a 100k store with CSAT on every contact spent ~40 s per night here.
 MAX_TRAIN_LABELS = 10_000
+
+
+def head_features(vectors: np.ndarray, texts: list[str], languages: list[str]) -> np.ndarray:
+    """What the head learns from: each comment's vector and, for an English comment, VADER's four scores (zeros
+    for other languages). With 300 labels they raised English accuracy on sentiment_de_en from 62.0 to 67.0."""
+    return np.hstack([vectors, vader_features(texts, languages)])
 
 
 class SentimentHead:
@@ -96,11 +102,14 @@ class Scored:
 
 @dataclass
 class OwnLabels:
-    """The labeled corpus rows: row index, label, origin (human | score) and stored vector: a NaN row when the
-    row is not in the `training_sample` or the cache lacks it; None when no vectors were looked up."""
+    """The labeled corpus rows: row index, label, origin (human | score), text, language and stored vector: a
+    NaN row when the row is not in the `training_sample` or the cache lacks it; None when no vectors were looked
+    up."""
     rows: np.ndarray
     labels: list[str]
     origins: list[str]
+    texts: list[str]
+    languages: list[str]
     vectors: np.ndarray | None
 
 
@@ -118,10 +127,10 @@ def score_rows(texts: list[str], languages: list[str], vectors: np.ndarray, own:
     if enough_labels(y):
         train = np.flatnonzero(usable)
         weight = np.where(np.array(own.origins)[train] == "score", SCORE_LABEL_WEIGHT, 1.0)
-        head = SentimentHead(folds=CV_FOLDS if cross_validate else None).fit(
-            own.vectors[train], [own.labels[i] for i in train], weight)
+        x = head_features(own.vectors[train], [own.texts[i] for i in train], [own.languages[i] for i in train])
+        head = SentimentHead(folds=CV_FOLDS if cross_validate else None).fit(x, [own.labels[i] for i in train], weight)
         stats["labels_trained_on"] = len(train)
-        scores, labels = head.predict(vectors)
+        scores, labels = head.predict(head_features(vectors, texts, languages))
         stats.update(method="learned", holdout_accuracy=head.holdout_accuracy_, holdout_folds=head.holdout_folds_)
         return scores, labels, "model", stats
     scores, labels = SentimentScorer().fit(seed_vectors).score(texts, vectors, languages)

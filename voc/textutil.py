@@ -7,8 +7,6 @@ import re
 from functools import lru_cache
 from importlib import resources
 
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
 TOKEN = re.compile(r"(?u)\b[^\W\d_][^\W_]{1,}\b")  # words of 2+ letters; umlauts and ß kept
 
 
@@ -21,6 +19,8 @@ def stopwords(language: str) -> frozenset[str]:
     if language == "de":
         return frozenset(_resource_words("stopwords_de.txt"))
     if language == "en":
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # here: sklearn adds ~1 s to `voc`'s start
+
         return frozenset(ENGLISH_STOP_WORDS | _resource_words("stopwords_en_extra.txt"))
     return stopwords("de") | stopwords("en")
 

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
-from scipy.stats import poisson
 
 FIRST_SEEN_COUNT = 3
 SPIKE_SIGMA = 2.0
@@ -48,6 +47,8 @@ def is_spike(current: float, trailing: np.ndarray, sigma: float = SPIKE_SIGMA,
     """True when `current` is more than `sigma` standard deviations (floored at 1) above the trailing mean."""
     if current < min_volume or len(trailing) == 0:
         return False
+    from scipy.stats import poisson  # here, not at the top: scipy.stats adds ~1 s to every `voc` command's start
+
     mean = float(trailing.mean())
     improbable = poisson.sf(current - 1, max(mean, 0.1)) < SPIKE_P_VALUE
     return bool(current > mean + sigma * max(float(trailing.std()), 1.0) and improbable)
