@@ -9,7 +9,7 @@ def test_migrations_are_recorded_and_rerunnable(tmp_path):
     db = tmp_path / "v.duckdb"
     store.connect(db, create=True).close()
     con = store.connect(db)  # second open: nothing to apply
-    assert [v for v, in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()] == [1, 2, 3, 4, 5, 6]
+    assert [v for v, in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()] == list(range(1, store.SCHEMA_VERSION + 1))
     assert {"runs", "comments", "quarantine", "embeddings", "themes", "assignments", "published", "theme_workflow",
             "theme_events", "theme_lineage", "outbox", "deliveries"} <= {
         r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -26,6 +26,29 @@ def test_a_version_1_store_is_upgraded_with_its_data(tmp_path):
     con = store.connect(db)
     assert con.execute("SELECT theme_id, title, status, spike FROM current_themes").fetchall() == [(7, "t", "new", False)]
     con.close()
+
+
+def test_upgrading_redacts_who_made_changes_before_names_were_redacted(tmp_path):
+    """A version 6 store kept `--by` as typed; the upgrade redacts it in every table that records who did what."""
+    db = tmp_path / "v6.duckdb"
+    con = duckdb.connect(str(db))
+    store.migrate(con, db, steps=store.MIGRATIONS[:6])
+    typed = "Herr Müller mueller@example.com"
+    con.execute("INSERT INTO theme_events (event_id, theme_id, changed_at, changed_by, kind) VALUES "
+                "(1, 7, now(), ?, 'status'), (2, 7, now(), 'anna', 'note')", [typed])
+    con.execute("INSERT INTO theme_workflow (theme_id, status, updated_by) VALUES (7, 'planned', ?)", [typed])
+    con.execute("INSERT INTO sentiment_corrections VALUES ('s', 'c1', 'negative', ?, now(), NULL)", [typed])
+    con.execute("INSERT INTO comment_corrections VALUES ('s', 'c1', 7, ?, now())", [typed])
+    con.execute("INSERT INTO theme_overrides VALUES (1, 'rename', 7, NULL, NULL, 't', 1, now(), ?)", [typed])
+    con.close()
+    con = store.connect(db)
+    said = [con.execute(sql).fetchall() for sql in (
+        "SELECT changed_by FROM theme_events ORDER BY event_id", "SELECT updated_by FROM theme_workflow",
+        "SELECT set_by FROM sentiment_corrections", "SELECT corrected_by FROM comment_corrections",
+        "SELECT created_by FROM theme_overrides")]
+    con.close()
+    redacted = [("Herr [NAME] [EMAIL]",)]
+    assert said == [redacted + [("anna",)], redacted, redacted, redacted, redacted]
 
 
 def test_store_from_newer_voc_is_refused(tmp_path):

@@ -9,6 +9,11 @@ a released step's tables: add a new step. (The view statements were taken out of
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
+
+import duckdb
+
+from voc.redact import person
 
 SCHEMA_V1 = """
 CREATE SEQUENCE run_id_seq START 1;
@@ -365,11 +370,34 @@ CREATE OR REPLACE VIEW current_assignments AS
 VIEW_NAMES = ("current_themes", "current_subthemes", "current_assignments")
 
 
+# Version 7: who made a change, redacted in stores written before `--by` and the web app's user name were redacted
+# on the way in (`voc.redact.person`): "Herr Müller anna@example.com" becomes "Herr [NAME] [EMAIL]", "anna" stays.
+# A data step: the redaction is voc's Python, not SQL. (SELECT of the distinct values, UPDATE of one value.)
+WHO_MADE_A_CHANGE = (
+    ("SELECT DISTINCT updated_by FROM theme_workflow",
+     "UPDATE theme_workflow SET updated_by = ? WHERE updated_by = ?"),
+    ("SELECT DISTINCT changed_by FROM theme_events", "UPDATE theme_events SET changed_by = ? WHERE changed_by = ?"),
+    ("SELECT DISTINCT set_by FROM sentiment_corrections",
+     "UPDATE sentiment_corrections SET set_by = ? WHERE set_by = ?"),
+    ("SELECT DISTINCT corrected_by FROM comment_corrections",
+     "UPDATE comment_corrections SET corrected_by = ? WHERE corrected_by = ?"),
+    ("SELECT DISTINCT created_by FROM theme_overrides", "UPDATE theme_overrides SET created_by = ? WHERE created_by = ?"),
+)
+
+
+def redact_who_made_changes(con: duckdb.DuckDBPyConnection) -> None:
+    for select, update in WHO_MADE_A_CHANGE:
+        for value, in con.execute(select).fetchall():
+            if value is not None and person(value) != value:
+                con.execute(update, [person(value), value])
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
     name: str
     sql: str
+    data: Callable[[duckdb.DuckDBPyConnection], None] | None = None  # a step SQL cannot express, after `sql`
 
 
 MIGRATIONS: list[Migration] = [
@@ -379,5 +407,6 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "sentiment labels, corrections and their origin", SCHEMA_V4),
     Migration(5, "web users, comment corrections, comment map", SCHEMA_V5),
     Migration(6, "themes with sub-themes, PM overrides, NPS and impact", SCHEMA_V6),
+    Migration(7, "who made a change, redacted", "", redact_who_made_changes),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

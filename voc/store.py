@@ -154,7 +154,10 @@ def migrate(con: duckdb.DuckDBPyConnection, db: Path, steps: list[Migration] = M
     pending = [step for step in steps if step.version > current]
     for step in pending:
         with transaction(con):
-            con.execute(step.sql)
+            if step.sql:
+                con.execute(step.sql)
+            if step.data:
+                step.data(con)
             con.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, current_timestamp)", [step.version, step.name]
             )
