@@ -51,6 +51,9 @@ NAMES = {  # what agents type -> what is stored
     "Herr Prof. Dr. Weber und Frau Schneider": "Herr Prof. Dr. [NAME] und Frau [NAME]",
     "Herr Müller Frau Meier": "Herr [NAME] Frau [NAME]",
     "Mr. and Mrs. Smith": "Mr. and Mrs. [NAME]",
+    "Frau Meier geb. Schulz ruft an": "Frau [NAME] geb. [NAME] ruft an",   # a maiden name
+    "Kundin Anna Meier, geborene Schulz": "Kundin Anna Meier, geborene [NAME]",
+    "Mrs Smith née Jones": "Mrs [NAME] née [NAME]",
 }
 KEPT = ["frau am telefon sagt nein", "herr der lage werden", "Herr der Lage", "Latenz 500 ms bei Login",
         "MS Teams stürzt ab", "we miss the old layout", "Termin Fr. 14 Uhr"]

@@ -17,12 +17,13 @@ redactions per kind is counted. The kinds, in the order they are applied:
   `(030) 123 456`), North American (`(212) 555-0198`), with an extension (`-89`, `ext. 12`);
 - name: the name after a salutation (Herr, Frau, Hr., Fr., Mr, Mrs, Ms, Dr) in any case ("HERR MÜLLER",
   "frau meier"), with particles ("Herr de Vries", "van der Berg") and titles ("Herr Prof. Dr. Weber"); in
-  lower-case text a lower-case word is a name unless it is a stop word ("frau am telefon" has none);
+  lower-case text a lower-case word is a name unless it is a stop word ("frau am telefon" has none); and a
+  maiden name ("geb. Schulz", "geborene Schulz", "née Jones");
 - address: a street with its number (`Hauptstraße 5`, `12 Baker Street`) and a
   postcode with its town (`10115 Berlin`).
 
 Regular expressions, not a model: they run offline at ~100k comments a minute, and
-each rule is tested with generated values (tests/test_redact_properties.py).
+each rule is tested with generated values (tests/test_properties.py).
 """
 
 from __future__ import annotations
@@ -73,7 +74,8 @@ _DOB = re.compile(
     re.IGNORECASE)
 # Salutations as typed: title case, upper case, lower case (agent notes are often all lower case). Left out are
 # the forms that are words of their own: "ms"/"MS" (milliseconds, Microsoft), "miss"/"MISS" (the verb).
-_SALUTATION_WORDS = ("Herrn", "Herr", "Frau", "Hr.", "Fr.", "Mrs.", "Mrs", "Mr.", "Mr", "Ms.", "Ms", "Miss", "Dr.")
+_SALUTATION_WORDS = ("Herrn", "Herr", "Frau", "Hr.", "Fr.", "Mrs.", "Mrs", "Mr.", "Mr", "Ms.", "Ms", "Miss", "Dr.",
+                     "Geb.", "Geborene", "Née")  # a maiden name: "Frau Meier geb. Schulz" (a date after "geb." is a DOB)
 _NOT_SALUTATIONS = {"ms", "MS", "miss", "MISS"}
 _SALUTATION = re.compile(r"(?<!\w)(" + "|".join(sorted(
     {re.escape(form) for word in _SALUTATION_WORDS for form in (word, word.upper(), word.lower())}
