@@ -2,11 +2,12 @@
 
 1. Real text: ../shared/data/sentiment_de_en (German tweets, English Reddit comments; read in place). Per
    language, on the test split only: the majority class, today's scorer before calibration (0.2 lexicon,
-   ±0.2), voc's calibrated label-free scorer, and the learned head (voc.sentiment_learn.SentimentHead, on `head_features`) trained on
-   0, 100, 300, 1,000, MAX_TRAIN_LABELS (voc's cap, where a language has more) and all train rows of that
-   language (mean of 3 draws below "all"), and on noisy CSAT-style
-   labels for all train rows: the true label mapped to a 1-5 score (negative 1-2, neutral 3, positive 4-5), 25%
-   of rows moved one step at random, mapped back with voc's CSAT mapping.
+   ±0.2), voc's calibrated label-free scorer, and the learned head (`voc.sentiment_learn.score_rows`, as a run
+   calls it: vector, VADER for English, the labeled comments' words) trained on 100, 300, 1,000,
+   MAX_TRAIN_LABELS (voc's cap, where a language has more) and all train rows of that language (mean of 3 draws
+   below "all"), and on noisy CSAT-style labels for all train rows (origin "score", as a store records CSAT): the
+   true label mapped to a 1-5 score (negative 1-2, neutral 3, positive 4-5), 25% of rows moved one step at
+   random, mapped back with voc's CSAT mapping.
    Beside them, VADER alone (compound ±0.05, its authors' cut-offs) on English.
 2. The demo data's hidden labels (generated: a check of behaviour, not of real-world accuracy), with VADER
    and voc's parts as baselines.
@@ -34,7 +35,7 @@ from voc.embed import load_embedder  # noqa: E402
 from voc.sentiment import (SentimentScorer, VADER_COMPOUND, label_of, lexicon_score, seed_sentences,  # noqa: E402
                            vader_features)
 from voc.sentiment_labels import csat_label  # noqa: E402
-from voc.sentiment_learn import MAX_TRAIN_LABELS, SentimentHead, head_features  # noqa: E402
+from voc.sentiment_learn import MAX_TRAIN_LABELS, OwnLabels, score_rows  # noqa: E402
 from voc.shutdown import exit_now  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "sentiment_de_en" / "data.csv"
@@ -74,6 +75,19 @@ def noisy_csat_labels(gold: list[str], rng: np.random.Generator) -> list[str]:
     return [csat_label(int(c)) for c in scores]
 
 
+def learned(train: np.ndarray, labels: list[str], origin: str, test: np.ndarray, texts: list[str],
+            langs: list[str], vectors: np.ndarray, seed_vecs: dict) -> list[str]:
+    """The test rows' labels from voc's head learned from `labels` of the `train` rows (origin "human" or "score",
+    as a store records them), called as a run calls it."""
+    own = OwnLabels(train, list(labels), [origin] * len(train), [texts[i] for i in train], [langs[i] for i in train],
+                    vectors[train])
+    _, predicted, method, _ = score_rows([texts[i] for i in test], [langs[i] for i in test], vectors[test], own,
+                                         seed_vecs, cross_validate=False)
+    if method != "model":
+        raise SystemExit(f"{len(train)} labels were not enough for the head")
+    return predicted
+
+
 def real_text(embedder, seed_vecs: dict) -> list[dict]:
     if not SHARED.exists():
         raise SystemExit(f"{SHARED} not found: benchmarks read the labeled sets from ../shared/data beside the repo")
@@ -82,7 +96,6 @@ def real_text(embedder, seed_vecs: dict) -> list[dict]:
     vectors = cached_vectors(embedder, texts)
     gold, lang, split = (np.array([r[k] for r in rows]) for k in ("label", "language", "split"))
     langs = list(lang)
-    features = head_features(vectors, texts, langs)
     old_scores, _ = SentimentScorer(lexicon_weight=0.2).fit(seed_vecs).score(texts, vectors)
     _, free = SentimentScorer().fit(seed_vecs).score(texts, vectors, langs)
     free, old = np.array(free), np.array([label_of(s, 0.2) for s in old_scores])
@@ -106,11 +119,11 @@ def real_text(embedder, seed_vecs: dict) -> list[dict]:
         cap = (MAX_TRAIN_LABELS,) if MAX_TRAIN_LABELS < len(train) else ()  # what a store learns from at most
         for n in SIZES + cap + (len(train),):
             draws = [np.random.default_rng(d).choice(train, n, replace=False) for d in range(DRAWS if n < len(train) else 1)]
-            row(f"learned, {n} labels", [SentimentHead().fit(features[d], list(gold[d])).predict(features[test])[1]
+            row(f"learned, {n} labels", [learned(d, gold[d], "human", test, texts, langs, vectors, seed_vecs)
                                          for d in draws])
         noisy = noisy_csat_labels(list(gold[train]), np.random.default_rng(0))
         row(f"learned, noisy CSAT on all {len(train)} train rows",
-            [SentimentHead().fit(features[train], noisy).predict(features[test])[1]])
+            [learned(train, noisy, "score", test, texts, langs, vectors, seed_vecs)])
     return out
 
 

@@ -1,13 +1,14 @@
-"""Sentiment that learns per store: a class-balanced head on the stored vectors of the store's labeled comments.
+"""Sentiment that learns per store: a class-balanced head on the store's labeled comments.
 
 Every run that scores comments gathers the labels (see `voc.sentiment_labels`: PM corrections, the input's
 `sentiment` column, CSAT/NPS), and when there are at least `MIN_LABELS` of them in at least two classes with
-`MIN_PER_CLASS` each, fits a logistic regression (class_weight="balanced", CSAT/NPS labels down-weighted) on
-the embeddings of at most `MAX_TRAIN_LABELS` of them (people's labels first, `training_sample`; only their
-vectors are looked up) and scores the unlabeled comments with it: score = P(positive) - P(negative), label = the
-most probable class. Its accuracy is estimated by stratified k-fold cross-validation within the store (each
-fold's head never sees the comments it is scored on) and stored in runs.stats. With fewer labels the label-free
-scorer (`voc.sentiment`) is used. A labeled comment always shows its own label, with the label's score
+`MIN_PER_CLASS` each, fits a logistic regression (class_weight="balanced", CSAT/NPS labels down-weighted) on at
+most `MAX_TRAIN_LABELS` of them (people's labels first, `training_sample`; only their vectors are looked up) and
+scores the unlabeled comments with it: score = P(positive) - P(negative), label = the most probable class. It
+learns from each comment's stored vector, VADER's scores of an English comment, and the store's own words
+(`HeadFeatures`). Its accuracy is estimated by stratified k-fold cross-validation within the store (each fold's
+head never sees the labels of the comments it is scored on) and stored in runs.stats. With fewer labels the
+label-free scorer (`voc.sentiment`) is used. A labeled comment always shows its own label, with the label's score
 (-1, 0, +1) and its origin: "human" or "score"; the others are "model" or "lexicon".
 """
 
@@ -17,6 +18,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
@@ -28,15 +31,40 @@ MIN_PER_CLASS = 5    # a class with fewer examples cannot be learned or cross-va
 CV_FOLDS = 5
 C = 1.0              # logistic regression's inverse regularisation; 0.3-10 changed accuracy by < 1 point
 # Labels a head learns from at most (people's labels first, then a seeded sample of score labels): past ~10k the
-# learning curve is flat (benchmarks/sentiment.py: 1,000 labels 65.2%, 11,928 68.3% on English), while the fit and
+# learning curve is flat (benchmarks/sentiment.py, English: 1,000 labels 68.6%, 10,000 and all 11,928 71.6%), while the fit and
 # its cross-validation grow with every label: a 100k store with CSAT on every contact spent ~40 s per night here.
 MAX_TRAIN_LABELS = 10_000
 
 
-def head_features(vectors: np.ndarray, texts: list[str], languages: list[str]) -> np.ndarray:
-    """What the head learns from: each comment's vector and, for an English comment, VADER's four scores (zeros
-    for other languages). With 300 labels they raised English accuracy on sentiment_de_en from 62.0 to 67.0."""
-    return np.hstack([vectors, vader_features(texts, languages)])
+# The store's own words beside the vector: TF-IDF of the labeled comments' words and word pairs, at this weight
+# against the unit-length vector (sentiment_de_en, benchmarks/sentiment.py: 0.25-0.75 within a point of each
+# other, all better than without words; from 300 labels to all, +0.1 to +1.7 points).
+WORDS_WEIGHT = 0.5
+MIN_WORD_COMMENTS = 2  # a word or pair in one labeled comment only says nothing about the others
+
+
+class HeadFeatures:
+    """What the head learns from, per comment: its vector; VADER's four scores for an English comment (zeros for
+    other languages); and the TF-IDF of its words and word pairs over the vocabulary of the labeled comments
+    (`fit`), so a store's own words ("Zählerstand", "roaming") count for what its labels say they mean."""
+
+    def __init__(self, words_weight: float = WORDS_WEIGHT, min_word_comments: int = MIN_WORD_COMMENTS):
+        self.words_weight = words_weight
+        self.min_word_comments = min_word_comments
+
+    def fit(self, texts: list[str]) -> "HeadFeatures":
+        self.words_ = TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_word_comments, sublinear_tf=True)
+        try:
+            self.words_.fit(texts)
+        except ValueError:  # sklearn's "empty vocabulary": no word in two labeled comments; vector and VADER only
+            self.words_ = None
+        return self
+
+    def transform(self, vectors: np.ndarray, texts: list[str], languages: list[str]) -> sparse.csr_matrix:
+        parts = [sparse.csr_matrix(np.hstack([vectors, vader_features(texts, languages)]))]
+        if self.words_ is not None and self.words_weight:
+            parts.append(self.words_weight * self.words_.transform(texts))
+        return sparse.hstack(parts, format="csr")
 
 
 class SentimentHead:
@@ -51,7 +79,8 @@ class SentimentHead:
     def _model(self) -> LogisticRegression:
         return LogisticRegression(C=self.C, class_weight="balanced", max_iter=2000, random_state=self.random_state)
 
-    def fit(self, x: np.ndarray, y: list[str], sample_weight: np.ndarray | None = None) -> "SentimentHead":
+    def fit(self, x: np.ndarray | sparse.csr_matrix, y: list[str],
+            sample_weight: np.ndarray | None = None) -> "SentimentHead":
         y_arr = np.asarray(y, dtype=object).astype(str)
         weight = np.ones(len(y_arr)) if sample_weight is None else np.asarray(sample_weight, dtype=float)
         self.model_ = self._model().fit(x, y_arr, sample_weight=weight)
@@ -65,8 +94,8 @@ class SentimentHead:
         self.holdout_folds_ = k
         return self
 
-    def predict(self, x: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        if len(x) == 0:
+    def predict(self, x: np.ndarray | sparse.csr_matrix) -> tuple[np.ndarray, list[str]]:
+        if x.shape[0] == 0:
             return np.zeros(0), []
         probs = self.model_.predict_proba(x)
         column = {c: i for i, c in enumerate(self.classes_)}
@@ -127,10 +156,12 @@ def score_rows(texts: list[str], languages: list[str], vectors: np.ndarray, own:
     if enough_labels(y):
         train = np.flatnonzero(usable)
         weight = np.where(np.array(own.origins)[train] == "score", SCORE_LABEL_WEIGHT, 1.0)
-        x = head_features(own.vectors[train], [own.texts[i] for i in train], [own.languages[i] for i in train])
+        train_texts = [own.texts[i] for i in train]
+        features = HeadFeatures().fit(train_texts)
+        x = features.transform(own.vectors[train], train_texts, [own.languages[i] for i in train])
         head = SentimentHead(folds=CV_FOLDS if cross_validate else None).fit(x, [own.labels[i] for i in train], weight)
         stats["labels_trained_on"] = len(train)
-        scores, labels = head.predict(head_features(vectors, texts, languages))
+        scores, labels = head.predict(features.transform(vectors, texts, languages))
         stats.update(method="learned", holdout_accuracy=head.holdout_accuracy_, holdout_folds=head.holdout_folds_)
         return scores, labels, "model", stats
     scores, labels = SentimentScorer().fit(seed_vectors).score(texts, vectors, languages)
