@@ -142,6 +142,7 @@ def test_an_edit_keeps_the_model_and_sentiment_so_the_next_night_continues(two_t
     assert summary["mode"] == "incremental", summary["reason"]
     assert full["sentiment"]["holdout_accuracy"] is not None  # the demo's CSAT/NPS labels: a learned head
     assert summary["sentiment"]["holdout_accuracy"] == full["sentiment"]["holdout_accuracy"]  # the full run measured it
+    assert summary["sentiment"]["method"] == full["sentiment"]["method"]  # and decided
     assert "measured by run" in sentiment_summary(summary)
 
 

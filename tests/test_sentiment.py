@@ -14,10 +14,12 @@ from typer.testing import CliRunner
 
 from flows.nightly import nightly
 from voc.cli import app
+from voc.cli_sentiment import sentiment_summary
 from voc.ingest import RawBatch, RawRow
 from voc.sentiment_labels import LABELS, csat_label, nps_label, own_label, parse_label
 from voc.sentiment import LABELS as ORDER, SentimentScorer
-from voc.sentiment_learn import MIN_LABELS, OwnLabels, SentimentHead, enough_labels, score_rows, training_sample
+from voc.sentiment_learn import (MIN_LABELS, OwnLabels, SentimentHead, clearly_better, enough_labels, score_rows,
+                                 training_sample)
 from voc.validate import validate
 from voc.vectors import normalise_rows
 
@@ -90,12 +92,15 @@ def noise_vectors(n: int) -> np.ndarray:
     return normalise_rows(np.random.default_rng(0).normal(size=(n, 16)))
 
 
+SEEDS16 = {label: np.eye(16)[i:i + 1] for i, label in enumerate(ORDER)}  # prototypes for the noise vectors
+
+
 def learned_labels(train: list[tuple[str, str]], test_texts: list[str], language: str) -> list[str]:
     vectors = noise_vectors(len(train) + len(test_texts))
     n = len(train)
     own = OwnLabels(np.arange(n), [label for _, label in train], ["human"] * n, [text for text, _ in train],
                     [language] * n, vectors[:n])
-    _, predicted, origin, stats = score_rows(test_texts, [language] * len(test_texts), vectors[n:], own, {})
+    _, predicted, origin, stats = score_rows(test_texts, [language] * len(test_texts), vectors[n:], own, SEEDS16)
     assert origin == "model" and stats["method"] == "learned"
     return predicted
 
@@ -129,6 +134,40 @@ def test_the_head_learns_what_the_stores_own_words_mean():
     assert np.mean([p == label for p, (_, label) in zip(predicted, test)]) >= 0.9
 
 
+def test_a_head_that_learns_less_than_the_label_free_scorer_knows_is_not_used():
+    """Comments the label-free scorer reads right (all complaints) with labels no head can learn from (a tenth
+    "positive" at random, as noisy CSAT can be): the head's hold-out accuracy loses to the label-free scorer's
+    agreement with the same labels, so the comments are scored label-free; an incremental night, which measures
+    nothing, follows what the full run found."""
+    complaints = ["awful service, I hate it", "terrible, the app is useless", "what a nightmare, so angry",
+                  "pathetic support, disgusting"]
+    rng = np.random.default_rng(1)
+    labels = ["positive" if rng.random() < 0.1 else "negative" for _ in range(120)]
+    texts = [f"{complaints[i % 4]} ({TOPICS[i % len(TOPICS)]})" for i in range(120)]
+    vectors = normalise_rows(np.eye(16)[0] + 0.3 * noise_vectors(124))  # near the negative prototype of SEEDS16
+    own = OwnLabels(np.arange(120), labels, ["score"] * 120, texts, ["en"] * 120, vectors[:120])
+    new = ["awful, I hate this"] * 4
+    _, predicted, origin, stats = score_rows(new, ["en"] * 4, vectors[120:], own, SEEDS16)
+    assert origin == "lexicon" and stats["method"] == "label-free" and stats["head_beaten"]
+    assert stats["label_free_accuracy"] > stats["holdout_accuracy"] and predicted == ["negative"] * 4
+    _, _, origin, stats = score_rows(new, ["en"] * 4, vectors[120:], own, SEEDS16, cross_validate=False,
+                                     head_beaten=True)
+    assert origin == "lexicon" and stats["head_beaten"]
+
+
+def test_only_a_clear_lead_on_the_same_labels_counts():
+    """Two scorers right on different labels (as a head and the label-free scorer are): 60% against 50% of 100
+    labels is within the noise (the head stays); the same lead over 1,000 labels is not; nothing beats itself."""
+    rng = np.random.default_rng(0)
+
+    def right(share: float, n: int) -> np.ndarray:
+        return rng.permutation(np.arange(n) < share * n)
+
+    assert not clearly_better(right(0.6, 100), right(0.5, 100))
+    free, head = right(0.6, 1000), right(0.5, 1000)
+    assert clearly_better(free, head) and not clearly_better(head, free) and not clearly_better(head, head)
+
+
 def test_a_head_without_a_word_in_two_labeled_comments_still_learns():
     """Labeled comments sharing no word (sklearn's empty vocabulary): the head learns from vectors and VADER."""
     train = [(f"{'love' if i % 2 else 'hate'}{i}", "positive" if i % 2 else "negative") for i in range(60)]
@@ -146,11 +185,7 @@ def labeled(tmp_path_factory, demo_files):
     for i, r in enumerate(data):
         r["sentiment"] = SWAP[truth[r["comment_id"]]] if i % 3 else ""
         r["csat"] = r["nps"] = ""
-    path = folder / "labeled.csv"
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(data[0]))
-        writer.writeheader()
-        writer.writerows(data)
+    path = write_rows(folder / "labeled.csv", data)
     db = folder / "voc.duckdb"
     summary = nightly(str(path), str(db), source_name="demo")
     return {"db": db, "path": path, "truth": truth, "summary": summary, "data": data}
@@ -179,6 +214,38 @@ def test_runs_and_themes_show_the_hold_out_accuracy(labeled):
     assert "learned from" in out and "hold-out accuracy" in out
     out = runner.invoke(app, ["themes", "--db", str(labeled["db"])]).output
     assert "sentiment: learned from" in out
+
+
+def write_rows(path, data: list[dict]):
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(data[0]))
+        writer.writeheader()
+        writer.writerows(data)
+    return path
+
+
+def test_a_store_whose_labels_teach_less_than_the_label_free_scorer_knows_is_scored_label_free(demo_files, tmp_path):
+    """Labels that say exactly what the label-free scorer says: a head learned from them can only get some of them
+    back (hold-out), so the full run scores label-free, says why, and the next incremental night follows it."""
+    data = sorted(csv.DictReader(open(demo_files.comments, encoding="utf-8")), key=lambda r: r["created_at"])
+    for r in data:
+        r["csat"] = r["nps"] = r["sentiment"] = ""
+    unlabeled = tmp_path / "unlabeled.duckdb"
+    nightly(str(write_rows(tmp_path / "plain.csv", data)), str(unlabeled), source_name="demo")
+    said = dict(rows(unlabeled, "SELECT comment_id, sentiment FROM current_assignments"))
+    *older, newest = [r for r in data if r["comment_id"] in said]
+    for i, r in enumerate(older):
+        r["sentiment"] = said[r["comment_id"]] if i % 3 else ""
+    db = tmp_path / "voc.duckdb"
+    full = nightly(str(write_rows(tmp_path / "echo.csv", older)), str(db), source_name="demo")["sentiment"]
+    assert full["method"] == "label-free" and full["head_beaten"]
+    assert full["label_free_accuracy"] == 1.0 > full["holdout_accuracy"]
+    night = nightly(str(write_rows(tmp_path / "night.csv", [newest])), str(db), source_name="demo")
+    assert night["mode"] == "incremental" and night["sentiment"]["head_beaten"]
+    assert rows(db, "SELECT sentiment_origin FROM current_assignments WHERE comment_id = ?",
+                [newest["comment_id"]]) == [("lexicon",)]
+    summary = sentiment_summary({"sentiment": night["sentiment"]})
+    assert summary.startswith("label-free: it agrees with the store's") and "measured by run" in summary
 
 
 def test_a_pm_correction_is_shown_at_once_and_survives_the_next_runs(labeled):

@@ -243,23 +243,25 @@ def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Sco
     if len(rows):
         new_scores, new_labels, origin, scored.stats = score_rows(
             [corpus.texts[i] for i in rows], [corpus.languages[i] for i in rows], corpus.sentiment_vectors, own,
-            embedded["seed_vectors"], cross_validate=plan.mode == "full")
+            embedded["seed_vectors"], cross_validate=plan.mode == "full",
+            head_beaten=bool(prev and prev.sentiment_stats.get("head_beaten")))
         scored.scores[rows] = new_scores
         for i, label in zip(rows.tolist(), new_labels):
             scored.labels[i], scored.origins[i] = label, origin
     else:
         scored.stats = {**prev.sentiment_stats, "kept_from_run": prev.run_id} if prev else {}
-    if scored.stats.get("method") == "learned" and scored.stats.get("holdout_accuracy") is None:
+    if scored.stats.get("labels_trained_on") and scored.stats.get("holdout_accuracy") is None:
         scored.stats.update(_measured_by_full_run(prev))  # incremental nights do not cross-validate
     return apply_own_labels(scored, own)
 
 
 def _measured_by_full_run(prev: Previous | None) -> dict:
-    """The hold-out accuracy the last full run measured (edits and incremental nights carry it on)."""
+    """The hold-out accuracies the last full run measured, the head's and the label-free scorer's (edits and
+    incremental nights carry them on)."""
     last = prev.sentiment_stats if prev else {}
     if last.get("holdout_accuracy") is None:
         return {}
-    return {"holdout_accuracy": last["holdout_accuracy"],
+    return {"holdout_accuracy": last["holdout_accuracy"], "label_free_accuracy": last.get("label_free_accuracy"),
             "holdout_run": last.get("holdout_run") or last.get("kept_from_run") or prev.run_id}
 
 
