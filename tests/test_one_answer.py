@@ -97,3 +97,25 @@ def test_the_web_app_gives_the_same_answers(pm_store):  # noqa: F811
         shown = client.get(f"/themes/{top}").text
         assert f"may have at most {MAX_NAME_CHARS} characters" in shown
     assert top_theme(db) == (top, title)
+
+
+def test_a_theme_name_must_say_something_and_be_no_other_themes_title_on_every_path(pm_store):  # noqa: F811
+    db = pm_store
+    (top, title), (second, other) = rows(db, "SELECT theme_id, display_title FROM current_themes ORDER BY rank LIMIT 2")
+    empty = 'error: the new name is empty: pass a name such as "Refunds take weeks"'
+    taken = f"error: theme {second} is already called {other.upper()!r}: choose another name"
+    for args in (["theme", "rename", top], ["status", top, "--name"]):
+        for name, said in (("   ", empty), (other.upper(), taken)):
+            result = invoke(*args, name, "--by", "anna", "--db", db)
+            assert result.exit_code == 7 and result.output.strip() == said, (args, name, result.output)
+    with pm_app(db) as (client, token, _):
+        for name, said in (("  ", empty), (other.upper(), taken)):
+            assert client.post(f"/themes/{top}/rename", data={"csrf": token, "name": name}).status_code == 303
+            shown = client.get(f"/themes/{top}").text
+            assert "renamed was refused: " + said.removeprefix("error: ").replace("'", "&#39;").replace('"', "&#34;") \
+                in shown, name
+        assert client.post(f"/themes/{top}/rename", data={"csrf": token, "name": "Refunds take weeks"}).status_code == 303
+    assert top_theme(db) == (top, "Refunds take weeks")
+    # the app's rename is the CLI's: in the history and among the PM's decisions that later runs keep
+    assert rows(db, "SELECT kind, theme_id, title, created_by FROM theme_overrides") == [
+        ("rename", top, "Refunds take weeks", "anna")]

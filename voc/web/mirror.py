@@ -61,6 +61,10 @@ def _apply_update(con, by: str, p: dict) -> None:
                     **{k: v for k, v in p.items() if k not in ("theme_id", "status", "note")})
 
 
+def _apply_rename(con, by: str, p: dict) -> None:
+    theme_edit.rename_in(con, int(p["theme_id"]), p["name"], by)
+
+
 def _apply_correct(con, by: str, p: dict) -> None:
     corrections.correct(con, p["source"], p["comment_id"], by, sentiment=p.get("sentiment"),
                         theme_id=p.get("theme_id"))
@@ -70,7 +74,8 @@ def _apply_seen(con, by: str, p: dict) -> None:
     loop.mark_seen_up_to(con, p["agent_id"], int(p["event_id"]), datetime.fromisoformat(p["at"]))
 
 
-APPLIERS: dict[str, Callable] = {"update": _apply_update, "correct": _apply_correct, "seen": _apply_seen}
+APPLIERS: dict[str, Callable] = {"update": _apply_update, "rename": _apply_rename, "correct": _apply_correct,
+                                 "seen": _apply_seen}
 
 
 def _edit_merge(db: Path, by: str, p: dict) -> None:
