@@ -41,6 +41,7 @@ import duckdb
 
 from voc import corrections, loop, store, theme_edit, workflow
 from voc.errors import RunInProgressError, StoreLockedError, VocError
+from voc.redact import redact_text
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = 5.0          # how stale the snapshot may get while nobody changes anything
@@ -51,9 +52,16 @@ SKIPPED_TABLES = ("embeddings", "theme_centroids", "group_means")
 # Tables with one set of rows per run, of which only the published run is copied.
 PER_RUN_TABLES = ("assignments", "comment_map")
 
+# What a PM types into a form: redacted before it is queued, and again when shown (queues written by an older voc).
+FREE_TEXT = ("note", "owner", "reason", "ticket_key", "ticket_url", "name")
+
 QUEUE_SQL = """CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload TEXT NOT NULL, by TEXT NOT NULL,
     created_at TEXT NOT NULL, applied_at TEXT, error TEXT)"""
+
+
+def _redacted(payload: dict) -> dict:
+    return {k: redact_text(v) if k in FREE_TEXT else v for k, v in payload.items()}
 
 
 def _apply_update(con, by: str, p: dict) -> None:
@@ -101,6 +109,14 @@ class Change:
     applied_at: str | None
     error: str | None
 
+    @property
+    def what(self) -> str:
+        """The change in words, as the runs and theme pages show it: "theme 3: status planned, note Fix ships"."""
+        p = _redacted(self.payload)
+        head = f"theme {p.pop('theme_id')}" if "theme_id" in p else ""
+        said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in p.items() if v not in (None, ""))
+        return ": ".join(filter(None, [head, said]))
+
 
 class Mirror:
     """The snapshot the pages read and the queue the changes go through, for one store."""
@@ -131,7 +147,7 @@ class Mirror:
             raise ValueError(f"unknown change kind {kind!r}")
         with self._queue() as q:
             cur = q.execute("INSERT INTO changes (kind, payload, by, created_at) VALUES (?, ?, ?, ?)",
-                            [kind, json.dumps(payload), by, datetime.now().isoformat(timespec="seconds")])
+                            [kind, json.dumps(_redacted(payload)), by, datetime.now().isoformat(timespec="seconds")])
             return int(cur.lastrowid)
 
     def changes(self, pending_only: bool = False, limit: int = 50) -> list[Change]:
