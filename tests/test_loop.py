@@ -139,6 +139,24 @@ def test_email_digests_go_through_a_local_smtp_server(con, smtp_server):
     assert "Planned for December" in received[0].get_payload(decode=True).decode()
 
 
+def test_email_without_an_address_template_is_refused_before_anything_is_sent(store_copy, smtp_server):
+    port, received = smtp_server
+    with store.open(store_copy, write=True) as con:
+        workflow.update(con, top_theme(con), "pm.anna", status="planned", note="Planned for December")
+    runner = CliRunner()
+    result = runner.invoke(app, ["notify", "--db", str(store_copy), "--smtp", f"127.0.0.1:{port}"],
+                           env={"VOC_AGENT_EMAIL": None})
+    assert result.exit_code == 2 and result.output.strip() == (
+        "error: e-mail needs the agents' addresses: pass --email '{agent_id}@your-company.example' "
+        "(or set VOC_AGENT_EMAIL)"), result.output
+    assert received == []  # was: every digest to A01@localhost ..., accepted, marked delivered, never sent again
+    with store.open(store_copy) as con:
+        assert store.scalar(con, "SELECT count(*) FROM deliveries") == 0
+    result = runner.invoke(app, ["notify", "--db", str(store_copy), "--smtp", f"127.0.0.1:{port}"],
+                           env={"VOC_AGENT_EMAIL": "{agent_id}@cc.example"})
+    assert result.exit_code == 0 and received and all(m["To"].endswith("@cc.example") for m in received)
+
+
 def test_renames_and_owner_changes_are_described_in_the_history_and_are_no_news_to_agents(con):
     theme = top_theme(con)
     agent = sorted(agents_of(con, theme))[0]

@@ -72,7 +72,7 @@ class Channels:
     smtp_host: str | None = None
     smtp_port: int = 25
     sender: str = "voc@localhost"
-    address: str = "{agent_id}@localhost"  # how an agent id becomes an e-mail address
+    address: str | None = None  # how an agent id becomes an e-mail address: "{agent_id}@cc.example", never guessed
     attempts: int = 3
     backoff_seconds: float = 1.0
     timeout_seconds: float = 10.0
@@ -82,7 +82,7 @@ class Channels:
         env = {"webhook_url": os.environ.get("VOC_WEBHOOK_URL"), "smtp_host": os.environ.get("VOC_SMTP_HOST"),
                "smtp_port": int(_env_number("VOC_SMTP_PORT", 25)),
                "sender": os.environ.get("VOC_SMTP_FROM", "voc@localhost"),
-               "address": os.environ.get("VOC_AGENT_EMAIL", "{agent_id}@localhost"),
+               "address": os.environ.get("VOC_AGENT_EMAIL"),
                "timeout_seconds": _env_number("VOC_NOTIFY_TIMEOUT", 10.0)}
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)
@@ -101,7 +101,11 @@ class Channels:
         if not 0 < self.smtp_port <= MAX_PORT:
             raise ConfigError(f"SMTP port {self.smtp_port} is not a port (1 to {MAX_PORT}): pass --smtp HOST:PORT, "
                               "e.g. --smtp mail.example:25 (or VOC_SMTP_PORT)")
-        check_address_template(self.address)
+        if self.smtp_host and self.address is None:  # a guessed domain would be accepted, marked sent, and lost
+            raise ConfigError("e-mail needs the agents' addresses: pass --email '{agent_id}@your-company.example' "
+                              "(or set VOC_AGENT_EMAIL)")
+        if self.address is not None:
+            check_address_template(self.address)
 
     def configured(self) -> list[str]:
         return [name for name, on in (("webhook", self.webhook_url), ("email", self.smtp_host)) if on]
