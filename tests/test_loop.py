@@ -2,6 +2,7 @@
 
 import contextlib
 import csv
+import functools
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from voc import handoff, loop, notify, store, workflow
+from voc import handoff, loop, notify, store, theme_edit, workflow
 from voc.cli import app
 from voc.errors import AccessError, NotFoundError, TransitionError
 
@@ -137,6 +138,25 @@ def test_email_digests_go_through_a_local_smtp_server(con, smtp_server):
     assert result["email"]["digests_sent"] == len(agents_of(con, theme)) == len(received)
     assert {m["To"] for m in received} == {f"{a}@cc.example" for a in agents_of(con, theme)}
     assert "Planned for December" in received[0].get_payload(decode=True).decode()
+
+
+def test_a_digest_names_a_theme_that_was_merged_away_before_it_was_sent(store_copy):
+    with store.open(store_copy, write=True) as con:
+        a, b = [t for t, in con.execute("SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2").fetchall()]
+        title_b = workflow.title(con, b)
+        workflow.update(con, b, "pm.anna", status="under_review", note="Wir prüfen das")
+        agents = agents_of(con, b)
+    theme_edit.merge(store_copy, a, b, "pm.anna")  # b is no longer published when the digests go out
+    hook = Webhook()
+    try:
+        notify.deliver(functools.partial(store.open, store_copy, write=True), notify.Channels(webhook_url=hook.url))
+    finally:
+        hook.close()
+    assert {d["agent_id"] for d in hook.accepted} >= agents
+    for d in hook.accepted:
+        item = next(i for i in d["items"] if i["theme_id"] == b)
+        assert item["theme"] == title_b, item  # was "#<id>": 'Theme #12 "#12" is now under_review'
+        assert f'Theme #{b} "{title_b}" is now under_review (was new): Wir prüfen das' in d["text"]
 
 
 def test_email_without_an_address_template_is_refused_before_anything_is_sent(store_copy, smtp_server):
