@@ -256,3 +256,13 @@ def test_handoff_package_for_a_team(con, tmp_path):
     assert len(list(csv.DictReader(files.csv.open(encoding="utf-8")))) == len(table)
     with pytest.raises(NotFoundError, match="teams in the data"):
         handoff.write_handoff(con, tmp_path / "x", team="no-such-team")
+
+
+def test_handoff_parquet_keeps_its_column_types_when_no_theme_has_an_owner_note_or_ticket(con, tmp_path):
+    team = store.scalar(con, "SELECT team FROM current_assignments WHERE team IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT 1")
+    files = handoff.write_handoff(con, tmp_path / "h", team=team)
+    schema = pq.read_schema(files.parquet)
+    assert pq.read_table(files.parquet).column("owner").null_count == files.themes  # nothing attached yet
+    # a column of Parquet type "null" (what the rows held) breaks appending this week's file to last week's
+    for column in ("owner", "note", "ticket_key", "ticket_url"):
+        assert str(schema.field(column).type) == "string", (column, schema.field(column).type)
