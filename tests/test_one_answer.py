@@ -119,3 +119,17 @@ def test_a_theme_name_must_say_something_and_be_no_other_themes_title_on_every_p
     # the app's rename is the CLI's: in the history and among the PM's decisions that later runs keep
     assert rows(db, "SELECT kind, theme_id, title, created_by FROM theme_overrides") == [
         ("rename", top, "Refunds take weeks", "anna")]
+
+
+def test_an_address_or_value_the_app_cannot_read_gets_its_error_page_not_json(pm_store):  # noqa: F811
+    with pm_app(pm_store) as (client, token, _):
+        for path, status, said in (("/nope", 404, "there is no page at /nope: start from the themes page"),
+                                   ("/themes/abc", 400, "theme_id &#39;abc&#39; cannot be used here: input should be "
+                                                        "a valid integer"),
+                                   ("/themes?page=x", 200, "Themes"),
+                                   (f"/themes/{top_theme(pm_store)[0]}?page=x", 400, "page &#39;x&#39; cannot be used")):
+            r = client.get(path)
+            assert r.status_code == status and said in r.text and r.headers["content-type"].startswith("text/html"), \
+                (path, r.status_code, r.text[:200])
+        r = client.post(f"/themes/{top_theme(pm_store)[0]}/merge", data={"csrf": token})  # no theme to merge into
+        assert r.status_code == 400 and "into cannot be used here: field required" in r.text, r.text[:300]
