@@ -159,6 +159,20 @@ def test_a_digest_names_a_theme_that_was_merged_away_before_it_was_sent(store_co
         assert f'Theme #{b} "{title_b}" is now under_review (was new): Wir prüfen das' in d["text"]
 
 
+def test_a_note_over_several_lines_reads_as_one_item_of_the_digest(con):
+    theme = top_theme(con)
+    workflow.update(con, theme, "pm.anna", status="planned", note="Fix ships in 5.3\r\nWorkaround: pay by invoice")
+    assert workflow.current(con, theme).note == "Fix ships in 5.3\nWorkaround: pay by invoice"  # as a browser sends it
+    hook = Webhook()
+    try:
+        notify.deliver(held(con), notify.Channels(webhook_url=hook.url))
+    finally:
+        hook.close()
+    text = hook.accepted[0]["text"]
+    assert text.endswith("is now planned (was new): Fix ships in 5.3\n  Workaround: pay by invoice"), text
+    assert "\r" not in json.dumps(hook.accepted[0])
+
+
 def test_email_without_an_address_template_is_refused_before_anything_is_sent(store_copy, smtp_server):
     port, received = smtp_server
     with store.open(store_copy, write=True) as con:

@@ -156,7 +156,8 @@ def digest(agent_id: str, items: list[dict]) -> dict:
     for i in items:
         change = (f"is now {i['to_status']} (was {i['from_status']})" if i["kind"] == "status"
                   else "has a new note")
-        lines.append(f"- Theme #{i['theme_id']} \"{i['theme']}\" {change}" + (f": {i['note']}" if i["note"] else ""))
+        note = (i["note"] or "").replace("\n", "\n  ")  # a note's later lines stay under its bullet
+        lines.append(f"- Theme #{i['theme_id']} \"{i['theme']}\" {change}" + (f": {note}" if note else ""))
     return {"agent_id": agent_id, "count": len(items),
             "items": [{k: (str(v) if isinstance(v, datetime) else v) for k, v in i.items() if k != "agent_id"}
                       for i in items],

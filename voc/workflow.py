@@ -144,6 +144,7 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     if unknown:
         raise TransitionError(f"unknown field(s) {', '.join(sorted(unknown))}")
     note = redact_text(note)  # a PM note is shown to agents and sent by e-mail: no personal data in it either
+    note = "\n".join(note.splitlines()) if note else note  # a browser's textarea sends CRLF: one kind of line end
     changes = {key: theme_name(value) if key == "name" and value is not None else redact_text(value)
                for key, value in changes.items()}
     if changes.get("name") is not None:
