@@ -2,6 +2,7 @@
 
 import contextlib
 import csv
+import functools
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -10,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from voc import handoff, loop, notify, store, workflow
+from voc import handoff, loop, notify, store, theme_edit, workflow
 from voc.cli import app
 from voc.errors import AccessError, NotFoundError, TransitionError
 
@@ -139,6 +140,57 @@ def test_email_digests_go_through_a_local_smtp_server(con, smtp_server):
     assert "Planned for December" in received[0].get_payload(decode=True).decode()
 
 
+def test_a_digest_names_a_theme_that_was_merged_away_before_it_was_sent(store_copy):
+    with store.open(store_copy, write=True) as con:
+        a, b = [t for t, in con.execute("SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2").fetchall()]
+        title_b = workflow.title(con, b)
+        workflow.update(con, b, "pm.anna", status="under_review", note="Wir prüfen das")
+        agents = agents_of(con, b)
+    theme_edit.merge(store_copy, a, b, "pm.anna")  # b is no longer published when the digests go out
+    hook = Webhook()
+    try:
+        notify.deliver(functools.partial(store.open, store_copy, write=True), notify.Channels(webhook_url=hook.url))
+    finally:
+        hook.close()
+    assert {d["agent_id"] for d in hook.accepted} >= agents
+    for d in hook.accepted:
+        item = next(i for i in d["items"] if i["theme_id"] == b)
+        assert item["theme"] == title_b, item  # was "#<id>": 'Theme #12 "#12" is now under_review'
+        assert f'Theme #{b} "{title_b}" is now under_review (was new): Wir prüfen das' in d["text"]
+
+
+def test_a_note_over_several_lines_reads_as_one_item_of_the_digest(con):
+    theme = top_theme(con)
+    workflow.update(con, theme, "pm.anna", status="planned", note="Fix ships in 5.3\r\nWorkaround: pay by invoice")
+    assert workflow.current(con, theme).note == "Fix ships in 5.3\nWorkaround: pay by invoice"  # as a browser sends it
+    hook = Webhook()
+    try:
+        notify.deliver(held(con), notify.Channels(webhook_url=hook.url))
+    finally:
+        hook.close()
+    text = hook.accepted[0]["text"]
+    assert text.endswith("is now planned (was new): Fix ships in 5.3\n  Workaround: pay by invoice"), text
+    assert "\r" not in json.dumps(hook.accepted[0])
+
+
+def test_email_without_an_address_template_is_refused_before_anything_is_sent(store_copy, smtp_server):
+    port, received = smtp_server
+    with store.open(store_copy, write=True) as con:
+        workflow.update(con, top_theme(con), "pm.anna", status="planned", note="Planned for December")
+    runner = CliRunner()
+    result = runner.invoke(app, ["notify", "--db", str(store_copy), "--smtp", f"127.0.0.1:{port}"],
+                           env={"VOC_AGENT_EMAIL": None})
+    assert result.exit_code == 2 and result.output.strip() == (
+        "error: e-mail needs the agents' addresses: pass --email '{agent_id}@your-company.example' "
+        "(or set VOC_AGENT_EMAIL)"), result.output
+    assert received == []  # was: every digest to A01@localhost ..., accepted, marked delivered, never sent again
+    with store.open(store_copy) as con:
+        assert store.scalar(con, "SELECT count(*) FROM deliveries") == 0
+    result = runner.invoke(app, ["notify", "--db", str(store_copy), "--smtp", f"127.0.0.1:{port}"],
+                           env={"VOC_AGENT_EMAIL": "{agent_id}@cc.example"})
+    assert result.exit_code == 0 and received and all(m["To"].endswith("@cc.example") for m in received)
+
+
 def test_renames_and_owner_changes_are_described_in_the_history_and_are_no_news_to_agents(con):
     theme = top_theme(con)
     agent = sorted(agents_of(con, theme))[0]
@@ -218,3 +270,13 @@ def test_handoff_package_for_a_team(con, tmp_path):
     assert len(list(csv.DictReader(files.csv.open(encoding="utf-8")))) == len(table)
     with pytest.raises(NotFoundError, match="teams in the data"):
         handoff.write_handoff(con, tmp_path / "x", team="no-such-team")
+
+
+def test_handoff_parquet_keeps_its_column_types_when_no_theme_has_an_owner_note_or_ticket(con, tmp_path):
+    team = store.scalar(con, "SELECT team FROM current_assignments WHERE team IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT 1")
+    files = handoff.write_handoff(con, tmp_path / "h", team=team)
+    schema = pq.read_schema(files.parquet)
+    assert pq.read_table(files.parquet).column("owner").null_count == files.themes  # nothing attached yet
+    # a column of Parquet type "null" (what the rows held) breaks appending this week's file to last week's
+    for column in ("owner", "note", "ticket_key", "ticket_url"):
+        assert str(schema.field(column).type) == "string", (column, schema.field(column).type)

@@ -97,3 +97,39 @@ def test_the_web_app_gives_the_same_answers(pm_store):  # noqa: F811
         shown = client.get(f"/themes/{top}").text
         assert f"may have at most {MAX_NAME_CHARS} characters" in shown
     assert top_theme(db) == (top, title)
+
+
+def test_a_theme_name_must_say_something_and_be_no_other_themes_title_on_every_path(pm_store):  # noqa: F811
+    db = pm_store
+    (top, title), (second, other) = rows(db, "SELECT theme_id, display_title FROM current_themes ORDER BY rank LIMIT 2")
+    empty = 'error: the new name is empty: pass a name such as "Refunds take weeks"'
+    taken = f"error: theme {second} is already called {other.upper()!r}: choose another name"
+    for args in (["theme", "rename", top], ["status", top, "--name"]):
+        for name, said in (("   ", empty), (other.upper(), taken)):
+            result = invoke(*args, name, "--by", "anna", "--db", db)
+            assert result.exit_code == 7 and result.output.strip() == said, (args, name, result.output)
+    with pm_app(db) as (client, token, _):
+        for name, said in (("  ", empty), (other.upper(), taken)):
+            assert client.post(f"/themes/{top}/rename", data={"csrf": token, "name": name}).status_code == 303
+            shown = client.get(f"/themes/{top}").text
+            assert "renamed was refused: " + said.removeprefix("error: ").replace("'", "&#39;").replace('"', "&#34;") \
+                in shown, name
+        assert client.post(f"/themes/{top}/rename", data={"csrf": token, "name": "Refunds take weeks"}).status_code == 303
+    assert top_theme(db) == (top, "Refunds take weeks")
+    # the app's rename is the CLI's: in the history and among the PM's decisions that later runs keep
+    assert rows(db, "SELECT kind, theme_id, title, created_by FROM theme_overrides") == [
+        ("rename", top, "Refunds take weeks", "anna")]
+
+
+def test_an_address_or_value_the_app_cannot_read_gets_its_error_page_not_json(pm_store):  # noqa: F811
+    with pm_app(pm_store) as (client, token, _):
+        for path, status, said in (("/nope", 404, "there is no page at /nope: start from the themes page"),
+                                   ("/themes/abc", 400, "theme_id &#39;abc&#39; cannot be used here: input should be "
+                                                        "a valid integer"),
+                                   ("/themes?page=x", 200, "Themes"),
+                                   (f"/themes/{top_theme(pm_store)[0]}?page=x", 400, "page &#39;x&#39; cannot be used")):
+            r = client.get(path)
+            assert r.status_code == status and said in r.text and r.headers["content-type"].startswith("text/html"), \
+                (path, r.status_code, r.text[:200])
+        r = client.post(f"/themes/{top_theme(pm_store)[0]}/merge", data={"csrf": token})  # no theme to merge into
+        assert r.status_code == 400 and "into cannot be used here: field required" in r.text, r.text[:300]

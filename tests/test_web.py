@@ -188,6 +188,37 @@ def test_wrong_password_is_refused(server):
         assert client.get("/themes", follow_redirects=False).status_code == 303  # still not logged in
 
 
+def test_the_themes_charts_name_themes_by_title_not_by_a_number_that_reads_as_the_rank(browser, server, web_store):
+    db, _ = web_store
+    page = login(browser, server, PM)
+    page.wait_for_selector(".js-plotly-plot")
+    bars, lines = page.locator(".js-plotly-plot").all()[:2]
+    labels = bars.locator(".ytick text").all_text_contents()
+    legend = lines.locator(".legendtext").all_text_contents()
+    biggest = [t for t, in rows(db, "SELECT display_title FROM current_themes ORDER BY size DESC, theme_id LIMIT 3")]
+    short = [t if len(t) <= 38 else t[:37] + "…" for t in biggest]
+    assert labels[-3:][::-1] == short, labels  # the biggest bar on top, named by its title
+    assert legend and not any(re.match(r"#\d", text) for text in labels + legend), (labels, legend)
+
+
+def test_a_long_name_without_a_space_wraps_instead_of_widening_the_pages(browser, web_store, tmp_path):
+    from voc import theme_edit
+    from voc.workflow import MAX_NAME_CHARS
+
+    db = tmp_path / "voc.duckdb"
+    shutil.copy(web_store[0], db)
+    theme, agent = rows(db, "SELECT theme_id, min(agent_id) FROM current_assignments WHERE theme_id = "
+                            "(SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1) GROUP BY 1")[0]
+    theme_edit.rename(db, theme, "Ü" * MAX_NAME_CHARS, "anna")
+    with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:
+        page = login(browser, server, PM)
+        for path in ("/themes", f"/themes/{theme}", f"/agent/{agent}"):
+            page.goto(server.url + path)
+            assert "Ü" * 20 in page.inner_text("main"), path
+            width, seen = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            assert width <= seen, (path, width, seen)  # was 2239 px on a 1360 px window for /themes
+
+
 def test_theme_map_and_runs_pages(browser, server, web_store):
     db, _ = web_store
     page = login(browser, server, PM)

@@ -81,6 +81,22 @@ def test_pages_and_changes_keep_working_while_another_process_holds_the_store(pm
     assert rows(db, "SELECT count(*) FROM theme_events WHERE theme_id = ? AND to_status = 'planned'", [top]) == [(1,)]
 
 
+def test_what_a_pm_types_is_queued_and_shown_redacted_and_in_words(pm_store):
+    db = pm_store
+    top = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1")[0][0]
+    note = "Rückruf: Herr Müller, 0171 1234567, mueller@example.com"
+    with pm_app(db) as (client, token, mirror):
+        r = client.post(f"/themes/{top}/status", data={"csrf": token, "status": "planned", "note": note,
+                                                       "owner": "Frau Schulz"})
+        assert r.status_code == 303
+        queued = mirror.queue_path.read_bytes()
+        runs = client.get("/runs").text
+    for said in (queued.decode("utf-8", "replace"), runs):
+        assert "Müller" not in said and "1234567" not in said and "mueller@" not in said and "Schulz" not in said
+    assert f"update theme {top}: status planned, note Rückruf: Herr [NAME], [PHONE], [EMAIL], owner Frau [NAME]" \
+        in runs  # in words, umlauts as they are (was the payload as JSON: {"note": "R\\u00fcckruf: Herr M\\u00fcller ...})
+
+
 def test_a_refused_transition_is_said_at_once_and_nothing_is_queued(pm_store):
     db = pm_store
     top = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1")[0][0]

@@ -113,7 +113,7 @@ def notify(db: Path = DbOption, webhook: Optional[str] = typer.Option(None, help
            timeout: Optional[float] = typer.Option(None, help="Seconds to wait for each answer (env VOC_NOTIFY_TIMEOUT, default 10).")):
     """Send queued notifications: one digest per agent, by webhook and/or e-mail, at least once.
 
-    Example: voc notify --webhook https://chat.example/hooks/voc --smtp mail.example:25
+    Example: voc notify --webhook https://chat.example/hooks/voc --smtp mail.example:25 --email '{agent_id}@cc.example'
     """
     host, port = (smtp.rsplit(":", 1) + ["25"])[:2] if smtp else (None, None)
     if port is not None and not port.isdigit():

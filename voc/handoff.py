@@ -15,14 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from voc import escape
 from voc.errors import NotFoundError
 from voc.outputs import check_folder, write_file
 from voc.rank import growth_text
 from voc.report import write_table
-from voc.store import dicts
 
 THEMES_SQL = """
 WITH teams AS (SELECT theme_id, mode(team) AS main_team FROM current_assignments WHERE theme_id >= 0 GROUP BY theme_id),
@@ -94,7 +92,8 @@ def jira_rows(themes: list[dict]) -> list[list[str]]:
 
 def write_handoff(con: duckdb.DuckDBPyConnection, out_dir: Path, team: str | None = None,
                   db: Path | None = None) -> HandoffFiles:
-    themes = dicts(con, THEMES_SQL, [team, team])
+    table = con.sql(THEMES_SQL, params=[team, team]).to_arrow_table()  # the store's types, whatever the rows hold
+    themes = table.to_pylist()
     if not themes:
         known = sorted({r[0] for r in con.execute(
             "SELECT DISTINCT team FROM current_assignments WHERE team IS NOT NULL").fetchall()})
@@ -102,7 +101,6 @@ def write_handoff(con: duckdb.DuckDBPyConnection, out_dir: Path, team: str | Non
     out_dir = check_folder(out_dir, db)
     files = HandoffFiles(out_dir / "themes.parquet", out_dir / "themes.csv", out_dir / "summary.md",
                          out_dir / "jira.csv", len(themes))
-    table = pa.Table.from_pylist(themes)
     write_table(table, "parquet", files.parquet, db)
     write_table(table, "csv", files.csv, db)
     write_file(files.markdown, db, lambda tmp: tmp.write_text(markdown(themes, team), encoding="utf-8"))

@@ -54,12 +54,17 @@ class Timeout(DeliveryError):
     """The endpoint did not answer in time; it may still have taken the digest, so it is not resent now."""
 
 
+# A theme merged away since the change was queued is no longer published: it is named as it was last shown.
 PENDING_SQL = """
-SELECT o.notification_id, o.agent_id, o.theme_id, coalesce(t.display_title, '#' || o.theme_id) AS theme,
+WITH last_titles AS (SELECT theme_id, arg_max(title, run_id) AS title FROM themes GROUP BY theme_id)
+SELECT o.notification_id, o.agent_id, o.theme_id,
+       coalesce(t.display_title, w.name, l.title, '#' || o.theme_id) AS theme,
        e.kind, e.from_status, e.to_status, e.note, e.changed_at
 FROM outbox o
 JOIN theme_events e USING (event_id)
 LEFT JOIN current_themes t ON t.theme_id = o.theme_id
+LEFT JOIN theme_workflow w ON w.theme_id = o.theme_id
+LEFT JOIN last_titles l ON l.theme_id = o.theme_id
 LEFT JOIN deliveries d ON d.notification_id = o.notification_id AND d.channel = ?
 WHERE d.delivered_at IS NULL
 ORDER BY o.agent_id, o.notification_id
@@ -72,7 +77,7 @@ class Channels:
     smtp_host: str | None = None
     smtp_port: int = 25
     sender: str = "voc@localhost"
-    address: str = "{agent_id}@localhost"  # how an agent id becomes an e-mail address
+    address: str | None = None  # how an agent id becomes an e-mail address: "{agent_id}@cc.example", never guessed
     attempts: int = 3
     backoff_seconds: float = 1.0
     timeout_seconds: float = 10.0
@@ -82,7 +87,7 @@ class Channels:
         env = {"webhook_url": os.environ.get("VOC_WEBHOOK_URL"), "smtp_host": os.environ.get("VOC_SMTP_HOST"),
                "smtp_port": int(_env_number("VOC_SMTP_PORT", 25)),
                "sender": os.environ.get("VOC_SMTP_FROM", "voc@localhost"),
-               "address": os.environ.get("VOC_AGENT_EMAIL", "{agent_id}@localhost"),
+               "address": os.environ.get("VOC_AGENT_EMAIL"),
                "timeout_seconds": _env_number("VOC_NOTIFY_TIMEOUT", 10.0)}
         env.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**env)
@@ -101,7 +106,11 @@ class Channels:
         if not 0 < self.smtp_port <= MAX_PORT:
             raise ConfigError(f"SMTP port {self.smtp_port} is not a port (1 to {MAX_PORT}): pass --smtp HOST:PORT, "
                               "e.g. --smtp mail.example:25 (or VOC_SMTP_PORT)")
-        check_address_template(self.address)
+        if self.smtp_host and self.address is None:  # a guessed domain would be accepted, marked sent, and lost
+            raise ConfigError("e-mail needs the agents' addresses: pass --email '{agent_id}@your-company.example' "
+                              "(or set VOC_AGENT_EMAIL)")
+        if self.address is not None:
+            check_address_template(self.address)
 
     def configured(self) -> list[str]:
         return [name for name, on in (("webhook", self.webhook_url), ("email", self.smtp_host)) if on]
@@ -147,7 +156,8 @@ def digest(agent_id: str, items: list[dict]) -> dict:
     for i in items:
         change = (f"is now {i['to_status']} (was {i['from_status']})" if i["kind"] == "status"
                   else "has a new note")
-        lines.append(f"- Theme #{i['theme_id']} \"{i['theme']}\" {change}" + (f": {i['note']}" if i["note"] else ""))
+        note = (i["note"] or "").replace("\n", "\n  ")  # a note's later lines stay under its bullet
+        lines.append(f"- Theme #{i['theme_id']} \"{i['theme']}\" {change}" + (f": {note}" if note else ""))
     return {"agent_id": agent_id, "count": len(items),
             "items": [{k: (str(v) if isinstance(v, datetime) else v) for k, v in i.items() if k != "agent_id"}
                       for i in items],

@@ -21,6 +21,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
 
 from voc import store, workflow
@@ -148,17 +149,17 @@ def _split_out(prev: Previous, theme_id: int, subtheme_id: int) -> tuple[ThemeSe
 def rename(db: Path, theme_id: int, title: str, by: str) -> tuple[str, str]:
     """Give a theme the name PMs see (unique among the published themes); returns the old shown title and the new
     one as stored (personal data in it redacted, see `workflow.theme_name`)."""
-    title = workflow.theme_name(title)
-    if not title:
-        raise TransitionError("the new name is empty: pass a name such as \"Refunds take weeks\"")
     with store.open(Path(db), write=True) as con:
-        old = workflow.title(con, theme_id)
-        clash = store.first_row(con, "SELECT theme_id FROM current_themes WHERE lower(display_title) = lower(?) "
-                                     "AND theme_id <> ?", [title, theme_id])
-        if clash:
-            raise TransitionError(f"theme {clash[0]} is already called {title!r}: choose another name")
-        workflow.update(con, theme_id, by, name=title)
-        con.execute("INSERT INTO theme_overrides VALUES (nextval('override_id_seq'), 'rename', ?, NULL, NULL, ?, "
-                    "(SELECT run_id FROM published WHERE name = 'themes'), ?, ?)",
-                    [theme_id, title, datetime.now(), person(by)])
-        return old, workflow.title(con, theme_id)
+        return rename_in(con, theme_id, title, by)
+
+
+def rename_in(con: duckdb.DuckDBPyConnection, theme_id: int, title: str, by: str) -> tuple[str, str]:
+    """`rename` on an open store (the web app applies its queued renames here): checked by `workflow.update`
+    (not empty, unique), recorded in the history and in `theme_overrides`."""
+    old = workflow.title(con, theme_id)
+    title = workflow.theme_name(title)
+    workflow.update(con, theme_id, by, name=title)
+    con.execute("INSERT INTO theme_overrides VALUES (nextval('override_id_seq'), 'rename', ?, NULL, NULL, ?, "
+                "(SELECT run_id FROM published WHERE name = 'themes'), ?, ?)",
+                [theme_id, title, datetime.now(), person(by)])
+    return old, workflow.title(con, theme_id)

@@ -94,6 +94,17 @@ def theme_name(name: str) -> str:
     return name
 
 
+def check_name_free(con: duckdb.DuckDBPyConnection, theme_id: int, name: str) -> None:
+    """A theme's new name (as stored, see `theme_name`) must say something and be no other theme's shown title, in
+    any case: the rename page, `voc theme rename` and `voc status --name` all come through here."""
+    if not name:
+        raise TransitionError("the new name is empty: pass a name such as \"Refunds take weeks\"")
+    clash = first_row(con, "SELECT theme_id FROM current_themes WHERE lower(display_title) = lower(?) "
+                           "AND theme_id <> ?", [name, theme_id])
+    if clash:
+        raise TransitionError(f"theme {clash[0]} is already called {name!r}: choose another name")
+
+
 def current(con: duckdb.DuckDBPyConnection, theme_id: int) -> Workflow:
     row = first_row(con, f"SELECT {', '.join(COLUMNS)} FROM theme_workflow WHERE theme_id = ?", [theme_id])
     return Workflow(*row) if row else Workflow()
@@ -133,8 +144,11 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     if unknown:
         raise TransitionError(f"unknown field(s) {', '.join(sorted(unknown))}")
     note = redact_text(note)  # a PM note is shown to agents and sent by e-mail: no personal data in it either
-    changes = {key: theme_name(value) if key == "name" and value else redact_text(value)
+    note = "\n".join(note.splitlines()) if note else note  # a browser's textarea sends CRLF: one kind of line end
+    changes = {key: theme_name(value) if key == "name" and value is not None else redact_text(value)
                for key, value in changes.items()}
+    if changes.get("name") is not None:
+        check_name_free(con, theme_id, changes["name"])
     before = current(con, theme_id)
     target = status or before.status
     check_transition(before.status, target, changes.get("reason") or before.reason)

@@ -13,9 +13,11 @@ import contextlib
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from voc.errors import (AccessError, ConfigError, NotFoundError, SchemaTooNewError, StoreError,
@@ -78,6 +80,21 @@ def create_app(db: Path, secret: str | None = None, sync_seconds: float | None =
     @app.exception_handler(VocError)
     async def voc_error(request: Request, exc: VocError):
         return render(request, "error.html", status_code=status_for(exc), message=str(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        message = (f"there is no page at {request.url.path}: start from the themes page" if exc.status_code == 404
+                   else str(exc.detail))
+        return render(request, "error.html", status_code=exc.status_code, message=message)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_value(request: Request, exc: RequestValidationError):
+        """A value in the address or a form voc cannot read (/themes/abc, ?page=x): the error page, not JSON."""
+        first = exc.errors()[0]
+        where = first["loc"][-1] if first.get("loc") else "a value"
+        said = f"{where} {first['input']!r}" if isinstance(first.get("input"), (str, int, float)) else f"{where}"
+        return render(request, "error.html", status_code=400,
+                      message=f"{said} cannot be used here: {first['msg'][:1].lower()}{first['msg'][1:]}")
 
     @app.exception_handler(auth.LoginRequired)
     async def login_required(request: Request, exc: auth.LoginRequired):

@@ -32,18 +32,22 @@ def _layout(height: int, **extra) -> dict:
 def top_themes(themes: list[dict]) -> dict:
     """Horizontal bars: the top themes by volume under the current filters, coloured by negative share."""
     top = sorted(themes, key=lambda t: -t["volume"])[:TOP_THEMES][::-1]
-    return {"data": [{"type": "bar", "orientation": "h", "x": [t["volume"] for t in top],
-                      "y": [f"#{t['theme_id']} {short_title(t['title'])}" for t in top],
+    ids = [str(t["theme_id"]) for t in top]  # one bar per theme even where two shortened titles read alike
+    return {"data": [{"type": "bar", "orientation": "h", "x": [t["volume"] for t in top], "y": ids,
+                      "customdata": [t["title"] for t in top],
                       "marker": {"color": [t["negative"] for t in top], "colorscale": [[0, NEGATIVE_SCALE[0]], [1, NEGATIVE_SCALE[1]]],
                                  "cmin": 0, "cmax": 1, "colorbar": {"title": {"text": "negative"}, "thickness": 10}},
-                      "hovertemplate": "%{y}<br>%{x} comments<extra></extra>"}],
-            "layout": _layout(max(220, 22 * len(top) + 40), margin={"l": 290, "r": 10, "t": 10, "b": 30})}
+                      "hovertemplate": "%{customdata}<br>%{x} comments<extra></extra>"}],
+            # labelled by title: "#<id>" read as the rank beside the table's "#" column
+            "layout": _layout(max(220, 22 * len(top) + 40), margin={"l": 290, "r": 10, "t": 10, "b": 30},
+                              yaxis={"type": "category", "tickmode": "array", "tickvals": ids,
+                                     "ticktext": [short_title(t["title"]) for t in top]})}
 
 
 def volume_lines(labels: list[str], counts: dict[int, list[int]], titles: dict[int, str]) -> dict:
     """Volume per period of several themes on one shared axis, so their sizes compare."""
     data = [{"type": "scatter", "mode": "lines+markers", "x": labels, "y": counts[t],
-             "name": f"#{t} {short_title(titles[t])}", "line": {"color": PALETTE[i % len(PALETTE)], "width": 2}}
+             "name": short_title(titles[t]), "line": {"color": PALETTE[i % len(PALETTE)], "width": 2}}
             for i, t in enumerate(list(counts)[:LINES])]
     return {"data": data, "layout": _layout(380, legend={"orientation": "h", "y": -0.15, "font": {"size": 11}},
                                             yaxis={"title": {"text": "comments"}, "rangemode": "tozero"})}
@@ -82,7 +86,7 @@ def theme_map(points: list[dict]) -> dict:
         trace["y"].append(round(p["y"], 3))
     data = []
     for i, (theme_id, t) in enumerate(sorted(by_theme.items())):
-        name = "unclustered" if theme_id < 0 else f"#{theme_id} {short_title(t['title'])}"
+        name = "unclustered" if theme_id < 0 else t["title"]
         data.append({"type": "scattergl", "mode": "markers", "x": t["x"], "y": t["y"], "name": name,
                      "text": [name] * len(t["x"]), "hovertemplate": "%{text}<extra></extra>",
                      "marker": {"size": 4, "opacity": 0.7,

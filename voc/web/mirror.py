@@ -41,6 +41,7 @@ import duckdb
 
 from voc import corrections, loop, store, theme_edit, workflow
 from voc.errors import RunInProgressError, StoreLockedError, VocError
+from voc.redact import redact_text
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = 5.0          # how stale the snapshot may get while nobody changes anything
@@ -51,14 +52,25 @@ SKIPPED_TABLES = ("embeddings", "theme_centroids", "group_means")
 # Tables with one set of rows per run, of which only the published run is copied.
 PER_RUN_TABLES = ("assignments", "comment_map")
 
+# What a PM types into a form: redacted before it is queued, and again when shown (queues written by an older voc).
+FREE_TEXT = ("note", "owner", "reason", "ticket_key", "ticket_url", "name")
+
 QUEUE_SQL = """CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload TEXT NOT NULL, by TEXT NOT NULL,
     created_at TEXT NOT NULL, applied_at TEXT, error TEXT)"""
 
 
+def _redacted(payload: dict) -> dict:
+    return {k: redact_text(v) if k in FREE_TEXT else v for k, v in payload.items()}
+
+
 def _apply_update(con, by: str, p: dict) -> None:
     workflow.update(con, int(p["theme_id"]), by, status=p.get("status"), note=p.get("note"),
                     **{k: v for k, v in p.items() if k not in ("theme_id", "status", "note")})
+
+
+def _apply_rename(con, by: str, p: dict) -> None:
+    theme_edit.rename_in(con, int(p["theme_id"]), p["name"], by)
 
 
 def _apply_correct(con, by: str, p: dict) -> None:
@@ -70,7 +82,8 @@ def _apply_seen(con, by: str, p: dict) -> None:
     loop.mark_seen_up_to(con, p["agent_id"], int(p["event_id"]), datetime.fromisoformat(p["at"]))
 
 
-APPLIERS: dict[str, Callable] = {"update": _apply_update, "correct": _apply_correct, "seen": _apply_seen}
+APPLIERS: dict[str, Callable] = {"update": _apply_update, "rename": _apply_rename, "correct": _apply_correct,
+                                 "seen": _apply_seen}
 
 
 def _edit_merge(db: Path, by: str, p: dict) -> None:
@@ -95,6 +108,14 @@ class Change:
     created_at: str
     applied_at: str | None
     error: str | None
+
+    @property
+    def what(self) -> str:
+        """The change in words, as the runs and theme pages show it: "theme 3: status planned, note Fix ships"."""
+        p = _redacted(self.payload)
+        head = f"theme {p.pop('theme_id')}" if "theme_id" in p else ""
+        said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in p.items() if v not in (None, ""))
+        return ": ".join(filter(None, [head, said]))
 
 
 class Mirror:
@@ -126,7 +147,7 @@ class Mirror:
             raise ValueError(f"unknown change kind {kind!r}")
         with self._queue() as q:
             cur = q.execute("INSERT INTO changes (kind, payload, by, created_at) VALUES (?, ?, ?, ?)",
-                            [kind, json.dumps(payload), by, datetime.now().isoformat(timespec="seconds")])
+                            [kind, json.dumps(_redacted(payload)), by, datetime.now().isoformat(timespec="seconds")])
             return int(cur.lastrowid)
 
     def changes(self, pending_only: bool = False, limit: int = 50) -> list[Change]:

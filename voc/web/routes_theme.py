@@ -88,8 +88,7 @@ def change_status(request: Request, theme_id: int, status: str = Form(...), owne
 @router.post("/themes/{theme_id}/rename", dependencies=[Depends(auth.check_csrf)])
 def rename(request: Request, theme_id: int, name: str = Form(...), user: User = Depends(auth.pm)):
     _check_theme(request, theme_id)
-    _submit(request, "update", {"theme_id": theme_id, "name": name.strip()}, user,
-            f"Theme {theme_id} renamed")
+    _submit(request, "rename", {"theme_id": theme_id, "name": name.strip()}, user, f"Theme {theme_id} renamed")
     return RedirectResponse(f"/themes/{theme_id}", status_code=303)
 
 
