@@ -54,6 +54,7 @@ NAMES = {  # what agents type -> what is stored
     "Frau Meier geb. Schulz ruft an": "Frau [NAME] geb. [NAME] ruft an",   # a maiden name
     "Kundin Anna Meier, geborene Schulz": "Kundin Anna Meier, geborene [NAME]",
     "Mrs Smith née Jones": "Mrs [NAME] née [NAME]",
+    "'Herr Müller' ruft an, Mr O'Brien too": "'Herr [NAME]' ruft an, Mr [NAME] too",  # the quote is not the name's
 }
 KEPT = ["frau am telefon sagt nein", "herr der lage werden", "Herr der Lage", "Latenz 500 ms bei Login",
         "MS Teams stürzt ab", "we miss the old layout", "Termin Fr. 14 Uhr"]

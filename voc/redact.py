@@ -81,7 +81,7 @@ _SALUTATION = re.compile(r"(?<!\w)(" + "|".join(sorted(
     {re.escape(form) for word in _SALUTATION_WORDS for form in (word, word.upper(), word.lower())}
     - {re.escape(w) for w in _NOT_SALUTATIONS}, key=len, reverse=True)) + r")"
     r"((?i:[ ]+(?:dr|prof|med|dent|dipl\.-ing|ing|mag)\.)*)(?=[ ])")  # titles: "Herr Prof. Dr."
-_NAME_TOKEN = re.compile(r"[ ]+([^\W\d_][\w'’-]*)")
+_NAME_TOKEN = re.compile(r"[ ]+([^\W\d_](?:[\w'’-]*\w)?)")  # "O'Brien", "Meyer-Lüdenscheidt"; not a closing quote
 # Lower-case words that join a name ("de Vries", "van der Berg", "von und zu Guttenberg"); "der", "den" and "und"
 # only after one of the first kind, so "herr der lage" has no name.
 _PARTICLES = frozenset("de da di do dos du del della la le van von vom zu zum zur ten ter op af".split())
