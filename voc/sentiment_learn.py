@@ -164,16 +164,17 @@ def score_rows(texts: list[str], languages: list[str], vectors: np.ndarray, own:
     usable = np.isfinite(own.vectors).all(axis=1) if own.vectors is not None else np.zeros(len(own.labels), bool)
     train = np.flatnonzero(usable)
     if enough_labels([own.labels[i] for i in train]):
-        head, features = fit_head(own, train, cross_validate)
-        stats.update(labels_trained_on=len(train), holdout_accuracy=head.holdout_accuracy_,
-                     holdout_folds=head.holdout_folds_)
-        if head.holdout_correct_ is not None:
-            free_correct = label_free_correct(scorer, own, train)
-            stats["label_free_accuracy"] = round(float(np.mean(free_correct)), 4)
-            head_beaten = clearly_better(free_correct, head.holdout_correct_)
-        if not head_beaten:
-            scores, labels = head.predict(features.transform(vectors, texts, languages))
-            return scores, labels, "model", {**stats, "method": "learned"}
+        stats["labels_trained_on"] = len(train)
+        if cross_validate or not head_beaten:  # an incremental night after a lost contest fits no head at all
+            head, features = fit_head(own, train, cross_validate)
+            stats.update(holdout_accuracy=head.holdout_accuracy_, holdout_folds=head.holdout_folds_)
+            if head.holdout_correct_ is not None:
+                free_correct = label_free_correct(scorer, own, train)
+                stats["label_free_accuracy"] = round(float(np.mean(free_correct)), 4)
+                head_beaten = clearly_better(free_correct, head.holdout_correct_)
+            if not head_beaten:
+                scores, labels = head.predict(features.transform(vectors, texts, languages))
+                return scores, labels, "model", {**stats, "method": "learned"}
         stats["head_beaten"] = True
     scores, labels = scorer.score(texts, vectors, languages)
     return scores, labels, "lexicon", {**stats, "method": "label-free"}
