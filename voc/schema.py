@@ -381,7 +381,8 @@ WHO_MADE_A_CHANGE = (
      "UPDATE sentiment_corrections SET set_by = ? WHERE set_by = ?"),
     ("SELECT DISTINCT corrected_by FROM comment_corrections",
      "UPDATE comment_corrections SET corrected_by = ? WHERE corrected_by = ?"),
-    ("SELECT DISTINCT created_by FROM theme_overrides", "UPDATE theme_overrides SET created_by = ? WHERE created_by = ?"),
+    ("SELECT DISTINCT created_by FROM theme_overrides",
+     "UPDATE theme_overrides SET created_by = ? WHERE created_by = ?"),
 )
 
 

@@ -31,8 +31,9 @@ MIN_PER_CLASS = 5    # a class with fewer examples cannot be learned or cross-va
 CV_FOLDS = 5
 C = 1.0              # logistic regression's inverse regularisation; 0.3-10 changed accuracy by < 1 point
 # Labels a head learns from at most (people's labels first, then a seeded sample of score labels): past ~10k the
-# learning curve is flat (benchmarks/sentiment.py, English: 1,000 labels 68.6%, 10,000 and all 11,928 71.6%), while the fit and
-# its cross-validation grow with every label: a 100k store with CSAT on every contact spent ~40 s per night here.
+# learning curve is flat (benchmarks/sentiment.py, English: 1,000 labels 68.6%, 10,000 and all 11,928 71.6%),
+# while the fit and its cross-validation grow with every label: a 100k store with CSAT on every contact spent
+# ~40 s per night here.
 MAX_TRAIN_LABELS = 10_000
 # The label-free scorer replaces a learned head only when it agrees with the store's labels clearly more often:
 # by more than two standard errors (one-sided, ~98%). sentiment_de_en, German, 100 labels: one draw in three had a
