@@ -272,9 +272,20 @@ def test_handoff_package_for_a_team(con, tmp_path):
         handoff.write_handoff(con, tmp_path / "x", team="no-such-team")
 
 
+def test_a_theme_whose_comments_split_evenly_between_two_teams_goes_to_the_first_by_name(con, tmp_path):
+    """The same store gives the same handoff: a tie in comments per team is decided by name, not by scan order."""
+    theme = top_theme(con)
+    ids = [c for c, in con.execute("SELECT comment_id FROM current_assignments WHERE theme_id = ? ORDER BY 1",
+                                   [theme]).fetchall()]
+    half = len(ids) // 2
+    for team, chunk in (("zeta", ids[:half]), ("alpha", ids[half:2 * half]), (None, ids[2 * half:])):
+        con.executemany("UPDATE comments SET team = ? WHERE comment_id = ?", [[team, c] for c in chunk])
+    themes = pq.read_table(handoff.write_handoff(con, tmp_path / "h", team="alpha").parquet).to_pylist()
+    assert [t["theme_id"] for t in themes] == [theme]
+
+
 def test_handoff_parquet_keeps_its_column_types_when_no_theme_has_an_owner_note_or_ticket(con, tmp_path):
-    team = store.scalar(con, "SELECT team FROM current_assignments WHERE team IS NOT NULL GROUP BY 1 ORDER BY 1 LIMIT 1")
-    files = handoff.write_handoff(con, tmp_path / "h", team=team)
+    files = handoff.write_handoff(con, tmp_path / "h")  # every theme (a team may lead no theme: the mode decides)
     schema = pq.read_schema(files.parquet)
     assert pq.read_table(files.parquet).column("owner").null_count == files.themes  # nothing attached yet
     # a column of Parquet type "null" (what the rows held) breaks appending this week's file to last week's

@@ -23,7 +23,10 @@ from voc.rank import growth_text
 from voc.report import write_table
 
 THEMES_SQL = """
-WITH teams AS (SELECT theme_id, mode(team) AS main_team FROM current_assignments WHERE theme_id >= 0 GROUP BY theme_id),
+WITH team_counts AS (SELECT theme_id, team, count(*) AS n FROM current_assignments
+                     WHERE theme_id >= 0 AND team IS NOT NULL GROUP BY theme_id, team),
+teams AS (SELECT theme_id, team AS main_team FROM team_counts  -- the most comments; a tie goes to the first name
+          QUALIFY row_number() OVER (PARTITION BY theme_id ORDER BY n DESC, team) = 1),
 subs AS (SELECT theme_id, list(title || ' (' || size || ')' ORDER BY size DESC, subtheme_id) AS subthemes
          FROM current_subthemes GROUP BY theme_id)
 SELECT t.theme_id, t.rank, t.display_title AS title, t.status, t.owner, coalesce(t.owner, teams.main_team) AS team,
