@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from voc import handoff, loop, notify, store, theme_edit, workflow
+from voc import corrections, handoff, loop, notify, store, theme_edit, workflow
 from voc.cli import app
 from voc.errors import AccessError, NotFoundError, TransitionError
 
@@ -291,3 +291,20 @@ def test_handoff_parquet_keeps_its_column_types_when_no_theme_has_an_owner_note_
     # a column of Parquet type "null" (what the rows held) breaks appending this week's file to last week's
     for column in ("owner", "note", "ticket_key", "ticket_url"):
         assert str(schema.field(column).type) == "string", (column, schema.field(column).type)
+
+
+def test_every_change_names_who_made_it_redacted(con, tmp_path):
+    """A status change, a comment correction and a merge refuse a blank `by` (before the merge opens any store); a
+    named one is stored redacted."""
+    theme = top_theme(con)
+    comment = store.scalar(con, "SELECT comment_id FROM current_assignments WHERE theme_id = ? LIMIT 1", [theme])
+    for by in ("", "   ", None):
+        with pytest.raises(TransitionError, match="say who"):
+            workflow.update(con, theme, by, status="under_review")
+        with pytest.raises(TransitionError, match="say who"):
+            corrections.correct(con, "demo", comment, by, sentiment="positive")
+        with pytest.raises(TransitionError, match="say who"):
+            theme_edit.merge(tmp_path / "never-opened.duckdb", theme, theme + 1, by)
+    workflow.update(con, theme, "Frau Meier  meier@example.com", status="under_review")
+    assert store.scalar(con, "SELECT changed_by FROM theme_events ORDER BY event_id DESC LIMIT 1") == \
+        "Frau [NAME] [EMAIL]"

@@ -16,7 +16,6 @@ import duckdb
 
 from voc import workflow
 from voc.errors import NotFoundError, TransitionError
-from voc.redact import person
 from voc.sentiment_labels import set_correction
 from voc.store import first_row, transaction
 
@@ -34,9 +33,7 @@ def _comment(con: duckdb.DuckDBPyConnection, source: str, comment_id: str) -> tu
 def correct(con: duckdb.DuckDBPyConnection, source: str, comment_id: str, by: str,
             sentiment: str | None = None, theme_id: int | None = None) -> None:
     """Set a comment's sentiment and/or move it to another theme of the published run."""
-    if not by or not by.strip():
-        raise TransitionError("say who makes the correction")
-    by = person(by)
+    by = workflow.changed_by(by, "say who makes the correction")
     if sentiment is not None and sentiment not in SENTIMENTS:
         raise TransitionError(f"unknown sentiment {sentiment!r}: use one of {', '.join(SENTIMENTS)}")
     if sentiment is None and theme_id is None:

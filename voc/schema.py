@@ -389,8 +389,9 @@ WHO_MADE_A_CHANGE = (
 def redact_who_made_changes(con: duckdb.DuckDBPyConnection) -> None:
     for select, update in WHO_MADE_A_CHANGE:
         for value, in con.execute(select).fetchall():
-            if value is not None and person(value) != value:
-                con.execute(update, [person(value), value])
+            clean = person(value) if value is not None else None
+            if clean != value:
+                con.execute(update, [clean, value])
 
 
 @dataclass(frozen=True)

@@ -86,9 +86,7 @@ def _load(db: Path) -> tuple[Settings, Previous, object]:
 
 def merge(db: Path, into: int, other: int, by: str) -> dict:
     """Theme `other` joins theme `into` (its comments and sub-themes); returns the new run's summary."""
-    if not by or not by.strip():
-        raise TransitionError("say who merges: pass --by USER")
-    by = person(by)
+    by = workflow.changed_by(by, "say who merges: pass --by USER")
     if into == other:
         raise TransitionError(f"theme {into} cannot be merged with itself: pass two different theme ids")
     with store.run_lock(Path(db)):  # no run may publish between reading the published themes and this edit
@@ -113,9 +111,7 @@ def _merged(prev: Previous, into: int, other: int) -> ThemeSet:
 
 def split(db: Path, theme_id: int, subtheme_id: int, by: str) -> dict:
     """Sub-theme `subtheme_id` of theme `theme_id` becomes a theme of its own (a fresh id)."""
-    if not by or not by.strip():
-        raise TransitionError("say who splits: pass --by USER")
-    by = person(by)
+    by = workflow.changed_by(by, "say who splits: pass --by USER")
     with store.run_lock(Path(db)):  # no run may publish between reading the published themes and this edit
         settings, prev, corpus = _load(db)
         themes, new_id = _split_out(prev, theme_id, subtheme_id)

@@ -94,6 +94,14 @@ def theme_name(name: str) -> str:
     return name
 
 
+def changed_by(by: str | None, ask: str) -> str:
+    """Who makes a change, as stored and shown to PMs and agents (`voc.redact.person`: no e-mail address or phone
+    number in it); TransitionError `ask` ("say who ...: pass --by USER") when nobody is named."""
+    if not by or not by.strip():
+        raise TransitionError(ask)
+    return person(by)
+
+
 def check_name_free(con: duckdb.DuckDBPyConnection, theme_id: int, name: str) -> None:
     """A theme's new name (as stored, see `theme_name`) must say something and be no other theme's shown title, in
     any case: the rename page, `voc theme rename` and `voc status --name` all come through here."""
@@ -137,9 +145,7 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     """Change a theme's status and/or other fields, record it, queue notifications.
     Returns (event id, number of agent notifications queued)."""
     title(con, theme_id)
-    if not by or not by.strip():
-        raise TransitionError("say who makes the change: pass --by USER")
-    by = person(by)  # shown in the history, the app and to agents: no e-mail address or phone number in it
+    by = changed_by(by, "say who makes the change: pass --by USER")
     unknown = set(changes) - set(COLUMNS)
     if unknown:
         raise TransitionError(f"unknown field(s) {', '.join(sorted(unknown))}")
