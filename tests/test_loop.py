@@ -159,6 +159,26 @@ def test_a_digest_names_a_theme_that_was_merged_away_before_it_was_sent(store_co
         assert f'Theme #{b} "{title_b}" is now under_review (was new): Wir prüfen das' in d["text"]
 
 
+def test_agents_hear_of_a_pms_merge_under_the_pms_name(store_copy):
+    """Two themes nobody has touched: the PM's merge moves agents' comments to another theme, so the agents of both
+    hear of it, and the theme's history says who merged it (not "voc", as for a merge a run found)."""
+    with store.open(store_copy) as con:
+        a, b = [t for t, in con.execute("SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2").fetchall()]
+        agents = agents_of(con, a) | agents_of(con, b)
+    theme_edit.merge(store_copy, a, b, "pm.anna")
+    with store.open(store_copy) as con:
+        merge = [e for e in workflow.history(con, a) if e["kind"] == "merge"]
+        told = {agent for agent, in con.execute("SELECT agent_id FROM outbox").fetchall()}
+    assert [(e["changed_by"], e["note"]) for e in merge] == [("pm.anna", f"merged from #{b} (new)")]
+    assert told == agents
+    hook = Webhook()
+    try:
+        notify.deliver(functools.partial(store.open, store_copy, write=True), notify.Channels(webhook_url=hook.url))
+    finally:
+        hook.close()
+    assert f"took in another theme's comments: merged from #{b} (new)" in hook.accepted[0]["text"]
+
+
 def test_a_note_over_several_lines_reads_as_one_item_of_the_digest(con):
     theme = top_theme(con)
     workflow.update(con, theme, "pm.anna", status="planned", note="Fix ships in 5.3\r\nWorkaround: pay by invoice")
@@ -308,3 +328,12 @@ def test_every_change_names_who_made_it_redacted(con, tmp_path):
     workflow.update(con, theme, "Frau Meier  meier@example.com", status="under_review")
     assert store.scalar(con, "SELECT changed_by FROM theme_events ORDER BY event_id DESC LIMIT 1") == \
         "Frau [NAME] [EMAIL]"
+
+
+def test_the_thank_you_headline_counts_what_became_of_the_comments_and_leaves_out_zeros():
+    """One headline for `voc agent` and the agent's page: singular and plural right, zero counts not shown."""
+    summary = {"comments": 3, "themes": 2, "planned": 2, "in_progress": 0, "done": 1, "shipped_this_quarter": 1}
+    assert loop.headline(summary) == ("Thank you: your 3 comments fed 2 customer problems product teams see. "
+                                      "1 fixed, 2 planned. 1 fix shipped this quarter drew on them.")
+    one = {"comments": 1, "themes": 1, "planned": 0, "in_progress": 0, "done": 0, "shipped_this_quarter": 0}
+    assert loop.headline(one) == "Thank you: your 1 comment fed 1 customer problem product teams see."

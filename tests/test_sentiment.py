@@ -18,6 +18,7 @@ from voc.cli_sentiment import sentiment_summary
 from voc.ingest import RawBatch, RawRow
 from voc.sentiment_labels import LABELS, csat_label, nps_label, own_label, parse_label
 from voc.sentiment import LABELS as ORDER, SentimentScorer
+from voc import sentiment_learn
 from voc.sentiment_learn import (MIN_LABELS, OwnLabels, SentimentHead, clearly_better, enough_labels, score_rows,
                                  training_sample)
 from voc.validate import validate
@@ -132,6 +133,26 @@ def test_the_head_learns_what_the_stores_own_words_mean():
     train, test = [comment(i) for i in range(200)], [comment(i) for i in range(200, 230)]
     predicted = learned_labels(train, [text for text, _ in test], "de")
     assert np.mean([p == label for p, (_, label) in zip(predicted, test)]) >= 0.9
+
+
+def test_the_head_reads_into_german_compounds_it_never_saw_whole(monkeypatch):
+    """The labeled comments say "Riesenzonk" and "Megawumms"; the scored ones "Totalzonk" and "Superwumms", words no
+    labeled comment holds: only the character n-grams within the words carry what "zonk" and "wumms" mean. They are
+    scored 7 at a time (as a large store is, `PREDICT_BATCH` at a time): each keeps its own label."""
+    monkeypatch.setattr(sentiment_learn, "PREDICT_BATCH", 7)
+    def comments(prefixes: tuple[str, str], start: int, n: int) -> list[tuple[str, str]]:
+        return [(f"Kunde meldet zu {TOPICS[(i // 2) % len(TOPICS)]}: "
+                 f"{prefixes[i % 2]}{'wumms' if i % 2 else 'zonk'}, Vorgang {i}", "positive" if i % 2 else "negative")
+                for i in range(start, start + n)]
+
+    def right(language: str) -> float:
+        test = comments(("Total", "Super"), 200, 30)
+        predicted = learned_labels(comments(("Riesen", "Mega"), 0, 200), [text for text, _ in test], language)
+        assert len(predicted) == len(test)
+        return np.mean([p == label for p, (_, label) in zip(predicted, test)])
+
+    assert right("de") >= 0.9
+    assert right("en") <= 0.6  # English writes its compounds apart: its comments get no character n-grams
 
 
 def test_a_head_that_learns_less_than_the_label_free_scorer_knows_is_not_used():

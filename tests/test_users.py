@@ -41,6 +41,18 @@ def test_user_add_refuses_what_it_cannot_use(store_copy, monkeypatch):
     assert agent == users.User("ali", "agent", "A07") and not agent.can_change
 
 
+def test_an_agent_id_no_comment_carries_is_saved_with_a_note_naming_ids_that_exist(store_copy, monkeypatch):
+    """A new agent may have filed nothing yet, so the user is saved; a typo ("a0l" for "A01") would leave them an
+    empty page, so the command says so and names ids the store has, the closest first."""
+    monkeypatch.setenv("VOC_PASSWORD", "long-enough")
+    known = invoke("user", "add", "ali", "--role", "agent", "--agent-id", "A01", "--db", store_copy)
+    assert known.exit_code == 0 and "note:" not in known.output
+    typo = invoke("user", "add", "bo", "--role", "agent", "--agent-id", "a0l", "--db", store_copy)
+    assert typo.exit_code == 0 and "user bo (agent, agent a0l) saved" in typo.output
+    assert "no published comment carries agent id a0l yet" in typo.output and "e.g. A" in typo.output
+    assert rows(store_copy, "SELECT agent_id FROM users WHERE name = 'bo'") == [("a0l",)]
+
+
 def test_commands_have_help_with_an_example_and_serve_refuses_a_missing_store(tmp_path):
     for cmd in (["serve"], ["user", "add"], ["user", "list"]):
         result = invoke(*cmd, "--help")

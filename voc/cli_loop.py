@@ -87,7 +87,7 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
     if format_ == "json":
         console.print_json(json.dumps(view.__dict__, default=str))
         return
-    console.print(f"{agent_id}: {view.summary['comments']} comments. {view.summary['headline']}", highlight=False)
+    console.print(f"{agent_id}: {view.summary['headline']}", highlight=False, markup=False)
     for c in view.changes:
         console.print(f"  new since your last look: theme #{c['theme_id']} {c['kind']} → {c['to_status']}"
                       + (f": {c['note']}" if c["note"] else ""), highlight=False, soft_wrap=True)

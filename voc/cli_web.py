@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from voc import store, users
+from voc import loop, store, users
 from voc.cli_common import DbOption, app, console, friendly
 from voc.errors import ConfigError
 
@@ -32,8 +32,13 @@ def user_add(name: str = typer.Argument(..., help="Login name."),
     password = os.environ.get(password_env) or _ask_password()
     with store.open(db, write=True) as con:
         user = users.add(con, name, role, password, agent_id, replace)
+        unknown = user.agent_id is not None and not loop.has_comments(con, user.agent_id)
+        hint = loop.known_agents_hint(con, user.agent_id) if unknown else ""
     console.print(f"user {user.name} ({user.role}" + (f", agent {user.agent_id}" if user.agent_id else "") + ") saved",
                   highlight=False, markup=False)
+    if unknown:  # a new agent may have filed nothing yet; a typo would leave them an empty page
+        console.print(f"note: no published comment carries agent id {user.agent_id} yet; {hint}",
+                      highlight=False, markup=False)
 
 
 def _ask_password() -> str:

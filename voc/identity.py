@@ -43,6 +43,7 @@ class Lineage:
     child_id: int
     kind: str  # merge | split
     overlap: float
+    by: str | None = None  # the product manager who merged or split the themes; None when a run found it
 
 
 @dataclass

@@ -56,11 +56,24 @@ def quarter_start(now: datetime) -> datetime:
 def summarise(comments: list[dict], shipped_this_quarter: int) -> dict:
     themes = {c["theme_id"]: c["status"] for c in comments if c["theme_id"] >= 0}
     by_status = {s: sum(1 for v in themes.values() if v == s) for s in ("planned", "in_progress", "done")}
-    return {"comments": len(comments), "themes": len(themes), **by_status,
-            "shipped_this_quarter": shipped_this_quarter,
-            "headline": f"Your feedback fed {len(themes)} themes: {by_status['planned']} planned, "
-                        f"{by_status['in_progress']} in progress, {by_status['done']} done; it contributed to "
-                        f"{shipped_this_quarter} fix{'es' if shipped_this_quarter != 1 else ''} shipped this quarter."}
+    summary = {"comments": len(comments), "themes": len(themes), **by_status,
+               "shipped_this_quarter": shipped_this_quarter}
+    return {**summary, "headline": headline(summary)}
+
+
+def headline(summary: dict) -> str:
+    """Thanks, counting what the comments fed and what became of it (`voc agent`, the agent's page); counts that
+    are zero are left out rather than shown."""
+    def counted(n: int, word: str, plural: str = "s") -> str:
+        return f"{n} {word}{plural if n != 1 else ''}"
+
+    parts = [f"{summary[k]} {label}" for k, label in (("done", "fixed"), ("in_progress", "being worked on"),
+                                                       ("planned", "planned")) if summary[k]]
+    text = (f"Thank you: your {counted(summary['comments'], 'comment')} fed "
+            f"{counted(summary['themes'], 'customer problem')} product teams see.")
+    text += " " + ", ".join(parts).capitalize() + "." if parts else ""
+    shipped = summary["shipped_this_quarter"]
+    return text + (f" {counted(shipped, 'fix', 'es')} shipped this quarter drew on them." if shipped else "")
 
 
 def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None = None,
@@ -87,6 +100,11 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
     if mark_seen:
         mark_seen_up_to(con, agent_id, latest_event(con), now)
     return AgentView(agent_id, summarise(comments, shipped), comments, changes)
+
+
+def has_comments(con: duckdb.DuckDBPyConnection, agent_id: str) -> bool:
+    """Does any published comment carry `agent_id`?"""
+    return bool(scalar(con, "SELECT count(*) FROM current_assignments WHERE agent_id = ?", [agent_id]))
 
 
 def known_agents_hint(con: duckdb.DuckDBPyConnection, near: str) -> str:

@@ -91,11 +91,11 @@ def merge(db: Path, into: int, other: int, by: str) -> dict:
         raise TransitionError(f"theme {into} cannot be merged with itself: pass two different theme ids")
     with store.run_lock(Path(db)):  # no run may publish between reading the published themes and this edit
         settings, prev, corpus = _load(db)
-        return _republish(settings, prev, corpus, _merged(prev, into, other), f"theme merge {other} -> {into} by {by}",
+        return _republish(settings, prev, corpus, _merged(prev, into, other, by), f"theme merge {other} -> {into} by {by}",
                           {"kind": "merge", "theme_id": into, "other_id": other, "by": by})
 
 
-def _merged(prev: Previous, into: int, other: int) -> ThemeSet:
+def _merged(prev: Previous, into: int, other: int, by: str) -> ThemeSet:
     _check_theme(prev, into)
     _check_theme(prev, other)
     themes = _theme_set(prev)
@@ -105,7 +105,7 @@ def _merged(prev: Previous, into: int, other: int) -> ThemeSet:
     merged = sizes[into] * themes.centroids[into] + sizes[other] * themes.centroids.pop(other)
     themes.centroids[into] = normalise_rows(merged[None, :])[0]
     themes.labels.pop(other)
-    themes.lineage = [Lineage(other, into, "merge", 1.0)]
+    themes.lineage = [Lineage(other, into, "merge", 1.0, by)]
     return themes
 
 
@@ -114,14 +114,14 @@ def split(db: Path, theme_id: int, subtheme_id: int, by: str) -> dict:
     by = workflow.changed_by(by, "say who splits: pass --by USER")
     with store.run_lock(Path(db)):  # no run may publish between reading the published themes and this edit
         settings, prev, corpus = _load(db)
-        themes, new_id = _split_out(prev, theme_id, subtheme_id)
+        themes, new_id = _split_out(prev, theme_id, subtheme_id, by)
         return _republish(settings, prev, corpus, themes,
                           f"theme split {theme_id} / sub-theme {subtheme_id} by {by}",
                           {"kind": "split", "theme_id": new_id, "other_id": theme_id, "subtheme_id": subtheme_id,
                            "by": by})
 
 
-def _split_out(prev: Previous, theme_id: int, subtheme_id: int) -> tuple[ThemeSet, int]:
+def _split_out(prev: Previous, theme_id: int, subtheme_id: int, by: str) -> tuple[ThemeSet, int]:
     _check_theme(prev, theme_id)
     if prev.sub_parent.get(subtheme_id) != theme_id:
         subs = sorted(s for s, t in prev.sub_parent.items() if t == theme_id)
@@ -138,7 +138,7 @@ def _split_out(prev: Previous, theme_id: int, subtheme_id: int) -> tuple[ThemeSe
     taken = {lab.title.lower() for lab in themes.labels.values()}
     title = sub.title if sub.title.lower() not in taken else f"{sub.title} ({next(iter(sub.keywords), 'split')})"
     themes.labels[new_id] = replace(sub, theme_id=new_id, title=title)
-    themes.lineage = [Lineage(theme_id, new_id, "split", 1.0)]
+    themes.lineage = [Lineage(theme_id, new_id, "split", 1.0, by)]
     return themes, new_id
 
 

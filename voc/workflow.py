@@ -41,7 +41,8 @@ TRANSITIONS = {
     "done": ("in_progress",),
     "declined": ("under_review",),
 }
-NOTIFYING_KINDS = ("status", "note")
+NOTIFYING_KINDS = ("status", "note")  # and a PM's merge or split (`carry_lineage`)
+RUN_AUTHOR = "voc"  # who changed a theme's workflow when a run merged or split it
 AGENT_KINDS = ("status", "note", "merge", "split")  # what an agent hears about: renames and owner changes are internal
 FIELD_WORDS = {"name": "title", "ticket_key": "ticket", "ticket_url": "ticket link"}
 # A PM's name for a theme: twice a generated title (at most 60), so it still reads as a title in a table row and a
@@ -185,13 +186,15 @@ def history(con: duckdb.DuckDBPyConnection, theme_id: int) -> list[dict]:
 
 
 def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lineage]) -> None:
-    """Inside the publishing transaction: move what was attached to merged / split themes to their heirs."""
+    """Inside the publishing transaction: move what was attached to merged / split themes to their heirs. A
+    product manager's merge or split is recorded under their name and the agents with comments in the theme it
+    made hear of it (their comments moved); one a run found is recorded only where there was something to carry."""
     now = datetime.now()
     for item in lineage:
         con.execute("INSERT INTO theme_lineage VALUES (?, ?, ?, ?, ?)",
                     [run_id, item.parent_id, item.child_id, item.kind, item.overlap])
         parent = current(con, item.parent_id)
-        if parent == Workflow():
+        if parent == Workflow() and item.by is None:
             continue
         child = current(con, item.child_id)
         origin = "merged from" if item.kind == "merge" else "split from"
@@ -201,7 +204,10 @@ def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lin
             child.status, child.reason = parent.status, parent.reason
             child.owner = child.owner or parent.owner
             child.ticket_key, child.ticket_url = child.ticket_key or parent.ticket_key, child.ticket_url or parent.ticket_url
-        _write(con, item.child_id, child, "voc", now)
-        _event(con, item.child_id, "voc", now, item.kind, parent.status, child.status,
-               f"{origin} #{item.parent_id} ({parent.status}" + (f", {parent.owner}" if parent.owner else "")
-               + ")" + (f": {parent.note}" if parent.note else ""), run_id)
+        by = item.by or RUN_AUTHOR
+        _write(con, item.child_id, child, by, now)
+        event_id = _event(con, item.child_id, by, now, item.kind, parent.status, child.status,
+                          f"{origin} #{item.parent_id} ({parent.status}" + (f", {parent.owner}" if parent.owner else "")
+                          + ")" + (f": {parent.note}" if parent.note else ""), run_id)
+        if item.by is not None:
+            enqueue(con, event_id, item.child_id, now)

@@ -35,15 +35,6 @@ def group_by_theme(comments: list[dict], changed: set[int]) -> list[dict]:
                                                   order.get(g["status"] or "", 9), -len(g["comments"])))
 
 
-def headline(summary: dict) -> str:
-    """Thanks, counting what the comments fed; counts that are zero are left out rather than shown."""
-    parts = [f"{summary[k]} {label}" for k, label in (("done", "fixed"), ("in_progress", "being worked on"),
-                                                       ("planned", "planned")) if summary[k]]
-    fed = (f"Thank you: your {summary['comments']} comment{'s' if summary['comments'] != 1 else ''} fed "
-           f"{summary['themes']} customer problem{'s' if summary['themes'] != 1 else ''} product teams see.")
-    return fed + (" " + ", ".join(parts).capitalize() + "." if parts else "")
-
-
 @router.get("/agent/{agent_id}")
 def agent_page(request: Request, agent_id: str, user: User = Depends(auth.user)):
     viewer = None if user.can_change else (user.agent_id or f"user {user.name}")
@@ -54,5 +45,5 @@ def agent_page(request: Request, agent_id: str, user: User = Depends(auth.user))
     if viewer is not None:  # the agent's own visit: what they saw now counts as seen
         mirror.submit("seen", {"agent_id": agent_id, "event_id": latest, "at": datetime.now().isoformat()}, user.name)
     changed = {c["theme_id"] for c in view.changes}
-    return render(request, "agent.html", agent_id=agent_id, view=view, headline=headline(view.summary),
+    return render(request, "agent.html", agent_id=agent_id, view=view, headline=view.summary["headline"],
                   groups=group_by_theme(view.comments, changed), words=STATUS_WORDS)
