@@ -82,7 +82,7 @@ def learned(train: np.ndarray, labels: list[str], origin: str, test: np.ndarray,
     than the head's hold-out predictions do (then the label-free scorer's, and a line says so)."""
     own = OwnLabels(train, list(labels), [origin] * len(train), [texts[i] for i in train], [langs[i] for i in train],
                     vectors[train])
-    _, predicted, method, stats = score_rows([texts[i] for i in test], [langs[i] for i in test], vectors[test], own,
+    _, predicted, method, stats, _ = score_rows([texts[i] for i in test], [langs[i] for i in test], vectors[test], own,
                                              seed_vecs)
     if stats["method"] != "learned":
         print(f"  {len(train)} labels: label-free scored ({stats})", flush=True)

@@ -18,9 +18,9 @@ from voc.cli_sentiment import sentiment_summary
 from voc.ingest import RawBatch, RawRow
 from voc.sentiment_labels import LABELS, csat_label, nps_label, own_label, parse_label
 from voc.sentiment import LABELS as ORDER, SentimentScorer
-from voc import sentiment_learn
-from voc.sentiment_learn import (MIN_LABELS, OwnLabels, SentimentHead, clearly_better, enough_labels, score_rows,
-                                 training_sample)
+from voc import publish, sentiment_learn, sentiment_saved, store
+from voc.sentiment_learn import (MIN_LABELS, OwnLabels, Scored, SentimentHead, clearly_better, enough_labels,
+                                 score_rows, training_sample)
 from voc.validate import validate
 from voc.vectors import normalise_rows
 
@@ -101,7 +101,7 @@ def learned_labels(train: list[tuple[str, str]], test_texts: list[str], language
     n = len(train)
     own = OwnLabels(np.arange(n), [label for _, label in train], ["human"] * n, [text for text, _ in train],
                     [language] * n, vectors[:n])
-    _, predicted, origin, stats = score_rows(test_texts, [language] * len(test_texts), vectors[n:], own, SEEDS16)
+    _, predicted, origin, stats, _ = score_rows(test_texts, [language] * len(test_texts), vectors[n:], own, SEEDS16)
     assert origin == "model" and stats["method"] == "learned"
     return predicted
 
@@ -168,10 +168,10 @@ def test_a_head_that_learns_less_than_the_label_free_scorer_knows_is_not_used():
     vectors = normalise_rows(np.eye(16)[0] + 0.3 * noise_vectors(124))  # near the negative prototype of SEEDS16
     own = OwnLabels(np.arange(120), labels, ["score"] * 120, texts, ["en"] * 120, vectors[:120])
     new = ["awful, I hate this"] * 4
-    _, predicted, origin, stats = score_rows(new, ["en"] * 4, vectors[120:], own, SEEDS16)
+    _, predicted, origin, stats, _ = score_rows(new, ["en"] * 4, vectors[120:], own, SEEDS16)
     assert origin == "lexicon" and stats["method"] == "label-free" and stats["head_beaten"]
     assert stats["label_free_accuracy"] > stats["holdout_accuracy"] and predicted == ["negative"] * 4
-    _, _, origin, stats = score_rows(new, ["en"] * 4, vectors[120:], own, SEEDS16, cross_validate=False,
+    _, _, origin, stats, _ = score_rows(new, ["en"] * 4, vectors[120:], own, SEEDS16, cross_validate=False,
                                      head_beaten=True)
     assert origin == "lexicon" and stats["head_beaten"]
 
@@ -235,6 +235,50 @@ def test_runs_and_themes_show_the_hold_out_accuracy(labeled):
     assert "learned from" in out and "hold-out accuracy" in out
     out = runner.invoke(app, ["themes", "--db", str(labeled["db"])]).output
     assert "sentiment: learned from" in out
+
+
+def test_a_night_scores_with_the_head_the_full_run_saved_and_a_full_run_without_one_clears_it(labeled, tmp_path):
+    """The full run fits a head and saves it in the store; the next incremental night scores its new comments with
+    that head (the labels are swapped, so complaints read positive) instead of fitting one again. A full run that
+    fits none (too few labels, or the label-free scorer won) leaves no head behind for the nights after it."""
+    data = sorted(labeled["data"], key=lambda r: r["created_at"])
+    older, newest = data[:-40], data[-40:]
+    db = tmp_path / "voc.duckdb"
+    full = nightly(str(write_rows(tmp_path / "older.csv", older)), str(db), source_name="demo")
+    full_run = rows(db, "SELECT max(run_id) FROM runs")[0][0]
+    assert full["sentiment"]["method"] == "learned" and rows(db, "SELECT run_id FROM sentiment_heads") == [(full_run,)]
+    night = nightly(str(write_rows(tmp_path / "all.csv", data)), str(db), source_name="demo")
+    assert night["mode"] == "incremental" and night["sentiment"]["head_run"] == full_run
+    assert night["sentiment"]["labels_trained_on"] == full["sentiment"]["labels_trained_on"]
+    assert sentiment_summary(night).startswith(f"the head run {full_run} learned from")
+    complaints = [r["comment_id"] for r in newest if labeled["truth"][r["comment_id"]] == "negative" and not r["sentiment"]]
+    shown = dict(rows(db, "SELECT comment_id, sentiment FROM current_assignments WHERE sentiment_origin = 'model'"))
+    assert complaints and np.mean([shown[c] == "positive" for c in complaints]) > 0.7
+    no_head = Scored(np.zeros(0), [], [])  # what a run that fitted no head publishes
+    with store.open(db, write=True) as con:
+        publish.keep_head(con, full_run + 9, "incremental", no_head)  # a night after a lost contest: kept
+        assert con.execute("SELECT run_id FROM sentiment_heads").fetchall() == [(full_run,)]
+        publish.keep_head(con, full_run + 9, "full", no_head)  # a full run with too few labels, or a lost contest
+        assert con.execute("SELECT count(*) FROM sentiment_heads").fetchall() == [(0,)]
+
+
+def test_a_saved_head_scores_as_the_head_that_was_fitted():
+    """Saved as arrays and read back (voc.sentiment_saved): the same scores and labels, German and English."""
+    def comment(i: int) -> tuple[str, str]:
+        word, label = ("Megawumms, love it", "positive") if i % 2 else ("Riesenzonk, awful", "negative")
+        return f"Kunde meldet zu {TOPICS[(i // 2) % len(TOPICS)]}: {word}, Vorgang {i}", label
+
+    train = [comment(i) for i in range(120)]
+    texts, languages = [f"Superwumms {i}" if i % 2 else f"Totalzonk, a nightmare {i}" for i in range(20)], ["de", "en"] * 10
+    vectors = normalise_rows(noise_vectors(140))
+    own = OwnLabels(np.arange(120), [label for _, label in train], ["human"] * 120, [text for text, _ in train],
+                    ["de"] * 120, vectors[:120])
+    fitted = score_rows(texts, languages, vectors[120:], own, SEEDS16).fitted
+    restored = sentiment_saved.from_bytes(sentiment_saved.to_bytes(fitted))
+    expected = fitted.head.predict(fitted.features.transform(vectors[120:], texts, languages))
+    got = restored.head.predict(restored.features.transform(vectors[120:], texts, languages))
+    assert got[1] == expected[1] and np.allclose(got[0], expected[0]) and len(set(got[1])) == 2
+    assert restored.labels_trained_on == 120
 
 
 def write_rows(path, data: list[dict]):

@@ -56,7 +56,9 @@ def show(db: Path = DbOption, limit: int = limit_option(50, "corrections")):
 
 
 def sentiment_summary(stats: dict | None) -> str:
-    """'learned from 120 labels (80 human, 40 CSAT/NPS), hold-out accuracy 71%', 'label-free: it agrees with the
+    """'learned from 120 labels (80 human, 40 CSAT/NPS), hold-out accuracy 71%' (on a night that scored with a
+    saved head: 'the head run 3 learned from 120 labels; the store now has 135 labels (...); hold-out ...'),
+    'label-free: it agrees with the
     store's 2155 labels (...) 59% of the time, a head learned from them 54% (hold-out)' or 'label-free (12 labels,
     ...)'."""
     s = (stats or {}).get("sentiment") or {}
@@ -68,8 +70,10 @@ def sentiment_summary(stats: dict | None) -> str:
     acc, measured = s.get("holdout_accuracy"), s.get("holdout_run")
     by = f" (measured by run {measured})" if measured is not None and not kept else ""
     if s.get("method") == "learned":
-        return f"learned from {counts}, hold-out accuracy " + (f"{acc:.0%}{by}" if acc is not None else
-                                                               "measured by full runs") + kept
+        learned = (f"the head run {s['head_run']} learned from {s.get('labels_trained_on')} labels; the store now has "
+                   f"{counts};" if s.get("head_run") is not None else f"learned from {counts},")
+        return f"{learned} hold-out accuracy " + (f"{acc:.0%}{by}" if acc is not None else
+                                                  "measured by full runs") + kept
     if s.get("head_beaten") and acc is not None:
         return (f"label-free: it agrees with the store's {counts} {s.get('label_free_accuracy', 0):.0%} of the time, "
                 f"a head learned from them {acc:.0%} (hold-out){by}{kept}")

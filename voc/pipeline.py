@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from voc import store
+from voc import sentiment_saved, store
 from voc.cluster import ThemeClusterer
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
@@ -38,7 +38,8 @@ from voc.rank import ThemeRank, rank_themes
 from voc.redact import redact, redact_text, redact_values
 from voc.sentiment import seed_sentences
 from voc.sentiment_labels import LABEL_SQL, own_label
-from voc.sentiment_learn import MAX_TRAIN_LABELS, OwnLabels, Scored, apply_own_labels, score_rows, training_sample
+from voc.sentiment_learn import (MAX_TRAIN_LABELS, OwnLabels, SavedHead, Scored, apply_own_labels, score_rows,
+                                 training_sample)
 from voc.textutil import text_hash
 from voc.trends import theme_flags
 from voc.validate import Comment, Rejected, validate
@@ -239,20 +240,28 @@ def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Sco
                     (prev.sentiment if prev else np.full(n, "neutral", dtype=object)).tolist(),
                     (prev.sentiment_origin if prev and prev.sentiment_origin is not None
                      else np.full(n, "lexicon", dtype=object)).tolist())
-    own = own_labels(settings, corpus, embedded["stats"]["model"] if len(rows) else None)
+    model_id = embedded["stats"]["model"] if len(rows) else None
+    head_beaten = bool(prev and prev.sentiment_stats.get("head_beaten"))
+    saved = saved_head(settings, model_id) if plan.mode != "full" and model_id and not head_beaten else None
+    own = own_labels(settings, corpus, model_id if saved is None else None)  # a saved head needs no vectors
     if len(rows):
-        new_scores, new_labels, origin, scored.stats = score_rows(
-            [corpus.texts[i] for i in rows], [corpus.languages[i] for i in rows], corpus.sentiment_vectors, own,
-            embedded["seed_vectors"], cross_validate=plan.mode == "full",
-            head_beaten=bool(prev and prev.sentiment_stats.get("head_beaten")))
-        scored.scores[rows] = new_scores
-        for i, label in zip(rows.tolist(), new_labels):
-            scored.labels[i], scored.origins[i] = label, origin
+        result = score_rows([corpus.texts[i] for i in rows], [corpus.languages[i] for i in rows],
+                            corpus.sentiment_vectors, own, embedded["seed_vectors"],
+                            cross_validate=plan.mode == "full", head_beaten=head_beaten, saved=saved)
+        scored.scores[rows], scored.stats = result.scores, result.stats
+        for i, label in zip(rows.tolist(), result.labels):
+            scored.labels[i], scored.origins[i] = label, result.origin
+        scored.saved_head = (model_id, sentiment_saved.to_bytes(result.fitted)) if result.fitted else None
     else:
         scored.stats = {**prev.sentiment_stats, "kept_from_run": prev.run_id} if prev else {}
     if scored.stats.get("labels_trained_on") and scored.stats.get("holdout_accuracy") is None:
         scored.stats.update(_measured_by_full_run(prev))  # incremental nights do not cross-validate
     return apply_own_labels(scored, own)
+
+
+def saved_head(settings: Settings, model_id: str) -> SavedHead | None:
+    with store.open(settings.db) as con:
+        return sentiment_saved.load(con, model_id)
 
 
 def _measured_by_full_run(prev: Previous | None) -> dict:

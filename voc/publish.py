@@ -11,10 +11,11 @@ import json
 from collections import Counter
 from datetime import datetime
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
-from voc import store
+from voc import sentiment_saved, store
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.projection import comment_positions
@@ -77,6 +78,15 @@ def vector_table(run_id: int, key: str, vectors: dict) -> pa.Table:
                      "vector": pa.array([np.asarray(vectors[k], np.float32).tolist() for k in keys], VECTOR)})
 
 
+def keep_head(con: duckdb.DuckDBPyConnection, run_id: int, mode: str, sentiment: Scored) -> None:
+    """A head this run fitted replaces the saved one; a full run that fitted none (too few labels, or the
+    label-free scorer won) leaves none for the nights after it."""
+    if sentiment.saved_head is not None:
+        sentiment_saved.save(con, run_id, *sentiment.saved_head)
+    elif mode == "full":
+        sentiment_saved.clear(con)
+
+
 def publish(settings: Settings, run_id: int, corpus: Corpus, themes: ThemeSet, ranks: list[ThemeRank],
             sentiment: Scored, stats: dict) -> dict:
     """Write the run's results and make them current, all in one transaction; return the run summary."""
@@ -98,6 +108,7 @@ def publish(settings: Settings, run_id: int, corpus: Corpus, themes: ThemeSet, r
             store.insert_arrow(con, "comment_map", map_table(run_id, corpus, themes))
             con.execute("INSERT OR REPLACE INTO published VALUES ('themes', ?)", [run_id])
             carry_lineage(con, run_id, themes.lineage)
+            keep_head(con, run_id, themes.mode, sentiment)
             for item in themes.sub_lineage:
                 con.execute("INSERT INTO subtheme_lineage VALUES (?, ?, ?, ?, ?)",
                             [run_id, item.parent_id, item.child_id, item.kind, item.overlap])

@@ -327,6 +327,16 @@ CREATE TABLE theme_overrides (
 # migration step holds tables only. A change here needs a new migration step (it may be empty) for existing
 # stores to pick it up.
 # - current_themes: the published run's themes with their workflow state (a PM's name, status, owner, note, ticket).
+SCHEMA_V8 = """
+-- The sentiment head the last run fitted, as numpy arrays (voc.sentiment_saved): incremental nights score with it
+-- instead of fitting one again. Only the latest is kept.
+CREATE TABLE IF NOT EXISTS sentiment_heads (
+    run_id BIGINT PRIMARY KEY,
+    model_id TEXT NOT NULL,      -- the embedding model whose vectors it learned from
+    head BLOB NOT NULL
+);
+"""
+
 # - current_subthemes: the published run's sub-themes.
 # - current_assignments: one row per comment of the published run, with its comment, and with PM corrections
 #   applied, so every reader (pages, report, exports, the agent view) sees the corrected theme and sentiment: a
@@ -410,5 +420,6 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "web users, comment corrections, comment map", SCHEMA_V5),
     Migration(6, "themes with sub-themes, PM overrides, NPS and impact", SCHEMA_V6),
     Migration(7, "who made a change, redacted", "", redact_who_made_changes),
+    Migration(8, "the fitted sentiment head, for incremental nights", SCHEMA_V8),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from scipy import sparse
@@ -70,12 +71,16 @@ class HeadFeatures:
         self.chars_weight = chars_weight
         self.min_word_comments = min_word_comments
 
+    def words_vectorizer(self) -> TfidfVectorizer:
+        return TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_word_comments, sublinear_tf=True)
+
+    def chars_vectorizer(self) -> TfidfVectorizer:
+        return TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
+                               min_df=self.min_word_comments, max_features=MAX_CHAR_FEATURES)
+
     def fit(self, texts: list[str]) -> "HeadFeatures":
-        self.words_ = _fitted(TfidfVectorizer(ngram_range=(1, 2), min_df=self.min_word_comments, sublinear_tf=True),
-                              texts, self.words_weight)
-        self.chars_ = _fitted(TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
-                                              min_df=self.min_word_comments, max_features=MAX_CHAR_FEATURES),
-                              texts, self.chars_weight)
+        self.words_ = _fitted(self.words_vectorizer(), texts, self.words_weight)
+        self.chars_ = _fitted(self.chars_vectorizer(), texts, self.chars_weight)
         return self
 
     def transform(self, vectors: np.ndarray, texts: list[str], languages: list[str]) -> sparse.csr_matrix:
@@ -162,6 +167,24 @@ class Scored:
     labels: list[str]
     origins: list[str]                       # human | score | model | lexicon
     stats: dict = field(default_factory=dict)
+    saved_head: tuple[str, bytes] | None = None  # a head this run fitted: (embedding model id, voc.sentiment_saved)
+
+
+@dataclass
+class SavedHead:
+    """A fitted head with its features, as a run keeps it for the incremental nights after it."""
+    head: SentimentHead
+    features: HeadFeatures
+    labels_trained_on: int
+    run_id: int | None = None  # the run that fitted it (None: not saved yet)
+
+
+class RowScores(NamedTuple):
+    scores: np.ndarray
+    labels: list[str]
+    origin: str                    # model | lexicon
+    stats: dict
+    fitted: SavedHead | None       # the head this call fitted and scored with, to be saved
 
 
 @dataclass
@@ -179,15 +202,20 @@ class OwnLabels:
 
 def score_rows(texts: list[str], languages: list[str], vectors: np.ndarray, own: OwnLabels,
                seed_vectors: dict[str, np.ndarray], cross_validate: bool = True,
-               head_beaten: bool = False) -> tuple[np.ndarray, list[str], str, dict]:
+               head_beaten: bool = False, saved: SavedHead | None = None) -> RowScores:
     """Score `vectors` with a head learned from `own` when it has enough labels and beats the label-free scorer on
     them, else label-free. The contest: the head's cross-validated accuracy on the labeled comments against the
     label-free scorer's on the same comments (labels as noisy as CSAT can teach a head less than the label-free
     scorer knows). Without `cross_validate` (incremental nights: five more fits for a number the full run
-    already measured) nothing is measured and `head_beaten`, what the last full run found, decides."""
+    already measured) nothing is measured and `head_beaten`, what the last full run found, decides; such a night
+    scores with the `saved` head of an earlier run when there is one rather than fitting it again."""
     counts = Counter(own.origins)
     stats = {"labels_human": counts.get("human", 0), "labels_score": counts.get("score", 0),
              "min_labels": MIN_LABELS, "holdout_accuracy": None}
+    if saved is not None and not cross_validate and not head_beaten:
+        scores, labels = predict_in_batches(saved.head, saved.features, vectors, texts, languages)
+        return RowScores(scores, labels, "model", {**stats, "method": "learned", "head_run": saved.run_id,
+                                                   "labels_trained_on": saved.labels_trained_on}, None)
     scorer = SentimentScorer().fit(seed_vectors)
     usable = np.isfinite(own.vectors).all(axis=1) if own.vectors is not None else np.zeros(len(own.labels), bool)
     train = np.flatnonzero(usable)
@@ -202,10 +230,11 @@ def score_rows(texts: list[str], languages: list[str], vectors: np.ndarray, own:
                 head_beaten = clearly_better(free_correct, head.holdout_correct_)
             if not head_beaten:
                 scores, labels = predict_in_batches(head, features, vectors, texts, languages)
-                return scores, labels, "model", {**stats, "method": "learned"}
+                return RowScores(scores, labels, "model", {**stats, "method": "learned"},
+                                 SavedHead(head, features, len(train)))
         stats["head_beaten"] = True
     scores, labels = scorer.score(texts, vectors, languages)
-    return scores, labels, "lexicon", {**stats, "method": "label-free"}
+    return RowScores(scores, labels, "lexicon", {**stats, "method": "label-free"}, None)
 
 
 def fit_head(own: OwnLabels, train: np.ndarray, cross_validate: bool) -> tuple[SentimentHead, HeadFeatures]:
