@@ -50,12 +50,21 @@ def test_markup_in_names_notes_and_comments_is_shown_not_interpreted(store_copy)
         con.execute("UPDATE comments SET text = 'Kunde: [/bold] [red]' WHERE agent_id = 'A01'")
     result = invoke("status", theme, "--db", store_copy, "--name", "[/bold] payments", "--note", "[/] see [b]", "--by", "anna")
     assert result.exit_code == 0, result.output
+    agent = invoke("agent", "A01", "--db", store_copy, "--peek").output
+    assert '"[/bold] payments" has a new note: [/] see [b]' in agent, agent  # the change, by the theme's new name
     for args in (["themes", "--db", store_copy], ["status", theme, "--db", store_copy],
                  ["agent", "A01", "--db", store_copy]):
         result = invoke(*args)
         assert result.exit_code == 0, (args, result.output)
     assert '"title": "[/bold] payments"' in invoke("themes", "--db", store_copy, "--json").output
     assert "Kunde: [/bold] [red]" in invoke("agent", "A01", "--db", store_copy, "--format", "json").output
+    status = invoke("status", theme, "--db", store_copy).output
+    assert "[/bold] payments" in status and "[/] see [b]" in status
+    comment = rows(store_copy, "SELECT comment_id FROM current_assignments WHERE agent_id = 'A01' LIMIT 1")[0][0]
+    result = invoke("sentiment", "set", comment, "negative", "--by", "[b]anna", "--db", store_copy)
+    assert result.exit_code == 0 and "\\" not in result.output, result.output
+    shown = invoke("sentiment", "show", "--db", store_copy).output
+    assert "[b]anna" in shown and "\\[" not in shown, shown  # as typed: no markup, and no escaping backslash
 
 
 def test_handoff_markdown_shows_html_and_markdown_as_text(store_copy, tmp_path):

@@ -156,7 +156,7 @@ def test_a_digest_names_a_theme_that_was_merged_away_before_it_was_sent(store_co
     for d in hook.accepted:
         item = next(i for i in d["items"] if i["theme_id"] == b)
         assert item["theme"] == title_b, item  # was "#<id>": 'Theme #12 "#12" is now under_review'
-        assert f'Theme #{b} "{title_b}" is now under_review (was new): Wir prüfen das' in d["text"]
+        assert f'Theme #{b} "{title_b}" is now under review (was new): Wir prüfen das' in d["text"]
 
 
 def test_agents_hear_of_a_pms_merge_under_the_pms_name(store_copy):

@@ -89,7 +89,7 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
         return
     console.print(f"{agent_id}: {view.summary['headline']}", highlight=False, markup=False)
     for c in view.changes:
-        console.print(f"  new since your last look: theme #{c['theme_id']} {c['kind']} → {c['to_status']}"
+        console.print(f"  new since your last look: theme #{c['theme_id']} \"{c['theme']}\" {c['what']}"
                       + (f": {c['note']}" if c["note"] else ""), highlight=False, soft_wrap=True)
     table = Table()
     for col in ("date", "comment", "theme", "status", "note"):

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from voc import store
@@ -33,7 +32,7 @@ def set_label(comment_id: str = typer.Argument(..., help="The comment's id, as i
     with store.open(db, write=True) as con:
         c = set_correction(con, comment_id, label, by, source)
     was = f" (was {c.previous})" if c.previous else ""
-    console.print(f"comment {escape(c.comment_id)} in {escape(c.source)}: {c.label}{escape(was)}; "
+    console.print(f"comment {c.comment_id} in {c.source}: {c.label}{was}; "
                   "the next run learns from it", highlight=False)
 
 
@@ -51,7 +50,7 @@ def show(db: Path = DbOption, limit: int = limit_option(50, "corrections")):
     for col in ("source", "comment", "label", "was", "by", "at"):
         table.add_column(col, overflow="fold")
     for src, cid, label, prev, by, at in rows:
-        table.add_row(escape(src), escape(cid), label, prev or "-", escape(by), str(at)[:16])
+        table.add_row(src, cid, label, prev or "-", by, str(at)[:16])
     console.print(table)
 
 
@@ -103,7 +102,7 @@ def runs(db: Path = DbOption, limit: int = limit_option(20, "runs"),
         table.add_column(col, overflow="fold")
     for run_id, started, status, mode, stats, error in rows:
         st = json.loads(stats) if stats else {}
-        table.add_row(str(run_id), str(started)[:16], status if not error else f"{status}: {escape(error[:80])}",
-                      mode or "-", escape(str(st.get("embed", {}).get("model", "-"))), str(st.get("themes", "-")),
-                      escape(sentiment_summary(st)))
+        table.add_row(str(run_id), str(started)[:16], status if not error else f"{status}: {error[:80]}",
+                      mode or "-", str(st.get("embed", {}).get("model", "-")), str(st.get("themes", "-")),
+                      sentiment_summary(st))
     console.print(table)

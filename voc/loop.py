@@ -18,7 +18,7 @@ import duckdb
 
 from voc.errors import AccessError, NotFoundError
 from voc.store import dicts, scalar, transaction
-from voc.workflow import AGENT_KINDS
+from voc.workflow import AGENT_KINDS, describe_change
 
 COMMENTS_SQL = """
 SELECT a.created_at, a.comment_id, a.text, a.theme_id, coalesce(a.theme_title, 'unclustered') AS theme,
@@ -30,8 +30,9 @@ ORDER BY a.created_at DESC, a.comment_id
 """
 
 CHANGES_SQL = """
-SELECT e.event_id, e.theme_id, e.changed_at, e.kind, e.from_status, e.to_status, e.note
-FROM theme_events e
+SELECT e.event_id, e.theme_id, coalesce(t.display_title, '#' || e.theme_id) AS theme, e.changed_at, e.kind,
+       e.from_status, e.to_status, e.note
+FROM theme_events e LEFT JOIN current_themes t USING (theme_id)
 WHERE e.event_id > ? AND e.theme_id IN (SELECT DISTINCT theme_id FROM current_assignments WHERE agent_id = ?)
   AND e.kind IN (SELECT unnest(?))
 ORDER BY e.event_id
@@ -89,6 +90,8 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
     now = now or datetime.now()
     seen = scalar(con, "SELECT last_event_id FROM agent_seen WHERE agent_id = ?", [agent_id]) or 0
     changes = dicts(con, CHANGES_SQL, [seen, agent_id, list(AGENT_KINDS)])
+    for c in changes:  # in words, as the digest says it: "is now planned (was new)", "took in another theme's ..."
+        c["what"] = describe_change(c["kind"], c["from_status"], c["to_status"])
     changed = {c["theme_id"] for c in changes}
     for c in comments:
         c["changed_since_last_look"] = c["theme_id"] in changed

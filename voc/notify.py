@@ -43,13 +43,12 @@ import duckdb
 
 from voc.errors import ConfigError, DeliveryError
 from voc.store import dicts, transaction
+from voc.workflow import describe_change
 
 Store = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
 AGENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # what may stand in an e-mail address's local part
 MAX_FAILED_IN_A_ROW = 3
 MAX_PORT = 65535  # TCP ports are 16 bits
-CHANGE_WORDS = {"note": "has a new note", "merge": "took in another theme's comments",
-                "split": "was split off another theme"}  # the event's note says which theme and its status
 
 
 class Timeout(DeliveryError):
@@ -156,8 +155,7 @@ def pending(con: duckdb.DuckDBPyConnection, channel: str) -> dict[str, list[dict
 def digest(agent_id: str, items: list[dict]) -> dict:
     lines = []
     for i in items:
-        change = (f"is now {i['to_status']} (was {i['from_status']})" if i["kind"] == "status"
-                  else CHANGE_WORDS.get(i["kind"], "has a new note"))
+        change = describe_change(i["kind"], i["from_status"], i["to_status"])
         note = (i["note"] or "").replace("\n", "\n  ")  # a note's later lines stay under its bullet
         lines.append(f"- Theme #{i['theme_id']} \"{i['theme']}\" {change}" + (f": {note}" if note else ""))
     return {"agent_id": agent_id, "count": len(items),

@@ -43,6 +43,8 @@ TRANSITIONS = {
 }
 NOTIFYING_KINDS = ("status", "note")  # and a PM's merge or split (`carry_lineage`)
 RUN_AUTHOR = "voc"  # who changed a theme's workflow when a run merged or split it
+CHANGE_WORDS = {"note": "has a new note", "merge": "took in another theme's comments",
+                "split": "was split off another theme"}  # the event's note says which theme and its status
 AGENT_KINDS = ("status", "note", "merge", "split")  # what an agent hears about: renames and owner changes are internal
 FIELD_WORDS = {"name": "title", "ticket_key": "ticket", "ticket_url": "ticket link"}
 # A PM's name for a theme: twice a generated title (at most 60), so it still reads as a title in a table row and a
@@ -178,6 +180,13 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
         event_id = _event(con, theme_id, by, now, kind, before.status, target, note)
         queued = enqueue(con, event_id, theme_id, now) if kind in NOTIFYING_KINDS else 0
     return event_id, queued
+
+
+def describe_change(kind: str, from_status: str | None, to_status: str | None) -> str:
+    """What an event did to a theme, as agents read it after the theme's name: "is now in progress (was planned)"."""
+    if kind == "status":
+        return f"is now {(to_status or '').replace('_', ' ')} (was {(from_status or '').replace('_', ' ')})"
+    return CHANGE_WORDS.get(kind, "has a new note")
 
 
 def history(con: duckdb.DuckDBPyConnection, theme_id: int) -> list[dict]:
