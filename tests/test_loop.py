@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from voc import corrections, handoff, loop, notify, store, theme_edit, workflow
+from voc import corrections, handoff, loop, notify, sentiment_labels, store, theme_edit, workflow
 from voc.cli import app
 from voc.errors import AccessError, NotFoundError, TransitionError
 
@@ -314,8 +314,8 @@ def test_handoff_parquet_keeps_its_column_types_when_no_theme_has_an_owner_note_
 
 
 def test_every_change_names_who_made_it_redacted(con, tmp_path):
-    """A status change, a comment correction and a merge refuse a blank `by` (before the merge opens any store); a
-    named one is stored redacted."""
+    """A status change, a comment's corrections (theme, sentiment) and a merge refuse a blank `by` (before the merge
+    opens any store); a named one is stored redacted."""
     theme = top_theme(con)
     comment = store.scalar(con, "SELECT comment_id FROM current_assignments WHERE theme_id = ? LIMIT 1", [theme])
     for by in ("", "   ", None):
@@ -324,7 +324,11 @@ def test_every_change_names_who_made_it_redacted(con, tmp_path):
         with pytest.raises(TransitionError, match="say who"):
             corrections.correct(con, "demo", comment, by, sentiment="positive")
         with pytest.raises(TransitionError, match="say who"):
+            sentiment_labels.set_correction(con, comment, "positive", by)
+        with pytest.raises(TransitionError, match="say who"):
             theme_edit.merge(tmp_path / "never-opened.duckdb", theme, theme + 1, by)
+    sentiment_labels.set_correction(con, comment, "positive", "Herr Kurz +49 170 1234567")
+    assert store.scalar(con, "SELECT set_by FROM sentiment_corrections") == "Herr [NAME] [PHONE]"
     workflow.update(con, theme, "Frau Meier  meier@example.com", status="under_review")
     assert store.scalar(con, "SELECT changed_by FROM theme_events ORDER BY event_id DESC LIMIT 1") == \
         "Frau [NAME] [EMAIL]"

@@ -18,8 +18,8 @@ from datetime import datetime
 import duckdb
 
 from voc.errors import ConfigError, NotFoundError
-from voc.redact import person
 from voc.store import first_row
+from voc.workflow import changed_by
 
 LABELS = ("negative", "neutral", "positive")
 SYNONYMS = {"neg": "negative", "-": "negative", "-1": "negative", "negativ": "negative",
@@ -76,8 +76,7 @@ def set_correction(con: duckdb.DuckDBPyConnection, comment_id: str, label: str, 
         raise ConfigError(f"label {exc}") from None
     if clean is None:
         raise ConfigError("give a label: negative, neutral or positive")
-    if not by.strip():
-        raise ConfigError("say who makes the correction: --by USER")
+    by = changed_by(by, "say who makes the correction: pass --by USER")
     matches = con.execute("SELECT source FROM comments WHERE comment_id = ? AND (? IS NULL OR source = ?) "
                           "ORDER BY source", [comment_id, source, source]).fetchall()
     if not matches:
@@ -90,7 +89,7 @@ def set_correction(con: duckdb.DuckDBPyConnection, comment_id: str, label: str, 
     shown = first_row(con, "SELECT sentiment FROM current_assignments WHERE source = ? AND comment_id = ?",
                       [src, comment_id])
     con.execute("INSERT OR REPLACE INTO sentiment_corrections VALUES (?, ?, ?, ?, ?, ?)",
-                [src, comment_id, clean, person(by), datetime.now(), shown[0] if shown else None])
+                [src, comment_id, clean, by, datetime.now(), shown[0] if shown else None])
     return Correction(src, comment_id, clean, shown[0] if shown else None)
 
 
