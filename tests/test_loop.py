@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from voc import corrections, handoff, loop, notify, sentiment_labels, store, theme_edit, workflow
+from voc import corrections, handoff, loop, notify, sentiment_labels, store, theme_edit, wording, workflow
 from voc.cli import app
 from voc.errors import AccessError, NotFoundError, TransitionError
 
@@ -81,7 +81,8 @@ def test_full_loop_planned_theme_reaches_each_contributing_agent_once(con):
     assert result["webhook"]["digests_sent"] == len(contributors) == len(hook.accepted)
     entries = [(d["agent_id"], i["theme_id"]) for d in hook.accepted for i in d["items"]]
     assert sorted(entries) == sorted((a, theme) for a in contributors)  # exactly one entry per contributing agent
-    assert all("is now planned" in d["text"] and "release 5.3" in d["text"] for d in hook.accepted)
+    planned = {"en": "is now planned (was new)", "de": "ist jetzt eingeplant (vorher neu)"}
+    assert all(planned[d["language"]] in d["text"] and "release 5.3" in d["text"] for d in hook.accepted)
     agent = sorted(contributors)[0]
     view = loop.agent_view(con, agent)
     mine = [c for c in view.comments if c["theme_id"] == theme]
@@ -140,6 +141,34 @@ def test_email_digests_go_through_a_local_smtp_server(con, smtp_server):
     assert "Planned for December" in received[0].get_payload(decode=True).decode()
 
 
+def test_an_agent_reads_the_digest_in_the_language_most_of_their_comments_are_in(con, smtp_server):
+    """The demo's agents file German and English comments: one filing mostly German reads a German mail, one
+    filing mostly English an English one; a tie, or a language voc does not speak, reads English."""
+    port, received = smtp_server
+    theme = top_theme(con)
+    filed = {a: (de, en) for a, de, en in con.execute(
+        "SELECT agent_id, count(*) FILTER (language = 'de'), count(*) FILTER (language = 'en') "
+        "FROM current_assignments WHERE agent_id IN (SELECT agent_id FROM current_assignments WHERE theme_id = ?) "
+        "GROUP BY ALL", [theme]).fetchall()}
+    german = {a for a, (de, en) in filed.items() if de > en}
+    english = {a for a, (de, en) in filed.items() if en > de}
+    assert german and english  # the test needs both
+    workflow.update(con, theme, "pm.anna", status="under_review", note="Fix kommt mit 5.3")
+    notify.deliver(held(con), notify.Channels(smtp_host="127.0.0.1", smtp_port=port, address="{agent_id}@cc.example"))
+    mails = {m["To"].split("@")[0]: (m["Subject"], m.get_payload(decode=True).decode().replace("\r\n", "\n"))
+             for m in received}  # SMTP sends CRLF line ends
+    title = workflow.title(con, theme)
+    for agent in german:
+        assert mails[agent] == ("voc: 1 Neuigkeit(en) zu Themen, die Sie gemeldet haben",
+                                "Was aus den Kundenstimmen wurde, die Sie erfasst haben:\n"
+                                f'- Thema #{theme} "{title}" ist jetzt in Prüfung (vorher neu): Fix kommt mit 5.3\n')
+    for agent in english:
+        assert mails[agent] == ("voc: 1 update(s) on themes you reported",
+                                "What happened to the customer comments you filed:\n"
+                                f'- Theme #{theme} "{title}" is now under review (was new): Fix kommt mit 5.3\n')
+    assert wording.agent_language(["de", "en"]) == wording.agent_language(["fr", "fr", "en"]) == "en"
+
+
 def test_a_digest_names_a_theme_that_was_merged_away_before_it_was_sent(store_copy):
     with store.open(store_copy, write=True) as con:
         a, b = [t for t, in con.execute("SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2").fetchall()]
@@ -156,7 +185,9 @@ def test_a_digest_names_a_theme_that_was_merged_away_before_it_was_sent(store_co
     for d in hook.accepted:
         item = next(i for i in d["items"] if i["theme_id"] == b)
         assert item["theme"] == title_b, item  # was "#<id>": 'Theme #12 "#12" is now under_review'
-        assert f'Theme #{b} "{title_b}" is now under review (was new): Wir prüfen das' in d["text"]
+        said = {"en": f'Theme #{b} "{title_b}" is now under review (was new): Wir prüfen das',
+                "de": f'Thema #{b} "{title_b}" ist jetzt in Prüfung (vorher neu): Wir prüfen das'}
+        assert said[d["language"]] in d["text"], d["text"]
 
 
 def test_agents_hear_of_a_pms_merge_under_the_pms_name(store_copy):
@@ -176,7 +207,8 @@ def test_agents_hear_of_a_pms_merge_under_the_pms_name(store_copy):
         notify.deliver(functools.partial(store.open, store_copy, write=True), notify.Channels(webhook_url=hook.url))
     finally:
         hook.close()
-    assert f"took in another theme's comments: merged from #{b} (new)" in hook.accepted[0]["text"]
+    took = {"en": "took in another theme's comments", "de": "hat die Kommentare eines anderen Themas übernommen"}
+    assert all(f"{took[d['language']]}: merged from #{b} (new)" in d["text"] for d in hook.accepted)
 
 
 def test_a_note_over_several_lines_reads_as_one_item_of_the_digest(con):
@@ -189,7 +221,8 @@ def test_a_note_over_several_lines_reads_as_one_item_of_the_digest(con):
     finally:
         hook.close()
     text = hook.accepted[0]["text"]
-    assert text.endswith("is now planned (was new): Fix ships in 5.3\n  Workaround: pay by invoice"), text
+    assert text.endswith("(was new): Fix ships in 5.3\n  Workaround: pay by invoice") or \
+        text.endswith("(vorher neu): Fix ships in 5.3\n  Workaround: pay by invoice"), text
     assert "\r" not in json.dumps(hook.accepted[0])
 
 

@@ -6,6 +6,7 @@ Real Prefect flow runs on real DuckDB files with the real embedding model, on th
 import csv
 import json
 
+import duckdb
 import numpy as np
 import pytest
 from dbutil import rows
@@ -18,7 +19,7 @@ from voc.cli_sentiment import sentiment_summary
 from voc.ingest import RawBatch, RawRow
 from voc.sentiment_labels import LABELS, csat_label, nps_label, own_label, parse_label
 from voc.sentiment import LABELS as ORDER, SentimentScorer
-from voc import publish, sentiment_learn, sentiment_saved, store
+from voc import publish, schema, sentiment_learn, sentiment_saved, store
 from voc.sentiment_learn import (MIN_LABELS, OwnLabels, Scored, SentimentHead, clearly_better, enough_labels,
                                  score_rows, training_sample)
 from voc.validate import validate
@@ -262,23 +263,40 @@ def test_a_night_scores_with_the_head_the_full_run_saved_and_a_full_run_without_
         assert con.execute("SELECT count(*) FROM sentiment_heads").fetchall() == [(0,)]
 
 
-def test_a_saved_head_scores_as_the_head_that_was_fitted():
-    """Saved as arrays and read back (voc.sentiment_saved): the same scores and labels, German and English."""
+def test_a_saved_head_scores_as_the_head_that_was_fitted(monkeypatch):
+    """Saved as arrays and read back (voc.sentiment_saved), then scored 7 comments at a time with German and English
+    mixed: the same scores and labels as the fitted head on all at once. A head saved in another format, or for
+    another embedding model, is not loaded; one whose features no longer fit the vectors is fitted again."""
     def comment(i: int) -> tuple[str, str]:
         word, label = ("Megawumms, love it", "positive") if i % 2 else ("Riesenzonk, awful", "negative")
         return f"Kunde meldet zu {TOPICS[(i // 2) % len(TOPICS)]}: {word}, Vorgang {i}", label
 
     train = [comment(i) for i in range(120)]
-    texts, languages = [f"Superwumms {i}" if i % 2 else f"Totalzonk, a nightmare {i}" for i in range(20)], ["de", "en"] * 10
+    texts = [f"Superwumms {i}" if i % 2 else f"Totalzonk, a nightmare {i}" for i in range(20)]
+    languages = (["de", "en", "en"] * 7)[:20]
     vectors = normalise_rows(noise_vectors(140))
-    own = OwnLabels(np.arange(120), [label for _, label in train], ["human"] * 120, [text for text, _ in train],
-                    ["de"] * 120, vectors[:120])
-    fitted = score_rows(texts, languages, vectors[120:], own, SEEDS16).fitted
-    restored = sentiment_saved.from_bytes(sentiment_saved.to_bytes(fitted))
+
+    def own(vecs: np.ndarray) -> OwnLabels:
+        return OwnLabels(np.arange(120), [label for _, label in train], ["human"] * 120, [text for text, _ in train],
+                         ["de", "en"] * 60, vecs[:120])
+
+    fitted = score_rows(texts, languages, vectors[120:], own(vectors), SEEDS16).fitted
+    blob = sentiment_saved.to_bytes(fitted)
+    restored = sentiment_saved.from_bytes(blob)
+    monkeypatch.setattr(sentiment_learn, "PREDICT_BATCH", 7)
+    got = sentiment_learn.predict_in_batches(restored.head, restored.features, vectors[120:], texts, languages)
     expected = fitted.head.predict(fitted.features.transform(vectors[120:], texts, languages))
-    got = restored.head.predict(restored.features.transform(vectors[120:], texts, languages))
     assert got[1] == expected[1] and np.allclose(got[0], expected[0]) and len(set(got[1])) == 2
     assert restored.labels_trained_on == 120
+    con = duckdb.connect()
+    con.execute(schema.SCHEMA_V8)
+    sentiment_saved.save(con, 5, "model-a", blob)
+    assert sentiment_saved.load(con, "model-a").run_id == 5 and sentiment_saved.load(con, "model-b") is None
+    monkeypatch.setattr(sentiment_saved, "HEAD_FORMAT", sentiment_saved.HEAD_FORMAT + 1)
+    assert sentiment_saved.load(con, "model-a") is None
+    wider = np.hstack([vectors, np.zeros((140, 1))])  # vectors of another size: the saved head cannot read them
+    night = score_rows(texts, languages, wider[120:], own(wider), SEEDS16, cross_validate=False, saved=restored)
+    assert night.fitted is not None and "head_run" not in night.stats and night.stats["method"] == "learned"
 
 
 def write_rows(path, data: list[dict]):

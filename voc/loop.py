@@ -18,7 +18,8 @@ import duckdb
 
 from voc.errors import AccessError, NotFoundError
 from voc.store import dicts, scalar, transaction
-from voc.workflow import AGENT_KINDS, describe_change
+from voc.wording import describe_change
+from voc.workflow import AGENT_KINDS
 
 COMMENTS_SQL = """
 SELECT a.created_at, a.comment_id, a.text, a.theme_id, coalesce(a.theme_title, 'unclustered') AS theme,

@@ -43,7 +43,7 @@ import duckdb
 
 from voc.errors import ConfigError, DeliveryError
 from voc.store import dicts, transaction
-from voc.workflow import describe_change
+from voc.wording import DEFAULT, agent_language, digest_text, subject
 
 Store = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
 AGENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # what may stand in an e-mail address's local part
@@ -152,16 +152,20 @@ def pending(con: duckdb.DuckDBPyConnection, channel: str) -> dict[str, list[dict
     return grouped
 
 
-def digest(agent_id: str, items: list[dict]) -> dict:
-    lines = []
-    for i in items:
-        change = describe_change(i["kind"], i["from_status"], i["to_status"])
-        note = (i["note"] or "").replace("\n", "\n  ")  # a note's later lines stay under its bullet
-        lines.append(f"- Theme #{i['theme_id']} \"{i['theme']}\" {change}" + (f": {note}" if note else ""))
-    return {"agent_id": agent_id, "count": len(items),
+def agent_languages(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each agent's digest language: the one most of their published comments are in (`voc.wording`)."""
+    filed: dict[str, list[str]] = {}
+    for agent_id, language, n in con.execute("SELECT agent_id, language, count(*) FROM current_assignments "
+                                             "WHERE agent_id IS NOT NULL GROUP BY ALL").fetchall():
+        filed.setdefault(agent_id, []).extend([language] * n)
+    return {agent_id: agent_language(languages) for agent_id, languages in filed.items()}
+
+
+def digest(agent_id: str, items: list[dict], language: str = DEFAULT) -> dict:
+    return {"agent_id": agent_id, "count": len(items), "language": language,
             "items": [{k: (str(v) if isinstance(v, datetime) else v) for k, v in i.items() if k != "agent_id"}
                       for i in items],
-            "text": "What happened to the customer comments you filed:\n" + "\n".join(lines)}
+            "text": digest_text(items, language)}
 
 
 def send_webhook(channels: Channels, payload: dict) -> None:
@@ -198,7 +202,7 @@ def agent_address(template: str, agent_id: str) -> str:
 def send_email(channels: Channels, payload: dict) -> None:
     msg = EmailMessage()
     msg["From"], msg["To"] = channels.sender, agent_address(channels.address, payload["agent_id"])
-    msg["Subject"] = f"voc: {payload['count']} update(s) on themes you reported"
+    msg["Subject"] = subject(payload["count"], payload["language"])
     msg.set_content(payload["text"])
     try:
         with smtplib.SMTP(channels.smtp_host, channels.smtp_port, timeout=channels.timeout_seconds) as smtp:
@@ -245,12 +249,13 @@ def deliver(open_store: Store, channels: Channels, sleep: Callable[[float], None
     report = {}
     for channel in channels.configured():
         with open_store() as con:
-            queued = pending(con, channel)
+            queued, languages = pending(con, channel), agent_languages(con)
         outcomes, errors, failed_in_a_row = [], [], 0
         for agent_id, items in queued.items():
             if failed_in_a_row >= MAX_FAILED_IN_A_ROW:
                 break
-            attempts, error = send_digest(channels, channel, digest(agent_id, items), sleep)
+            attempts, error = send_digest(channels, channel, digest(agent_id, items, languages.get(agent_id, DEFAULT)),
+                                          sleep)
             outcomes.append(([i["notification_id"] for i in items], attempts, error))
             failed_in_a_row = failed_in_a_row + 1 if error else 0
             if error:

@@ -323,10 +323,6 @@ CREATE TABLE theme_overrides (
 """
 
 
-# The read-side views, as of the latest version. `migrate` (re)creates them after a store reaches it, so each
-# migration step holds tables only. A change here needs a new migration step (it may be empty) for existing
-# stores to pick it up.
-# - current_themes: the published run's themes with their workflow state (a PM's name, status, owner, note, ticket).
 SCHEMA_V8 = """
 -- The sentiment head the last run fitted, as numpy arrays (voc.sentiment_saved): incremental nights score with it
 -- instead of fitting one again. Only the latest is kept.
@@ -337,6 +333,11 @@ CREATE TABLE IF NOT EXISTS sentiment_heads (
 );
 """
 
+
+# The read-side views, as of the latest version. `migrate` (re)creates them after a store reaches it, so each
+# migration step holds tables only. A change here needs a new migration step (it may be empty) for existing
+# stores to pick it up.
+# - current_themes: the published run's themes with their workflow state (a PM's name, status, owner, note, ticket).
 # - current_subthemes: the published run's sub-themes.
 # - current_assignments: one row per comment of the published run, with its comment, and with PM corrections
 #   applied, so every reader (pages, report, exports, the agent view) sees the corrected theme and sentiment: a

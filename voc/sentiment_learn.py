@@ -24,7 +24,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-from voc.sentiment import SentimentScorer, vader_features
+from voc.sentiment import VADER_PARTS, SentimentScorer, vader_features
 from voc.sentiment_labels import LABEL_SCORE, SCORE_LABEL_WEIGHT
 
 MIN_LABELS = 50      # below this the head is no better than the label-free scorer (benchmarks/sentiment.py)
@@ -78,19 +78,24 @@ class HeadFeatures:
         return TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True,
                                min_df=self.min_word_comments, max_features=MAX_CHAR_FEATURES)
 
-    def fit(self, texts: list[str]) -> "HeadFeatures":
+    def fit(self, texts: list[str], languages: list[str]) -> "HeadFeatures":
         self.words_ = _fitted(self.words_vectorizer(), texts, self.words_weight)
-        self.chars_ = _fitted(self.chars_vectorizer(), texts, self.chars_weight)
+        compounding = [text for text, language in zip(texts, languages) if language not in NO_CHAR_NGRAMS]
+        self.chars_ = _fitted(self.chars_vectorizer(), compounding, self.chars_weight)
         return self
+
+    def n_features(self, dim: int) -> int:
+        """How many features `transform` gives comments with `dim`-dimensional vectors."""
+        return dim + len(VADER_PARTS) + sum(len(v.vocabulary_) for v in (self.words_, self.chars_) if v is not None)
 
     def transform(self, vectors: np.ndarray, texts: list[str], languages: list[str]) -> sparse.csr_matrix:
         parts = [sparse.csr_matrix(np.hstack([vectors, vader_features(texts, languages)]))]
         if self.words_ is not None:
             parts.append(self.words_weight * self.words_.transform(texts))
-        if self.chars_ is not None:
-            compounding = sparse.diags([0.0 if language in NO_CHAR_NGRAMS else self.chars_weight
-                                        for language in languages])
-            parts.append(compounding @ self.chars_.transform(texts))
+        if self.chars_ is not None:  # the rows of comments in English stay empty
+            rows = [i for i, language in enumerate(languages) if language not in NO_CHAR_NGRAMS]
+            place = sparse.csr_matrix((np.ones(len(rows)), (rows, np.arange(len(rows)))), shape=(len(texts), len(rows)))
+            parts.append(place @ (self.chars_weight * self.chars_.transform([texts[i] for i in rows])))
         return sparse.hstack(parts, format="csr")
 
 
@@ -212,6 +217,8 @@ def score_rows(texts: list[str], languages: list[str], vectors: np.ndarray, own:
     counts = Counter(own.origins)
     stats = {"labels_human": counts.get("human", 0), "labels_score": counts.get("score", 0),
              "min_labels": MIN_LABELS, "holdout_accuracy": None}
+    if saved is not None and saved.head.model_.n_features_in_ != saved.features.n_features(vectors.shape[1]):
+        saved = None  # saved by a voc whose features differ (or for other vectors): fitted again below
     if saved is not None and not cross_validate and not head_beaten:
         scores, labels = predict_in_batches(saved.head, saved.features, vectors, texts, languages)
         return RowScores(scores, labels, "model", {**stats, "method": "learned", "head_run": saved.run_id,
@@ -241,7 +248,7 @@ def fit_head(own: OwnLabels, train: np.ndarray, cross_validate: bool) -> tuple[S
     """A head learned from the `train` rows of `own` (CSAT/NPS labels down-weighted), and its features."""
     weight = np.where(np.array(own.origins)[train] == "score", SCORE_LABEL_WEIGHT, 1.0)
     texts = [own.texts[i] for i in train]
-    features = HeadFeatures().fit(texts)
+    features = HeadFeatures().fit(texts, [own.languages[i] for i in train])
     x = features.transform(own.vectors[train], texts, [own.languages[i] for i in train])
     head = SentimentHead(folds=CV_FOLDS if cross_validate else None).fit(x, [own.labels[i] for i in train], weight)
     return head, features

@@ -22,13 +22,16 @@ from voc.sentiment_learn import HeadFeatures, SavedHead, SentimentHead
 from voc.store import first_row
 
 VECTORIZERS = ("words", "chars")  # HeadFeatures' fitted vectorizers: attributes words_ and chars_
+# Raise it whenever what `HeadFeatures` computes changes (n-gram ranges, which languages get character n-grams,
+# the VADER parts): a head saved by another version is then not used, and the night fits one again.
+HEAD_FORMAT = 1
 
 
 def to_bytes(saved: SavedHead) -> bytes:
     model, features = saved.head.model_, saved.features
     arrays = {"coef": model.coef_, "intercept": model.intercept_, "classes": np.array(model.classes_, dtype=str),
               "weights": np.array([features.words_weight, features.chars_weight]),
-              "labels_trained_on": np.array([saved.labels_trained_on])}
+              "labels_trained_on": np.array([saved.labels_trained_on]), "format": np.array([HEAD_FORMAT])}
     for name in VECTORIZERS:
         vectorizer = getattr(features, f"{name}_")
         if vectorizer is not None:
@@ -71,6 +74,8 @@ def clear(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def load(con: duckdb.DuckDBPyConnection, model_id: str) -> SavedHead | None:
-    """The saved head, if one was learned from vectors of `model_id`."""
+    """The saved head, if one was learned from vectors of `model_id` by this version's features."""
     row = first_row(con, "SELECT run_id, head FROM sentiment_heads WHERE model_id = ?", [model_id])
-    return from_bytes(row[1], row[0]) if row else None
+    if row is None or int(np.load(io.BytesIO(row[1]), allow_pickle=False)["format"][0]) != HEAD_FORMAT:
+        return None
+    return from_bytes(row[1], row[0])

@@ -43,8 +43,7 @@ TRANSITIONS = {
 }
 NOTIFYING_KINDS = ("status", "note")  # and a PM's merge or split (`carry_lineage`)
 RUN_AUTHOR = "voc"  # who changed a theme's workflow when a run merged or split it
-CHANGE_WORDS = {"note": "has a new note", "merge": "took in another theme's comments",
-                "split": "was split off another theme"}  # the event's note says which theme and its status
+
 AGENT_KINDS = ("status", "note", "merge", "split")  # what an agent hears about: renames and owner changes are internal
 FIELD_WORDS = {"name": "title", "ticket_key": "ticket", "ticket_url": "ticket link"}
 # A PM's name for a theme: twice a generated title (at most 60), so it still reads as a title in a table row and a
@@ -182,13 +181,6 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     return event_id, queued
 
 
-def describe_change(kind: str, from_status: str | None, to_status: str | None) -> str:
-    """What an event did to a theme, as agents read it after the theme's name: "is now in progress (was planned)"."""
-    if kind == "status":
-        return f"is now {(to_status or '').replace('_', ' ')} (was {(from_status or '').replace('_', ' ')})"
-    return CHANGE_WORDS.get(kind, "has a new note")
-
-
 def history(con: duckdb.DuckDBPyConnection, theme_id: int) -> list[dict]:
     return dicts(con, "SELECT event_id, changed_at, changed_by, kind, from_status, to_status, note, run_id "
                       "FROM theme_events WHERE theme_id = ? ORDER BY event_id", [theme_id])
@@ -196,8 +188,9 @@ def history(con: duckdb.DuckDBPyConnection, theme_id: int) -> list[dict]:
 
 def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lineage]) -> None:
     """Inside the publishing transaction: move what was attached to merged / split themes to their heirs. A
-    product manager's merge or split is recorded under their name and the agents with comments in the theme it
-    made hear of it (their comments moved); one a run found is recorded only where there was something to carry."""
+    product manager's merge or split is recorded under their name, and every agent with comments in the theme it
+    made hears of it (some of their comments moved; all of them now share a theme, its status and its notes); one a
+    run found is recorded only where there was something to carry."""
     now = datetime.now()
     for item in lineage:
         con.execute("INSERT INTO theme_lineage VALUES (?, ?, ?, ?, ?)",

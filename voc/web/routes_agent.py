@@ -18,8 +18,7 @@ from voc.web.app import mirror_of, render
 
 router = APIRouter()
 
-STATUS_WORDS = {"new": "New", "under_review": "Under review", "planned": "Planned", "in_progress": "In progress",
-                "done": "Done", "declined": "Declined"}
+STATUS_WORDS = {status: words.capitalize() for status, words in wording.STATUS_WORDS[wording.DEFAULT].items()}
 
 
 def group_by_theme(comments: list[dict], changed: set[int]) -> list[dict]:
