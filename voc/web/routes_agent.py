@@ -11,7 +11,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 
-from voc import loop
+from voc import loop, wording
 from voc.users import User
 from voc.web import auth
 from voc.web.app import mirror_of, render
