@@ -82,6 +82,19 @@ def test_jsonl_lines_table_rows_and_repeats_across_files_are_named(tmp_path):
     assert validate(read_source(db, table="notes"))[1][0].where == "crm.duckdb row 2"
 
 
+def test_control_characters_from_a_database_source_are_removed_from_the_text(tmp_path):
+    """A CRM column can hold NUL, bell or terminal escapes (files with NUL are refused as binary): the comment is
+    kept without them, its words and line breaks (as spaces) intact."""
+    db = tmp_path / "crm.duckdb"
+    con = duckdb.connect(str(db))
+    con.execute("CREATE TABLE notes (comment_id VARCHAR, text VARCHAR, created_at VARCHAR, agent_id VARCHAR)")
+    con.execute("INSERT INTO notes VALUES ('d1', ?, '2026-11-03', 'A3')",
+                ["Rechnung\x00 doppelt\x07\n\x1b[31mabgebucht\x7f, Kündigung\u0085droht"])
+    con.close()
+    comments, rejected = validate(read_source(db, table="notes"))
+    assert not rejected and comments[0].text == "Rechnung doppelt [31mabgebucht, Kündigung droht"
+
+
 def test_long_text_is_kept_and_marked_and_broken_bytes_are_quarantined(tmp_path):
     good = HEADER + "".join(f"{i},ok text {i},2026-11-01,A1,\n" for i in range(20))
     raw = good.encode() + b"99,caf\xe9 kaputt,2026-11-01,A1,\n100," + b"x" * 6000 + b",2026-11-01,A1,\n"

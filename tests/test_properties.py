@@ -9,6 +9,7 @@ import json
 import re
 import string
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from hypothesis import HealthCheck, example, given, settings
@@ -305,3 +306,15 @@ def test_a_date_without_a_birth_label_stays(value, words, before, after):
 def test_redaction_never_fails_and_is_stable(text):
     once = redact(text).text
     assert redact(once).text == once
+
+
+@given(st.text(max_size=60))
+def test_a_comments_text_keeps_no_control_character_and_no_run_of_whitespace(text):
+    """Any text (from a database column: no file reader filters it) is stored without control characters and with
+    single spaces, or the row is quarantined as having none: nothing else."""
+    values = {"comment_id": "c1", "text": text, "created_at": "2026-11-02", "agent_id": "A1"}
+    comments, rejected = validate(RawBatch("p", [RawRow(1, "notes", values)]))
+    assert len(comments) + len(rejected) == 1
+    for c in comments:
+        assert c.text and not any(unicodedata.category(ch) == "Cc" for ch in c.text)
+        assert c.text == c.text.strip() and "  " not in c.text

@@ -13,8 +13,10 @@ The rules, in one place:
   without a zone are taken as given), German `02.11.2026 14:30`, or `02/11/2026`
   read day first (`date_order="mdy"` reads it month first); between MIN_CREATED_AT
   and a day after now (a year 1 or 2099 would zero every trend);
-- text: any length up to MAX_STORED_CHARS is kept as it is; over `max_text_chars`
-  it is marked `truncated` and only that many characters are embedded;
+- text: any length up to MAX_STORED_CHARS is kept, its runs of whitespace made one
+  space and control characters (NUL, bell, escape: never part of what a customer
+  said, and a terminal or a byte-string reader acts on them) removed; over
+  `max_text_chars` it is marked `truncated` and only that many characters are embedded;
 - a lost character (U+FFFD, e.g. an emoji an export dropped) is kept; bytes that
   are not valid in the file's encoding quarantine the row;
 - csat 1-5, nps 0-10, whole numbers.
@@ -22,6 +24,7 @@ The rules, in one place:
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -143,6 +146,11 @@ def _optional(values: dict, name: str) -> str | None:
     return " ".join(str(value).split()) or None if value is not None else None
 
 
+def without_controls(text: str) -> str:
+    """`text` without control characters (Unicode category Cc) other than whitespace."""
+    return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
+
+
 def parse_row(row: RawRow, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, date_order: str = "dmy",
               now: datetime | None = None) -> Comment:
     """Turn one raw row into a Comment or raise RowInvalid with the reason."""
@@ -154,7 +162,9 @@ def parse_row(row: RawRow, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, date_or
         raise RowInvalid(f"broken encoding in {', '.join(sorted(map(str, broken)))[:200]} (not valid in the "
                          "file's encoding): fix the row or pass --encoding")
     comment_id = _identifier(values, "comment_id")
-    text = " ".join(_required(values, "text").split())
+    text = " ".join(without_controls(_required(values, "text")).split())
+    if not text:
+        raise RowInvalid("text holds only control characters (such as NUL): nothing a customer said")
     if len(text) > MAX_STORED_CHARS:
         raise RowInvalid(f"text is {len(text)} characters, more than the {MAX_STORED_CHARS} a comment may have")
     return Comment(
