@@ -182,7 +182,7 @@ def test_a_digest_names_a_theme_that_was_merged_away_before_it_was_sent(store_co
     finally:
         hook.close()
     assert {d["agent_id"] for d in hook.accepted} >= agents
-    for d in hook.accepted:
+    for d in (d for d in hook.accepted if d["agent_id"] in agents):  # the others hear only of the merge into a
         item = next(i for i in d["items"] if i["theme_id"] == b)
         assert item["theme"] == title_b, item  # was "#<id>": 'Theme #12 "#12" is now under_review'
         said = {"en": f'Theme #{b} "{title_b}" is now under review (was new): Wir prüfen das',
@@ -332,7 +332,8 @@ def test_a_theme_whose_comments_split_evenly_between_two_teams_goes_to_the_first
                                    [theme]).fetchall()]
     half = len(ids) // 2
     for team, chunk in (("zeta", ids[:half]), ("alpha", ids[half:2 * half]), (None, ids[2 * half:])):
-        con.executemany("UPDATE comments SET team = ? WHERE comment_id = ?", [[team, c] for c in chunk])
+        if chunk:  # an even count leaves no comment without a team
+            con.executemany("UPDATE comments SET team = ? WHERE comment_id = ?", [[team, c] for c in chunk])
     themes = pq.read_table(handoff.write_handoff(con, tmp_path / "h", team="alpha").parquet).to_pylist()
     assert [t["theme_id"] for t in themes] == [theme]
 
