@@ -166,7 +166,7 @@ def test_an_agent_reads_the_digest_in_the_language_most_of_their_comments_are_in
         assert mails[agent] == ("voc: 1 update(s) on themes you reported",
                                 "What happened to the customer comments you filed:\n"
                                 f'- Theme #{theme} "{title}" is now under review (was new): Fix kommt mit 5.3\n')
-    assert wording.agent_language(["de", "en"]) == wording.agent_language(["fr", "fr", "en"]) == "en"
+    assert wording.agent_language({"de": 1, "en": 1}) == wording.agent_language({"fr": 2, "en": 1}) == "en"
 
 
 def test_a_digest_names_a_theme_that_was_merged_away_before_it_was_sent(store_copy):

@@ -57,9 +57,8 @@ def show(db: Path = DbOption, limit: int = limit_option(50, "corrections")):
 def sentiment_summary(stats: dict | None) -> str:
     """'learned from 120 labels (80 human, 40 CSAT/NPS), hold-out accuracy 71%' (on a night that scored with a
     saved head: 'the head run 3 learned from 120 labels; the store now has 135 labels (...); hold-out ...'),
-    'label-free: it agrees with the
-    store's 2155 labels (...) 59% of the time, a head learned from them 54% (hold-out)' or 'label-free (12 labels,
-    ...)'."""
+    'label-free: it agrees with the store's 2155 labels (...) 59% of the time, a head learned from them 54%
+    (hold-out)' or 'label-free (12 labels, ...)'."""
     s = (stats or {}).get("sentiment") or {}
     if not s:
         return "-"

@@ -154,11 +154,11 @@ def pending(con: duckdb.DuckDBPyConnection, channel: str) -> dict[str, list[dict
 
 def agent_languages(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """Each agent's digest language: the one most of their published comments are in (`voc.wording`)."""
-    filed: dict[str, list[str]] = {}
+    filed: dict[str, dict[str, int]] = {}
     for agent_id, language, n in con.execute("SELECT agent_id, language, count(*) FROM current_assignments "
                                              "WHERE agent_id IS NOT NULL GROUP BY ALL").fetchall():
-        filed.setdefault(agent_id, []).extend([language] * n)
-    return {agent_id: agent_language(languages) for agent_id, languages in filed.items()}
+        filed.setdefault(agent_id, {})[language] = n
+    return {agent_id: agent_language(counts) for agent_id, counts in filed.items()}
 
 
 def digest(agent_id: str, items: list[dict], language: str = DEFAULT) -> dict:

@@ -247,9 +247,9 @@ def score_rows(texts: list[str], languages: list[str], vectors: np.ndarray, own:
 def fit_head(own: OwnLabels, train: np.ndarray, cross_validate: bool) -> tuple[SentimentHead, HeadFeatures]:
     """A head learned from the `train` rows of `own` (CSAT/NPS labels down-weighted), and its features."""
     weight = np.where(np.array(own.origins)[train] == "score", SCORE_LABEL_WEIGHT, 1.0)
-    texts = [own.texts[i] for i in train]
-    features = HeadFeatures().fit(texts, [own.languages[i] for i in train])
-    x = features.transform(own.vectors[train], texts, [own.languages[i] for i in train])
+    texts, languages = [own.texts[i] for i in train], [own.languages[i] for i in train]
+    features = HeadFeatures().fit(texts, languages)
+    x = features.transform(own.vectors[train], texts, languages)
     head = SentimentHead(folds=CV_FOLDS if cross_validate else None).fit(x, [own.labels[i] for i in train], weight)
     return head, features
 

@@ -43,8 +43,11 @@ def to_bytes(saved: SavedHead) -> bytes:
     return buffer.getvalue()
 
 
-def from_bytes(blob: bytes, run_id: int | None = None) -> SavedHead:
+def from_bytes(blob: bytes, run_id: int | None = None) -> SavedHead | None:
+    """The head saved in `blob`, or None when another `HEAD_FORMAT` saved it."""
     arrays = np.load(io.BytesIO(blob), allow_pickle=False)
+    if int(arrays["format"][0]) != HEAD_FORMAT:
+        return None
     features = HeadFeatures(*arrays["weights"].tolist())
     for name in VECTORIZERS:
         vectorizer = None
@@ -76,6 +79,4 @@ def clear(con: duckdb.DuckDBPyConnection) -> None:
 def load(con: duckdb.DuckDBPyConnection, model_id: str) -> SavedHead | None:
     """The saved head, if one was learned from vectors of `model_id` by this version's features."""
     row = first_row(con, "SELECT run_id, head FROM sentiment_heads WHERE model_id = ?", [model_id])
-    if row is None or int(np.load(io.BytesIO(row[1]), allow_pickle=False)["format"][0]) != HEAD_FORMAT:
-        return None
-    return from_bytes(row[1], row[0])
+    return from_bytes(row[1], row[0]) if row else None

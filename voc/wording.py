@@ -54,9 +54,9 @@ def subject(count: int, language: str = DEFAULT) -> str:
     return DIGEST_WORDS[language]["subject"].format(count=count)
 
 
-def agent_language(comment_languages: list[str]) -> str:
+def agent_language(comments_per_language: dict[str | None, int]) -> str:
     """The language most of an agent's comments are in, if voc speaks it; on a tie, or otherwise, English."""
-    counts = Counter(lang for lang in comment_languages if lang in DIGEST_WORDS).most_common()
+    counts = Counter({lang: n for lang, n in comments_per_language.items() if lang in DIGEST_WORDS}).most_common()
     if not counts or (len(counts) > 1 and counts[0][1] == counts[1][1]):
         return DEFAULT
     return counts[0][0]

@@ -43,7 +43,6 @@ TRANSITIONS = {
 }
 NOTIFYING_KINDS = ("status", "note")  # and a PM's merge or split (`carry_lineage`)
 RUN_AUTHOR = "voc"  # who changed a theme's workflow when a run merged or split it
-
 AGENT_KINDS = ("status", "note", "merge", "split")  # what an agent hears about: renames and owner changes are internal
 FIELD_WORDS = {"name": "title", "ticket_key": "ticket", "ticket_url": "ticket link"}
 # A PM's name for a theme: twice a generated title (at most 60), so it still reads as a title in a table row and a
