@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from voc import corrections, handoff, loop, notify, sentiment_labels, store, theme_edit, wording, workflow
 from voc.cli import app
-from voc.errors import AccessError, NotFoundError, TransitionError
+from voc.errors import AccessError, ConfigError, NotFoundError, TransitionError
 
 
 class Webhook:
@@ -88,7 +88,8 @@ def test_full_loop_planned_theme_reaches_each_contributing_agent_once(con):
     mine = [c for c in view.comments if c["theme_id"] == theme]
     assert mine and all(c["status"] == "planned" and c["note"] == "Fix ships with release 5.3" for c in mine)
     assert [c["to_status"] for c in view.changes] == ["planned"] and mine[0]["changed_since_last_look"]
-    assert view.summary["planned"] >= 1 and "1 planned" in view.summary["headline"]
+    said = {"en": "1 planned", "de": "1 eingeplant"}[view.language]
+    assert view.summary["planned"] >= 1 and said in view.summary["headline"]
     assert loop.agent_view(con, agent).changes == []  # seen now
 
 
@@ -207,8 +208,12 @@ def test_agents_hear_of_a_pms_merge_under_the_pms_name(store_copy):
         notify.deliver(functools.partial(store.open, store_copy, write=True), notify.Channels(webhook_url=hook.url))
     finally:
         hook.close()
-    took = {"en": "took in another theme's comments", "de": "hat die Kommentare eines anderen Themas übernommen"}
-    assert all(f"{took[d['language']]}: merged from #{b} (new)" in d["text"] for d in hook.accepted)
+    with store.open(store_copy) as con:
+        title = workflow.title(con, a)
+    said = {"en": f'- Theme #{a} "{title}" took in another theme\'s comments',  # the record "merged from #…" is
+            "de": f'- Thema #{a} "{title}" hat die Kommentare eines anderen Themas übernommen'}  # for PMs only
+    assert {d["language"] for d in hook.accepted} == {"en", "de"}
+    assert all(d["text"].splitlines()[1:] == [said[d["language"]]] for d in hook.accepted), hook.accepted
 
 
 def test_a_note_over_several_lines_reads_as_one_item_of_the_digest(con):
@@ -369,9 +374,47 @@ def test_every_change_names_who_made_it_redacted(con, tmp_path):
 
 
 def test_the_thank_you_headline_counts_what_became_of_the_comments_and_leaves_out_zeros():
-    """One headline for `voc agent` and the agent's page: singular and plural right, zero counts not shown."""
+    """One headline for `voc agent` and the agent's page: singular and plural right (German counts in the dative),
+    zero counts not shown."""
     summary = {"comments": 3, "themes": 2, "planned": 2, "in_progress": 0, "done": 1, "shipped_this_quarter": 1}
-    assert loop.headline(summary) == ("Thank you: your 3 comments fed 2 customer problems product teams see. "
-                                      "1 fixed, 2 planned. 1 fix shipped this quarter drew on them.")
+    assert wording.headline(summary) == ("Thank you: your 3 comments fed 2 customer problems product teams see. "
+                                         "1 fixed, 2 planned. 1 fix shipped this quarter drew on them.")
+    assert wording.headline(summary, "de") == (
+        "Danke: Mit 3 Kommentaren haben Sie zu 2 Kundenproblemen beigetragen, die die Produktteams sehen. "
+        "1 behoben, 2 eingeplant. Darauf gestützt in diesem Quartal ausgeliefert: 1 Lösung.")
     one = {"comments": 1, "themes": 1, "planned": 0, "in_progress": 0, "done": 0, "shipped_this_quarter": 0}
-    assert loop.headline(one) == "Thank you: your 1 comment fed 1 customer problem product teams see."
+    assert wording.headline(one) == "Thank you: your 1 comment fed 1 customer problem product teams see."
+    assert wording.headline(one, "de") == ("Danke: Mit 1 Kommentar haben Sie zu 1 Kundenproblem beigetragen, "
+                                           "die die Produktteams sehen.")
+
+
+def test_an_agent_reads_their_view_in_the_language_most_of_their_comments_are_in(store_copy):
+    """`voc agent` and the agent's page speak German to an agent who files German comments, English to one who
+    files English ones; either can ask for the other language, and a language voc does not speak is one error."""
+    with store.open(store_copy, write=True) as con:
+        theme = top_theme(con)
+        workflow.update(con, theme, "pm.anna", status="planned", note="Fix kommt mit 5.3")
+        filed = con.execute("SELECT agent_id, count(*) FILTER (language = 'de') - count(*) FILTER (language = 'en') "
+                            "FROM current_assignments WHERE agent_id IN (SELECT agent_id FROM current_assignments "
+                            "WHERE theme_id = ?) GROUP BY ALL ORDER BY 2, 1", [theme]).fetchall()
+        english, german = filed[0][0], filed[-1][0]
+        assert filed[0][1] < 0 < filed[-1][1]  # the test needs one of each
+        de = loop.agent_view(con, german, mark_seen=False)
+        en = loop.agent_view(con, english, mark_seen=False)
+        asked = loop.agent_view(con, german, mark_seen=False, language="en")
+        with pytest.raises(ConfigError, match="not 'fr'"):
+            loop.agent_view(con, german, mark_seen=False, language="fr")
+    assert de.language == "de" and de.summary["headline"].startswith("Danke: Mit ")
+    assert "1 eingeplant" in de.summary["headline"]
+    assert [c["what"] for c in de.changes] == ["ist jetzt eingeplant (vorher neu)"]
+    assert en.language == "en" and en.summary["headline"].startswith("Thank you: your ")
+    assert [c["what"] for c in en.changes] == ["is now planned (was new)"]
+    assert asked.language == "en" and asked.changes[0]["what"] == "is now planned (was new)"
+    runner = CliRunner()
+    told = runner.invoke(app, ["agent", german, "--db", str(store_copy), "--peek"]).output
+    assert f'neu seit Ihrem letzten Blick: Thema #{theme}' in told and "ist jetzt eingeplant (vorher neu)" in told
+    assert "Kommentar" in told and "eingeplant *" in told  # the table's columns and statuses in German
+    told = runner.invoke(app, ["agent", german, "--db", str(store_copy), "--peek", "--language", "en"]).output
+    assert f'new since your last look: theme #{theme}' in told and "planned *" in told
+    wrong = runner.invoke(app, ["agent", german, "--db", str(store_copy), "--language", "fr"])
+    assert wrong.exit_code != 0 and "not 'fr'" in wrong.output and "Traceback" not in wrong.output

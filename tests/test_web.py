@@ -148,6 +148,29 @@ def test_an_agent_opening_another_agents_page_gets_403(browser, server, web_stor
     assert page.goto(f"{server.url}/themes").status == 403  # PM pages too
 
 
+def test_an_agents_page_speaks_the_agents_language_and_switches_on_request(browser, server, web_store):
+    """A product manager previews the page of an agent whose comments are mostly German: German words, German
+    statuses, `lang="de"`; the page's language link shows it in English."""
+    db, _ = web_store
+    german = rows(db, "SELECT agent_id FROM current_assignments GROUP BY agent_id "
+                      "HAVING count(*) FILTER (language = 'de') > count(*) FILTER (language = 'en') "
+                      "ORDER BY agent_id LIMIT 1")[0][0]
+    page = login(browser, server, PM)
+    page.goto(f"{server.url}/agent/{german}")
+    assert page.get_attribute("html", "lang") == "de"
+    assert page.inner_text("h1") == f"Kundenstimmen von {german}"
+    assert page.inner_text(".thanks").startswith("Danke: Mit ")
+    unscheduled = page.locator("section.group", has_text="noch nicht eingeplant").first
+    assert unscheduled.locator(".status").inner_text() == "neu"
+    page.click("a.language")
+    page.wait_for_load_state("networkidle")
+    assert page.url.endswith("?lang=en") and page.get_attribute("html", "lang") == "en"
+    assert page.inner_text(".thanks").startswith("Thank you: your ")
+    assert page.locator("section.group", has_text="has not been scheduled yet").first.locator(
+        ".status").inner_text() == "new"
+    assert page.goto(f"{server.url}/agent/{german}?lang=fr").status == 400
+
+
 def test_a_form_posted_without_its_csrf_token_is_refused(browser, server, web_store):
     db, _ = web_store
     page = login(browser, server, PM)

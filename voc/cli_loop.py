@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from voc import handoff as handoff_lib
-from voc import loop, notify as notify_lib, store, workflow
+from voc import loop, notify as notify_lib, store, wording, workflow
 from voc.cli_common import DbOption, app, console, friendly, limit_option
 from voc.errors import ConfigError, DeliveryError
 
@@ -75,6 +75,8 @@ def handoff(out: Path = typer.Option(..., help="Folder to write the package into
 def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the source's agent_id column."),
           db: Path = DbOption, format_: str = typer.Option("table", "--format", help="table or json"),
           peek: bool = typer.Option(False, help="Do not mark the changes as seen."),
+          language: Optional[str] = typer.Option(None, help="en or de (default: the language most of the agent's "
+                                                             "comments are in)."),
           limit: int = limit_option(50, "comments in the table (newest first; --format json gives all)")):
     """What became of each comment an agent filed: theme, status, the PM's note, and what changed since last time.
 
@@ -83,24 +85,25 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
     if format_ not in ("table", "json"):
         raise ConfigError(f"unknown format {format_!r}: choose table or json")
     with store.open(db, write=not peek) as con:
-        view = loop.agent_view(con, agent_id, mark_seen=not peek)
+        view = loop.agent_view(con, agent_id, mark_seen=not peek, language=language)
     if format_ == "json":
         console.print_json(json.dumps(view.__dict__, default=str))
         return
+    words = wording.PAGE_WORDS[view.language]
     console.print(f"{agent_id}: {view.summary['headline']}", highlight=False, markup=False)
     for c in view.changes:
-        console.print(f"  new since your last look: theme #{c['theme_id']} \"{c['theme']}\" {c['what']}"
+        console.print(f"  {words['since_look']}: {words['theme']} #{c['theme_id']} \"{c['theme']}\" {c['what']}"
                       + (f": {c['note']}" if c["note"] else ""), highlight=False, soft_wrap=True)
     table = Table()
-    for col in ("date", "comment", "theme", "status", "note"):
+    for col in words["columns"]:
         table.add_column(col, overflow="fold")
     for c in view.comments[:limit]:
-        table.add_row(str(c["created_at"])[:10], c["text"], c["theme"], (c["status"] or "-") +
-                      (" *" if c["changed_since_last_look"] else ""), c["note"] or "")
+        status = wording.status_word(c["status"], view.language) if c["status"] else "-"
+        table.add_row(str(c["created_at"])[:10], c["text"], c["theme"],
+                      status + (" *" if c["changed_since_last_look"] else ""), c["note"] or "")
     console.print(table)
     if len(view.comments) > limit:
-        console.print(f"showing the newest {limit} of {len(view.comments)} comments: --limit N shows more",
-                      highlight=False)
+        console.print(words["more"].format(limit=limit, total=len(view.comments)), highlight=False)
 
 
 @app.command()

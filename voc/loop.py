@@ -11,18 +11,19 @@ agent's view gets `AccessError`.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import duckdb
 
-from voc.errors import AccessError, NotFoundError
+from voc.errors import AccessError, ConfigError, NotFoundError
 from voc.store import dicts, scalar, transaction
-from voc.wording import describe_change
+from voc import wording
 from voc.workflow import AGENT_KINDS
 
 COMMENTS_SQL = """
-SELECT a.created_at, a.comment_id, a.text, a.theme_id, coalesce(a.theme_title, 'unclustered') AS theme,
+SELECT a.created_at, a.comment_id, a.text, a.language, a.theme_id, a.theme_title AS theme,
        CASE WHEN a.theme_id < 0 THEN NULL ELSE coalesce(w.status, 'new') END AS status,
        w.owner, w.note, w.ticket_key
 FROM current_assignments a LEFT JOIN theme_workflow w USING (theme_id)
@@ -49,38 +50,25 @@ class AgentView:
     summary: dict
     comments: list[dict]
     changes: list[dict] = field(default_factory=list)  # workflow events on the agent's themes since they last looked
+    language: str = wording.DEFAULT  # what the view is written in: the agent's own language unless asked otherwise
 
 
 def quarter_start(now: datetime) -> datetime:
     return datetime(now.year, 3 * ((now.month - 1) // 3) + 1, 1)
 
 
-def summarise(comments: list[dict], shipped_this_quarter: int) -> dict:
+def summarise(comments: list[dict], shipped_this_quarter: int, language: str = wording.DEFAULT) -> dict:
     themes = {c["theme_id"]: c["status"] for c in comments if c["theme_id"] >= 0}
     by_status = {s: sum(1 for v in themes.values() if v == s) for s in ("planned", "in_progress", "done")}
     summary = {"comments": len(comments), "themes": len(themes), **by_status,
                "shipped_this_quarter": shipped_this_quarter}
-    return {**summary, "headline": headline(summary)}
-
-
-def headline(summary: dict) -> str:
-    """Thanks, counting what the comments fed and what became of it (`voc agent`, the agent's page); counts that
-    are zero are left out rather than shown."""
-    def counted(n: int, word: str, plural: str = "s") -> str:
-        return f"{n} {word}{plural if n != 1 else ''}"
-
-    parts = [f"{summary[k]} {label}" for k, label in (("done", "fixed"), ("in_progress", "being worked on"),
-                                                       ("planned", "planned")) if summary[k]]
-    text = (f"Thank you: your {counted(summary['comments'], 'comment')} fed "
-            f"{counted(summary['themes'], 'customer problem')} product teams see.")
-    text += " " + ", ".join(parts).capitalize() + "." if parts else ""
-    shipped = summary["shipped_this_quarter"]
-    return text + (f" {counted(shipped, 'fix', 'es')} shipped this quarter drew on them." if shipped else "")
+    return {**summary, "headline": wording.headline(summary, language)}
 
 
 def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None = None,
-               mark_seen: bool = True, now: datetime | None = None) -> AgentView:
-    """Every comment `agent_id` filed with its theme, status and note, plus what changed since the last look."""
+               mark_seen: bool = True, now: datetime | None = None, language: str | None = None) -> AgentView:
+    """Every comment `agent_id` filed with its theme, status and note, plus what changed since the last look, in
+    `language` (by default the one most of the agent's comments are in)."""
     if viewer is not None and viewer != agent_id:
         raise AccessError(f"{viewer} may not see the comments of agent {agent_id}: agents see only their own")
     comments = dicts(con, COMMENTS_SQL, [agent_id])
@@ -88,11 +76,18 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
         raise NotFoundError(f"no comments from agent {agent_id!r} in the published results; "
                             + (known_agents_hint(con, agent_id) if viewer is None else
                                "ask a product manager which agent id your comments are filed under"))
+    if language is None:
+        language = wording.agent_language(Counter(c["language"] for c in comments))
+    elif language not in wording.LANGUAGES:
+        raise ConfigError(f"voc speaks {' and '.join(wording.LANGUAGES)} to agents, not {language!r}")
+    for c in comments:
+        c["theme"] = c["theme"] or wording.PAGE_WORDS[language]["unclustered"]
     now = now or datetime.now()
     seen = scalar(con, "SELECT last_event_id FROM agent_seen WHERE agent_id = ?", [agent_id]) or 0
     changes = dicts(con, CHANGES_SQL, [seen, agent_id, list(AGENT_KINDS)])
     for c in changes:  # in words, as the digest says it: "is now planned (was new)", "took in another theme's ..."
-        c["what"] = describe_change(c["kind"], c["from_status"], c["to_status"])
+        c["what"] = wording.describe_change(c["kind"], c["from_status"], c["to_status"], language)
+        c["note"] = wording.agent_note(c["kind"], c["note"])
     changed = {c["theme_id"] for c in changes}
     for c in comments:
         c["changed_since_last_look"] = c["theme_id"] in changed
@@ -103,7 +98,7 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
                      [quarter_start(now), agent_id])
     if mark_seen:
         mark_seen_up_to(con, agent_id, latest_event(con), now)
-    return AgentView(agent_id, summarise(comments, shipped), comments, changes)
+    return AgentView(agent_id, summarise(comments, shipped, language), comments, changes, language)
 
 
 def has_comments(con: duckdb.DuckDBPyConnection, agent_id: str) -> bool:

@@ -1,8 +1,8 @@
-"""What agents read about their themes, in German or English: statuses, changes, the digest's text and subject.
+"""What agents read about their themes, in German or English: statuses, changes, the digest, the agent's page.
 
-An agent's digest is written in the language most of their comments are in (`agent_language`): an agent who files
-"Kunde meldet: Rechnung doppelt" reads "Thema #4 … ist jetzt eingeplant (vorher neu)". The agent's page and
-`voc agent` use English, as the rest of the app does.
+Everything an agent reads is written in the language most of their comments are in (`agent_language`): an agent
+who files "Kunde meldet: Rechnung doppelt" reads "Thema #4 … ist jetzt eingeplant (vorher neu)" in the digest, on
+their page and in `voc agent`. The pages product managers use stay English.
 """
 
 from __future__ import annotations
@@ -29,6 +29,32 @@ DIGEST_WORDS = {
            "subject": "voc: {count} Neuigkeit(en) zu Themen, die Sie gemeldet haben"},
 }
 
+HEADLINE_WORDS = {  # the thank-you line on the agent's page and in `voc agent`; German counts are dative ("mit 3 ...n")
+    "en": {"thanks": "Thank you: your {comments} fed {themes} product teams see.", "comment": ("comment", "comments"),
+           "problem": ("customer problem", "customer problems"), "done": "fixed", "in_progress": "being worked on",
+           "planned": "planned", "shipped": "{fixes} shipped this quarter drew on them.", "fix": ("fix", "fixes")},
+    "de": {"thanks": "Danke: Mit {comments} haben Sie zu {themes} beigetragen, die die Produktteams sehen.",
+           "comment": ("Kommentar", "Kommentaren"), "problem": ("Kundenproblem", "Kundenproblemen"),
+           "done": "behoben", "in_progress": "in Arbeit", "planned": "eingeplant",
+           "shipped": "Darauf gestützt in diesem Quartal ausgeliefert: {fixes}.", "fix": ("Lösung", "Lösungen")},
+}
+PAGE_WORDS = {  # the agent's page and `voc agent`
+    "en": {"mine": "My feedback", "of": "Feedback of {agent}", "changes": "New since your last visit",
+           "theme": "theme", "new": "new", "unclustered": "unclustered",
+           "alone": "Not part of a theme yet: no other comment describes this problem so far.",
+           "unscheduled": "Product teams see this theme; it has not been scheduled yet.",
+           "since_look": "new since your last look", "columns": ("date", "comment", "theme", "status", "note"),
+           "more": "showing the newest {limit} of {total} comments: --limit N shows more"},
+    "de": {"mine": "Meine Kundenstimmen", "of": "Kundenstimmen von {agent}", "changes": "Neu seit Ihrem letzten Besuch",
+           "theme": "Thema", "new": "neu", "unclustered": "keinem Thema zugeordnet",
+           "alone": "Noch keinem Thema zugeordnet: bisher beschreibt kein anderer Kommentar dieses Problem.",
+           "unscheduled": "Die Produktteams sehen dieses Thema; es ist noch nicht eingeplant.",
+           "since_look": "neu seit Ihrem letzten Blick", "columns": ("Datum", "Kommentar", "Thema", "Status", "Notiz"),
+           "more": "die neuesten {limit} von {total} Kommentaren: --limit N zeigt mehr"},
+}
+LANGUAGES = tuple(DIGEST_WORDS)  # what voc speaks to agents
+NOTE_KINDS = ("status", "note")  # events whose note holds a product manager's own words
+
 
 def status_word(status: str | None, language: str = DEFAULT) -> str:
     return STATUS_WORDS[language].get(status or "", status or "")
@@ -40,18 +66,40 @@ def describe_change(kind: str, from_status: str | None, to_status: str | None, l
                                                   was=status_word(from_status, language))
 
 
+def agent_note(kind: str, note: str | None) -> str | None:
+    """The part of an event's note an agent reads: a PM's words on a status or note change. A merge's or split's
+    note is the record product managers read in the theme's history ("merged from #12 (planned, payments)", in
+    English); agents read the change itself, and the merged theme's notes are carried into the theme's own note."""
+    return note if kind in NOTE_KINDS else None
+
+
 def digest_text(items: list[dict], language: str = DEFAULT) -> str:
     """One line per change (theme, what happened, the PM's note indented under its bullet), under a heading."""
     words, lines = DIGEST_WORDS[language], []
     for i in items:
         change = describe_change(i["kind"], i["from_status"], i["to_status"], language)
-        note = (i["note"] or "").replace("\n", "\n  ")
+        note = (agent_note(i["kind"], i["note"]) or "").replace("\n", "\n  ")
         lines.append(f"- {words['theme']} #{i['theme_id']} \"{i['theme']}\" {change}" + (f": {note}" if note else ""))
     return "\n".join([words["intro"], *lines])
 
 
 def subject(count: int, language: str = DEFAULT) -> str:
     return DIGEST_WORDS[language]["subject"].format(count=count)
+
+
+def headline(summary: dict, language: str = DEFAULT) -> str:
+    """Thanks, counting what the comments fed and what became of it; counts that are zero are left out."""
+    words = HEADLINE_WORDS[language]
+
+    def counted(n: int, noun: str) -> str:
+        return f"{n} {words[noun][n != 1]}"
+
+    text = words["thanks"].format(comments=counted(summary["comments"], "comment"),
+                                  themes=counted(summary["themes"], "problem"))
+    parts = [f"{summary[k]} {words[k]}" for k in ("done", "in_progress", "planned") if summary[k]]
+    text += " " + ", ".join(parts) + "." if parts else ""
+    shipped = summary["shipped_this_quarter"]
+    return text + (" " + words["shipped"].format(fixes=counted(shipped, "fix")) if shipped else "")
 
 
 def agent_language(comments_per_language: dict[str | None, int]) -> str:
