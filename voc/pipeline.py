@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
@@ -38,7 +39,7 @@ from voc.rank import ThemeRank, rank_themes
 from voc.redact import redact, redact_text, redact_values
 from voc.sentiment import seed_sentences
 from voc.sentiment_labels import LABEL_SQL, own_label
-from voc.sentiment_learn import (MAX_TRAIN_LABELS, OwnLabels, SavedHead, Scored, apply_own_labels, score_rows,
+from voc.sentiment_learn import (MAX_TRAIN_LABELS, OwnLabels, Scored, apply_own_labels, score_rows,
                                  training_sample)
 from voc.textutil import text_hash
 from voc.trends import theme_flags
@@ -210,17 +211,17 @@ def assign(settings: Settings, corpus: Corpus, plan: Plan, assign_threshold: flo
     return assign_new(settings, corpus, plan, assign_threshold or 0.0)
 
 
-def own_labels(settings: Settings, corpus: Corpus, model_id: str | None) -> OwnLabels:
+def own_labels(con: duckdb.DuckDBPyConnection, corpus: Corpus, max_text_chars: int,
+               model_id: str | None) -> OwnLabels:
     """The corpus rows with a label of their own (see `voc.sentiment_labels`) and their stored vectors."""
     row_of = {key: i for i, key in enumerate(corpus.keys)}
-    hashes = [text_hash(t[:settings.max_text_chars]) for t in corpus.texts]  # as `embed` keys the cache
-    with store.open(settings.db) as con:
-        found = [(row_of[(s, c)], *own_label(h, cs, n)) for s, c, h, cs, n in con.execute(LABEL_SQL).fetchall()
-                 if (s, c) in row_of]
-        labeled = [(i, label, origin) for i, label, origin in found if label]
-        # only the labels a head learns from need their vectors (a 100k store has CSAT on every comment)
-        train = set(training_sample(np.array([o for _, _, o in labeled], dtype=object), MAX_TRAIN_LABELS).tolist())
-        stored = lookup(con, model_id, sorted({hashes[labeled[j][0]] for j in train})) if model_id else {}
+    hashes = [text_hash(t[:max_text_chars]) for t in corpus.texts]  # as `embed` keys the cache
+    found = [(row_of[(s, c)], *own_label(h, cs, n)) for s, c, h, cs, n in con.execute(LABEL_SQL).fetchall()
+             if (s, c) in row_of]
+    labeled = [(i, label, origin) for i, label, origin in found if label]
+    # only the labels a head learns from need their vectors (a 100k store has CSAT on every comment)
+    train = set(training_sample(np.array([o for _, _, o in labeled], dtype=object), MAX_TRAIN_LABELS).tolist())
+    stored = lookup(con, model_id, sorted({hashes[labeled[j][0]] for j in train})) if model_id else {}
     vectors = None
     if labeled and stored:  # the rest are NaN rows: not learned from
         missing = np.full(len(next(iter(stored.values()))), np.nan, dtype=np.float32)
@@ -242,8 +243,10 @@ def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Sco
                      else np.full(n, "lexicon", dtype=object)).tolist())
     model_id = embedded["stats"]["model"] if len(rows) else None
     head_beaten = bool(prev and prev.sentiment_stats.get("head_beaten"))
-    saved = saved_head(settings, model_id) if plan.mode != "full" and model_id and not head_beaten else None
-    own = own_labels(settings, corpus, model_id if saved is None else None)  # a saved head needs no vectors
+    reuse_head = plan.mode != "full" and model_id and not head_beaten
+    with store.open(settings.db) as con:  # a saved head needs no vectors of the labeled comments
+        saved = sentiment_saved.load(con, model_id) if reuse_head else None
+        own = own_labels(con, corpus, settings.max_text_chars, model_id if saved is None else None)
     if len(rows):
         result = score_rows([corpus.texts[i] for i in rows], [corpus.languages[i] for i in rows],
                             corpus.sentiment_vectors, own, embedded["seed_vectors"],
@@ -257,11 +260,6 @@ def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Sco
     if scored.stats.get("labels_trained_on") and scored.stats.get("holdout_accuracy") is None:
         scored.stats.update(_measured_by_full_run(prev))  # incremental nights do not cross-validate
     return apply_own_labels(scored, own)
-
-
-def saved_head(settings: Settings, model_id: str) -> SavedHead | None:
-    with store.open(settings.db) as con:
-        return sentiment_saved.load(con, model_id)
 
 
 def _measured_by_full_run(prev: Previous | None) -> dict:
