@@ -203,6 +203,9 @@ def test_agents_hear_of_a_pms_merge_under_the_pms_name(store_copy):
         told = {agent for agent, in con.execute("SELECT agent_id FROM outbox").fetchall()}
     assert [(e["changed_by"], e["note"]) for e in merge] == [("pm.anna", f"merged from #{b} (new)")]
     assert told == agents
+    with store.open(store_copy) as con:  # the agent's view, like the digest, says what happened, not the PM's record
+        seen = loop.agent_view(con, sorted(agents)[0], mark_seen=False).changes
+    assert [(c["kind"], c["note"]) for c in seen if c["theme_id"] == a] == [("merge", None)]
     hook = Webhook()
     try:
         notify.deliver(functools.partial(store.open, store_copy, write=True), notify.Channels(webhook_url=hook.url))
@@ -214,6 +217,8 @@ def test_agents_hear_of_a_pms_merge_under_the_pms_name(store_copy):
             "de": f'- Thema #{a} "{title}" hat die Kommentare eines anderen Themas übernommen'}  # for PMs only
     assert {d["language"] for d in hook.accepted} == {"en", "de"}
     assert all(d["text"].splitlines()[1:] == [said[d["language"]]] for d in hook.accepted), hook.accepted
+    took = {"en": "took in another theme's comments", "de": "hat die Kommentare eines anderen Themas übernommen"}
+    assert all([(i["what"], i["note"]) for i in d["items"]] == [(took[d["language"]], None)] for d in hook.accepted)
 
 
 def test_a_note_over_several_lines_reads_as_one_item_of_the_digest(con):
@@ -385,7 +390,12 @@ def test_the_thank_you_headline_counts_what_became_of_the_comments_and_leaves_ou
     one = {"comments": 1, "themes": 1, "planned": 0, "in_progress": 0, "done": 0, "shipped_this_quarter": 0}
     assert wording.headline(one) == "Thank you: your 1 comment fed 1 customer problem product teams see."
     assert wording.headline(one, "de") == ("Danke: Mit 1 Kommentar haben Sie zu 1 Kundenproblem beigetragen, "
-                                           "die die Produktteams sehen.")
+                                           "das die Produktteams sehen.")
+    alone = {**one, "comments": 2, "themes": 0}  # only unclustered comments: no "0 customer problems"
+    assert wording.headline(alone) == ("Thank you for your comments: 2 filed, none is part of a theme product teams "
+                                       "see yet.")
+    assert wording.headline(alone, "de") == ("Danke für Ihre Kundenstimmen: 2 erfasst, noch keine gehört zu einem "
+                                             "Thema, das die Produktteams sehen.")
 
 
 def test_an_agent_reads_their_view_in_the_language_most_of_their_comments_are_in(store_copy):
@@ -413,8 +423,8 @@ def test_an_agent_reads_their_view_in_the_language_most_of_their_comments_are_in
     runner = CliRunner()
     told = runner.invoke(app, ["agent", german, "--db", str(store_copy), "--peek"]).output
     assert f'neu seit Ihrem letzten Blick: Thema #{theme}' in told and "ist jetzt eingeplant (vorher neu)" in told
-    assert "Kommentar" in told and "eingeplant *" in told  # the table's columns and statuses in German
-    told = runner.invoke(app, ["agent", german, "--db", str(store_copy), "--peek", "--language", "en"]).output
+    assert "Datum" in told and "Notiz" in told and "eingeplant *" in told  # the table's columns and statuses
+    told = runner.invoke(app, ["agent", german, "--db", str(store_copy), "--peek", "--language", "EN"]).output
     assert f'new since your last look: theme #{theme}' in told and "planned *" in told
     wrong = runner.invoke(app, ["agent", german, "--db", str(store_copy), "--language", "fr"])
     assert wrong.exit_code != 0 and "not 'fr'" in wrong.output and "Traceback" not in wrong.output

@@ -168,6 +168,10 @@ def test_an_agents_page_speaks_the_agents_language_and_switches_on_request(brows
     assert page.inner_text(".thanks").startswith("Thank you: your ")
     assert page.locator("section.group", has_text="has not been scheduled yet").first.locator(
         ".status").inner_text() == "new"
+    page.goto(f"{server.url}/agent/{german}")  # the choice holds for the session
+    assert page.get_attribute("html", "lang") == "en" and page.inner_text("button") == "Log out"
+    page.goto(f"{server.url}/agent/{german}?lang=DE")
+    assert page.inner_text("h1") == f"Kundenstimmen von {german}" and page.inner_text("button") == "Abmelden"
     assert page.goto(f"{server.url}/agent/{german}?lang=fr").status == 400
 
 

@@ -84,6 +84,7 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
     """
     if format_ not in ("table", "json"):
         raise ConfigError(f"unknown format {format_!r}: choose table or json")
+    language = wording.checked_language(language)  # before the store is opened: a typo is not "store busy"
     with store.open(db, write=not peek) as con:
         view = loop.agent_view(con, agent_id, mark_seen=not peek, language=language)
     if format_ == "json":
@@ -99,7 +100,8 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
         table.add_column(col, overflow="fold")
     for c in view.comments[:limit]:
         status = wording.status_word(c["status"], view.language) if c["status"] else "-"
-        table.add_row(str(c["created_at"])[:10], c["text"], c["theme"],
+        theme = words["unclustered"] if c["theme_id"] < 0 else c["theme"]
+        table.add_row(str(c["created_at"])[:10], c["text"], theme,
                       status + (" *" if c["changed_since_last_look"] else ""), c["note"] or "")
     console.print(table)
     if len(view.comments) > limit:

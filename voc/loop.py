@@ -17,13 +17,13 @@ from datetime import datetime
 
 import duckdb
 
-from voc.errors import AccessError, ConfigError, NotFoundError
-from voc.store import dicts, scalar, transaction
 from voc import wording
+from voc.errors import AccessError, NotFoundError
+from voc.store import dicts, scalar, transaction
 from voc.workflow import AGENT_KINDS
 
 COMMENTS_SQL = """
-SELECT a.created_at, a.comment_id, a.text, a.language, a.theme_id, a.theme_title AS theme,
+SELECT a.created_at, a.comment_id, a.text, a.language, a.theme_id, coalesce(a.theme_title, 'unclustered') AS theme,
        CASE WHEN a.theme_id < 0 THEN NULL ELSE coalesce(w.status, 'new') END AS status,
        w.owner, w.note, w.ticket_key
 FROM current_assignments a LEFT JOIN theme_workflow w USING (theme_id)
@@ -76,12 +76,7 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
         raise NotFoundError(f"no comments from agent {agent_id!r} in the published results; "
                             + (known_agents_hint(con, agent_id) if viewer is None else
                                "ask a product manager which agent id your comments are filed under"))
-    if language is None:
-        language = wording.agent_language(Counter(c["language"] for c in comments))
-    elif language not in wording.LANGUAGES:
-        raise ConfigError(f"voc speaks {' and '.join(wording.LANGUAGES)} to agents, not {language!r}")
-    for c in comments:
-        c["theme"] = c["theme"] or wording.PAGE_WORDS[language]["unclustered"]
+    language = wording.checked_language(language) or wording.agent_language(Counter(c["language"] for c in comments))
     now = now or datetime.now()
     seen = scalar(con, "SELECT last_event_id FROM agent_seen WHERE agent_id = ?", [agent_id]) or 0
     changes = dicts(con, CHANGES_SQL, [seen, agent_id, list(AGENT_KINDS)])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from voc.errors import ConfigError
+
 DEFAULT = "en"  # the language of everything else voc shows, and of an agent whose comments are in neither
 STATUS_WORDS = {
     "en": {"new": "new", "under_review": "under review", "planned": "planned", "in_progress": "in progress",
@@ -20,7 +22,8 @@ CHANGE_WORDS = {  # after the theme's name; a merge's or split's event note says
     "en": {"status": "is now {to} (was {was})", "note": "has a new note", "merge": "took in another theme's comments",
            "split": "was split off another theme"},
     "de": {"status": "ist jetzt {to} (vorher {was})", "note": "hat eine neue Notiz",
-           "merge": "hat die Kommentare eines anderen Themas übernommen", "split": "wurde von einem Thema abgetrennt"},
+           "merge": "hat die Kommentare eines anderen Themas übernommen",
+           "split": "wurde von einem anderen Thema abgetrennt"},
 }
 DIGEST_WORDS = {
     "en": {"intro": "What happened to the customer comments you filed:", "theme": "Theme",
@@ -31,29 +34,45 @@ DIGEST_WORDS = {
 
 HEADLINE_WORDS = {  # the thank-you line on the agent's page and in `voc agent`; German counts are dative ("mit 3 ...n")
     "en": {"thanks": "Thank you: your {comments} fed {themes} product teams see.", "comment": ("comment", "comments"),
+           "none": "Thank you for your comments: {count} filed, none is part of a theme product teams see yet.",
+           "which": ("", ""),
            "problem": ("customer problem", "customer problems"), "done": "fixed", "in_progress": "being worked on",
            "planned": "planned", "shipped": "{fixes} shipped this quarter drew on them.", "fix": ("fix", "fixes")},
-    "de": {"thanks": "Danke: Mit {comments} haben Sie zu {themes} beigetragen, die die Produktteams sehen.",
+    "de": {"thanks": "Danke: Mit {comments} haben Sie zu {themes} beigetragen, {which} die Produktteams sehen.",
+           "none": "Danke für Ihre Kundenstimmen: {count} erfasst, noch keine gehört zu einem Thema, das die "
+                   "Produktteams sehen.",
+           "which": ("das", "die"),  # the relative pronoun: "1 Kundenproblem, das", "2 Kundenproblemen, die"
            "comment": ("Kommentar", "Kommentaren"), "problem": ("Kundenproblem", "Kundenproblemen"),
            "done": "behoben", "in_progress": "in Arbeit", "planned": "eingeplant",
            "shipped": "Darauf gestützt in diesem Quartal ausgeliefert: {fixes}.", "fix": ("Lösung", "Lösungen")},
 }
-PAGE_WORDS = {  # the agent's page and `voc agent`
-    "en": {"mine": "My feedback", "of": "Feedback of {agent}", "changes": "New since your last visit",
+PAGE_WORDS = {  # the agent's page and `voc agent` (quotes: the page's; the digest and the CLI use plain ones)
+    "en": {"name": "English", "mine": "My feedback", "logout": "Log out", "quotes": "“{}”",
+           "of": "Feedback of {agent}", "changes": "New since your last visit",
            "theme": "theme", "new": "new", "unclustered": "unclustered",
            "alone": "Not part of a theme yet: no other comment describes this problem so far.",
            "unscheduled": "Product teams see this theme; it has not been scheduled yet.",
            "since_look": "new since your last look", "columns": ("date", "comment", "theme", "status", "note"),
            "more": "showing the newest {limit} of {total} comments: --limit N shows more"},
-    "de": {"mine": "Meine Kundenstimmen", "of": "Kundenstimmen von {agent}", "changes": "Neu seit Ihrem letzten Besuch",
+    "de": {"name": "Deutsch", "mine": "Meine Kundenstimmen", "logout": "Abmelden", "quotes": "„{}“",
+           "of": "Kundenstimmen von {agent}", "changes": "Neu seit Ihrem letzten Besuch",
            "theme": "Thema", "new": "neu", "unclustered": "keinem Thema zugeordnet",
            "alone": "Noch keinem Thema zugeordnet: bisher beschreibt kein anderer Kommentar dieses Problem.",
            "unscheduled": "Die Produktteams sehen dieses Thema; es ist noch nicht eingeplant.",
            "since_look": "neu seit Ihrem letzten Blick", "columns": ("Datum", "Kommentar", "Thema", "Status", "Notiz"),
-           "more": "die neuesten {limit} von {total} Kommentaren: --limit N zeigt mehr"},
+           "more": "Angezeigt: die neuesten {limit} von {total} Kommentaren; --limit N zeigt mehr"},
 }
 LANGUAGES = tuple(DIGEST_WORDS)  # what voc speaks to agents
 NOTE_KINDS = ("status", "note")  # events whose note holds a product manager's own words
+
+
+def checked_language(value: str | None) -> str | None:
+    """An asked-for language ("DE" or "de"), or None for "the agent's own"; one voc does not speak is an error."""
+    if value is None:
+        return None
+    if value.strip().lower() not in LANGUAGES:
+        raise ConfigError(f"voc speaks {' and '.join(LANGUAGES)} to agents, not {value!r}")
+    return value.strip().lower()
 
 
 def status_word(status: str | None, language: str = DEFAULT) -> str:
@@ -94,8 +113,11 @@ def headline(summary: dict, language: str = DEFAULT) -> str:
     def counted(n: int, noun: str) -> str:
         return f"{n} {words[noun][n != 1]}"
 
+    if not summary["themes"]:  # only unclustered comments so far
+        return words["none"].format(count=summary["comments"])
+    themes = summary["themes"]
     text = words["thanks"].format(comments=counted(summary["comments"], "comment"),
-                                  themes=counted(summary["themes"], "problem"))
+                                  themes=counted(themes, "problem"), which=words["which"][themes != 1])
     parts = [f"{summary[k]} {words[k]}" for k in ("done", "in_progress", "planned") if summary[k]]
     text += " " + ", ".join(parts) + "." if parts else ""
     shipped = summary["shipped_this_quarter"]
@@ -104,7 +126,7 @@ def headline(summary: dict, language: str = DEFAULT) -> str:
 
 def agent_language(comments_per_language: dict[str | None, int]) -> str:
     """The language most of an agent's comments are in, if voc speaks it; on a tie, or otherwise, English."""
-    counts = Counter({lang: n for lang, n in comments_per_language.items() if lang in DIGEST_WORDS}).most_common()
+    counts = Counter({lang: n for lang, n in comments_per_language.items() if lang in LANGUAGES}).most_common()
     if not counts or (len(counts) > 1 and counts[0][1] == counts[1][1]):
         return DEFAULT
     return counts[0][0]

@@ -18,7 +18,6 @@ from voc.web.app import mirror_of, render
 
 router = APIRouter()
 
-LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}  # each in itself: the link reads right to whoever needs it
 
 
 def group_by_theme(comments: list[dict], changed: set[int]) -> list[dict]:
@@ -36,17 +35,21 @@ def group_by_theme(comments: list[dict], changed: set[int]) -> list[dict]:
 
 @router.get("/agent/{agent_id}")
 def agent_page(request: Request, agent_id: str, lang: str | None = None, user: User = Depends(auth.user)):
-    """In the agent's own language (the one most of their comments are in); `?lang=en` or `?lang=de` switches."""
+    """In the agent's own language (the one most of their comments are in); `?lang=en` or `?lang=de` switches, and
+    the choice holds for the rest of the session."""
     viewer = None if user.can_change else (user.agent_id or f"user {user.name}")
+    if lang is not None:
+        request.session["lang"] = wording.checked_language(lang)
     mirror = mirror_of(request)
     with mirror.read() as con:
-        view = loop.agent_view(con, agent_id, viewer=viewer, mark_seen=False, language=lang)
+        view = loop.agent_view(con, agent_id, viewer=viewer, mark_seen=False, language=request.session.get("lang"))
         latest = loop.latest_event(con)
     if viewer is not None:  # the agent's own visit: what they saw now counts as seen
         mirror.submit("seen", {"agent_id": agent_id, "event_id": latest, "at": datetime.now().isoformat()}, user.name)
     changed = {c["theme_id"] for c in view.changes}
-    other = next(language for language in wording.LANGUAGES if language != view.language)
+    words = wording.PAGE_WORDS[view.language]
     return render(request, "agent.html", agent_id=agent_id, view=view, headline=view.summary["headline"],
-                  groups=group_by_theme(view.comments, changed), page_language=view.language,
-                  words=wording.PAGE_WORDS[view.language], status_words=wording.STATUS_WORDS[view.language],
-                  switch_to=other, switch_label=LANGUAGE_NAMES[other])
+                  groups=group_by_theme(view.comments, changed), page_language=view.language, words=words,
+                  status_words=wording.STATUS_WORDS[view.language], nav_mine=words["mine"], logout=words["logout"],
+                  others=[(lang, wording.PAGE_WORDS[lang]["name"]) for lang in wording.LANGUAGES
+                          if lang != view.language])
