@@ -123,6 +123,36 @@ def test_a_pm_split_stays_apart_after_a_full_recluster(store_copy, demo_files):
     assert len(others) <= 0.2 * len(members), "the split theme absorbed other sub-themes"
 
 
+def test_a_theme_a_recluster_would_swallow_keeps_its_id_status_and_comments(store_copy, demo_files):
+    """Last run had theme 999, the top theme's smallest sub-theme, with a status of its own. The re-cluster puts its
+    comments back into one theme with their old neighbours, which takes the top theme's id and would retire 999
+    (a merge in the lineage, its status moved). 999 lives on instead, with its comments and its status, as the
+    weekly re-cluster's stable ids need."""
+    db = store_copy
+    theme, sub = rows(db, """SELECT s.theme_id, s.subtheme_id FROM current_subthemes s
+                             JOIN current_themes t USING (theme_id) WHERE t.subthemes >= 2
+                             ORDER BY t.rank, s.size, s.subtheme_id LIMIT 1""")[0]
+    with store.open(db, write=True) as con:
+        run = store.scalar(con, "SELECT max(run_id) FROM published")
+        members = {c for c, in con.execute("SELECT comment_id FROM assignments WHERE run_id = ? AND subtheme_id = ?",
+                                           [run, sub]).fetchall()}
+        con.execute("UPDATE assignments SET theme_id = 999 WHERE run_id = ? AND subtheme_id = ?", [run, sub])
+        con.execute("INSERT INTO themes SELECT * REPLACE (999 AS theme_id, 'Split off by hand' AS title) FROM themes "
+                    "WHERE run_id = ? AND theme_id = ?", [run, theme])
+        con.execute("INSERT INTO theme_centroids SELECT * REPLACE (999 AS theme_id) FROM theme_centroids "
+                    "WHERE run_id = ? AND theme_id = ?", [run, theme])
+        con.execute("UPDATE subthemes SET theme_id = 999 WHERE run_id = ? AND subtheme_id = ?", [run, sub])
+        workflow.update(con, 999, "pm.anna", status="planned", note="Fix in 5.3")
+    summary = nightly(str(demo_files.comments), str(db), source_name="demo", mode="full")
+    assert summary["revived_themes"] >= 1  # the re-cluster did swallow it: this test is about that case
+    after = Counter(t for c, t in rows(db, "SELECT comment_id, theme_id FROM current_assignments") if c in members)
+    assert after[999] >= 0.8 * len(members)
+    assert rows(db, "SELECT count(*) FROM theme_lineage WHERE parent_id = 999") == [(0,)]
+    with store.open(db) as con:
+        assert workflow.current(con, 999).status == "planned"
+        assert "#999" not in (workflow.current(con, theme).note or "")
+
+
 def test_an_edit_keeps_the_model_and_sentiment_so_the_next_night_continues(two_themes, demo_files, tmp_path):
     from voc.cli_sentiment import sentiment_summary
 

@@ -9,9 +9,10 @@
 4. Ids: themes are matched to the last published run's themes (`voc.identity`:
    membership overlap plus centroid direction), so a theme keeps its id across the
    weekly re-cluster; sub-themes are matched the same way in their own id space
-   and may change more. Lineage is recorded at both levels. Then the re-cluster is
-   sticky: a comment whose previous theme lives on stays there (in its nearest
-   sub-theme) unless its new theme is clearly closer (STICKY_MARGIN).
+   and may change more. Lineage is recorded at both levels. A previous theme the new
+   sub-themes swallowed whole is revived (`revive`) rather than retired. Then the
+   re-cluster is sticky: a comment whose previous theme lives on stays there (in its
+   nearest sub-theme) unless its new theme is clearly closer (STICKY_MARGIN).
 5. Labels: keywords and a unique title per theme (`voc.label`, `voc.titles`); each
    sub-theme gets a title unique among its theme's sub-themes.
 """
@@ -58,6 +59,31 @@ def sticky(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
             theme_ids[i] = before
             stayed += 1
     return stayed
+
+
+def revive(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: Previous | None,
+           theme_cents: dict[int, np.ndarray], min_size: int, next_sub_id: int) -> dict[int, tuple[int, np.ndarray]]:
+    """Bring back last run's themes that no new theme matched. Re-clustered sub-themes can swallow a theme whole
+    (its comments now sit in sub-themes of a neighbouring theme), which would retire its id, status and owner. Such a
+    theme lives on, with one sub-theme of its own, when at least `min_size` of its comments are not clearly closer
+    (STICKY_MARGIN) to their new theme than to the old theme's centroid. Changes `theme_ids` and `sub_ids` in place
+    and adds to `theme_cents`; returns {revived theme id: (its sub-theme id, its centroid)}."""
+    if previous is None:
+        return {}
+    old = previous.theme_of
+    revived: dict[int, tuple[int, np.ndarray]] = {}
+    for theme in sorted(set(old[old >= 0].tolist()) - set(theme_cents)):
+        members = np.flatnonzero((old == theme) & (theme_ids >= 0))
+        if len(members) < min_size:
+            continue
+        cent = normalise_rows(x[members].mean(axis=0, keepdims=True))[0]
+        now = np.vstack([theme_cents[t] for t in theme_ids[members].tolist()])
+        stay = members[x[members] @ cent >= np.einsum("ij,ij->i", x[members], now) - STICKY_MARGIN]
+        if len(stay) < min_size:
+            continue
+        revived[theme] = (next_sub_id + len(revived), cent)
+        theme_ids[stay], sub_ids[stay], theme_cents[theme] = theme, revived[theme][0], cent
+    return revived
 
 
 def previous_grouping(sub_labels: np.ndarray, k: int, previous: Previous | None) -> np.ndarray | None:
@@ -153,8 +179,16 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
     sub_ids = np.array([sub_match.ids[t] if t >= 0 else -1 for t in subs.tolist()], dtype=np.int64)
     sub_parent = {sub_match.ids[s]: theme_match.ids[int(hierarchy.theme_of_[s])] for s in range(k)}
     sub_cents = {sub_match.ids[s]: model.centroids_[s] for s in range(k)}
-    stayed = sticky(x, theme_ids, sub_ids, previous, {theme_match.ids[i]: theme_cents[i] for i in range(n_themes)},
-                    sub_cents, sub_parent)
+    cents_by_id = {theme_match.ids[i]: theme_cents[i] for i in range(n_themes)}
+    next_sub_id = max([previous.max_sub_id if previous else 0, *sub_match.ids.values()]) + 1
+    revived = revive(x, theme_ids, sub_ids, previous, cents_by_id, model.min_cluster_size_, next_sub_id)
+    for theme, (sub, cent) in revived.items():  # each revived theme: one more theme and sub-theme number
+        theme_match.ids[n_themes], sub_match.ids[k] = theme, sub
+        sub_parent[sub], sub_cents[sub] = theme, cent
+        n_themes, k = n_themes + 1, k + 1
+    theme_match.lineage = [item for item in theme_match.lineage
+                           if not (item.kind == "merge" and item.parent_id in revived)]
+    stayed = sticky(x, theme_ids, sub_ids, previous, cents_by_id, sub_cents, sub_parent)
     number = {theme_id: n for n, theme_id in theme_match.ids.items()}
     theme_rows = np.array([number[t] if t >= 0 else -1 for t in theme_ids.tolist()], dtype=np.int64)
     theme_cents = centroids(x, theme_rows, n_themes)
@@ -172,7 +206,7 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
         {"merges": sum(x.kind == "merge" for x in theme_match.lineage),
          "splits": sum(x.kind == "split" for x in theme_match.lineage),
          "subthemes": k, "merge_threshold": round(hierarchy.threshold_, 4), "pinned_subthemes": len(pinned),
-         "kept_previous_theme": stayed},
+         "kept_previous_theme": stayed, "revived_themes": len(revived)},
         subtheme_ids=sub_ids, sub_parent={s: t for s, t in sub_parent.items() if s in present},
         sub_centroids={s: v for s, v in sub_cents.items() if s in present},
         sub_labels=sub_titles(corpus, sub_rows(sub_ids, sub_match.ids), theme_rows, model.similarity_, speller,
