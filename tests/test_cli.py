@@ -63,7 +63,7 @@ def test_export_assignments_csv_and_themes_parquet(published_db, tmp_path):
     assert invoke("export", "themes", "--db", db, "--format", "parquet", "--out", pq_out).exit_code == 0
     assert pq.read_table(pq_out).num_rows == summary["themes"]
     bad = invoke("export", "themes", "--db", db, "--format", "xlsx", "--out", tmp_path / "t.xlsx")
-    assert bad.exit_code == 2 and "choose csv or parquet" in bad.output
+    assert bad.exit_code == 2 and "choose csv, excel or parquet" in bad.output
 
 
 def test_report_and_quarantine(published_db, tmp_path):

@@ -44,6 +44,26 @@ def test_formula_cells_are_escaped_in_every_csv(store_copy, tmp_path):
     assert csv_cell("-5") == "'-5" and csv_cell(-5) == -5 and csv_cell("ok") == "ok"
 
 
+def test_the_excel_export_is_unicode_text_with_tabs_and_escaped_formulas(store_copy, tmp_path):
+    """`--format excel` writes what Excel saves as "Unicode Text" (UTF-16 with a byte-order mark, tab-separated):
+    umlauts survive, a tab inside a value stays inside its cell, formula-like cells are escaped as in CSV."""
+    theme = top_theme(store_copy)
+    with store.open(store_copy, write=True) as con:
+        workflow.update(con, theme, "anna", name="=Rückfrage zur Prüfung", note='Größe\tläuft; "zitiert"')
+    out = tmp_path / "themes.txt"
+    assert invoke("export", "themes", "--db", store_copy, "--format", "excel", "--out", out).exit_code == 0
+    data = out.read_bytes()
+    assert data[:2] == b"\xff\xfe"  # UTF-16 little-endian byte-order mark
+    text = data[2:].decode("utf-16-le")
+    assert text.startswith("\"theme_id\"\t") and "\r\n" in text
+    table = list(csv.DictReader(text.splitlines(), delimiter="\t"))
+    row = next(r for r in table if r["theme_id"] == str(theme))
+    assert row["title"] == "'=Rückfrage zur Prüfung" and row["note"] == 'Größe\tläuft; "zitiert"'
+    assert len(table) == rows(store_copy, "SELECT count(*) FROM current_themes")[0][0]
+    wrong = invoke("export", "themes", "--db", store_copy, "--format", "xlsx", "--out", tmp_path / "t.xlsx")
+    assert wrong.exit_code != 0 and "choose csv, excel or parquet" in wrong.output
+
+
 def test_markup_in_names_notes_and_comments_is_shown_not_interpreted(store_copy):
     theme = top_theme(store_copy)
     with store.open(store_copy, write=True) as con:

@@ -8,6 +8,7 @@ import threading
 import time
 
 import pyarrow.parquet as pq
+import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -109,8 +110,10 @@ def _drain(fd: int, into: list) -> None:
         into.append(chunk)
 
 
-def test_parquet_to_a_terminal_is_refused_in_one_line(published_db):
-    """A real terminal (a pseudo-terminal) as standard output: binary parquet is refused, nothing is written to it."""
+@pytest.mark.parametrize("fmt, start", [("parquet", b"PAR1"), ("excel", b"\xff\xfe")])
+def test_binary_output_to_a_terminal_is_refused_in_one_line(published_db, fmt, start):
+    """A real terminal (a pseudo-terminal) as standard output: parquet and UTF-16 Excel text are refused, nothing
+    is written to it."""
     import pty
     import subprocess
     import sys
@@ -122,14 +125,14 @@ def test_parquet_to_a_terminal_is_refused_in_one_line(published_db):
     reader.start()
     try:
         result = subprocess.run([sys.executable, "-m", "flows.cli", "export", "themes", "--db", str(db), "--format",
-                                 "parquet", "--out", "-"], stdout=secondary, stderr=subprocess.PIPE, text=True,
+                                 fmt, "--out", "-"], stdout=secondary, stderr=subprocess.PIPE, text=True,
                                 timeout=300)
     finally:
         os.close(secondary)
         reader.join(10)
         os.close(main)
-    assert result.returncode == 2 and "parquet is binary" in result.stderr and "Traceback" not in result.stderr
-    assert b"PAR1" not in b"".join(shown)
+    assert result.returncode == 2 and f"{fmt} output would garble the terminal" in result.stderr
+    assert "Traceback" not in result.stderr and start not in b"".join(shown)
 
 
 def test_written_files_have_the_usual_mode_and_keep_an_existing_one(published_db, tmp_path):

@@ -140,7 +140,8 @@ EXPORT_HELP = {
 
 def _export_command(what: str):
     def command(out: Path = typer.Option(..., help="Output file; - for standard output."), db: Path = DbOption,
-                format_: str = typer.Option("csv", "--format", help="csv or parquet")):
+                format_: str = typer.Option("csv", "--format", help="csv (UTF-8), excel (UTF-16 text with tabs, "
+                                                                    "opens right in Excel) or parquet")):
         _export(what, format_, out, db)
     command.__doc__ = EXPORT_HELP[what]
     export_app.command(what)(friendly(command))

@@ -6,6 +6,7 @@ succeeded. Texts in the store are already redacted.
 
 from __future__ import annotations
 
+import codecs
 import json
 import sys
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from voc.store import dicts, first_row
 from voc.store import open as store_open
 from voc.trends import SEGMENTS_SQL, TRENDS_SQL
 
+FORMATS = ("csv", "excel", "parquet")  # excel: UTF-16 text with tabs, what Excel opens right in every locale
+BINARY_FORMATS = {"parquet": "parquet", "excel": "txt"}  # not for a terminal; the file name suffix to suggest
 EXPORTS = {
     "themes": "SELECT theme_id, rank, display_title AS title, title AS generated_title, status, owner, note, "
               "ticket_key, keywords, size, share, languages, mean_sentiment, share_negative, mean_csat, mean_nps, "
@@ -77,11 +80,11 @@ def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path, db: P
     for parquet only when that is not a terminal); returns the row count."""
     if what not in EXPORTS:
         raise ConfigError(f"cannot export {what!r}: choose {', '.join(EXPORTS)}")
-    if fmt not in ("csv", "parquet"):
-        raise ConfigError(f"unknown format {fmt!r}: choose csv or parquet")
-    if fmt == "parquet" and str(out) == STDOUT and sys.stdout.isatty():
-        raise ConfigError("parquet is binary and would garble the terminal: redirect it "
-                          f"(voc export {what} --format parquet --out - > {what}.parquet) or pass --out {what}.parquet")
+    if fmt not in FORMATS:
+        raise ConfigError(f"unknown format {fmt!r}: choose {', '.join(FORMATS[:-1])} or {FORMATS[-1]}")
+    if fmt in BINARY_FORMATS and str(out) == STDOUT and sys.stdout.isatty():
+        raise ConfigError(f"{fmt} output would garble the terminal: redirect it (voc export {what} --format {fmt} "
+                          f"--out - > {what}.{BINARY_FORMATS[fmt]}) or pass --out {what}.{BINARY_FORMATS[fmt]}")
     overview(con, limit=1)  # raises a clear error when nothing is published
     table = con.sql(EXPORTS[what]).to_arrow_table()
     write_table(table, fmt, out, db)
@@ -89,11 +92,22 @@ def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path, db: P
 
 
 def write_table(table: pa.Table, fmt: str, out: Path, db: Path | None) -> None:
-    """Parquet as it is; CSV with lists joined and formula-like cells escaped (see `voc.escape`)."""
+    """Parquet as it is; CSV (UTF-8, commas) and Excel text with lists joined and formula-like cells escaped (see
+    `voc.escape`)."""
     if fmt == "parquet":
         write_file(out, db, lambda tmp: pq.write_table(table, tmp))
+    elif fmt == "excel":
+        write_file(out, db, lambda tmp: write_excel_text(csv_table(table), tmp))
     else:
         write_file(out, db, lambda tmp: pacsv.write_csv(csv_table(table), tmp))
+
+
+def write_excel_text(table: pa.Table, path: Path) -> None:
+    """What Excel saves as "Unicode Text": UTF-16 with a byte-order mark, tab-separated. Excel opens it with its
+    umlauts and columns right in any locale, where a UTF-8 CSV shows "PrÃ¼fung" and a German Excel expects ";"."""
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(table, sink, pacsv.WriteOptions(delimiter="\t", eol="\r\n"))
+    path.write_bytes(codecs.BOM_UTF16_LE + sink.getvalue().to_pybytes().decode("utf-8").encode("utf-16-le"))
 
 
 def render_html(ov: Overview, con: duckdb.DuckDBPyConnection | None = None) -> str:
