@@ -148,6 +148,13 @@ def test_a_theme_a_recluster_would_swallow_keeps_its_id_status_and_comments(stor
     after = Counter(t for c, t in rows(db, "SELECT comment_id, theme_id FROM current_assignments") if c in members)
     assert after[999] >= 0.8 * len(members)
     assert rows(db, "SELECT count(*) FROM theme_lineage WHERE parent_id = 999") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM current_themes WHERE theme_id = 999") == [(1,)]  # published whole:
+    assert rows(db, "SELECT count(*) FROM theme_centroids WHERE theme_id = 999 "  # a centroid for the nights,
+                    "AND run_id = (SELECT max(run_id) FROM published)") == [(1,)]
+    subs = rows(db, "SELECT subtheme_id, theme_id FROM current_subthemes")
+    own = {s for s, t in subs if t == 999}  # and sub-themes of its own, with ids no other theme uses
+    assert own and all(t == 999 for s, t in subs if s in own)
+    assert {s for s, in rows(db, "SELECT subtheme_id FROM current_assignments WHERE theme_id = 999")} <= own
     with store.open(db) as con:
         assert workflow.current(con, 999).status == "planned"
         assert "#999" not in (workflow.current(con, theme).note or "")

@@ -125,7 +125,8 @@ def segments(db: Path = DbOption, by: str = typer.Option("channel", help="channe
 
 
 EXPORT_HELP = {
-    "themes": "Export the ranked themes with their status.\n\n    Example: voc export themes --format parquet --out themes.parquet",
+    "themes": "Export the ranked themes with their status.\n\n    Example: voc export themes --format parquet --out themes.parquet"
+              "\n\n    For Excel: voc export themes --format excel --out themes.txt",
     "trends": "Export volume, sentiment, CSAT and NPS per theme per day and per week.\n\n    "
               "Example: voc export trends --format parquet --out trends.parquet",
     "segments": "Export volume and sentiment per theme and channel, product, team and language.\n\n    "

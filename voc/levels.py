@@ -27,7 +27,7 @@ import numpy as np
 from voc.cluster import ThemeClusterer, centre_groups, centroids, normalise_rows
 from voc.corpus import Corpus, ThemeSet
 from voc.hierarchy import ThemeHierarchy, keyword_profiles
-from voc.identity import match_ids
+from voc.identity import IdMatch, match_ids
 from voc.incremental import Previous
 from voc.label import label_themes
 from voc.titles import Speller
@@ -64,10 +64,15 @@ def sticky(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
 def revive(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: Previous | None,
            theme_cents: dict[int, np.ndarray], min_size: int, next_sub_id: int) -> dict[int, tuple[int, np.ndarray]]:
     """Bring back last run's themes that no new theme matched. Re-clustered sub-themes can swallow a theme whole
-    (its comments now sit in sub-themes of a neighbouring theme), which would retire its id, status and owner. Such a
-    theme lives on, with one sub-theme of its own, when at least `min_size` of its comments are not clearly closer
-    (STICKY_MARGIN) to their new theme than to the old theme's centroid. Changes `theme_ids` and `sub_ids` in place
-    and adds to `theme_cents`; returns {revived theme id: (its sub-theme id, its centroid)}."""
+    (its comments now sit in sub-themes of a neighbouring theme), which would retire its id, status and owner.
+
+    The policy: a re-cluster does not retire a theme of the last run on its own; merging two established themes is
+    a product manager's decision (`voc theme merge`). The theme comes back, in one new sub-theme, with those of its
+    comments that did not move clearly elsewhere (closer to their new theme than to the mean of the theme's comments
+    by STICKY_MARGIN), if at least `min_size` did (the clusterer's minimum, counted here in comments, repeats
+    included). Measured against their own mean the comments almost always stay, so in effect only a theme whose
+    comments scattered into clearly different themes, or were left unclustered, is retired. Changes `theme_ids` and
+    `sub_ids` in place and adds to `theme_cents`; returns {revived theme id: (its sub-theme id, its centroid)}."""
     if previous is None:
         return {}
     old = previous.theme_of
@@ -76,14 +81,25 @@ def revive(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
         members = np.flatnonzero((old == theme) & (theme_ids >= 0))
         if len(members) < min_size:
             continue
-        cent = normalise_rows(x[members].mean(axis=0, keepdims=True))[0]
+        mean = normalise_rows(x[members].mean(axis=0, keepdims=True))[0]
         now = np.vstack([theme_cents[t] for t in theme_ids[members].tolist()])
-        stay = members[x[members] @ cent >= np.einsum("ij,ij->i", x[members], now) - STICKY_MARGIN]
+        stay = members[x[members] @ mean >= np.einsum("ij,ij->i", x[members], now) - STICKY_MARGIN]
         if len(stay) < min_size:
             continue
+        cent = normalise_rows(x[stay].mean(axis=0, keepdims=True))[0]  # of the comments it gets back
         revived[theme] = (next_sub_id + len(revived), cent)
         theme_ids[stay], sub_ids[stay], theme_cents[theme] = theme, revived[theme][0], cent
     return revived
+
+
+def add_revived(revived: dict[int, tuple[int, np.ndarray]], theme_match: IdMatch, sub_match: IdMatch,
+                sub_parent: dict[int, int], sub_cents: dict[int, np.ndarray]) -> None:
+    """Give each revived theme the next theme and sub-theme numbers, and drop the merge that would have retired it."""
+    for theme, (sub, cent) in revived.items():
+        theme_match.ids[len(theme_match.ids)], sub_match.ids[len(sub_match.ids)] = theme, sub
+        sub_parent[sub], sub_cents[sub] = theme, cent
+    theme_match.lineage = [item for item in theme_match.lineage
+                           if not (item.kind == "merge" and item.parent_id in revived)]
 
 
 def previous_grouping(sub_labels: np.ndarray, k: int, previous: Previous | None) -> np.ndarray | None:
@@ -182,12 +198,8 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
     cents_by_id = {theme_match.ids[i]: theme_cents[i] for i in range(n_themes)}
     next_sub_id = max([previous.max_sub_id if previous else 0, *sub_match.ids.values()]) + 1
     revived = revive(x, theme_ids, sub_ids, previous, cents_by_id, model.min_cluster_size_, next_sub_id)
-    for theme, (sub, cent) in revived.items():  # each revived theme: one more theme and sub-theme number
-        theme_match.ids[n_themes], sub_match.ids[k] = theme, sub
-        sub_parent[sub], sub_cents[sub] = theme, cent
-        n_themes, k = n_themes + 1, k + 1
-    theme_match.lineage = [item for item in theme_match.lineage
-                           if not (item.kind == "merge" and item.parent_id in revived)]
+    add_revived(revived, theme_match, sub_match, sub_parent, sub_cents)
+    n_themes, k = len(theme_match.ids), len(sub_match.ids)
     stayed = sticky(x, theme_ids, sub_ids, previous, cents_by_id, sub_cents, sub_parent)
     number = {theme_id: n for n, theme_id in theme_match.ids.items()}
     theme_rows = np.array([number[t] if t >= 0 else -1 for t in theme_ids.tolist()], dtype=np.int64)

@@ -76,8 +76,8 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overvi
 
 
 def export(con: duckdb.DuckDBPyConnection, what: str, fmt: str, out: Path, db: Path | None = None) -> int:
-    """Write published results as CSV or Parquet to `out` (never over the store `db`; `-` is standard output,
-    for parquet only when that is not a terminal); returns the row count."""
+    """Write published results as CSV, Excel text or Parquet to `out` (never over the store `db`; `-` is standard
+    output, for parquet and Excel text only when that is not a terminal); returns the row count."""
     if what not in EXPORTS:
         raise ConfigError(f"cannot export {what!r}: choose {', '.join(EXPORTS)}")
     if fmt not in FORMATS:
