@@ -79,10 +79,8 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
     language = wording.checked_language(language) or wording.agent_language(Counter(c["language"] for c in comments))
     now = now or datetime.now()
     seen = scalar(con, "SELECT last_event_id FROM agent_seen WHERE agent_id = ?", [agent_id]) or 0
-    changes = dicts(con, CHANGES_SQL, [seen, agent_id, list(AGENT_KINDS)])
-    for c in changes:  # in words, as the digest says it: "is now planned (was new)", "took in another theme's ..."
-        c["what"] = wording.describe_change(c["kind"], c["from_status"], c["to_status"], language)
-        c["note"] = wording.agent_note(c["kind"], c["note"])
+    changes = [wording.for_agent(c, language)  # as the digest says it: "is now planned (was new)", ...
+               for c in dicts(con, CHANGES_SQL, [seen, agent_id, list(AGENT_KINDS)])]
     changed = {c["theme_id"] for c in changes}
     for c in comments:
         c["changed_since_last_look"] = c["theme_id"] in changed

@@ -43,7 +43,7 @@ import duckdb
 
 from voc.errors import ConfigError, DeliveryError
 from voc.store import dicts, transaction
-from voc.wording import DEFAULT, agent_language, agent_note, describe_change, digest_text, subject
+from voc.wording import DEFAULT, agent_language, digest_text, for_agent, subject
 
 Store = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
 AGENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # what may stand in an e-mail address's local part
@@ -162,13 +162,12 @@ def agent_languages(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def digest(agent_id: str, items: list[dict], language: str = DEFAULT) -> dict:
-    """The payload a webhook receives: the text, and each item as data with the change in words (`what`) and only
-    the note an agent reads (`voc.wording.agent_note`)."""
-    return {"agent_id": agent_id, "count": len(items), "language": language,
-            "items": [{**{k: (str(v) if isinstance(v, datetime) else v) for k, v in i.items() if k != "agent_id"},
-                       "what": describe_change(i["kind"], i["from_status"], i["to_status"], language),
-                       "note": agent_note(i["kind"], i["note"])} for i in items],
-            "text": digest_text(items, language)}
+    """The payload a webhook receives: the text, and each item as data worded for the agent (`voc.wording.for_agent`:
+    the change in words as `what`, only the note an agent reads)."""
+    worded = [for_agent({k: (str(v) if isinstance(v, datetime) else v) for k, v in i.items() if k != "agent_id"},
+                        language) for i in items]
+    return {"agent_id": agent_id, "count": len(items), "language": language, "items": worded,
+            "text": digest_text(worded, language)}
 
 
 def send_webhook(channels: Channels, payload: dict) -> None:

@@ -92,13 +92,21 @@ def agent_note(kind: str, note: str | None) -> str | None:
     return note if kind in NOTE_KINDS else None
 
 
+def for_agent(event: dict, language: str = DEFAULT) -> dict:
+    """A theme event as agents read it (digest, page, `voc agent`): the change in words as `what`, and only the
+    note an agent reads (`agent_note`)."""
+    return {**event, "what": describe_change(event["kind"], event["from_status"], event["to_status"], language),
+            "note": agent_note(event["kind"], event["note"])}
+
+
 def digest_text(items: list[dict], language: str = DEFAULT) -> str:
-    """One line per change (theme, what happened, the PM's note indented under its bullet), under a heading."""
+    """One line per change (theme, what happened, the PM's note indented under its bullet), under a heading;
+    `items` as `for_agent` words them."""
     words, lines = DIGEST_WORDS[language], []
     for i in items:
-        change = describe_change(i["kind"], i["from_status"], i["to_status"], language)
-        note = (agent_note(i["kind"], i["note"]) or "").replace("\n", "\n  ")
-        lines.append(f"- {words['theme']} #{i['theme_id']} \"{i['theme']}\" {change}" + (f": {note}" if note else ""))
+        note = (i["note"] or "").replace("\n", "\n  ")
+        line = f"- {words['theme']} #{i['theme_id']} \"{i['theme']}\" {i['what']}"
+        lines.append(line + (f": {note}" if note else ""))
     return "\n".join([words["intro"], *lines])
 
 

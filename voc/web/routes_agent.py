@@ -19,7 +19,6 @@ from voc.web.app import mirror_of, render
 router = APIRouter()
 
 
-
 def group_by_theme(comments: list[dict], changed: set[int]) -> list[dict]:
     """One group per theme: changed since the last visit first, then by status progress, then by size."""
     order = {s: i for i, s in enumerate(("done", "in_progress", "planned", "under_review", "declined", "new"))}
