@@ -22,11 +22,11 @@ EMBEDDING_CACHE = Path(os.environ.get("VOC_BENCHMARK_CACHE")
 sys.path.insert(0, str(ROOT))
 
 from voc import store  # noqa: E402
-from voc.embed import Embedder, embed_texts  # noqa: E402
-from voc.ingest import read_source  # noqa: E402
-from voc.redact import redact  # noqa: E402
-from voc.textutil import text_hash  # noqa: E402
-from voc.validate import validate  # noqa: E402
+from voc.embedding.models import Embedder, embed_texts  # noqa: E402
+from voc.ingest.read import read_source  # noqa: E402
+from voc.ingest.validate import validate  # noqa: E402
+from voc.text.redact import redact  # noqa: E402
+from voc.text.util import text_hash  # noqa: E402
 
 
 def pipeline_texts(path: Path) -> tuple[list[str], list[str]]:

@@ -2,7 +2,7 @@
 
 Methods: voc themes ("voc-themes", what a PM ranks) and voc sub-themes ("voc-subthemes", the fine clusters
 beneath), BERTopic with all defaults, and BERTopic after `reduce_topics(nr_topics="auto")`; all on the same
-vectors (voc embeds the text without placeholders and boilerplate, `voc.noise`; BERTopic gets those vectors too).
+vectors (voc embeds the text without placeholders and boilerplate, `voc.themes.noise`; BERTopic gets those vectors too).
 
 Datasets: BANKING77 test (77 intents), MASSIVE de-DE test (60 intents), bitext customer service (27 intents; its
 test split, 810 rows, sampled down if it had more than 4,000; also scored against its 11 `category` groups as
@@ -38,14 +38,14 @@ from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
 
-from voc.cluster import ThemeClusterer  # noqa: E402
 from voc.corpus import Corpus  # noqa: E402
-from voc.embed import load_embedder, resolve_model  # noqa: E402
-from voc.hierarchy import centroid_weight_for  # noqa: E402
-from voc.language import detect  # noqa: E402
-from voc.levels import build_levels  # noqa: E402
-from voc.noise import PLACEHOLDER, Boilerplate, find_boilerplate  # noqa: E402
+from voc.embedding.models import load_embedder, resolve_model  # noqa: E402
 from voc.shutdown import exit_now  # noqa: E402
+from voc.text.language import detect  # noqa: E402
+from voc.themes.cluster import ThemeClusterer  # noqa: E402
+from voc.themes.hierarchy import centroid_weight_for  # noqa: E402
+from voc.themes.levels import build_levels  # noqa: E402
+from voc.themes.noise import PLACEHOLDER, Boilerplate, find_boilerplate  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
 SOURCES = {

@@ -2,7 +2,7 @@
 
 1. Real text: ../shared/data/sentiment_de_en (German tweets, English Reddit comments; read in place). Per
    language, on the test split only: the majority class, today's scorer before calibration (0.2 lexicon,
-   ±0.2), voc's calibrated label-free scorer, and the learned head (`voc.sentiment_learn.score_rows`, as a run
+   ±0.2), voc's calibrated label-free scorer, and the learned head (`voc.sentiment.learn.score_rows`, as a run
    calls it: vector, VADER for English, the labeled comments' words) trained on 100, 300, 1,000,
    MAX_TRAIN_LABELS (voc's cap, where a language has more) and all train rows of that language (mean of 3 draws
    below "all"), and on noisy CSAT-style labels for all train rows (origin "score", as a store records CSAT): the
@@ -31,11 +31,11 @@ import numpy as np
 
 from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
 
-from voc.embed import load_embedder  # noqa: E402
-from voc.sentiment import (SentimentScorer, VADER_COMPOUND, label_of, lexicon_score, seed_sentences,  # noqa: E402
+from voc.embedding.models import load_embedder  # noqa: E402
+from voc.sentiment.score import (SentimentScorer, VADER_COMPOUND, label_of, lexicon_score, seed_sentences,  # noqa: E402
                            vader_features)
-from voc.sentiment_labels import csat_label  # noqa: E402
-from voc.sentiment_learn import MAX_TRAIN_LABELS, OwnLabels, score_rows  # noqa: E402
+from voc.sentiment.labels import csat_label  # noqa: E402
+from voc.sentiment.learn import MAX_TRAIN_LABELS, OwnLabels, score_rows  # noqa: E402
 from voc.shutdown import exit_now  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "sentiment_de_en" / "data.csv"

@@ -36,8 +36,8 @@ def peak_rss_mb() -> float:
 
 def raw_encode(model: str, distinct: list[str]) -> tuple[str, float, float]:
     """(the model "auto" resolves to, seconds to load it, seconds to encode `distinct` in CHUNK batches)."""
-    from voc.embed import CHUNK, load_embedder, resolve_model
-    from voc.language import detect
+    from voc.embedding.models import CHUNK, load_embedder, resolve_model
+    from voc.text.language import detect
 
     start = time.perf_counter()
     model = resolve_model(model, [detect(t) for t in distinct[:2000]])  # "auto": by the language mix, as a run
@@ -54,7 +54,7 @@ def raw_encode(model: str, distinct: list[str]) -> tuple[str, float, float]:
 def run_stages(settings, comments: Path) -> tuple[dict[str, float], float, object, dict, object]:
     """The pipeline's stages in the flow's order: (seconds per stage, total seconds, corpus, embed result, themes)."""
     from voc import pipeline
-    from voc.ingest import read_source
+    from voc.ingest.read import read_source
     from voc.publish import publish
 
     timings: dict[str, float] = {}

@@ -36,8 +36,8 @@ def build_store(db: Path, base: int, total: int) -> str:
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.nightly import nightly
-    from voc import users
     from voc.demo import generate
+    from voc.web import users
 
     files = generate(db.parent / "demo", n_comments=base, n_days=60, seed=11)
     with prefect_test_harness(server_startup_timeout=180):

@@ -2,7 +2,7 @@
 
 Retries only where I/O can fail transiently (reading the source, writing the
 store). An "auto" night is incremental (only new comments are embedded and placed)
-unless a full re-cluster is due; see `voc.incremental`. No Prefect result caching:
+unless a full re-cluster is due; see `voc.themes.incremental`. No Prefect result caching:
 the embedding cache lives in DuckDB, keyed by model id + text hash, so it survives
 across nightly runs (Prefect's default cache key includes the flow run id, which
 would make it useless there).
@@ -22,15 +22,15 @@ from prefect.cache_policies import NONE
 from prefect.utilities.annotations import quote
 
 from voc import pipeline, store
-from voc.report import write_report as write_report_file
+from voc.agents.notify import Channels
 from voc.config import Settings
 from voc.corpus import Corpus
 from voc.errors import StoreLockedError
-from voc.incremental import escalate
-from voc.ingest import parse_mapping, read_source
-from voc.notify import Channels
+from voc.ingest.read import parse_mapping, read_source
+from voc.pm.report import write_report as write_report_file
 from voc.progress import progress_bar
 from voc.publish import publish as publish_run
+from voc.themes.incremental import escalate
 
 
 TRANSIENT_OS_ERRORS = (TimeoutError, ConnectionError, InterruptedError, BlockingIOError)

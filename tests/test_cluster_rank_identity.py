@@ -4,11 +4,11 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from voc.cluster import UNCLUSTERED, ThemeClusterer, auto_min_cluster_size
-from voc.identity import match_ids
-from voc.incremental import Previous
-from voc.levels import revive
-from voc.rank import priority_score, rank_themes
+from voc.ranking.rank import priority_score, rank_themes
+from voc.themes.cluster import UNCLUSTERED, ThemeClusterer, auto_min_cluster_size
+from voc.themes.identity import match_ids
+from voc.themes.incremental import Previous
+from voc.themes.levels import revive
 
 
 def blobs(seed=0, n=80, dim=24, k=3):
@@ -88,7 +88,7 @@ def test_ranking_orders_by_documented_priority():
 
 
 def test_a_theme_with_no_comments_in_the_previous_period_is_new_not_thousands_of_percent():
-    from voc.rank import growth_text
+    from voc.ranking.rank import growth_text
 
     now = datetime(2026, 11, 15)
     ranks = rank_themes(np.zeros(48, dtype=int), np.zeros(48), ["negative"] * 48, [now] * 48, [None] * 48,
@@ -126,7 +126,7 @@ def test_a_splinter_does_not_take_the_id_of_the_theme_it_left():
 
 
 def _previous(theme_of):
-    """The parts of a last run `voc.levels.revive` reads."""
+    """The parts of a last run `voc.themes.levels.revive` reads."""
     n = len(theme_of)
     return Previous(run_id=1, params={}, last_full=None, theme_of=np.asarray(theme_of), method=np.zeros(n),
                     similarity=np.zeros(n), sentiment_score=np.zeros(n), sentiment=np.zeros(n), centroids={},

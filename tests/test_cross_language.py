@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from voc.cluster import ThemeClusterer
+from voc.themes.cluster import ThemeClusterer
 
 
 def two_languages(seed=0, n=40, dim=32):

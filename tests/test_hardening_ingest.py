@@ -13,9 +13,9 @@ from dbutil import rows
 from flows.nightly import nightly
 from voc import store
 from voc.errors import RunInProgressError, SourceError, StoreLockedError
-from voc.ingest import read_source
-from voc.trends import theme_flags
-from voc.validate import RowInvalid, parse_timestamp, validate
+from voc.ingest.read import read_source
+from voc.ingest.validate import RowInvalid, parse_timestamp, validate
+from voc.ranking.trends import theme_flags
 
 FIELDS = ["comment_id", "text", "created_at", "agent_id", "channel", "product", "team", "csat", "nps", "ticket_id"]
 

@@ -9,8 +9,9 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from flows.nightly import nightly
-from voc import handoff, store, workflow
-from voc.escape import csv_cell, markdown
+from voc import store
+from voc.pm import handoff, workflow
+from voc.text.escape import csv_cell, markdown
 
 runner = CliRunner()
 
@@ -147,7 +148,7 @@ def test_personal_data_in_any_field_note_or_reason_is_redacted(tmp_path):
 
 def test_ids_holding_personal_data_are_quarantined_with_a_reason_that_does_not_repeat_it(tmp_path):
     from voc.config import Settings
-    from voc.ingest import read_source
+    from voc.ingest.read import read_source
     from voc.pipeline import ingest, start_run
 
     src = tmp_path / "drop.csv"
@@ -188,7 +189,7 @@ def test_pm_names_notes_and_reasons_are_redacted(store_copy):
 def test_who_made_a_change_is_stored_and_shown_without_personal_data(store_copy):
     """--by and the app's user name: e-mail, phone and salutation + name redacted before they are stored, in every
     table that records who did what; a plain login stays as it is."""
-    from voc import corrections, theme_edit
+    from voc.pm import corrections, theme_edit
 
     theme, other = [t for t, in rows(store_copy, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")]
     first, second = rows(store_copy, "SELECT comment_id FROM current_assignments WHERE theme_id = ? "
@@ -214,7 +215,7 @@ def test_who_made_a_change_is_stored_and_shown_without_personal_data(store_copy)
 
 
 def test_agent_ids_cannot_send_mail_outside_or_stop_other_digests(store_copy, smtp_server):
-    from voc import notify
+    from voc.agents import notify
 
     port, received = smtp_server
     theme = top_theme(store_copy)

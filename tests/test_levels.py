@@ -10,11 +10,11 @@ import pytest
 from dbutil import rows
 
 from flows.nightly import nightly
-from voc import theme_edit, workflow
 from voc import store
 from voc.errors import NotFoundError, TransitionError
-from voc.noise import Boilerplate
-from voc.textutil import text_hash
+from voc.pm import theme_edit, workflow
+from voc.text.util import text_hash
+from voc.themes.noise import Boilerplate
 
 
 def test_every_clustered_comment_has_a_subtheme_beneath_its_theme(published_db):
@@ -161,7 +161,7 @@ def test_a_theme_a_recluster_would_swallow_keeps_its_id_status_and_comments(stor
 
 
 def test_an_edit_keeps_the_model_and_sentiment_so_the_next_night_continues(two_themes, demo_files, tmp_path):
-    from voc.cli_sentiment import sentiment_summary
+    from voc.cli.sentiment import sentiment_summary
 
     db, a, b = two_themes
     theme_edit.merge(db, a, b, "pm.anna")

@@ -1,7 +1,7 @@
 """The "auto" embedding model: chosen by the corpus' language mix, and kept near the line (a change costs a
 full re-cluster)."""
 
-from voc.embed import choose_model
+from voc.embedding.models import choose_model
 
 
 def mix(en: int, de: int) -> list[str]:

@@ -14,10 +14,11 @@ import pytest
 from dbutil import rows
 
 from flows.nightly import nightly
-from voc import store, workflow
-from voc.identity import Lineage
-from voc.noise import Boilerplate
-from voc.trends import is_spike, theme_flags
+from voc import store
+from voc.pm import workflow
+from voc.ranking.trends import is_spike, theme_flags
+from voc.themes.identity import Lineage
+from voc.themes.noise import Boilerplate
 
 
 def split_by_day(comments_csv, out_dir, cuts):
@@ -155,7 +156,7 @@ def test_when_a_night_is_full_or_incremental():
     from dataclasses import replace
 
     from voc.corpus import Corpus, ThemeSet
-    from voc.incremental import Plan, Previous, choose_mode, escalate
+    from voc.themes.incremental import Plan, Previous, choose_mode, escalate
 
     settings, now = Settings(), datetime(2026, 11, 20, 2)
     prev = Previous(run_id=3, params=settings.as_dict(), last_full=now - timedelta(days=2), theme_of=np.array([1, -1]),

@@ -7,10 +7,10 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 from scipy import sparse
 
-from voc.hierarchy import ThemeHierarchy, agglomerate, calibrated_threshold
-from voc.noise import Boilerplate, find_boilerplate, strip_placeholders
-from voc.rank import impacts, nps_of, priority_score, rank_themes
-from voc.titles import MAX_CHARS, Speller, TitleGroup, choose_titles, clauses
+from voc.ranking.rank import impacts, nps_of, priority_score, rank_themes
+from voc.themes.hierarchy import ThemeHierarchy, agglomerate, calibrated_threshold
+from voc.themes.noise import Boilerplate, find_boilerplate, strip_placeholders
+from voc.themes.titles import MAX_CHARS, Speller, TitleGroup, choose_titles, clauses
 
 KINDS = ["EMAIL", "IBAN", "PHONE", "CARD", "NAME", "CUSTOMER_NO", "ADDRESS"]
 
@@ -147,7 +147,7 @@ def test_impact_is_the_change_of_the_overall_score_without_the_theme():
 
 def test_a_recluster_keeps_last_runs_borderline_grouping():
     """Sticky hierarchy: a pair just below the cut merges when it shared a theme last run (prior +1)."""
-    from voc.hierarchy import MERGE_Z, robust_scale
+    from voc.themes.hierarchy import MERGE_Z, robust_scale
 
     rng = np.random.default_rng(3)
     sim = rng.uniform(0.0, 0.2, size=(12, 12))

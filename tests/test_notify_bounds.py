@@ -10,7 +10,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typer.testing import CliRunner
 
 from flows.cli import app
-from voc import notify, store, workflow
+from voc import store
+from voc.agents import notify
+from voc.pm import workflow
 
 
 class SlowHook:

@@ -8,9 +8,10 @@ from typer.testing import CliRunner
 from flows.cli import app
 from tests.dbutil import rows
 from tests.test_web_store_busy import pm_app, pm_store  # noqa: F401  (a fixture)
-from voc import corrections, store
+from voc import store
 from voc.errors import ThemeNotFoundError
-from voc.workflow import MAX_NAME_CHARS
+from voc.pm import corrections
+from voc.pm.workflow import MAX_NAME_CHARS
 
 runner = CliRunner()
 UNKNOWN = 999999

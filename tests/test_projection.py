@@ -1,9 +1,9 @@
-"""The theme map's stored 2-D positions (voc.projection), and the map as the nightly run stores it."""
+"""The theme map's stored 2-D positions (voc.themes.projection), and the map as the nightly run stores it."""
 
 import numpy as np
 
 from tests.dbutil import rows
-from voc.projection import comment_positions, theme_positions
+from voc.themes.projection import comment_positions, theme_positions
 
 
 def test_similar_themes_lie_closer_and_tighter_comments_sit_nearer_their_theme():

@@ -12,22 +12,26 @@ import numpy as np
 import pytest
 from dbutil import rows
 
-from voc import handoff, store, trends, workflow
-from voc.cluster import merge_across_groups
+from voc import store
+
+from voc.pm import handoff, workflow
+
 from voc.config import Settings
 from voc.corpus import Corpus
+from voc.embedding.vectors import normalise_rows
 from voc.errors import TransitionError
-from voc.incremental import NOT_IN_PREVIOUS, Plan, Previous, assign_new, cluster_leftovers
-from voc.label import representatives
-from voc.rank import rank_themes
-from voc.trends import ThemeFlags
-from voc.vectors import normalise_rows
+from voc.ranking import trends
+from voc.ranking.rank import rank_themes
+from voc.ranking.trends import ThemeFlags
+from voc.themes.cluster import merge_across_groups
+from voc.themes.incremental import NOT_IN_PREVIOUS, Plan, Previous, assign_new, cluster_leftovers
+from voc.themes.label import representatives
 
 
 def test_embedding_sentiment_points_the_right_way():
     """Bug: inverted embedding sentiment (positive minus negative prototype swapped)."""
-    from voc.embed import load_embedder
-    from voc.sentiment import SentimentScorer, seed_sentences
+    from voc.embedding.models import load_embedder
+    from voc.sentiment.score import SentimentScorer, seed_sentences
 
     embedder = load_embedder("use")
     seeds = {label: embedder.encode(texts) for label, texts in seed_sentences().items()}
@@ -100,7 +104,7 @@ def test_trends_come_in_days_and_weeks(published_db):
 
 def test_nps_is_promoters_minus_detractors_in_every_output(published_db):
     """Bug: the mean 0-10 rating shown as NPS (trends export, segments export, the web app's themes page)."""
-    from voc.rank import nps_of
+    from voc.ranking.rank import nps_of
     from voc.web import queries
 
     db, _ = published_db

@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from voc import store
 from voc.config import Settings
 from voc.errors import SourceError
-from voc.ingest import RawBatch, RawRow, read_source
+from voc.ingest.read import RawBatch, RawRow, read_source
+from voc.ingest.validate import validate
 from voc.pipeline import ingest, start_run
-from voc.redact import luhn_ok, redact
-from voc.textutil import stopwords
-from voc.validate import validate
+from voc.text.redact import luhn_ok, redact
+from voc.text.util import stopwords
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 STORE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

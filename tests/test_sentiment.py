@@ -14,16 +14,17 @@ from hypothesis import given, strategies as st
 from typer.testing import CliRunner
 
 from flows.nightly import nightly
-from voc.cli import app
-from voc.cli_sentiment import sentiment_summary
-from voc.ingest import RawBatch, RawRow
-from voc.sentiment_labels import LABELS, csat_label, nps_label, own_label, parse_label
-from voc.sentiment import LABELS as ORDER, SentimentScorer
-from voc import publish, schema, sentiment_learn, sentiment_saved, store
-from voc.sentiment_learn import (MIN_LABELS, OwnLabels, Scored, SentimentHead, clearly_better, enough_labels,
+from voc import publish, schema, store
+from voc.cli.read import app
+from voc.cli.sentiment import sentiment_summary
+from voc.ingest.read import RawBatch, RawRow
+from voc.sentiment import learn as sentiment_learn, saved as sentiment_saved
+from voc.sentiment.labels import LABELS, csat_label, nps_label, own_label, parse_label
+from voc.sentiment.score import LABELS as ORDER, SentimentScorer
+from voc.sentiment.learn import (MIN_LABELS, OwnLabels, Scored, SentimentHead, clearly_better, enough_labels,
                                  score_rows, training_sample)
-from voc.validate import validate
-from voc.vectors import normalise_rows
+from voc.embedding.vectors import normalise_rows
+from voc.ingest.validate import validate
 
 SWAP = {"negative": "positive", "positive": "negative", "neutral": "neutral"}
 
@@ -264,7 +265,7 @@ def test_a_night_scores_with_the_head_the_full_run_saved_and_a_full_run_without_
 
 
 def test_a_saved_head_scores_as_the_head_that_was_fitted(monkeypatch):
-    """Saved as arrays and read back (voc.sentiment_saved), then scored 7 comments at a time with German and English
+    """Saved as arrays and read back (voc.sentiment.saved), then scored 7 comments at a time with German and English
     mixed: the same scores and labels as the fitted head on all at once. A head saved in another format, or for
     another embedding model, is not loaded; one whose features no longer fit the vectors is fitted again."""
     def comment(i: int) -> tuple[str, str]:

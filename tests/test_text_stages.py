@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from voc.label import class_tfidf, label_themes, top_keywords
-from voc.language import detect
-from voc.redact import luhn_ok, redact, redact_values
-from voc.sentiment import label_of, lexicon_score
+from voc.sentiment.score import label_of, lexicon_score
+from voc.text.language import detect
+from voc.text.redact import luhn_ok, redact, redact_values
+from voc.themes.label import class_tfidf, label_themes, top_keywords
 
 
 def test_redaction_of_each_kind_is_counted():

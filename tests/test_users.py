@@ -4,8 +4,9 @@ import pytest
 
 from tests.dbutil import rows
 from tests.test_cli import invoke
-from voc import store, users
+from voc import store
 from voc.errors import AccessError, ConfigError
+from voc.web import users
 
 
 def test_user_add_stores_a_hash_and_authenticates(store_copy, monkeypatch):

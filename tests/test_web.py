@@ -19,7 +19,8 @@ import pytest
 import uvicorn
 
 from tests.dbutil import rows
-from voc import store, users
+from voc import store
+from voc.web import users
 from voc.web.app import create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -124,7 +125,7 @@ def test_pm_moves_the_top_theme_to_planned_and_the_agent_sees_it(browser, server
     assert "planned" in page.inner_text("h1")
     page.wait_for_selector(".js-plotly-plot")
     page.screenshot(path=str(SCREENSHOTS / "theme.png"), full_page=False)
-    # written to the store itself, through voc.workflow
+    # written to the store itself, through voc.pm.workflow
     assert rows(db, "SELECT status, owner, note FROM theme_workflow WHERE theme_id = ?", [top]) == [
         ("planned", "payments", "Fix ships in 5.3 <b>soon</b>")]
 
@@ -229,8 +230,8 @@ def test_the_themes_charts_name_themes_by_title_not_by_a_number_that_reads_as_th
 
 
 def test_a_long_name_without_a_space_wraps_instead_of_widening_the_pages(browser, web_store, tmp_path):
-    from voc import theme_edit
-    from voc.workflow import MAX_NAME_CHARS
+    from voc.pm import theme_edit
+    from voc.pm.workflow import MAX_NAME_CHARS
 
     db = tmp_path / "voc.duckdb"
     shutil.copy(web_store[0], db)
@@ -268,8 +269,8 @@ def _red(colour: str) -> int:
 def test_static_report_draws_its_charts_as_svg_with_no_script(browser, web_store, tmp_path):
     """The report: contents, status, owner and escaped note per theme; bars as long as each theme's volume and
     redder the more negative; one shared scale for every theme's weekly trend; no script, nothing fetched."""
-    from voc import theme_edit, workflow
-    from voc.report import write_report
+    from voc.pm import theme_edit, workflow
+    from voc.pm.report import write_report
 
     db = tmp_path / "voc.duckdb"
     shutil.copy(web_store[0], db)

@@ -14,8 +14,10 @@ import pytest
 
 from tests.dbutil import rows
 from tests.test_web import PM, Server
-from voc import corrections, store, users
+from voc import store
 from voc.errors import NotFoundError, TransitionError
+from voc.pm import corrections
+from voc.web import users
 from voc.web.app import create_app
 
 HOLD = """

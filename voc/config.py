@@ -6,10 +6,10 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from voc.validate import DEFAULT_MAX_TEXT_CHARS
+from voc.ingest.validate import DEFAULT_MAX_TEXT_CHARS
 
 DEFAULT_DB = Path("data/voc.duckdb")
-# The default embedder: chosen per corpus by its language mix (voc.embed.choose_model; README "Choosing the
+# The default embedder: chosen per corpus by its language mix (voc.embedding.models.choose_model; README "Choosing the
 # model"): int8 MiniLM for English, int8 MiniLM + the multilingual USE for German, USE for mixed corpora.
 DEFAULT_MODEL = "auto"
 
@@ -21,8 +21,8 @@ class ClusterSettings:
     min_cluster_size: int | None = None  # None: chosen from the number of comments, see cluster.auto_min_cluster_size
     min_samples: int = 5
     assign_threshold: float | None = None  # None: the embedder's calibrated value
-    centroid_weight: float | None = None  # None: the embedder's calibrated value, see voc.hierarchy.centroid_weight_for
-    emerging_min_size: int | None = None  # None: max(5, half the full run's minimum theme size), see voc.incremental
+    centroid_weight: float | None = None  # None: the embedder's calibrated value, see voc.themes.hierarchy.centroid_weight_for
+    emerging_min_size: int | None = None  # None: max(5, half the full run's minimum theme size), see voc.themes.incremental
     random_state: int = 42
 
 
@@ -33,7 +33,7 @@ class Settings:
     period_days: int = 7
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS  # longer comments are stored whole; this much of each is embedded
     date_order: str = "dmy"  # how 03/04/2026 is read: dmy (3 April, German and British) or mdy (US)
-    full_every_days: int = 8  # an "auto" night re-clusters fully when the last full run is older (see voc.incremental)
+    full_every_days: int = 8  # an "auto" night re-clusters fully when the last full run is older (see voc.themes.incremental)
     max_unclustered_share: float = 0.15  # an incremental night above this escalates to a full re-cluster
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
 

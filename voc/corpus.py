@@ -7,8 +7,8 @@ from datetime import datetime
 
 import numpy as np
 
-from voc.identity import Lineage
-from voc.label import ThemeLabel
+from voc.themes.identity import Lineage
+from voc.themes.label import ThemeLabel
 
 
 @dataclass
@@ -51,7 +51,7 @@ class ThemeSet:
     sub_centroids: dict[int, np.ndarray] = field(default_factory=dict)
     sub_labels: dict[int, ThemeLabel] = field(default_factory=dict)
     sub_lineage: list[Lineage] = field(default_factory=list)
-    boilerplate: tuple[str, ...] = ()         # phrases removed before embedding (voc.noise), reused by later nights
+    boilerplate: tuple[str, ...] = ()         # phrases removed before embedding (voc.themes.noise), reused by later nights
 
     @property
     def unclustered_share(self) -> float:

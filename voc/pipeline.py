@@ -2,7 +2,7 @@
 
 Order: start_run → ingest → load_corpus → plan → embed → (assign_new | cluster → identify)
 → score → rank → publish. `plan` decides between an incremental night and a full
-re-cluster (see `voc.incremental`). `ingest` writes new comments and quarantined
+re-cluster (see `voc.themes.incremental`). `ingest` writes new comments and quarantined
 rows at once (nothing is lost if a later stage fails). `voc.publish` writes the
 results and flips the published pointer in one transaction; `fail_run` records a
 failure and leaves the last published results untouched.
@@ -22,28 +22,30 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from voc import sentiment_saved, store
-from voc.cluster import ThemeClusterer
+from voc import store
+
+from voc.agents.notify import Channels, deliver
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
-from voc.embed import Progress, embed_texts, load_embedder, lookup, resolve_model
+from voc.embedding.models import Progress, embed_texts, load_embedder, lookup, resolve_model
 from voc.errors import ConfigError, NothingToDoError, StoreLockedError
-from voc.hierarchy import centroid_weight_for
-from voc.incremental import Plan, Previous, assign_new, plan_night
-from voc.ingest import RawBatch, printable
-from voc.levels import build_levels
-from voc.noise import Boilerplate
-from voc.language import detect
-from voc.notify import Channels, deliver
-from voc.rank import ThemeRank, rank_themes
-from voc.redact import redact, redact_text, redact_values
-from voc.sentiment import seed_sentences
-from voc.sentiment_labels import LABEL_SQL, own_label
-from voc.sentiment_learn import (MAX_TRAIN_LABELS, OwnLabels, Scored, apply_own_labels, score_rows,
+from voc.ingest.read import RawBatch, printable
+from voc.ranking.rank import ThemeRank, rank_themes
+from voc.sentiment import saved as sentiment_saved
+from voc.sentiment.labels import LABEL_SQL, own_label
+from voc.sentiment.score import seed_sentences
+from voc.text.language import detect
+from voc.text.redact import redact, redact_text, redact_values
+from voc.themes.cluster import ThemeClusterer
+from voc.themes.hierarchy import centroid_weight_for
+from voc.themes.incremental import Plan, Previous, assign_new, plan_night
+from voc.themes.levels import build_levels
+from voc.themes.noise import Boilerplate
+from voc.sentiment.learn import (MAX_TRAIN_LABELS, OwnLabels, Scored, apply_own_labels, score_rows,
                                  training_sample)
-from voc.textutil import text_hash
-from voc.trends import theme_flags
-from voc.validate import Comment, Rejected, validate
+from voc.ingest.validate import Comment, Rejected, validate
+from voc.ranking.trends import theme_flags
+from voc.text.util import text_hash
 
 MODES = ("auto", "full", "incremental")
 MAX_ERROR_CHARS = 2000  # runs.error: the one line a user needs, not a whole traceback
@@ -161,7 +163,7 @@ def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, boilerplate: tup
     """Vectors for the given corpus rows (from the cache where possible), plus the sentiment seed vectors.
     `model`: the resolved model name (`Plan.model`); by default the settings' model, "auto" resolved here.
 
-    Clustering embeds each comment without placeholders and boilerplate (`voc.noise`), cached under the hash of
+    Clustering embeds each comment without placeholders and boilerplate (`voc.themes.noise`), cached under the hash of
     that cleaned text; sentiment reads the whole stored text, so where the two differ both are embedded."""
     model = model or resolve_model(settings.model, corpus.languages)
     corpus.vector_rows = rows
@@ -202,7 +204,7 @@ def cluster(settings: Settings, corpus: Corpus, assign_threshold: float) -> Them
 
 
 def identify(settings: Settings, corpus: Corpus, model: ThemeClusterer, plan: Plan) -> ThemeSet:
-    """Build themes from the sub-themes, give both levels their stable ids and label them (see `voc.levels`)."""
+    """Build themes from the sub-themes, give both levels their stable ids and label them (see `voc.themes.levels`)."""
     weight = settings.cluster.centroid_weight or centroid_weight_for(settings.model)
     return build_levels(corpus, model, plan.previous, weight, tuple(plan.boilerplate))
 
@@ -213,7 +215,7 @@ def assign(settings: Settings, corpus: Corpus, plan: Plan, assign_threshold: flo
 
 def own_labels(con: duckdb.DuckDBPyConnection, corpus: Corpus, max_text_chars: int,
                model_id: str | None) -> OwnLabels:
-    """The corpus rows with a label of their own (see `voc.sentiment_labels`) and their stored vectors."""
+    """The corpus rows with a label of their own (see `voc.sentiment.labels`) and their stored vectors."""
     row_of = {key: i for i, key in enumerate(corpus.keys)}
     hashes = [text_hash(t[:max_text_chars]) for t in corpus.texts]  # as `embed` keys the cache
     found = [(row_of[(s, c)], *own_label(h, cs, n)) for s, c, h, cs, n in con.execute(LABEL_SQL).fetchall()

@@ -9,7 +9,7 @@ from typing import Iterator
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from voc.embed import Progress as Callback
+from voc.embedding.models import Progress as Callback
 
 log = logging.getLogger("voc")
 

@@ -15,13 +15,15 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from voc import sentiment_saved, store
+from voc import store
+
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
-from voc.projection import comment_positions
-from voc.rank import ThemeRank
-from voc.sentiment_learn import Scored
-from voc.workflow import carry_lineage
+from voc.pm.workflow import carry_lineage
+from voc.ranking.rank import ThemeRank
+from voc.sentiment import saved as sentiment_saved
+from voc.sentiment.learn import Scored
+from voc.themes.projection import comment_positions
 
 VECTOR = pa.list_(pa.float32())
 
@@ -65,7 +67,7 @@ def assignment_table(run_id: int, corpus: Corpus, themes: ThemeSet, sentiment: S
 
 
 def map_table(run_id: int, corpus: Corpus, themes: ThemeSet) -> pa.Table:
-    """The theme map's 2-D position of each themed comment (see `voc.projection`)."""
+    """The theme map's 2-D position of each themed comment (see `voc.themes.projection`)."""
     rows, xy = comment_positions(corpus.keys, themes.theme_ids, themes.similarity, themes.centroids)
     return pa.table({"run_id": pa.array([run_id] * len(rows), pa.int32()),
                      "source": [corpus.keys[i][0] for i in rows], "comment_id": [corpus.keys[i][1] for i in rows],

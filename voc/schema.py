@@ -13,7 +13,7 @@ from typing import Callable
 
 import duckdb
 
-from voc.redact import person
+from voc.text.redact import person
 
 SCHEMA_V1 = """
 CREATE SEQUENCE run_id_seq START 1;
@@ -214,7 +214,7 @@ CREATE TABLE imports (
 
 
 # Version 4: sentiment that learns per store. Labels come from the input's optional `sentiment` column
-# (comments.sentiment), from CSAT/NPS (mapped in voc.sentiment_labels), and from PM corrections, kept in their
+# (comments.sentiment), from CSAT/NPS (mapped in voc.sentiment.labels), and from PM corrections, kept in their
 # own table so no run or re-ingest ever overwrites them. Each assignment records where its label came from.
 SCHEMA_V4 = """
 ALTER TABLE comments ADD COLUMN sentiment VARCHAR;          -- a label given in the input: negative | neutral | positive
@@ -269,8 +269,8 @@ CREATE TABLE comment_map (
 
 # Version 6: two levels (themes with sub-themes beneath), PM merges/splits that later runs honour, NPS and
 # the impact of each theme on the overall CSAT / NPS. A store upgraded from an earlier version has fine themes only:
-# its next run is a full re-cluster (voc.incremental.choose_mode), whose lineage moves each old theme's
-# workflow state to the theme that now contains it (voc.workflow.carry_lineage).
+# its next run is a full re-cluster (voc.themes.incremental.choose_mode), whose lineage moves each old theme's
+# workflow state to the theme that now contains it (voc.pm.workflow.carry_lineage).
 SCHEMA_V6 = """
 ALTER TABLE assignments ADD COLUMN subtheme_id INTEGER DEFAULT -1;   -- -1 = unclustered (or published before version 6)
 ALTER TABLE themes ADD COLUMN nps DOUBLE;            -- % promoters (9-10) - % detractors (0-6) of the theme
@@ -324,7 +324,7 @@ CREATE TABLE theme_overrides (
 
 
 SCHEMA_V8 = """
--- The sentiment head the last run fitted, as numpy arrays (voc.sentiment_saved): incremental nights score with it
+-- The sentiment head the last run fitted, as numpy arrays (voc.sentiment.saved): incremental nights score with it
 -- instead of fitting one again. Only the latest is kept.
 CREATE TABLE IF NOT EXISTS sentiment_heads (
     run_id BIGINT PRIMARY KEY,
@@ -382,7 +382,7 @@ VIEW_NAMES = ("current_themes", "current_subthemes", "current_assignments")
 
 
 # Version 7: who made a change, redacted in stores written before `--by` and the web app's user name were redacted
-# on the way in (`voc.redact.person`): "Herr Müller anna@example.com" becomes "Herr [NAME] [EMAIL]", "anna" stays.
+# on the way in (`voc.text.redact.person`): "Herr Müller anna@example.com" becomes "Herr [NAME] [EMAIL]", "anna" stays.
 # A data step: the redaction is voc's Python, not SQL. (SELECT of the distinct values, UPDATE of one value.)
 WHO_MADE_A_CHANGE = (
     ("SELECT DISTINCT updated_by FROM theme_workflow",

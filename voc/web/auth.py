@@ -14,7 +14,7 @@ from pathlib import Path
 from fastapi import Request
 
 from voc.errors import AccessError
-from voc.users import User
+from voc.web.users import User
 
 SESSION_SECONDS = 12 * 3600  # one working day: log in again the next morning
 

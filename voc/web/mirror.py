@@ -14,8 +14,8 @@ so the app never reads the store itself while serving a page:
 - **Changes** (a status, a note, a rename, a comment's correction, an agent's "seen", a merge or split) are
   first written to a queue, a SQLite file next to the store that any process can write at
   any time. A sync applies the queue to the store in order, each change through the
-  library (`voc.workflow.update`, ...), then rebuilds the snapshot. A merge or a split publishes a run of its
-  own (`voc.theme_edit`, under the run lock), so it runs with the app's connection closed. When the store is busy
+  library (`voc.pm.workflow.update`, ...), then rebuilds the snapshot. A merge or a split publishes a run of its
+  own (`voc.pm.theme_edit`, under the run lock), so it runs with the app's connection closed. When the store is busy
   the change waits in the queue, shown as queued, and is applied at the next sync after the
   run lets go: it is never lost and never blocks the run (the app holds the store for the
   length of one sync, well under the 30 s a run's stage waits for it).
@@ -39,9 +39,13 @@ from typing import Callable, Iterator
 
 import duckdb
 
-from voc import corrections, loop, store, theme_edit, workflow
+from voc import store
+
+from voc.agents import loop
+
 from voc.errors import RunInProgressError, StoreLockedError, VocError
-from voc.redact import redact_text
+from voc.pm import corrections, theme_edit, workflow
+from voc.text.redact import redact_text
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = 5.0          # how stale the snapshot may get while nobody changes anything

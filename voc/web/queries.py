@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from voc.ranking.trends import SEGMENT_DIMENSIONS, nps_sql
 from voc.store import dicts as rows
 from voc.store import first_row, scalar
-from voc.trends import SEGMENT_DIMENSIONS, nps_sql
 
 PERIODS = {"7d": 7, "30d": 30, "90d": 90, "all": None}
 GRAINS = ("week", "day")

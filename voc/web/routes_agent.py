@@ -1,6 +1,6 @@
 """The agent's page, "My feedback": what became of each comment they filed, grouped by theme.
 
-Access is enforced by the library (`voc.loop.agent_view` with the logged-in agent as viewer):
+Access is enforced by the library (`voc.agents.loop.agent_view` with the logged-in agent as viewer):
 an agent asking for another agent's page gets 403. Product managers may look at any agent's
 page; only the agent's own visit marks the changes as seen (through the change queue).
 """
@@ -11,10 +11,10 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
 
-from voc import loop, wording
-from voc.users import User
+from voc.agents import loop, wording
 from voc.web import auth
 from voc.web.app import mirror_of, render
+from voc.web.users import User
 
 router = APIRouter()
 

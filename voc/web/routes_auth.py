@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from voc import users
 from voc.errors import AccessError
+from voc.web import users
 from voc.web import auth
 from voc.web.app import mirror_of, render
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from voc.users import User
 from voc.web import auth, queries
 from voc.web.app import mirror_of, render
+from voc.web.users import User
 
 router = APIRouter()
 

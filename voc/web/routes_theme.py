@@ -10,14 +10,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from voc import workflow
-from voc.corrections import SENTIMENTS
 from voc.errors import ThemeNotFoundError, TransitionError
-from voc.trends import SEGMENT_DIMENSIONS
-from voc.users import User
+from voc.pm import workflow
+from voc.pm.corrections import SENTIMENTS
+from voc.ranking.trends import SEGMENT_DIMENSIONS
 from voc.web import auth, charts, queries
 from voc.web.app import flash, mirror_of, render
 from voc.web.mirror import CHANGE_WAIT_SECONDS, Change
+from voc.web.users import User
 
 router = APIRouter()
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from voc.users import User
+from voc.pm.workflow import STATUSES
 from voc.web import auth, charts, queries
 from voc.web.app import mirror_of, render
-from voc.workflow import STATUSES
+from voc.web.users import User
 
 router = APIRouter()
 

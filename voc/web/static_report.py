@@ -36,7 +36,7 @@ def _inline(path: Path) -> Markup:
 
 
 def render(ov, con: duckdb.DuckDBPyConnection | None = None) -> str:
-    """The report for an `voc.report.Overview`; with `con`, each theme also gets its weekly trend chart."""
+    """The report for an `voc.pm.report.Overview`; with `con`, each theme also gets its weekly trend chart."""
     themes = ov.themes
     name = {t["theme_id"]: t["title"] for t in themes}  # titles are unique; "#" would read as the rank here
     periods, counts = (queries.trend_counts(con, list(name), "week", queries.Filters())

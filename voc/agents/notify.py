@@ -1,0 +1,273 @@
+"""Deliver queued notifications to agents: one digest per agent, by webhook and/or e-mail.
+
+`voc.pm.workflow` puts one `outbox` row per (event, contributing agent). Delivery is
+per channel and at least once:
+
+- the pending digests are read, then the store is let go while they are sent (a
+  slow endpoint never holds the store), and each outcome is recorded afterwards;
+- each request is bounded by `timeout_seconds`; a refused or failing request is tried
+  up to `attempts` times, waiting `backoff_seconds`, then twice that, and so on; a
+  request that timed out is not repeated in the same run (the endpoint may have taken
+  it: webhooks carry an `Idempotency-Key` so a receiver can drop a repeat);
+- after MAX_FAILED_IN_A_ROW failed digests a channel is given up for this run: the rest
+  stay queued, so a dead endpoint costs seconds, not minutes;
+- a notification counts as delivered on a channel only once that channel has
+  acknowledged it (HTTP 2xx, or the SMTP server accepted the message); then a row in
+  `deliveries` gets `delivered_at`, and it is never sent on that channel again;
+- an agent id that cannot be part of an address (`AGENT_ID`), or an address that is not
+  exactly one mailbox in the template's domain, fails that digest only.
+
+A crash between the endpoint's acknowledgement and the database write can send a
+digest twice; that is the price of never losing one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import smtplib
+import socket
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import getaddresses
+from typing import Callable, ContextManager
+
+import duckdb
+
+from voc.agents.wording import DEFAULT, agent_language, digest_text, for_agent, subject
+from voc.errors import ConfigError, DeliveryError
+from voc.store import dicts, transaction
+
+Store = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
+AGENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # what may stand in an e-mail address's local part
+MAX_FAILED_IN_A_ROW = 3
+MAX_PORT = 65535  # TCP ports are 16 bits
+
+
+class Timeout(DeliveryError):
+    """The endpoint did not answer in time; it may still have taken the digest, so it is not resent now."""
+
+
+# A theme merged away since the change was queued is no longer published: it is named as it was last shown.
+PENDING_SQL = """
+WITH last_titles AS (SELECT theme_id, arg_max(title, run_id) AS title FROM themes GROUP BY theme_id)
+SELECT o.notification_id, o.agent_id, o.theme_id,
+       coalesce(t.display_title, w.name, l.title, '#' || o.theme_id) AS theme,
+       e.kind, e.from_status, e.to_status, e.note, e.changed_at
+FROM outbox o
+JOIN theme_events e USING (event_id)
+LEFT JOIN current_themes t ON t.theme_id = o.theme_id
+LEFT JOIN theme_workflow w ON w.theme_id = o.theme_id
+LEFT JOIN last_titles l ON l.theme_id = o.theme_id
+LEFT JOIN deliveries d ON d.notification_id = o.notification_id AND d.channel = ?
+WHERE d.delivered_at IS NULL
+ORDER BY o.agent_id, o.notification_id
+"""
+
+
+@dataclass(frozen=True)
+class Channels:
+    webhook_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    sender: str = "voc@localhost"
+    address: str | None = None  # how an agent id becomes an e-mail address: "{agent_id}@cc.example", never guessed
+    attempts: int = 3
+    backoff_seconds: float = 1.0
+    timeout_seconds: float = 10.0
+
+    @classmethod
+    def from_env(cls, **overrides) -> "Channels":
+        env = {"webhook_url": os.environ.get("VOC_WEBHOOK_URL"), "smtp_host": os.environ.get("VOC_SMTP_HOST"),
+               "smtp_port": int(_env_number("VOC_SMTP_PORT", 25)),
+               "sender": os.environ.get("VOC_SMTP_FROM", "voc@localhost"),
+               "address": os.environ.get("VOC_AGENT_EMAIL"),
+               "timeout_seconds": _env_number("VOC_NOTIFY_TIMEOUT", 10.0)}
+        env.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**env)
+
+    def __post_init__(self) -> None:
+        """Settings voc cannot use are refused here, once, before anything is sent (one ConfigError each)."""
+        if self.webhook_url is not None:
+            check_webhook_url(self.webhook_url)
+        if self.attempts < 1:
+            raise ConfigError(f"--attempts {self.attempts} must be 1 or more (tries per digest)")
+        if not self.timeout_seconds > 0:
+            raise ConfigError(f"a timeout of {self.timeout_seconds:g} s cannot be waited: pass --timeout (or "
+                              "VOC_NOTIFY_TIMEOUT) above 0, e.g. 10")
+        if self.backoff_seconds < 0:
+            raise ConfigError(f"backoff_seconds {self.backoff_seconds:g} must be 0 or more")
+        if not 0 < self.smtp_port <= MAX_PORT:
+            raise ConfigError(f"SMTP port {self.smtp_port} is not a port (1 to {MAX_PORT}): pass --smtp HOST:PORT, "
+                              "e.g. --smtp mail.example:25 (or VOC_SMTP_PORT)")
+        if self.smtp_host and self.address is None:  # a guessed domain would be accepted, marked sent, and lost
+            raise ConfigError("e-mail needs the agents' addresses: pass --email '{agent_id}@your-company.example' "
+                              "(or set VOC_AGENT_EMAIL)")
+        if self.address is not None:
+            check_address_template(self.address)
+
+    def configured(self) -> list[str]:
+        return [name for name, on in (("webhook", self.webhook_url), ("email", self.smtp_host)) if on]
+
+
+def check_webhook_url(url: str) -> None:
+    """A webhook is an http:// or https:// URL with a host; anything else is a ConfigError naming the value."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"webhook {url!r} is not an http(s) URL: pass one such as --webhook "
+                          "https://chat.example/hooks/voc (or set VOC_WEBHOOK_URL)")
+
+
+def check_address_template(template: str) -> None:
+    """The agent address template must name {agent_id} once, before an @domain, and nothing else in braces."""
+    try:
+        sample = template.format(agent_id="A07")
+    except (KeyError, IndexError, ValueError):
+        sample = None
+    if sample is None or template.count("{agent_id}") != 1 or "@" not in template.split("{agent_id}", 1)[1]:
+        raise ConfigError(f"--email {template!r} is not an address template: write it as '{{agent_id}}@corp.example' "
+                          "(or set VOC_AGENT_EMAIL)")
+
+
+def _env_number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    try:
+        return float(value) if value else default
+    except ValueError:
+        raise ConfigError(f"{name}={value!r} is not a number") from None
+
+
+def pending(con: duckdb.DuckDBPyConnection, channel: str) -> dict[str, list[dict]]:
+    """Undelivered notifications on `channel`, grouped by agent."""
+    grouped: dict[str, list[dict]] = {}
+    for item in dicts(con, PENDING_SQL, [channel]):
+        grouped.setdefault(item["agent_id"], []).append(item)
+    return grouped
+
+
+def agent_languages(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Each agent's digest language: the one most of their published comments are in (`voc.agents.wording`)."""
+    filed: dict[str, dict[str, int]] = {}
+    for agent_id, language, n in con.execute("SELECT agent_id, language, count(*) FROM current_assignments "
+                                             "WHERE agent_id IS NOT NULL GROUP BY ALL").fetchall():
+        filed.setdefault(agent_id, {})[language] = n
+    return {agent_id: agent_language(counts) for agent_id, counts in filed.items()}
+
+
+def digest(agent_id: str, items: list[dict], language: str = DEFAULT) -> dict:
+    """The payload a webhook receives: the text, and each item as data worded for the agent (`voc.agents.wording.for_agent`:
+    the change in words as `what`, only the note an agent reads)."""
+    worded = [for_agent({k: (str(v) if isinstance(v, datetime) else v) for k, v in i.items() if k != "agent_id"},
+                        language) for i in items]
+    return {"agent_id": agent_id, "count": len(items), "language": language, "items": worded,
+            "text": digest_text(worded, language)}
+
+
+def send_webhook(channels: Channels, payload: dict) -> None:
+    key = hashlib.sha256(json.dumps(sorted(i["notification_id"] for i in payload["items"])).encode()).hexdigest()[:32]
+    request = urllib.request.Request(channels.webhook_url, data=json.dumps(payload).encode("utf-8"), method="POST",
+                                     headers={"Content-Type": "application/json", "Idempotency-Key": key})
+    try:
+        with urllib.request.urlopen(request, timeout=channels.timeout_seconds) as response:
+            response.read()
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"webhook answered HTTP {exc.code}") from exc
+    except (TimeoutError, socket.timeout) as exc:
+        raise Timeout(f"webhook did not answer within {channels.timeout_seconds:g} s") from exc
+    except urllib.error.URLError as exc:
+        if isinstance(exc.reason, (TimeoutError, socket.timeout)):
+            raise Timeout(f"webhook did not answer within {channels.timeout_seconds:g} s") from exc
+        raise DeliveryError(f"webhook unreachable: {exc.reason}") from exc
+    except OSError as exc:
+        raise DeliveryError(f"webhook unreachable: {exc}") from exc
+
+
+def agent_address(template: str, agent_id: str) -> str:
+    """The agent's e-mail address from the template, or DeliveryError when the id cannot safely be part of one."""
+    if not AGENT_ID.fullmatch(agent_id):
+        raise DeliveryError(f"agent id {agent_id!r} cannot be used in an e-mail address (letters, digits, . _ - only)")
+    address = template.format(agent_id=agent_id)
+    parsed = getaddresses([address])
+    domain = template.rsplit("@", 1)[-1]
+    if len(parsed) != 1 or parsed[0][1] != address or not address.endswith("@" + domain):
+        raise DeliveryError(f"{address!r} is not one address in {domain}; check --email")
+    return address
+
+
+def send_email(channels: Channels, payload: dict) -> None:
+    msg = EmailMessage()
+    msg["From"], msg["To"] = channels.sender, agent_address(channels.address, payload["agent_id"])
+    msg["Subject"] = subject(payload["count"], payload["language"])
+    msg.set_content(payload["text"])
+    try:
+        with smtplib.SMTP(channels.smtp_host, channels.smtp_port, timeout=channels.timeout_seconds) as smtp:
+            smtp.send_message(msg)
+    except (TimeoutError, socket.timeout) as exc:
+        raise Timeout(f"SMTP {channels.smtp_host}:{channels.smtp_port} did not answer in time") from exc
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DeliveryError(f"SMTP {channels.smtp_host}:{channels.smtp_port} refused: {exc}") from exc
+
+
+SENDERS: dict[str, Callable[[Channels, dict], None]] = {"webhook": send_webhook, "email": send_email}
+
+
+def _record(con, ids: list[int], channel: str, error: str | None, attempts: int, now: datetime) -> None:
+    for nid in ids:
+        con.execute("""INSERT INTO deliveries VALUES (?, ?, ?, ?, ?, ?)
+                       ON CONFLICT (notification_id, channel) DO UPDATE SET
+                       attempts = deliveries.attempts + excluded.attempts, last_error = excluded.last_error,
+                       last_attempt_at = excluded.last_attempt_at, delivered_at = excluded.delivered_at""",
+                    [nid, channel, attempts, error, now, None if error else now])
+
+
+def send_digest(channels: Channels, channel: str, payload: dict, sleep: Callable[[float], None]) -> tuple[int, str | None]:
+    """Try one digest: (attempts made, None when acknowledged else the last error)."""
+    for attempt in range(1, channels.attempts + 1):
+        try:
+            SENDERS[channel](channels, payload)
+            return attempt, None
+        except Timeout as exc:
+            return attempt, str(exc)
+        except DeliveryError as exc:
+            if attempt == channels.attempts:
+                return attempt, str(exc)
+            sleep(channels.backoff_seconds * 2 ** (attempt - 1))
+    raise AssertionError("unreachable: the loop returns on its last attempt")
+
+
+def deliver(open_store: Store, channels: Channels, sleep: Callable[[float], None] = time.sleep) -> dict:
+    """Send every pending digest on every configured channel; returns counts per channel.
+    `open_store()` opens the store for writing; it is held only to read what is pending and to record outcomes."""
+    if not channels.configured():
+        raise ConfigError("no notification channel configured: pass --webhook URL and/or --smtp HOST:PORT "
+                          "(or set VOC_WEBHOOK_URL / VOC_SMTP_HOST)")
+    report = {}
+    for channel in channels.configured():
+        with open_store() as con:
+            queued, languages = pending(con, channel), agent_languages(con)
+        outcomes, errors, failed_in_a_row = [], [], 0
+        for agent_id, items in queued.items():
+            if failed_in_a_row >= MAX_FAILED_IN_A_ROW:
+                break
+            attempts, error = send_digest(channels, channel, digest(agent_id, items, languages.get(agent_id, DEFAULT)),
+                                          sleep)
+            outcomes.append(([i["notification_id"] for i in items], attempts, error))
+            failed_in_a_row = failed_in_a_row + 1 if error else 0
+            if error:
+                errors.append(f"{agent_id}: {error}")
+        now = datetime.now()
+        with open_store() as con, transaction(con):
+            for ids, attempts, error in outcomes:
+                _record(con, ids, channel, error, attempts, now)
+        sent = [ids for ids, _, error in outcomes if error is None]
+        report[channel] = {"digests_sent": len(sent), "notifications": sum(map(len, sent)),
+                           "digests_failed": len(outcomes) - len(sent), "digests_deferred": len(queued) - len(outcomes),
+                           "errors": errors[:5]}
+    return report

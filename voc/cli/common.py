@@ -1,0 +1,60 @@
+"""What every `voc` sub-command shares: the app, the consoles, the --db option, error handling."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+
+import typer
+from rich.console import Console
+
+from voc.config import DEFAULT_DB
+from voc.errors import VocError
+from voc.outputs import is_stdout
+from voc.text.redact import redact_text
+
+app = typer.Typer(help="voc: turn agent-captured customer comments into ranked themes.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+# Output that is not a terminal (a pipe, a file, a CI log) has no width to measure; rich would assume 80 columns
+# and drop the columns of `voc themes` that do not fit (CSAT, NPS, trend). This is wide enough for every column
+# (`voc themes --why` needs about 120) and still reads in a log.
+PIPED_COLUMNS = 200
+
+
+def output_width(stream) -> int | None:
+    """The width to print `stream` at: None (rich measures the terminal, or reads $COLUMNS when it is set) for a
+    terminal or a set $COLUMNS, else PIPED_COLUMNS."""
+    if os.environ.get("COLUMNS", "").isdigit() or stream.isatty():
+        return None
+    return PIPED_COLUMNS
+
+
+# Markup off: comments, theme names and notes are printed as written; `[/bold]` in a note is text, not a tag.
+console = Console(markup=False, width=output_width(sys.stdout))
+err = Console(stderr=True, markup=False, width=output_width(sys.stderr))
+
+DbOption = typer.Option(DEFAULT_DB, "--db", help="The voc DuckDB file.", envvar="VOC_DB")
+
+
+def limit_option(default: int, what: str):
+    """`--limit N`: a positive number (Typer refuses 0 or less with a usage line, exit code 2)."""
+    return typer.Option(default, min=1, help=f"How many {what} to show.")
+
+
+def friendly(fn):
+    """Turn voc's named errors into one clear line (personal data redacted) and the error's exit code."""
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except VocError as exc:
+            err.print(f"error: {redact_text(str(exc))}", style="bold red", highlight=False, soft_wrap=True)
+            raise typer.Exit(exc.exit_code) from None
+    return wrapper
+
+
+def wrote(out, what: str) -> None:
+    """Say `wrote <what> to <out>`: on standard error when `out` is standard output, so the output stays clean."""
+    (err if is_stdout(out) else console).print(f"wrote {what} to {'standard output' if str(out) == '-' else out}",
+                                               highlight=False)

@@ -1,0 +1,107 @@
+"""`voc sentiment set|show` (PM corrections) and `voc runs` (each run's mode, model and sentiment method)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from voc import store
+from voc.cli.common import DbOption, app, console, friendly, limit_option
+from voc.sentiment.labels import set_correction
+
+sentiment_app = typer.Typer(help="Sentiment labels: correct a comment's label; the next run learns from it.",
+                            no_args_is_help=True)
+app.add_typer(sentiment_app, name="sentiment")
+
+
+@sentiment_app.command("set")
+@friendly
+def set_label(comment_id: str = typer.Argument(..., help="The comment's id, as in the source's comment_id column."),
+              label: str = typer.Argument(..., help="negative, neutral or positive."),
+              by: str = typer.Option(..., "--by", help="Who makes the correction."),
+              source: Optional[str] = typer.Option(None, help="The source name, when the id exists in several."),
+              db: Path = DbOption):
+    """Correct one comment's sentiment. Shown at once, never overwritten by a run, and learned from.
+
+    Example: voc sentiment set C-1042 negative --by anna
+    """
+    with store.open(db, write=True) as con:
+        c = set_correction(con, comment_id, label, by, source)
+    was = f" (was {c.previous})" if c.previous else ""
+    console.print(f"comment {c.comment_id} in {c.source}: {c.label}{was}; "
+                  "the next run learns from it", highlight=False)
+
+
+@sentiment_app.command("show")
+@friendly
+def show(db: Path = DbOption, limit: int = limit_option(50, "corrections")):
+    """List PM corrections, newest first.
+
+    Example: voc sentiment show --limit 20
+    """
+    with store.open(db) as con:
+        rows = con.execute("SELECT source, comment_id, label, previous, set_by, set_at FROM sentiment_corrections "
+                           "ORDER BY set_at DESC LIMIT ?", [limit]).fetchall()
+    table = Table(title="Sentiment corrections")
+    for col in ("source", "comment", "label", "was", "by", "at"):
+        table.add_column(col, overflow="fold")
+    for src, cid, label, prev, by, at in rows:
+        table.add_row(src, cid, label, prev or "-", by, str(at)[:16])
+    console.print(table)
+
+
+def sentiment_summary(stats: dict | None) -> str:
+    """'learned from 120 labels (80 human, 40 CSAT/NPS), hold-out accuracy 71%' (on a night that scored with a
+    saved head: 'the head run 3 learned from 120 labels; the store now has 135 labels (...); hold-out ...'),
+    'label-free: it agrees with the store's 2155 labels (...) 59% of the time, a head learned from them 54%
+    (hold-out)' or 'label-free (12 labels, ...)'."""
+    s = (stats or {}).get("sentiment") or {}
+    if not s:
+        return "-"
+    labels = s.get("labels_human", 0) + s.get("labels_score", 0)
+    counts = f"{labels} labels ({s.get('labels_human', 0)} human, {s.get('labels_score', 0)} CSAT/NPS)"
+    kept = f" (kept from run {s['kept_from_run']})" if s.get("kept_from_run") is not None else ""
+    acc, measured = s.get("holdout_accuracy"), s.get("holdout_run")
+    by = f" (measured by run {measured})" if measured is not None and not kept else ""
+    if s.get("method") == "learned":
+        learned = (f"the head run {s['head_run']} learned from {s.get('labels_trained_on')} labels; the store now has "
+                   f"{counts};" if s.get("head_run") is not None else f"learned from {counts},")
+        return f"{learned} hold-out accuracy " + (f"{acc:.0%}{by}" if acc is not None else
+                                                  "measured by full runs") + kept
+    if s.get("head_beaten") and acc is not None:
+        return (f"label-free: it agrees with the store's {counts} {s.get('label_free_accuracy', 0):.0%} of the time, "
+                f"a head learned from them {acc:.0%} (hold-out){by}{kept}")
+    if s.get("method") == "label-free":
+        return f"label-free ({counts}; learning starts at {s.get('min_labels')}){kept}"
+    return s.get("method", "-")
+
+
+@app.command()
+@friendly
+def runs(db: Path = DbOption, limit: int = limit_option(20, "runs"),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
+    """List runs, newest first: status, mode, model, themes and how sentiment was scored.
+
+    Example: voc runs --limit 5
+    """
+    with store.open(db) as con:
+        rows = con.execute("SELECT run_id, started_at, status, mode, stats, error FROM runs ORDER BY run_id DESC "
+                           "LIMIT ?", [limit]).fetchall()
+    if as_json:
+        console.print_json(json.dumps([{"run_id": r, "started_at": str(s), "status": st, "mode": m,
+                                        "stats": json.loads(x) if x else None, "error": e}
+                                       for r, s, st, m, x, e in rows]))
+        return
+    table = Table(title="Runs")
+    for col in ("run", "started", "status", "mode", "model", "themes", "sentiment"):
+        table.add_column(col, overflow="fold")
+    for run_id, started, status, mode, stats, error in rows:
+        st = json.loads(stats) if stats else {}
+        table.add_row(str(run_id), str(started)[:16], status if not error else f"{status}: {error[:80]}",
+                      mode or "-", str(st.get("embed", {}).get("model", "-")), str(st.get("themes", "-")),
+                      sentiment_summary(st))
+    console.print(table)

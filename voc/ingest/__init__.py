@@ -1,0 +1,1 @@
+"""Comments in: read files and database tables, check them against the input contract, quarantine what fails."""

@@ -1,0 +1,314 @@
+"""Read agent-captured comments from files or a DuckDB database into raw rows.
+
+Sources: a CSV, JSONL or Parquet file; a folder of such drops (read in name
+order); or a table or query in a DuckDB file. Every value is kept as text here:
+parsing and checking belong to `voc.ingest.validate`, so a bad value becomes a
+quarantined row with a reason instead of a failed read.
+
+What a file cannot be read as, it says once, with what to do:
+- the encoding: a UTF-8 byte-order mark (Excel) is dropped, UTF-16 with a mark is
+  read as UTF-16; single undecodable bytes survive as surrogate escapes so that
+  validation quarantines just those rows; a file mostly undecodable is refused;
+- the delimiter: `,` `;` tab or `|`, sniffed from the header unless given;
+- a field of any length (a pasted e-mail thread is still one comment).
+
+Each file's SHA-256 goes with the batch, so the store recognises a file it has
+already imported (`voc.pipeline.ingest`).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pyarrow.parquet as pq
+
+from voc.errors import SourceError
+from voc.store import quote_ident
+from voc.text.redact import redact
+
+REQUIRED = ("comment_id", "text", "created_at", "agent_id")
+OPTIONAL = ("channel", "product", "team", "language", "csat", "nps", "ticket_id", "sentiment")
+FILE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
+DELIMITERS = ",;\t|"
+# Comments are keyed by (source name, comment_id). Files of one system share one name by default, so the same
+# comment exported in two files (or under a new file name) is one comment; give other systems their own name.
+DEFAULT_SOURCE_NAME = "default"
+# A file with more undecodable rows than this share is in another encoding, not damaged, whatever its size (a
+# 2-row Latin-1 file is as wrong as a 2,000-row one); one bad row among valid ones is quarantined.
+MOSTLY_UNDECODABLE = 0.5
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))  # the default 131,072 characters refuses long pasted threads
+
+
+@dataclass
+class RawRow:
+    row_number: int          # 1-based data row within its file (header not counted)
+    file: str
+    values: dict[str, str | None]
+    line: int | None = None  # CSV/JSONL: the file's line the record starts on (header = line 1), as an editor shows
+
+    @property
+    def position(self) -> str:
+        """"line 4" in a CSV/JSONL file (as an editor counts, header = line 1), "row 3" in a table or Parquet file."""
+        return f"line {self.line}" if self.line is not None else f"row {self.row_number}"
+
+    @property
+    def where(self) -> str:
+        """Where a person finds the row: "bad.csv line 4", "notes row 3"."""
+        return f"{self.file} {self.position}"
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str
+    sha256: str
+    rows: int
+
+
+@dataclass
+class RawBatch:
+    source: str
+    rows: list[RawRow] = field(default_factory=list)
+    files: list[SourceFile] = field(default_factory=list)
+
+
+def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
+    """`["text=comment_body"]` -> `{"comment_body": "text"}` (source column -> voc field)."""
+    mapping: dict[str, str] = {}
+    for pair in pairs or []:
+        target, sep, column = pair.partition("=")
+        if not sep or not target.strip() or not column.strip():
+            raise SourceError(f"--map {pair!r} is not FIELD=COLUMN, e.g. --map text=comment_body")
+        if target.strip() not in REQUIRED + OPTIONAL:
+            raise SourceError(f"--map {pair!r}: unknown field {target!r}; fields are {', '.join(REQUIRED + OPTIONAL)}")
+        mapping[column.strip()] = target.strip()
+    return mapping
+
+
+def require_existing(path: Path) -> Path:
+    """The path, or SourceError when there is nothing there (checked before a run starts, and when reading)."""
+    path = Path(path)
+    if not path.exists():
+        raise SourceError(f"source {path} does not exist: check the path")
+    return path
+
+
+def read_source(path: Path, mapping: dict[str, str] | None = None, table: str | None = None,
+                query: str | None = None, name: str | None = None, encoding: str = "utf-8",
+                delimiter: str | None = None) -> RawBatch:
+    """Read every row of a source. Raises SourceError with what to do when it cannot."""
+    path = require_existing(path)
+    _check_encoding_name(encoding)
+    if delimiter is not None and len(delimiter) != 1:
+        raise SourceError(f"--delimiter {delimiter!r} must be one character, e.g. ';'")
+    batch = RawBatch(source=name or DEFAULT_SOURCE_NAME)
+    if path.suffix.lower() in DUCKDB_SUFFIXES and path.is_file():
+        batch.rows = _read_duckdb(path, table, query)
+    elif path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in FILE_SUFFIXES and p.is_file())
+        if not files:
+            raise SourceError(f"folder {path} has no .csv, .jsonl or .parquet files")
+        for f in files:
+            _add_file(batch, f, encoding, delimiter)
+    else:
+        _add_file(batch, path, encoding, delimiter)
+    if not batch.rows:
+        raise SourceError(f"source {path} has no data rows: nothing to ingest")
+    _apply_mapping(batch, mapping or {}, path)
+    return batch
+
+
+def _check_encoding_name(encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise SourceError(f"unknown --encoding {encoding!r}: use e.g. utf-8, latin-1, cp1252 or utf-16") from None
+
+
+def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"cannot read {path} ({exc.strerror or exc}); check its permissions") from exc
+    rows = _read_file(path, data, encoding, delimiter)
+    batch.rows.extend(rows)
+    batch.files.append(SourceFile(path.name, hashlib.sha256(data).hexdigest(), len(rows)))
+
+
+def _read_file(path: Path, data: bytes, encoding: str, delimiter: str | None) -> list[RawRow]:
+    suffix = path.suffix.lower()
+    if not data:
+        raise SourceError(f"{path} is empty: export the comments again")
+    if suffix == ".parquet":
+        return _read_parquet(path)
+    if suffix not in (".csv", ".jsonl", ".ndjson"):
+        raise SourceError(f"{path}: unsupported file type {suffix!r}; use .csv, .jsonl or .parquet")
+    text = decode(path, data, encoding)
+    rows = _read_csv(path, text, delimiter) if suffix == ".csv" else _read_jsonl(path, text)
+    _check_mostly_decodable(path, rows, encoding)
+    return rows
+
+
+def decode(path: Path, data: bytes, encoding: str) -> str:
+    """Bytes to text. A byte-order mark wins over --encoding; stray bytes become surrogate escapes."""
+    if data.startswith(codecs.BOM_UTF8):
+        data, encoding = data[len(codecs.BOM_UTF8):], "utf-8"
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        encoding = "utf-16"
+    elif b"\x00" in data[:4096] and not encoding.lower().replace("-", "").startswith(("utf16", "utf32")):
+        raise SourceError(f"{path} looks like UTF-16 without a byte-order mark: pass --encoding utf-16-le "
+                          "(or utf-16-be), or re-save it as UTF-8")
+    errors = "surrogateescape" if codecs.lookup(encoding).name == "utf-8" else "strict"
+    try:
+        return data.decode(encoding, errors=errors)
+    except UnicodeDecodeError as exc:
+        raise SourceError(f"{path} is not valid {encoding} (byte {exc.start}): re-save it as UTF-8 "
+                          f"or pass the right --encoding, e.g. --encoding latin-1") from None
+
+
+def sniff_delimiter(header: str) -> str:
+    """The delimiter that splits the header line into the most columns (comma on a tie)."""
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def _read_csv(path: Path, text: str, delimiter: str | None) -> list[RawRow]:
+    """Rows as `csv.DictReader` makes them (blank lines skipped, missing cells None, extra cells dropped), each
+    with the line it starts on: `line_num` counts physical lines, so a quoted field over several lines is right."""
+    header = text.split("\n", 1)[0]
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(header))
+    rows: list[RawRow] = []
+    try:
+        names = next(reader, None)
+        if not names or not any(f.strip() for f in names):
+            raise SourceError(f"{path} has no header row: the first line must name the columns")
+        names = [f.strip() for f in names]
+        start = reader.line_num + 1
+        for cells in reader:
+            if cells:
+                values = dict(zip(names, cells + [None] * (len(names) - len(cells))))
+                rows.append(RawRow(len(rows) + 1, path.name, values, line=start))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise SourceError(f"{path} line {reader.line_num} is not readable CSV ({exc}); "
+                          "check quoting, or pass --delimiter") from None
+    return rows
+
+
+def _check_mostly_decodable(path: Path, rows: list[RawRow], encoding: str) -> None:
+    """A file that is mostly undecodable is in the wrong encoding: say so instead of quarantining it all."""
+    bad = sum(1 for r in rows if any(has_surrogates(v) for v in r.values.values()))
+    if rows and bad > MOSTLY_UNDECODABLE * len(rows):
+        raise SourceError(
+            f"{path} is not {encoding}: {bad} of {len(rows)} rows cannot be decoded; "
+            f"re-save it as UTF-8 or pass --encoding latin-1"
+        )
+
+
+def has_surrogates(value: str | None) -> bool:
+    return isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value)
+
+
+def printable(value: str | None) -> str | None:
+    """A value safe to store and show: undecodable bytes written as \\xNN escapes."""
+    if not has_surrogates(value):
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _read_jsonl(path: Path, text: str) -> list[RawRow]:
+    rows: list[RawRow] = []
+    for i, line in enumerate(io.StringIO(text, newline=""), start=1):  # lines as an editor counts them (\n, \r\n, \r)
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            obj = {"_unparsed": line, "_error": f"invalid JSON: {exc.msg}"}
+        if not isinstance(obj, dict):
+            obj = {"_unparsed": line, "_error": "line is not a JSON object"}
+        rows.append(RawRow(len(rows) + 1, path.name, {str(k): _text(v) for k, v in obj.items()}, line=i))
+    return rows
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _read_parquet(path: Path) -> list[RawRow]:
+    try:
+        table = pq.read_table(path)
+    except Exception as exc:  # pyarrow raises several types for a damaged file; all mean the same to a user
+        raise SourceError(f"{path} is not a readable Parquet file ({exc}); export it again") from exc
+    return [RawRow(i, path.name, {k: _text(v) for k, v in row.items()})
+            for i, row in enumerate(table.to_pylist(), start=1)]
+
+
+def check_query(query: str) -> None:
+    """Only one SELECT may run against a source: COPY, ATTACH, INSERT ... would act although the file is read-only."""
+    try:
+        statements = duckdb.extract_statements(query)
+    except duckdb.Error as exc:
+        raise SourceError(f"--query is not valid SQL ({exc})") from None
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        raise SourceError("--query must be a single SELECT statement (e.g. SELECT * FROM notes WHERE ...); "
+                          "other statements are refused")
+
+
+def _read_duckdb(path: Path, table: str | None, query: str | None) -> list[RawRow]:
+    if bool(table) == bool(query):
+        raise SourceError(f"{path} is a DuckDB file: pass exactly one of --table NAME or --query SQL")
+    if query:
+        check_query(query)
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise SourceError(f"cannot open DuckDB source {path} ({exc}); is another process writing it?") from exc
+    try:
+        sql = f"SELECT * FROM {quote_ident(table)}" if table else query
+        result = con.execute(sql)
+        names = [d[0] for d in result.description]
+        data = result.fetchall()
+    except duckdb.Error as exc:
+        raise SourceError(f"reading {path}: {exc}; check --table / --query") from exc
+    finally:
+        con.close()
+    return [RawRow(i, path.name, {n: _text(v) for n, v in zip(names, row)}) for i, row in enumerate(data, start=1)]
+
+
+def _apply_mapping(batch: RawBatch, mapping: dict[str, str], path: Path) -> None:
+    columns = set().union(*(r.values.keys() for r in batch.rows[:1000]))
+    missing_sources = [c for c in mapping if c not in columns]
+    if missing_sources:
+        raise SourceError(f"--map names column(s) {', '.join(missing_sources)} that {path} does not have "
+                          f"(it has: {_listing(columns)})")
+    mapped = {mapping.get(c, c) for c in columns}
+    missing = [c for c in REQUIRED if c not in mapped]
+    if missing and "_unparsed" not in columns:
+        hint = (" The header has one column only: is the file separated by another character? pass --delimiter"
+                if len(columns) == 1 else "")
+        raise SourceError(
+            f"{path} lacks required column(s) {', '.join(missing)} (it has: {_listing(columns)}); "
+            f"map yours with e.g. --map {missing[0]}=<your column>.{hint}"
+        )
+    if mapping:
+        for r in batch.rows:
+            r.values = {mapping.get(k, k): v for k, v in r.values.items()}
+
+
+def _listing(columns: set[str]) -> str:
+    """Column names for an error line: printable, and not a whole pasted row."""
+    names = sorted(redact(printable(c) or "").text for c in columns)
+    text = ", ".join(n[:40] for n in names[:20])
+    return text + (f", ... ({len(names)} columns)" if len(names) > 20 else "")

@@ -1,0 +1,1 @@
+"""What product managers do with themes: the status workflow, merges and splits, corrections, handoffs, reports."""

@@ -1,0 +1,113 @@
+"""A handoff package for a product team: ranked themes as Parquet/CSV, a Markdown summary, a Jira CSV.
+
+A theme belongs to a team when the team owns it (`voc status --owner`), or, while
+it has no owner, when most of its comments carry that team. The theme id is in
+every file (and a `voc-theme-<id>` label in the Jira CSV; a theme with a ticket
+also carries its `Issue Key`), so a repeated handoff updates what the team already
+has instead of duplicating it. Quotes are comment texts, redacted at ingest.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from voc.errors import NotFoundError
+from voc.outputs import check_folder, write_file
+from voc.pm.report import write_table
+from voc.ranking.rank import growth_text
+from voc.text import escape
+
+THEMES_SQL = """
+WITH team_counts AS (SELECT theme_id, team, count(*) AS n FROM current_assignments
+                     WHERE theme_id >= 0 AND team IS NOT NULL GROUP BY theme_id, team),
+teams AS (SELECT theme_id, team AS main_team FROM team_counts  -- the most comments; a tie goes to the first name
+          QUALIFY row_number() OVER (PARTITION BY theme_id ORDER BY n DESC, team) = 1),
+subs AS (SELECT theme_id, list(title || ' (' || size || ')' ORDER BY size DESC, subtheme_id) AS subthemes
+         FROM current_subthemes GROUP BY theme_id)
+SELECT t.theme_id, t.rank, t.display_title AS title, t.status, t.owner, coalesce(t.owner, teams.main_team) AS team,
+       t.note, t.ticket_key, t.ticket_url, t.size, t.share, t.volume_current, t.volume_previous, t.growth,
+       t.mean_sentiment, t.share_negative, t.mean_csat, t.nps, t.mean_nps, t.emerging, t.spike, t.priority, t.why,
+       t.keywords, coalesce(subs.subthemes, []) AS subthemes, t.representatives AS quotes
+FROM current_themes t LEFT JOIN teams USING (theme_id) LEFT JOIN subs USING (theme_id)
+WHERE ? IS NULL OR coalesce(t.owner, teams.main_team) = ?
+ORDER BY t.rank
+"""
+
+
+@dataclass(frozen=True)
+class HandoffFiles:
+    parquet: Path
+    csv: Path
+    markdown: Path
+    jira: Path
+    themes: int
+
+
+def _trend(t: dict) -> str:
+    flags = " ".join(f for f, on in (("EMERGING", t["emerging"]), ("SPIKE", t["spike"])) if on)
+    change = growth_text(t["volume_previous"], t["volume_current"], t["growth"])
+    return f"{t['volume_previous']} → {t['volume_current']} ({change})" + (f" {flags}" if flags else "")
+
+
+def markdown(themes: list[dict], team: str | None) -> str:
+    """The team's summary. Everything users wrote (titles, notes, quotes, keywords) is shown as text."""
+    md = escape.markdown
+    lines = [f"# Customer themes for {md(team or 'all teams')}", "",
+             f"{len(themes)} themes, ranked by priority: share of comments × negativity × momentum × CSAT/NPS impact "
+             "(each theme's factors under 'Why this rank').", ""]
+    for t in themes:
+        lines += [f"## {t['rank']}. {md(t['title'])} (theme {t['theme_id']})", "",
+                  f"- Status: **{md(t['status'])}**" + (f", owner {md(t['owner'])}" if t["owner"] else "")
+                  + (f", ticket {md(t['ticket_key'])}" if t["ticket_key"] else ""),
+                  f"- Volume: {t['size']} comments ({t['share']:.1%}); last period {_trend(t)}",
+                  f"- Sentiment: {t['mean_sentiment']:+.2f}, {t['share_negative']:.0%} negative"
+                  + (f", CSAT {t['mean_csat']:.1f}" if t["mean_csat"] is not None else "")
+                  + (f", NPS {t['nps']:+.0f}" if t["nps"] is not None else ""),
+                  f"- Why this rank: {md(t['why'])}",
+                  f"- Keywords: {md(', '.join(t['keywords']))}",
+                  f"- Sub-themes: {md(' · '.join(t['subthemes']))}"]
+        if t["note"]:
+            lines.append(f"- PM note: {md(t['note'])}")
+        lines += ["", *[f"> {md(q)}" for q in t["quotes"][:3]], ""]
+    return "\n".join(lines)
+
+
+def jira_rows(themes: list[dict]) -> list[list[str]]:
+    """Summary, Description, Labels (twice: Jira reads repeated columns as several labels), Issue Key.
+    Every cell is spreadsheet-safe (`escape.csv_cell`)."""
+    rows = [["Summary", "Description", "Labels", "Labels", "Issue Key"]]
+    for t in themes:
+        description = "\n".join([
+            f"Customer theme {t['theme_id']} from voc: {t['size']} comments, trend {_trend(t)}.",
+            f"Sentiment {t['mean_sentiment']:+.2f} ({t['share_negative']:.0%} negative). Why ranked: {t['why']}",
+            "Sub-themes (title and comments): " + " · ".join(t["subthemes"]),
+            "Typical comments:", *[f"* {q}" for q in t["quotes"][:3]]])
+        row = [f"[voc #{t['theme_id']}] {t['title']}", description, "voc", f"voc-theme-{t['theme_id']}",
+               t["ticket_key"] or ""]
+        rows.append([escape.csv_cell(cell) for cell in row])
+    return rows
+
+
+def write_handoff(con: duckdb.DuckDBPyConnection, out_dir: Path, team: str | None = None,
+                  db: Path | None = None) -> HandoffFiles:
+    table = con.sql(THEMES_SQL, params=[team, team]).to_arrow_table()  # the store's types, whatever the rows hold
+    themes = table.to_pylist()
+    if not themes:
+        known = sorted({r[0] for r in con.execute(
+            "SELECT DISTINCT team FROM current_assignments WHERE team IS NOT NULL").fetchall()})
+        raise NotFoundError(f"no published themes for team {team!r}; teams in the data: {', '.join(known) or 'none'}")
+    out_dir = check_folder(out_dir, db)
+    files = HandoffFiles(out_dir / "themes.parquet", out_dir / "themes.csv", out_dir / "summary.md",
+                         out_dir / "jira.csv", len(themes))
+    write_table(table, "parquet", files.parquet, db)
+    write_table(table, "csv", files.csv, db)
+    write_file(files.markdown, db, lambda tmp: tmp.write_text(markdown(themes, team), encoding="utf-8"))
+    jira = io.StringIO()
+    csv.writer(jira).writerows(jira_rows(themes))
+    write_file(files.jira, db, lambda tmp: tmp.write_text(jira.getvalue(), encoding="utf-8"))
+    return files

@@ -1,0 +1,214 @@
+"""What product managers attach to a theme: status, owner team, a note for agents, a ticket.
+
+The status workflow:
+
+    new → under_review → planned → in_progress → done
+    (any open status) → declined (a reason is required)
+
+Going back one step is allowed (a plan can return to review, work in progress can
+return to planned), a done theme can be reopened (→ in_progress) and a declined one
+reconsidered (→ under_review). Anything else is refused with `TransitionError`,
+which names the allowed next statuses.
+
+Every change is one row in `theme_events` (who, when, from, to, note). A status
+change or a new note also puts one notification per contributing agent into the
+`outbox` (see `voc.agents.notify`), in the same transaction.
+
+Because theme ids are stable, all of this outlives re-clusters. When themes merge
+or split (`voc.themes.identity` lineage), `carry_lineage` moves what was attached to the
+surviving theme: notes are appended with their origin, and a theme that is still
+`new` takes over the status, owner and ticket of the theme merged into it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+import duckdb
+
+from voc.errors import ConfigError, ThemeNotFoundError, TransitionError
+from voc.store import dicts, first_row, scalar, transaction
+from voc.text.redact import person, redact_text
+from voc.themes.identity import Lineage
+
+STATUSES = ("new", "under_review", "planned", "in_progress", "done", "declined")
+TRANSITIONS = {
+    "new": ("under_review", "planned", "declined"),
+    "under_review": ("planned", "declined", "new"),
+    "planned": ("in_progress", "under_review", "declined"),
+    "in_progress": ("done", "planned", "declined"),
+    "done": ("in_progress",),
+    "declined": ("under_review",),
+}
+NOTIFYING_KINDS = ("status", "note")  # and a PM's merge or split (`carry_lineage`)
+RUN_AUTHOR = "voc"  # who changed a theme's workflow when a run merged or split it
+AGENT_KINDS = ("status", "note", "merge", "split")  # what an agent hears about: renames and owner changes are internal
+FIELD_WORDS = {"name": "title", "ticket_key": "ticket", "ticket_url": "ticket link"}
+# A PM's name for a theme: twice a generated title (at most 60), so it still reads as a title in a table row and a
+# chart label, and fits the Jira Summary (255) with its "[voc #id] " prefix.
+MAX_NAME_CHARS = 120
+
+
+@dataclass
+class Workflow:
+    status: str = "new"
+    name: str | None = None
+    owner: str | None = None
+    note: str | None = None
+    reason: str | None = None
+    ticket_key: str | None = None
+    ticket_url: str | None = None
+
+
+COLUMNS = [f.name for f in fields(Workflow)]
+
+
+def check_transition(current: str, target: str, reason: str | None) -> None:
+    if target not in STATUSES:
+        raise TransitionError(f"unknown status {target!r}: use one of {', '.join(STATUSES)}")
+    if target == current:
+        return
+    if target not in TRANSITIONS[current]:
+        raise TransitionError(f"a theme cannot go from {current} to {target}; from {current} it can go to "
+                              f"{', '.join(TRANSITIONS[current])}")
+    if target == "declined" and not reason:
+        raise TransitionError("declining a theme needs a reason: pass --reason \"...\"")
+
+
+def title(con: duckdb.DuckDBPyConnection, theme_id: int) -> str:
+    """The theme's shown title; ThemeNotFoundError when the published run has no such theme (every command and
+    page that takes a theme id checks it here, or raises that error itself)."""
+    row = first_row(con, "SELECT display_title FROM current_themes WHERE theme_id = ?", [theme_id])
+    if row is None:
+        raise ThemeNotFoundError(theme_id)
+    return row[0]
+
+
+def theme_name(name: str) -> str:
+    """A PM's name for a theme as it is stored: one line, single spaces, personal data redacted, at most
+    MAX_NAME_CHARS characters (else ConfigError)."""
+    name = redact_text(" ".join(name.split()))
+    if len(name) > MAX_NAME_CHARS:
+        raise ConfigError(f"a theme name may have at most {MAX_NAME_CHARS} characters, this one has {len(name)}: "
+                          "shorten it (it is a title in tables, charts and the Jira Summary; the note can say more)")
+    return name
+
+
+def changed_by(by: str | None, ask: str) -> str:
+    """Who makes a change, as stored and shown to PMs and agents (`voc.text.redact.person`: no e-mail address or phone
+    number in it); TransitionError `ask` ("say who ...: pass --by USER") when nobody is named."""
+    if not by or not by.strip():
+        raise TransitionError(ask)
+    return person(by)
+
+
+def check_name_free(con: duckdb.DuckDBPyConnection, theme_id: int, name: str) -> None:
+    """A theme's new name (as stored, see `theme_name`) must say something and be no other theme's shown title, in
+    any case: the rename page, `voc theme rename` and `voc status --name` all come through here."""
+    if not name:
+        raise TransitionError("the new name is empty: pass a name such as \"Refunds take weeks\"")
+    clash = first_row(con, "SELECT theme_id FROM current_themes WHERE lower(display_title) = lower(?) "
+                           "AND theme_id <> ?", [name, theme_id])
+    if clash:
+        raise TransitionError(f"theme {clash[0]} is already called {name!r}: choose another name")
+
+
+def current(con: duckdb.DuckDBPyConnection, theme_id: int) -> Workflow:
+    row = first_row(con, f"SELECT {', '.join(COLUMNS)} FROM theme_workflow WHERE theme_id = ?", [theme_id])
+    return Workflow(*row) if row else Workflow()
+
+
+def _write(con, theme_id: int, wf: Workflow, by: str, now: datetime) -> None:
+    con.execute(f"INSERT OR REPLACE INTO theme_workflow (theme_id, {', '.join(COLUMNS)}, updated_at, updated_by) "
+                f"VALUES (?, {', '.join('?' * len(COLUMNS))}, ?, ?)",
+                [theme_id, *(getattr(wf, c) for c in COLUMNS), now, by])
+
+
+def _event(con, theme_id: int, by: str, now: datetime, kind: str, before: str, after: str, note: str | None,
+           run_id: int | None = None) -> int:
+    event_id = scalar(con, "SELECT nextval('event_id_seq')")
+    con.execute("INSERT INTO theme_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [event_id, theme_id, now, by, kind, before, after, note, run_id])
+    return event_id
+
+
+def enqueue(con: duckdb.DuckDBPyConnection, event_id: int, theme_id: int, now: datetime) -> int:
+    """One outbox row per agent with a comment in the theme (in the published run)."""
+    con.execute("""INSERT INTO outbox SELECT nextval('notification_id_seq'), ?, agent_id, ?, ?
+                   FROM (SELECT DISTINCT agent_id FROM current_assignments WHERE theme_id = ? ORDER BY agent_id)""",
+                [event_id, theme_id, now, theme_id])
+    return scalar(con, "SELECT count(*) FROM outbox WHERE event_id = ?", [event_id])
+
+
+def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str | None = None,
+           note: str | None = None, **changes) -> tuple[int, int]:
+    """Change a theme's status and/or other fields, record it, queue notifications.
+    Returns (event id, number of agent notifications queued)."""
+    title(con, theme_id)
+    by = changed_by(by, "say who makes the change: pass --by USER")
+    unknown = set(changes) - set(COLUMNS)
+    if unknown:
+        raise TransitionError(f"unknown field(s) {', '.join(sorted(unknown))}")
+    note = redact_text(note)  # a PM note is shown to agents and sent by e-mail: no personal data in it either
+    note = "\n".join(note.splitlines()) if note else note  # a browser's textarea sends CRLF: one kind of line end
+    changes = {key: theme_name(value) if key == "name" and value is not None else redact_text(value)
+               for key, value in changes.items()}
+    if changes.get("name") is not None:
+        check_name_free(con, theme_id, changes["name"])
+    before = current(con, theme_id)
+    target = status or before.status
+    check_transition(before.status, target, changes.get("reason") or before.reason)
+    after = Workflow(**{c: getattr(before, c) for c in COLUMNS})
+    after.status = target
+    after.note = note if note is not None else before.note
+    for key, value in changes.items():
+        if value is not None:
+            setattr(after, key, value)
+    if after == before:
+        raise TransitionError(f"theme {theme_id} is already {before.status} with these values: nothing to change")
+    kind = "status" if target != before.status else ("note" if after.note != before.note else "update")
+    fields_changed = [c for c in COLUMNS if c not in ("status", "note") and getattr(after, c) != getattr(before, c)]
+    if kind == "update":  # the event says what changed ("title → Refunds take weeks"): nothing to show otherwise
+        kind = "rename" if fields_changed == ["name"] else kind
+        note = "; ".join(f"{FIELD_WORDS.get(c, c)} → {getattr(after, c) or '(none)'}" for c in fields_changed)
+    now = datetime.now()
+    with transaction(con):
+        _write(con, theme_id, after, by, now)
+        event_id = _event(con, theme_id, by, now, kind, before.status, target, note)
+        queued = enqueue(con, event_id, theme_id, now) if kind in NOTIFYING_KINDS else 0
+    return event_id, queued
+
+
+def history(con: duckdb.DuckDBPyConnection, theme_id: int) -> list[dict]:
+    return dicts(con, "SELECT event_id, changed_at, changed_by, kind, from_status, to_status, note, run_id "
+                      "FROM theme_events WHERE theme_id = ? ORDER BY event_id", [theme_id])
+
+
+def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lineage]) -> None:
+    """Inside the publishing transaction: move what was attached to merged / split themes to their heirs. A
+    product manager's merge or split is recorded under their name, and every agent with comments in the theme it
+    made hears of it (some of their comments moved; all of them now share a theme, its status and its notes); one a
+    run found is recorded only where there was something to carry."""
+    now = datetime.now()
+    for item in lineage:
+        con.execute("INSERT INTO theme_lineage VALUES (?, ?, ?, ?, ?)",
+                    [run_id, item.parent_id, item.child_id, item.kind, item.overlap])
+        parent = current(con, item.parent_id)
+        if parent == Workflow() and item.by is None:
+            continue
+        child = current(con, item.child_id)
+        origin = "merged from" if item.kind == "merge" else "split from"
+        if parent.note:
+            child.note = "\n".join(filter(None, [child.note, f"[{origin} #{item.parent_id}] {parent.note}"]))
+        if child.status == "new" and parent.status != "new":
+            child.status, child.reason = parent.status, parent.reason
+            child.owner = child.owner or parent.owner
+            child.ticket_key, child.ticket_url = child.ticket_key or parent.ticket_key, child.ticket_url or parent.ticket_url
+        by = item.by or RUN_AUTHOR
+        _write(con, item.child_id, child, by, now)
+        event_id = _event(con, item.child_id, by, now, item.kind, parent.status, child.status,
+                          f"{origin} #{item.parent_id} ({parent.status}" + (f", {parent.owner}" if parent.owner else "")
+                          + ")" + (f": {parent.note}" if parent.note else ""), run_id)
+        if item.by is not None:
+            enqueue(con, event_id, item.child_id, now)

@@ -1,0 +1,1 @@
+"""Themes from embeddings: sub-themes (clusters), themes above them, stable ids, nights, titles and keywords."""

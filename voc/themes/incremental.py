@@ -1,0 +1,265 @@
+"""Incremental nights: place new comments in yesterday's themes, find emerging ones in the rest.
+
+A night is incremental when the last published run can be continued: same model,
+same clustering settings, and a full re-cluster no older than
+`Settings.full_every_days`. Then:
+
+1. Only new comments (and the ones still unclustered) are embedded: everything else
+   keeps its theme, sentiment and similarity from the last run.
+2. A new comment joins the existing sub-theme whose centroid is most similar, and so
+   that sub-theme's theme, when that cosine similarity reaches the embedder's
+   calibrated `assign_threshold` (the same threshold a full run uses to attach
+   HDBSCAN's noise; see `voc.embedding.models`). Centroids are not moved, so a theme does not
+   drift night by night. The text embedded is cleaned with the boilerplate phrases
+   the last full run found (`voc.themes.noise`), so old and new vectors compare fairly.
+3. The rest, pooled with the comments that were unclustered before, go through
+   HDBSCAN directly on the (language-centred) embeddings. Each group of at least
+   `emerging_min_size` comments becomes a new theme with one sub-theme, both with
+   fresh ids: an emerging theme.
+4. If more than `max_unclustered_share` of all comments end up unclustered, the night
+   escalates to a full re-cluster (`escalate`).
+
+With no new comments the night publishes exactly the last run's themes again, so
+re-running a night is idempotent.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+import duckdb
+import numpy as np
+
+from voc.config import Settings
+from voc.corpus import Corpus, ThemeSet
+from voc.embedding.models import resolve_model
+from voc.store import first_row, published_run, scalar
+from voc.themes.cluster import UNCLUSTERED, auto_min_cluster_size, centre_groups, centroids, normalise_rows, order_by_size
+from voc.themes.label import ThemeLabel, label_themes
+from voc.themes.noise import find_boilerplate
+
+NOT_IN_PREVIOUS = -2
+
+
+@dataclass
+class Previous:
+    """The last published run, aligned with the current corpus rows."""
+    run_id: int
+    params: dict
+    last_full: datetime | None
+    theme_of: np.ndarray          # theme id, -1 unclustered, NOT_IN_PREVIOUS for new comments
+    method: np.ndarray
+    similarity: np.ndarray
+    sentiment_score: np.ndarray
+    sentiment: np.ndarray
+    centroids: dict[int, np.ndarray]
+    group_means: dict[str, np.ndarray]
+    labels: dict[int, ThemeLabel]
+    max_theme_id: int
+    sentiment_origin: np.ndarray | None = None
+    model: str | None = None      # the embedding model the run used (its resolved name, e.g. "use" for "auto")
+    sub_of: np.ndarray = None               # sub-theme id per row, like theme_of
+    sub_centroids: dict[int, np.ndarray] = None
+    sub_parent: dict[int, int] = None       # sub-theme id -> theme id
+    sub_labels: dict[int, ThemeLabel] = None
+    max_sub_id: int = 0
+    boilerplate: tuple[str, ...] | None = None  # None: the run predates noise removal
+    pins: dict[int, str] = None             # theme id -> "merge" | "split": PM decisions later runs honour
+    stats: dict = None                      # the run's stats (its embed and sentiment parts carry over to edits)
+
+    @property
+    def sentiment_stats(self) -> dict:
+        """How the run scored sentiment (a copy; empty for a run that recorded none)."""
+        return dict((self.stats or {}).get("sentiment") or {})
+
+
+@dataclass
+class Plan:
+    mode: str                     # full | incremental
+    reason: str
+    pool: np.ndarray              # corpus rows to embed
+    previous: Previous | None
+    model: str = ""               # the embedding model to use (resolved from "auto")
+    boilerplate: tuple[str, ...] = ()  # phrases removed from the text before embedding (voc.themes.noise)
+
+
+def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -> Previous | None:
+    run_id = published_run(con)
+    if run_id is None:
+        return None
+    params, run_stats = first_row(con, "SELECT params, stats FROM runs WHERE run_id = ?", [run_id])
+    row_of = {key: i for i, key in enumerate(keys)}
+    n = len(keys)
+    theme_of = np.full(n, NOT_IN_PREVIOUS, dtype=np.int64)
+    method, sentiment = np.full(n, "unclustered", dtype=object), np.full(n, "neutral", dtype=object)
+    origin = np.full(n, "lexicon", dtype=object)
+    similarity, score = np.zeros(n, dtype=np.float32), np.zeros(n)
+    sub_of = np.full(n, NOT_IN_PREVIOUS, dtype=np.int64)
+    for source, cid, theme, meth, sim, sent, sc, orig, sub in con.execute(
+            "SELECT source, comment_id, theme_id, method, similarity, sentiment, sentiment_score, "
+            "coalesce(sentiment_origin, 'lexicon'), subtheme_id FROM assignments WHERE run_id = ?", [run_id]).fetchall():
+        i = row_of.get((source, cid))
+        if i is not None:
+            theme_of[i], method[i], similarity[i], sentiment[i], score[i] = theme, meth, sim or 0.0, sent, sc
+            origin[i], sub_of[i] = orig, sub if sub is not None else UNCLUSTERED
+    vectors = lambda sql: {k: np.asarray(v, dtype=np.float32) for k, v in con.execute(sql, [run_id]).fetchall()}
+    labels = {t: ThemeLabel(t, title, list(kw), list(reps), json.loads(langs)) for t, title, kw, reps, langs in
+              con.execute("SELECT theme_id, title, keywords, representatives, languages FROM themes WHERE run_id = ?",
+                          [run_id]).fetchall()}
+    subs = con.execute("SELECT subtheme_id, theme_id, title, keywords, representatives, languages FROM subthemes "
+                       "WHERE run_id = ?", [run_id]).fetchall()
+    stats = json.loads(run_stats) if run_stats else {}
+    params = json.loads(params) if params else {}
+    used = stats.get("embed", {}).get("model_name") or params.get("model")
+    return Previous(
+        sub_of=sub_of, sub_centroids=vectors("SELECT subtheme_id, vector FROM subtheme_centroids WHERE run_id = ?"),
+        sub_parent={s: t for s, t, *_ in subs},
+        sub_labels={s: ThemeLabel(s, title, list(kw), list(reps), json.loads(langs))
+                    for s, _, title, kw, reps, langs in subs},
+        max_sub_id=scalar(con, "SELECT coalesce(max(subtheme_id), 0) FROM subthemes"),
+        boilerplate=tuple(stats["boilerplate"]) if "boilerplate" in stats else None,
+        pins=dict(con.execute("SELECT theme_id, kind FROM theme_overrides WHERE kind IN ('merge', 'split') "
+                              "ORDER BY override_id").fetchall()),
+        run_id=run_id, params=params, sentiment_origin=origin, model=used, stats=stats,
+        last_full=scalar(con, "SELECT max(started_at) FROM runs WHERE status = 'succeeded' AND mode = 'full'"),
+        theme_of=theme_of, method=method, similarity=similarity, sentiment_score=score, sentiment=sentiment,
+        centroids=vectors("SELECT theme_id, vector FROM theme_centroids WHERE run_id = ?"),
+        group_means=vectors("SELECT language, vector FROM group_means WHERE run_id = ?"),
+        labels=labels, max_theme_id=scalar(con, "SELECT coalesce(max(theme_id), 0) FROM themes"))
+
+
+def choose_mode(settings: Settings, requested: str, previous: Previous | None, now: datetime,
+                model: str | None = None) -> tuple[str, str]:
+    """("full" | "incremental", why). `requested` is auto, full or incremental; `model` the resolved model."""
+    model = model or settings.model
+    if requested == "full":
+        return "full", "full re-cluster requested"
+    if previous is None:
+        return "full", "no published run to continue"
+    if not previous.centroids and not previous.labels:
+        return "full", "the last run found no themes to continue"
+    if not previous.centroids:
+        return "full", "the last run stored no theme centroids (made by an older voc)"
+    if not previous.sub_centroids or previous.boilerplate is None:
+        return "full", "the last run has no sub-themes (made by an older voc)"
+    used = previous.model or previous.params.get("model")
+    if used != model:
+        return "full", f"the model changed ({used} -> {model})"
+    if previous.params.get("cluster") != settings.as_dict()["cluster"]:
+        return "full", "the clustering settings changed"
+    if requested == "auto" and (previous.last_full is None
+                                or now - previous.last_full > timedelta(days=settings.full_every_days)):
+        return "full", f"the last full re-cluster is more than {settings.full_every_days} days old"
+    return "incremental", "continuing the last published run"
+
+
+def plan_night(settings: Settings, con: duckdb.DuckDBPyConnection, corpus: Corpus, requested: str = "auto") -> Plan:
+    previous = load_previous(con, corpus.keys)
+    used = (previous.model or previous.params.get("model")) if previous else None
+    model = resolve_model(settings.model, corpus.languages, used)
+    mode, reason = choose_mode(settings, requested, previous, datetime.now(), model)
+    if mode == "full":
+        return Plan(mode, reason, np.arange(len(corpus)), previous, model,
+                    find_boilerplate(corpus.texts, corpus.languages).phrases)
+    new = previous.theme_of == NOT_IN_PREVIOUS
+    pool = np.flatnonzero(new | (previous.theme_of == UNCLUSTERED)) if new.any() else np.array([], dtype=np.int64)
+    return Plan(mode, reason, pool, previous, model, previous.boilerplate)
+
+
+def escalate(settings: Settings, plan: Plan, themes: ThemeSet, corpus: Corpus) -> Plan:
+    """Switch to a full re-cluster when an incremental night leaves too much unclustered."""
+    if plan.mode == "incremental" and themes.unclustered_share > settings.max_unclustered_share:
+        why = f"{themes.unclustered_share:.0%} unclustered after the incremental pass (limit {settings.max_unclustered_share:.0%})"
+        return replace(plan, mode="full", reason=why, pool=np.arange(len(themes.theme_ids)),
+                       boilerplate=find_boilerplate(corpus.texts, corpus.languages).phrases)
+    return plan
+
+
+def emerging_min_size(settings: Settings, n_total: int) -> int:
+    return settings.cluster.emerging_min_size or max(5, auto_min_cluster_size(n_total) // 2)
+
+
+def coherent(members: np.ndarray, threshold: float) -> bool:
+    """Whether a group's members are, on median, at least `threshold` similar to the mean of the others
+    (leave-one-out: a member's own vector does not count, so a few unrelated notes do not pass)."""
+    total = members.sum(axis=0)
+    others = normalise_rows(total[None, :] - members)
+    return bool(np.median(np.einsum("ij,ij->i", members, others)) >= threshold)
+
+
+def cluster_leftovers(x: np.ndarray, min_size: int, threshold: float) -> np.ndarray:
+    """HDBSCAN on unit vectors (Euclidean distance there orders pairs like cosine); labels by size. As in a full
+    run, a leftover HDBSCAN calls noise joins the nearest emerging theme when at least `threshold` similar.
+
+    HDBSCAN by default never returns its root as a cluster, so a night whose leftovers hold one new problem
+    (and some stray notes) would find nothing; only when it finds no cluster at all is the root allowed (it then
+    returns the problem's densest core, which the threshold step grows to the whole problem)."""
+    import hdbscan
+
+    if len(x) < 2 * min_size:
+        return np.full(len(x), UNCLUSTERED)
+    def dense(single: bool) -> np.ndarray:
+        return hdbscan.HDBSCAN(min_cluster_size=min_size, min_samples=min(5, min_size),
+                               allow_single_cluster=single).fit_predict(x.astype(np.float64))
+
+    labels = dense(single=False)
+    if labels.max() < 0:
+        labels = dense(single=True)
+        if labels.max() >= 0 and not coherent(x[labels >= 0], threshold):
+            labels = np.full(len(x), UNCLUSTERED)  # stray notes that merely happen to be the densest
+    k = int(labels.max()) + 1
+    if k:
+        sims = x @ centroids(x, labels, k).T
+        labels = np.where((labels < 0) & (sims.max(axis=1) >= threshold), sims.argmax(axis=1), labels)
+    return order_by_size(labels)
+
+
+def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float) -> ThemeSet:
+    """Keep every known comment's theme; place the pool's comments in sub-themes; find emerging themes."""
+    prev, rows = plan.previous, plan.pool
+    theme_ids = np.where(prev.theme_of == NOT_IN_PREVIOUS, UNCLUSTERED, prev.theme_of)
+    method, similarity = prev.method.copy(), prev.similarity.copy()
+    cents, labels = dict(prev.centroids), dict(prev.labels)
+    if prev.sub_centroids:
+        sub_ids = np.where(prev.sub_of == NOT_IN_PREVIOUS, UNCLUSTERED, prev.sub_of)
+        sub_cents, sub_labels, parent = dict(prev.sub_centroids), dict(prev.sub_labels), dict(prev.sub_parent)
+    else:  # a run without sub-themes (published by an older voc): each theme is its own sub-theme
+        sub_ids, sub_cents, sub_labels, parent = theme_ids.copy(), dict(cents), dict(labels), {t: t for t in cents}
+    max_sub_id = max(prev.max_sub_id, max(sub_cents, default=0))
+    stats = {"pool": len(rows), "assigned": 0, "emerging_themes": 0}
+    if len(rows):
+        x = centre_groups(normalise_rows(corpus.vectors), np.array(corpus.languages)[rows], prev.group_means)
+        ids = np.array(sorted(sub_cents))
+        sims = x @ np.stack([sub_cents[t] for t in ids]).T
+        best, best_sim = sims.argmax(axis=1), sims.max(axis=1)
+        hit = best_sim >= threshold
+        sub_ids[rows[hit]] = ids[best[hit]]
+        theme_ids[rows[hit]] = [parent[s] for s in ids[best[hit]].tolist()]
+        method[rows[hit]], similarity[rows[hit]] = "assigned", best_sim[hit]
+        left = rows[~hit]
+        emerging = cluster_leftovers(x[~hit], emerging_min_size(settings, len(corpus)), threshold)
+        k = int(emerging.max()) + 1 if len(emerging) else 0
+        new_cents = centroids(x[~hit], emerging, k)
+        own = np.einsum("ij,ij->i", x[~hit], new_cents[np.maximum(emerging, 0)]) if k else np.zeros(len(left))
+        theme_ids[left] = np.where(emerging >= 0, prev.max_theme_id + 1 + emerging, UNCLUSTERED)
+        sub_ids[left] = np.where(emerging >= 0, max_sub_id + 1 + emerging, UNCLUSTERED)
+        method[left] = np.where(emerging >= 0, "emerging", "unclustered")
+        similarity[left] = np.where(emerging >= 0, own, 0.0)
+        taken = {lab.title for t, lab in labels.items() if t in set(theme_ids.tolist())}
+        clean = [corpus.cluster_texts[i] for i in left] if corpus.cluster_texts else None
+        for lab in label_themes([corpus.texts[i] for i in left], [corpus.languages[i] for i in left], emerging, own,
+                                clean, taken=taken):
+            theme_id, sub_id = prev.max_theme_id + 1 + lab.theme_id, max_sub_id + 1 + lab.theme_id
+            labels[theme_id], sub_labels[sub_id] = replace(lab, theme_id=theme_id), replace(lab, theme_id=sub_id)
+            cents[theme_id] = sub_cents[sub_id] = new_cents[lab.theme_id]
+            parent[sub_id] = theme_id
+        stats.update(assigned=int(hit.sum()), emerging_themes=k)
+    present = set(np.unique(theme_ids[theme_ids >= 0]).tolist())
+    subs_present = set(np.unique(sub_ids[sub_ids >= 0]).tolist())
+    keep = lambda d, ids: {t: v for t, v in d.items() if t in ids}  # noqa: E731
+    return ThemeSet("incremental", theme_ids, method, similarity, keep(cents, present), prev.group_means,
+                    keep(labels, present), [], stats, subtheme_ids=sub_ids, sub_parent=keep(parent, subs_present),
+                    sub_centroids=keep(sub_cents, subs_present), sub_labels=keep(sub_labels, subs_present),
+                    boilerplate=plan.boilerplate)

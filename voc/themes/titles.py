@@ -1,0 +1,215 @@
+"""Titles a product manager reads at a glance: a short central phrase, in the theme's language, without typos.
+
+For every theme (or sub-theme):
+1. Candidates are the clauses (text between punctuation) of its comments in the
+   dominant language, taken from the text that was embedded, so placeholders and
+   boilerplate are already gone (`voc.themes.noise`); clauses of 2 to MAX_WORDS words.
+   A theme with sub-themes is named after its largest one in the theme's language
+   (the variant most of its customers describe), from that sub-theme's comments in
+   that language; its other comments are the fallback. Without this rule the phrase
+   repeated most verbatim won, often a small variant's: the demo's login theme
+   (sub-themes "Can't log into the app" 95, "wrong password" 89, "2FA code" 58) was
+   called "Zwei-Faktor-Code per SMS kommt nicht an".
+2. Each candidate is spell-normalised against the corpus vocabulary of its language:
+   a word becomes its most frequent spelling within one edit (or the same word up to
+   umlaut spelling and case: "fuer" -> "für", "Wartezeti" -> "Wartezeit") when
+   that spelling is at least TYPO_RATIO times more frequent.
+3. The score of a normalised candidate is how many of the theme's comments say it
+   (support; a clause after a comment's first candidate clause counts half: agents
+   write the problem first, then its consequence or the customer's mood, "neuer
+   Preis viel zu hoch, denkt über Wechsel nach") times how much of the theme's
+   keyword weight it covers; ties: the shorter, then alphabetical. So the title is
+   the phrase the theme's comments repeat most, not three keyword fragments. A
+   phrase fewer than MIN_SUPPORT comments say is never a title (agents see titles;
+   a title must not be one colleague's note); without one the title is the top
+   keyword phrase.
+4. Titles are at most MAX_CHARS characters (cut at a word) and unique among the
+   themes of a run: a later theme whose best title is taken uses its next
+   candidate, else gets its top keyword appended.
+Keywords stay as they are (`voc.themes.label`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from voc.text.util import TOKEN
+
+MAX_CHARS = 60
+MAX_WORDS = 9          # a clause longer than this is a story, not a title
+MIN_SUPPORT = 3        # a title is a phrase at least three comments say, never one person's note
+TYPO_RATIO = 5         # a spelling must be this much more common than the one it replaces
+MIN_TYPO_LENGTH = 5    # shorter words have too many neighbours one edit away
+LATER_CLAUSE_WEIGHT = 0.5  # agents write the problem first, then its consequence ("..., denkt über Wechsel nach")
+# A clause runs to the next punctuation mark; a point or comma between digits ("Update 5.2.1", "4,99 €") is not one.
+CLAUSE = re.compile(r"(?:[^.,;:!?()\[\]\n–]|(?<=\d)[.,](?=\d))+")
+UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
+
+
+def fold(word: str) -> str:
+    word = word.lower()
+    for a, b in UMLAUTS:
+        word = word.replace(a, b)
+    return word
+
+
+def _edits1(word: str) -> set[str]:
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    deletes = {a + b[1:] for a, b in splits if b}
+    swaps = {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    return deletes | swaps
+
+
+class Vocabulary:
+    """Most frequent spelling of each word in some texts (see step 2 of the module docstring)."""
+
+    def __init__(self, texts: list[str]):
+        self.counts = Counter(w for t in texts for w in TOKEN.findall(t))
+        by_fold: dict[str, Counter] = defaultdict(Counter)
+        for w, c in self.counts.items():
+            by_fold[fold(w)][w] += c
+        self.best = {f: c.most_common(1)[0] for f, c in by_fold.items()}
+        self.by_deletion: dict[str, set[str]] = defaultdict(set)
+        for f in self.best:
+            if len(f) >= MIN_TYPO_LENGTH - 1:
+                for d in _edits1(f) | {f}:
+                    self.by_deletion[d].add(f)
+
+    def correct(self, word: str) -> str:
+        key = fold(word)
+        if key not in self.best:
+            return word
+        best, count = self.best[key]
+        if len(key) >= MIN_TYPO_LENGTH:
+            near = {f for d in _edits1(key) | {key} for f in self.by_deletion.get(d, ())} - {key}
+            for f in sorted(near):
+                spelling, c = self.best[f]
+                if c >= TYPO_RATIO * count and c > self.best[key][1] and abs(len(f) - len(key)) <= 1:
+                    best, count = spelling, c
+        if word[:1].isupper() and best[:1].islower():
+            best = best[:1].upper() + best[1:]
+        return best
+
+
+class Speller:
+    """Spell-normalises phrases against the corpus vocabulary of their own language: with one vocabulary for
+    German and English together, the German "neuer" became the English "never", which is more frequent one
+    letter away ("Never Preis viel zu hoch")."""
+
+    def __init__(self, texts: list[str], languages: list[str] | None = None):
+        self._vocabularies: dict[str | None, Vocabulary] = {None: Vocabulary(texts)}
+        for language in sorted(set(languages or ()) - {None}):
+            self._vocabularies[language] = Vocabulary([t for t, lg in zip(texts, languages) if lg == language])
+
+    def correct(self, word: str, language: str | None = None) -> str:
+        return self._vocabularies.get(language, self._vocabularies[None]).correct(word)
+
+    def normalise(self, phrase: str, language: str | None = None) -> str:
+        return TOKEN.sub(lambda m: self.correct(m.group(0), language), phrase)
+
+
+def clauses(text: str) -> list[str]:
+    out = []
+    for part in CLAUSE.findall(text):
+        part = " ".join(part.split()).strip(" -'\"")
+        if 2 <= len(TOKEN.findall(part)) <= MAX_WORDS:
+            out.append(part)
+    return out
+
+
+def shorten(title: str, limit: int = MAX_CHARS) -> str:
+    if len(title) <= limit:
+        return title
+    cut = title[:limit + 1].rsplit(" ", 1)[0]
+    return cut[:limit].rstrip(" ,;:-")
+
+
+def capitalise(title: str) -> str:
+    return title[:1].upper() + title[1:]
+
+
+def candidates(texts: list[str], keywords: list[str], speller: Speller,
+               language: str | None = None) -> list[tuple[float, str]]:
+    """(score, title) of a theme's candidate phrases in `language`, best first."""
+    weights = {w: 1.0 / (1 + i) for i, kw in enumerate(keywords) for w in kw.lower().split()}
+    support: Counter = Counter()
+    weight: Counter = Counter()
+    shown: dict[str, Counter] = defaultdict(Counter)
+    for text in texts:
+        seen: set[str] = set()
+        for position, clause in enumerate(clauses(text)):
+            normal = speller.normalise(clause, language)
+            key = fold(normal)
+            if key in seen:
+                continue
+            seen.add(key)
+            support[key] += 1
+            weight[key] += 1.0 if position == 0 else LATER_CLAUSE_WEIGHT
+            shown[key][normal] += 1
+    scored = []
+    for key, n in support.items():
+        if n < MIN_SUPPORT:
+            continue
+        words = {w.lower() for w in TOKEN.findall(key)}
+        cover = sum(weights.get(w, 0.0) for w in words) or 0.1
+        surface = shown[key].most_common(1)[0][0]
+        scored.append((weight[key] * cover, capitalise(shorten(surface))))
+    scored.sort(key=lambda s: (-s[0], len(s[1]), s[1]))
+    return scored
+
+
+def dominant(languages: list[str]) -> str | None:
+    return Counter(languages).most_common(1)[0][0] if languages else None
+
+
+@dataclass
+class TitleGroup:
+    """What a theme's title is chosen from."""
+    texts: list[str]
+    languages: list[str]
+    keywords: list[str]
+    variants: list[int] | None = None  # each text's sub-theme, if the theme has them
+
+    @property
+    def language(self) -> str | None:
+        return dominant(self.languages)
+
+    def pools(self) -> list[list[str]]:
+        """The texts to draw the title from, in order of preference: the comments in the theme's language of the
+        sub-theme with the most of them (if at least MIN_SUPPORT; ties: the lower sub-theme), then all the theme's
+        comments in that language. Unclustered comments (sub-theme -1) are no sub-theme."""
+        language = self.language  # once: a property in the comprehension would count the languages per comment
+        own = [i for i, lg in enumerate(self.languages) if lg == language] or list(range(len(self.texts)))
+        pools = []
+        counts = Counter(self.variants[i] for i in own if self.variants[i] >= 0) if self.variants is not None else {}
+        if counts:
+            variant, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            if n >= MIN_SUPPORT:
+                pools.append([self.texts[i] for i in own if self.variants[i] == variant])
+        return pools + [[self.texts[i] for i in own]]
+
+
+def choose_titles(groups: list[TitleGroup], speller: Speller, taken: set[str] | None = None) -> list[str]:
+    """One unique title per group, in the order given (most important first)."""
+    used = {t.lower() for t in (taken or set())}
+    titles = []
+    for group in groups:
+        keywords, language = group.keywords, group.language
+        options: list[str] = []
+        for pool in group.pools():  # the next pool only when this one gave no free title
+            options += [title for _, title in candidates(pool, keywords, speller, language)]
+            title = next((t for t in options if t.lower() not in used), None)
+            if title is not None:
+                break
+        if title is None:
+            base = options[0] if options else capitalise(keywords[0]) if keywords else "(no words)"
+            extra = next((kw for kw in keywords if kw.lower() not in base.lower()), None)
+            title = shorten(f"{base} ({extra})") if extra else base
+            n = 2
+            while title.lower() in used:
+                title, n = shorten(f"{base} ({n})"), n + 1
+        used.add(title.lower())
+        titles.append(title)
+    return titles

@@ -1,0 +1,75 @@
+"""People who log in to the web app: a name, a role, an argon2id password hash and, for agents, an agent_id.
+
+Roles: `pm` reads every theme and changes statuses, names, comments' sentiment and theme, merges;
+`agent` sees only the comments filed under their own agent_id (`voc.agents.loop.agent_view` enforces it);
+`admin` may do what a pm may. Passwords are never stored, only their argon2id hashes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from voc.errors import AccessError, ConfigError
+from voc.store import first_row
+
+ROLES = ("pm", "agent", "admin")
+MIN_PASSWORD_CHARS = 8  # short passwords fall to guessing; eight is the common floor
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    agent_id: str | None
+
+    @property
+    def can_change(self) -> bool:
+        """May change statuses, names, corrections and merges."""
+        return self.role in ("pm", "admin")
+
+
+def add(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str, agent_id: str | None = None,
+        replace: bool = False) -> User:
+    """Create (or with `replace`, reset) a user; an agent needs the agent_id their comments carry."""
+    if not name or not name.replace("-", "").replace("_", "").replace(".", "").replace("@", "").isalnum():
+        raise ConfigError(f"user name {name!r}: use letters, digits and - _ . @ only")
+    if role not in ROLES:
+        raise ConfigError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
+    if role == "agent" and not agent_id:
+        raise ConfigError("an agent user needs --agent-id: the agent_id their comments carry in the source")
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise ConfigError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+    exists = first_row(con, "SELECT 1 FROM users WHERE name = ?", [name])
+    if exists and not replace:
+        raise ConfigError(f"user {name!r} exists already: pass --replace to reset role and password")
+    con.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?)",
+                [name, role, agent_id if role == "agent" else None, _hasher.hash(password), datetime.now()])
+    return User(name, role, agent_id if role == "agent" else None)
+
+
+def get(con: duckdb.DuckDBPyConnection, name: str) -> User | None:
+    row = first_row(con, "SELECT name, role, agent_id FROM users WHERE name = ?", [name])
+    return User(*row) if row else None
+
+
+def listing(con: duckdb.DuckDBPyConnection) -> list[User]:
+    return [User(*r) for r in con.execute("SELECT name, role, agent_id FROM users ORDER BY name").fetchall()]
+
+
+def authenticate(con: duckdb.DuckDBPyConnection, name: str, password: str) -> User:
+    """The user when the password matches; AccessError (the same message for an unknown name) otherwise."""
+    row = first_row(con, "SELECT name, role, agent_id, password_hash FROM users WHERE name = ?", [name])
+    try:
+        if row is None:
+            _hasher.hash(password)  # spend the same time as a real check, so names cannot be probed by timing
+            raise VerificationError
+        _hasher.verify(row[3], password)
+    except (VerificationError, InvalidHashError):
+        raise AccessError("wrong user name or password") from None
+    return User(*row[:3])
