@@ -1,5 +1,6 @@
 """Every benchmark stays runnable on what a clone has (the demo generator; timings and scores are not checked):
-speed, nightly, web, and quality and sentiment on the demo data. Their results and embedding cache go to tmp_path."""
+speed, nightly, weeks, web, and quality and sentiment on the demo data. Their results and embedding cache go to
+tmp_path."""
 
 import json
 import os
@@ -44,3 +45,10 @@ def test_the_web_benchmark_runs(tmp_path):
     run_benchmark(tmp_path, "web.py", "--comments", "1500", "--base", "600", "--repeats", "2")
     result = json.loads((tmp_path / "web.json").read_text())
     assert result["comments"] >= 1500 and all(p["p95_ms"] > 0 for p in result["pages"].values())
+
+
+def test_the_weeks_benchmark_runs(tmp_path):
+    run_benchmark(tmp_path, "weeks.py", "--comments", "1500", "--days", "42", "--weeks", "2")
+    result = json.loads((tmp_path / "weeks.json").read_text())
+    assert result["base"]["themes"] > 0 and [w["week"] for w in result["weeks"]] == [1, 2]
+    assert all(0 < w["theme_ids_kept"] <= 1 and 0 < w["purity"] <= 1 for w in result["weeks"])

@@ -125,19 +125,19 @@ def test_a_splinter_does_not_take_the_id_of_the_theme_it_left():
     assert {(x.parent_id, x.child_id, x.kind) for x in match.lineage} == {(40, 16, "merge"), (16, 50, "split")}
 
 
-def _previous(theme_of):
+def _previous(theme_of, provisional=frozenset()):
     """The parts of a last run `voc.themes.levels.revive` reads."""
     n = len(theme_of)
     return Previous(run_id=1, params={}, last_full=None, theme_of=np.asarray(theme_of), method=np.zeros(n),
                     similarity=np.zeros(n), sentiment_score=np.zeros(n), sentiment=np.zeros(n), centroids={},
-                    group_means={}, labels={}, max_theme_id=9, max_sub_id=30)
+                    group_means={}, labels={}, max_theme_id=9, max_sub_id=30, provisional=frozenset(provisional))
 
 
 def test_a_theme_swallowed_by_its_neighbours_sub_themes_keeps_its_id():
     """Last run: theme 5 (30 comments about one thing) and theme 7 (30 about another). The re-cluster's sub-themes
     put all 60 in theme 5, which would retire 7 with its status. Theme 7's comments are not clearly closer to the
     merged theme than to their own, so 7 lives on with a sub-theme of its own; a theme too small to be one is not
-    revived, and nothing happens without a last run."""
+    revived, nor one a night found (provisional), and nothing happens without a last run."""
     rng = np.random.default_rng(0)
     e1, e2 = np.eye(8)[0], np.eye(8)[1]
     x = np.vstack([e1 + 0.05 * rng.normal(size=(30, 8)), e2 + 0.05 * rng.normal(size=(30, 8))])
@@ -151,3 +151,6 @@ def test_a_theme_swallowed_by_its_neighbours_sub_themes_keeps_its_id():
     assert revive(x, small_ids, np.full(60, 11), _previous([5] * 30 + [7] * 30), {5: cents[5]}, min_size=31,
                   next_sub_id=31) == {} and (small_ids == 5).all()
     assert revive(x, np.full(60, 5), np.full(60, 11), None, {5: cents[5]}, min_size=10, next_sub_id=31) == {}
+    night_found = np.full(60, 5)  # a theme a night found, which no re-cluster confirmed yet, may be merged
+    assert revive(x, night_found, np.full(60, 11), _previous([5] * 30 + [7] * 30, provisional={7}), {5: cents[5]},
+                  min_size=10, next_sub_id=31) == {} and (night_found == 5).all()

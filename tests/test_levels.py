@@ -14,6 +14,7 @@ from voc import store
 from voc.errors import NotFoundError, TransitionError
 from voc.pm import theme_edit, workflow
 from voc.text.util import text_hash
+from voc.themes.incremental import load_previous
 from voc.themes.noise import Boilerplate
 
 
@@ -211,3 +212,23 @@ def test_scores_and_impact_are_stored_per_theme(published_db):
     score = lambda rs: 100 * (sum(r >= 9 for r in rs) - sum(r <= 6 for r in rs)) / len(rs)  # noqa: E731
     assert impact == pytest.approx(score(rest) - score(everyone), abs=0.01)
     assert json.loads(rows(db, "SELECT stats FROM runs WHERE status = 'succeeded'")[0][0])["subthemes"] > 0
+
+
+def test_a_theme_a_night_found_is_provisional_until_a_full_run_publishes_it(store_copy):
+    """A re-cluster may merge a theme a night found (two nights can find one new problem twice, in German and in
+    English); `load_previous` tells those apart from the themes a full run found, which it never retires."""
+    with store.open(store_copy, write=True) as con:
+        run = store.published_run(con)
+        night, full = run + 1, run + 2
+        con.execute("INSERT INTO runs SELECT * REPLACE (? AS run_id, 'incremental' AS mode) FROM runs "
+                    "WHERE run_id = ?", [night, run])
+        con.execute("INSERT INTO themes SELECT * REPLACE (? AS run_id) FROM themes WHERE run_id = ?", [night, run])
+        con.execute("INSERT INTO themes SELECT * REPLACE (? AS run_id, 999 AS theme_id) FROM themes "
+                    "WHERE run_id = ? LIMIT 1", [night, run])
+        con.execute("UPDATE published SET run_id = ? WHERE name = 'themes'", [night])
+        assert load_previous(con, []).provisional == {999}
+        con.execute("INSERT INTO runs SELECT * REPLACE (? AS run_id, 'full' AS mode) FROM runs WHERE run_id = ?",
+                    [full, run])
+        con.execute("INSERT INTO themes SELECT * REPLACE (? AS run_id) FROM themes WHERE run_id = ?", [full, night])
+        con.execute("UPDATE published SET run_id = ? WHERE name = 'themes'", [full])
+        assert load_previous(con, []).provisional == set()

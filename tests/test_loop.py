@@ -12,13 +12,10 @@ import pytest
 from typer.testing import CliRunner
 
 from voc import store
-
 from voc.agents import loop, notify, wording
-
-from voc.pm import corrections, handoff, theme_edit, workflow
-
 from voc.cli.read import app
 from voc.errors import AccessError, ConfigError, NotFoundError, TransitionError
+from voc.pm import corrections, handoff, theme_edit, workflow
 from voc.sentiment import labels as sentiment_labels
 
 

@@ -13,13 +13,11 @@ import pytest
 from dbutil import rows
 
 from voc import store
-
-from voc.pm import handoff, workflow
-
 from voc.config import Settings
 from voc.corpus import Corpus
 from voc.embedding.vectors import normalise_rows
 from voc.errors import TransitionError
+from voc.pm import handoff, workflow
 from voc.ranking import trends
 from voc.ranking.rank import rank_themes
 from voc.ranking.trends import ThemeFlags

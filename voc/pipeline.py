@@ -23,7 +23,6 @@ import numpy as np
 import pyarrow as pa
 
 from voc import store
-
 from voc.agents.notify import Channels, deliver
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet

@@ -16,7 +16,6 @@ import numpy as np
 import pyarrow as pa
 
 from voc import store
-
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.pm.workflow import carry_lineage

@@ -15,15 +15,14 @@ import typer
 from rich.table import Table
 
 from voc import store
-
-from voc.pm import report, workflow
-
 from voc.cli.common import DbOption, app, console, friendly, limit_option, wrote
 from voc.errors import ConfigError
+from voc.pm import report, workflow
 from voc.ranking import trends
 from voc.ranking.rank import growth_text
 
-export_app = typer.Typer(help="Export published results as CSV or Parquet.", no_args_is_help=True)
+export_app = typer.Typer(help="Export published results as CSV, Parquet or Excel (Unicode text).",
+                         no_args_is_help=True)
 app.add_typer(export_app, name="export")
 
 

@@ -9,7 +9,6 @@ import typer
 from rich.table import Table
 
 from voc import store
-
 from voc.cli.common import DbOption, app, console, friendly
 from voc.pm import workflow
 

@@ -10,9 +10,7 @@ from typing import Optional
 import typer
 
 from voc import store
-
 from voc.agents import loop
-
 from voc.cli.common import DbOption, app, console, friendly
 from voc.errors import ConfigError
 from voc.web import users

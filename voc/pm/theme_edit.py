@@ -25,7 +25,6 @@ import duckdb
 import numpy as np
 
 from voc import store
-
 from voc.config import Settings
 from voc.corpus import ThemeSet
 from voc.errors import NotFoundError, ThemeNotFoundError, TransitionError

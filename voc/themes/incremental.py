@@ -68,6 +68,7 @@ class Previous:
     boilerplate: tuple[str, ...] | None = None  # None: the run predates noise removal
     pins: dict[int, str] = None             # theme id -> "merge" | "split": PM decisions later runs honour
     stats: dict = None                      # the run's stats (its embed and sentiment parts carry over to edits)
+    provisional: frozenset[int] = frozenset()  # themes a night found that no full re-cluster has published since
 
     @property
     def sentiment_stats(self) -> dict:
@@ -83,6 +84,17 @@ class Plan:
     previous: Previous | None
     model: str = ""               # the embedding model to use (resolved from "auto")
     boilerplate: tuple[str, ...] = ()  # phrases removed from the text before embedding (voc.themes.noise)
+
+
+# Themes of a published run that a night found (their id was first published by an incremental run) and that the
+# last full re-cluster has not published since: the next re-cluster may still merge them (`voc.themes.levels.revive`).
+PROVISIONAL_THEMES = """
+WITH first AS (SELECT theme_id, min(run_id) AS run_id FROM themes GROUP BY theme_id)
+SELECT t.theme_id FROM themes t JOIN first f ON f.theme_id = t.theme_id JOIN runs r ON r.run_id = f.run_id
+WHERE t.run_id = ? AND r.mode = 'incremental'
+  AND t.theme_id NOT IN (SELECT theme_id FROM themes WHERE run_id =
+                         (SELECT max(run_id) FROM runs WHERE status = 'succeeded' AND mode = 'full'))
+"""
 
 
 def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -> Previous | None:
@@ -122,6 +134,7 @@ def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -
         boilerplate=tuple(stats["boilerplate"]) if "boilerplate" in stats else None,
         pins=dict(con.execute("SELECT theme_id, kind FROM theme_overrides WHERE kind IN ('merge', 'split') "
                               "ORDER BY override_id").fetchall()),
+        provisional=frozenset(t for t, in con.execute(PROVISIONAL_THEMES, [run_id]).fetchall()),
         run_id=run_id, params=params, sentiment_origin=origin, model=used, stats=stats,
         last_full=scalar(con, "SELECT max(started_at) FROM runs WHERE status = 'succeeded' AND mode = 'full'"),
         theme_of=theme_of, method=method, similarity=similarity, sentiment_score=score, sentiment=sentiment,

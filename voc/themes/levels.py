@@ -67,7 +67,10 @@ def revive(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
     (its comments now sit in sub-themes of a neighbouring theme), which would retire its id, status and owner.
 
     The policy: a re-cluster does not retire a theme of the last run on its own; merging two established themes is
-    a product manager's decision (`voc theme merge`). The theme comes back, in one new sub-theme, with those of its
+    a product manager's decision (`voc theme merge`). A theme a night found and no re-cluster has confirmed yet
+    (`Previous.provisional`) is not established: the weekly re-cluster is where a night's emerging groups are
+    settled, e.g. one new problem that two nights found as a German and an English theme. An established theme
+    comes back, in one new sub-theme, with those of its
     comments that did not move clearly elsewhere (closer to their new theme than to the mean of the theme's comments
     by STICKY_MARGIN), if at least `min_size` did (the clusterer's minimum, counted here in comments, repeats
     included). Measured against their own mean the comments almost always stay, so in effect only a theme whose
@@ -77,7 +80,7 @@ def revive(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
         return {}
     old = previous.theme_of
     revived: dict[int, tuple[int, np.ndarray]] = {}
-    for theme in sorted(set(old[old >= 0].tolist()) - set(theme_cents)):
+    for theme in sorted(set(old[old >= 0].tolist()) - set(theme_cents) - previous.provisional):
         members = np.flatnonzero((old == theme) & (theme_ids >= 0))
         if len(members) < min_size:
             continue

@@ -40,9 +40,7 @@ from typing import Callable, Iterator
 import duckdb
 
 from voc import store
-
 from voc.agents import loop
-
 from voc.errors import RunInProgressError, StoreLockedError, VocError
 from voc.pm import corrections, theme_edit, workflow
 from voc.text.redact import redact_text
