@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(os.environ.get("VOC_BENCHMARK_RESULTS") or ROOT / "benchmarks" / "results")
 # The embedding cache lives outside the project, beside voc's model cache: it holds vectors keyed by the hashes of
 # the labeled sets' rows, which are read from ../shared at run time and never kept in the project.
+# A problem is "held" by a theme that has at least this share of its comments (unclustered ones count against it).
+HELD_SHARE = 0.8
 EMBEDDING_CACHE = Path(os.environ.get("VOC_BENCHMARK_CACHE")
                        or Path.home() / ".cache" / "voc" / "benchmark-embeddings.duckdb")
 sys.path.insert(0, str(ROOT))

@@ -36,7 +36,7 @@ import numpy as np
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
-from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
+from common import HELD_SHARE, RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
 
 from voc.corpus import Corpus  # noqa: E402
 from voc.embedding.models import load_embedder, resolve_model  # noqa: E402
@@ -56,7 +56,6 @@ SOURCES = {
     "demo": "voc demo data (generated, seed 7) with hidden ground truth",
 }
 BITEXT_ROWS = 4000
-HELD_SHARE = 0.8    # a problem is "held" by a theme that has at least 80% of its comments
 JUNK_SHARE = 0.5    # a theme is junk when most of its comments share a placeholder or a frame phrase
 DEFAULT_SEED = ThemeClusterer().random_state  # the rows are voc's defaults; --seeds adds the spread over others
 
@@ -127,8 +126,9 @@ def problem_report(y: np.ndarray, pred: np.ndarray, texts: list[str]) -> dict:
     """Demo only: problems held by one theme, each problem's largest-theme share, junk themes."""
     shares = {}
     for p in sorted(set(y)):
-        counts = Counter(pred[y == p].tolist())
-        shares[p] = round(max(counts.values()) / sum(counts.values()), 3)
+        members = pred[y == p]
+        counts = Counter(members[members >= 0].tolist())  # unclustered comments are held by no theme
+        shares[p] = round(max(counts.values(), default=0) / len(members), 3)
     frames = [re.compile(f, re.IGNORECASE) for f in frame_phrases()]
     junk = []
     for theme in sorted(set(pred.tolist()) - {-1}):

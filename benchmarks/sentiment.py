@@ -32,10 +32,10 @@ import numpy as np
 from common import RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
 
 from voc.embedding.models import load_embedder  # noqa: E402
-from voc.sentiment.score import (SentimentScorer, VADER_COMPOUND, label_of, lexicon_score, seed_sentences,  # noqa: E402
-                           vader_features)
 from voc.sentiment.labels import csat_label  # noqa: E402
 from voc.sentiment.learn import MAX_TRAIN_LABELS, OwnLabels, score_rows  # noqa: E402
+from voc.sentiment.score import (SentimentScorer, VADER_COMPOUND, label_of, lexicon_score, seed_sentences,  # noqa: E402
+                           vader_features)
 from voc.shutdown import exit_now  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data" / "sentiment_de_en" / "data.csv"

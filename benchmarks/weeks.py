@@ -25,12 +25,11 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from common import RESULTS
+from common import HELD_SHARE, RESULTS
 from nightly import assignments, kept
 
-from voc.shutdown import exit_now  # noqa: E402
+from voc.shutdown import exit_now
 
-HELD_SHARE = 0.8  # a problem is held by a theme with at least 80% of its comments (as benchmarks/quality.py)
 WEEK_DAYS = 7
 
 
@@ -62,9 +61,11 @@ def agreement(themes: dict[str, int], truth: dict[str, str]) -> dict:
             by_problem[truth[comment]][theme] += 1
             if theme >= 0:
                 by_theme[theme][truth[comment]] += 1
+    # a problem is held by a theme: its unclustered comments (-1) count against it, never as a theme of their own
+    held = sum(max((n for t, n in c.items() if t >= 0), default=0) >= HELD_SHARE * sum(c.values())
+               for c in by_problem.values())
     clustered = sum(sum(c.values()) for c in by_theme.values())
     purity = sum(c.most_common(1)[0][1] for c in by_theme.values()) / max(clustered, 1)
-    held = sum(c.most_common(1)[0][1] >= HELD_SHARE * sum(c.values()) for c in by_problem.values())
     return {"purity": round(purity, 3), "problems_held": f"{held}/{len(by_problem)}"}
 
 
@@ -95,11 +96,11 @@ def print_summary(result: dict) -> None:
     base = result["base"]
     print(f"base: {base['comments']} comments, {base['themes']} themes, {base['subthemes']} sub-themes, "
           f"purity {base['purity']:.1%}, problems held {base['problems_held']}")
-    print("| week | new | themes after night | themes after re-cluster | sub-themes | revived | splits | "
+    print("| week | new | themes after night | themes after re-cluster | sub-themes | revived | merges / splits | "
           "ids kept | purity | held |\n|---|---|---|---|---|---|---|---|---|---|")
     for w in result["weeks"]:
         print(f"| {w['week']} | {w['new_comments']} | {w['themes_after_night']} | {w['themes']} | {w['subthemes']} | "
-              f"{w['revived']} | {w['splits']} | {w['theme_ids_kept']:.1%} | {w['purity']:.1%} | "
+              f"{w['revived']} | {w['merges']} / {w['splits']} | {w['theme_ids_kept']:.1%} | {w['purity']:.1%} | "
               f"{w['problems_held']} |")
 
 
@@ -109,6 +110,8 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=91)
     parser.add_argument("--weeks", type=int, default=3)
     args = parser.parse_args()
+    if args.weeks * WEEK_DAYS >= args.days:
+        parser.error(f"--days {args.days} leaves no base store before {args.weeks} weeks of {WEEK_DAYS} days")
     logging.disable(logging.WARNING)
     from prefect.testing.utilities import prefect_test_harness
 

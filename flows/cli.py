@@ -1,4 +1,4 @@
-"""The `voc` console script: the library's commands (`voc.cli.read`) plus the two that start the Prefect flow.
+"""The `voc` console script: the library's commands (`voc.cli.main`) plus the two that start the Prefect flow.
 
 `voc run` and `voc demo` live here, beside the flow they start, so the library never imports `flows`.
 A voc error raised inside a flow run is shown once, as one line (`voc.cli.common.friendly`); Prefect's
@@ -19,8 +19,9 @@ import typer
 # heartbeat only competes for the API's SQLite file and logs a traceback when it loses.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from voc.cli.common import DbOption, app, console, friendly  # noqa: E402
-from voc.cli.read import html_report, themes  # noqa: E402
+from voc.cli.common import DbOption, console, friendly  # noqa: E402
+from voc.cli.main import app  # noqa: E402
+from voc.cli.results import html_report, themes  # noqa: E402
 from voc.errors import VocError  # noqa: E402
 from voc.ingest import options as source_options  # noqa: E402
 from voc.shutdown import exit_now  # noqa: E402

@@ -162,7 +162,7 @@ def test_a_theme_a_recluster_would_swallow_keeps_its_id_status_and_comments(stor
 
 
 def test_an_edit_keeps_the_model_and_sentiment_so_the_next_night_continues(two_themes, demo_files, tmp_path):
-    from voc.cli.sentiment import sentiment_summary
+    from voc.cli.common import sentiment_summary
 
     db, a, b = two_themes
     theme_edit.merge(db, a, b, "pm.anna")
@@ -214,21 +214,33 @@ def test_scores_and_impact_are_stored_per_theme(published_db):
     assert json.loads(rows(db, "SELECT stats FROM runs WHERE status = 'succeeded'")[0][0])["subthemes"] > 0
 
 
-def test_a_theme_a_night_found_is_provisional_until_a_full_run_publishes_it(store_copy):
+def _publish_copy(con, run: int, of_run: int, mode: str, new_theme: int | None = None, status: str = "succeeded"):
+    """Run `run` (`mode`) publishing run `of_run`'s themes, plus one theme `new_theme` when given."""
+    con.execute("INSERT INTO runs SELECT * REPLACE (? AS run_id, ? AS mode, ? AS status) FROM runs WHERE run_id = "
+                "(SELECT min(run_id) FROM runs)", [run, mode, status])
+    if status != "succeeded":
+        return
+    con.execute("INSERT INTO themes SELECT * REPLACE (? AS run_id) FROM themes WHERE run_id = ?", [run, of_run])
+    if new_theme is not None:
+        con.execute("INSERT INTO themes SELECT * REPLACE (? AS run_id, ? AS theme_id) FROM themes WHERE run_id = ? "
+                    "LIMIT 1", [run, new_theme, of_run])
+    con.execute("UPDATE published SET run_id = ? WHERE name = 'themes'", [run])
+
+
+def test_a_theme_a_night_found_is_provisional_until_a_full_run_or_a_pm_confirms_it(store_copy):
     """A re-cluster may merge a theme a night found (two nights can find one new problem twice, in German and in
-    English); `load_previous` tells those apart from the themes a full run found, which it never retires."""
+    English); `load_previous` tells those apart from the themes a full run found or a PM acted on, which a
+    re-cluster never retires on its own."""
     with store.open(store_copy, write=True) as con:
         run = store.published_run(con)
-        night, full = run + 1, run + 2
-        con.execute("INSERT INTO runs SELECT * REPLACE (? AS run_id, 'incremental' AS mode) FROM runs "
-                    "WHERE run_id = ?", [night, run])
-        con.execute("INSERT INTO themes SELECT * REPLACE (? AS run_id) FROM themes WHERE run_id = ?", [night, run])
-        con.execute("INSERT INTO themes SELECT * REPLACE (? AS run_id, 999 AS theme_id) FROM themes "
-                    "WHERE run_id = ? LIMIT 1", [night, run])
-        con.execute("UPDATE published SET run_id = ? WHERE name = 'themes'", [night])
+        _publish_copy(con, run + 1, run, "incremental", new_theme=999)
         assert load_previous(con, []).provisional == {999}
-        con.execute("INSERT INTO runs SELECT * REPLACE (? AS run_id, 'full' AS mode) FROM runs WHERE run_id = ?",
-                    [full, run])
-        con.execute("INSERT INTO themes SELECT * REPLACE (? AS run_id) FROM themes WHERE run_id = ?", [full, night])
-        con.execute("UPDATE published SET run_id = ? WHERE name = 'themes'", [full])
+        _publish_copy(con, run + 2, run + 1, "edit", new_theme=998)  # a PM's split: 998 was never provisional
+        assert load_previous(con, []).provisional == {999}
+        _publish_copy(con, run + 3, run + 2, "full")
+        _publish_copy(con, run + 4, run + 3, "full", status="failed")  # a failed re-cluster confirms nothing away
+        assert load_previous(con, []).provisional == set()
+        _publish_copy(con, run + 5, run + 3, "incremental", new_theme=997)
+        assert load_previous(con, []).provisional == {997}
+        workflow.update(con, 997, "pm.anna", owner="payments")
         assert load_previous(con, []).provisional == set()

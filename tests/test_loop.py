@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from voc import store
 from voc.agents import loop, notify, wording
-from voc.cli.read import app
+from voc.cli.main import app
 from voc.errors import AccessError, ConfigError, NotFoundError, TransitionError
 from voc.pm import corrections, handoff, theme_edit, workflow
 from voc.sentiment import labels as sentiment_labels
@@ -305,7 +305,8 @@ def test_an_agent_view_never_contains_another_agents_comment(con):
     assert {c["comment_id"] for c in view.comments} == set(by_agent[agent])
     own = set(by_agent[agent].values())
     others = {t for a, texts in by_agent.items() if a != agent for t in texts.values()} - own
-    # theme titles are phrases at least three comments say (voc.themes.titles.MIN_SUPPORT), so a short title may read like a
+    # theme titles are phrases at least three comments say (voc.themes.titles.MIN_SUPPORT),
+    # so a short title may read like a
     # colleague's whole note ("Paket kam beschädigt an"); every other string the view holds is the agent's own
     titles = {t for t, in con.execute("SELECT display_title FROM current_themes").fetchall()}
     shown = set(strings(view.__dict__))

@@ -15,16 +15,16 @@ from typer.testing import CliRunner
 
 from flows.nightly import nightly
 from voc import publish, schema, store
-from voc.cli.read import app
-from voc.cli.sentiment import sentiment_summary
+from voc.cli.common import sentiment_summary
+from voc.cli.main import app
+from voc.embedding.vectors import normalise_rows
 from voc.ingest.read import RawBatch, RawRow
+from voc.ingest.validate import validate
 from voc.sentiment import learn as sentiment_learn, saved as sentiment_saved
 from voc.sentiment.labels import LABELS, csat_label, nps_label, own_label, parse_label
-from voc.sentiment.score import LABELS as ORDER, SentimentScorer
 from voc.sentiment.learn import (MIN_LABELS, OwnLabels, Scored, SentimentHead, clearly_better, enough_labels,
                                  score_rows, training_sample)
-from voc.embedding.vectors import normalise_rows
-from voc.ingest.validate import validate
+from voc.sentiment.score import LABELS as ORDER, SentimentScorer
 
 SWAP = {"negative": "positive", "positive": "negative", "neutral": "neutral"}
 

@@ -21,8 +21,10 @@ class ClusterSettings:
     min_cluster_size: int | None = None  # None: chosen from the number of comments, see cluster.auto_min_cluster_size
     min_samples: int = 5
     assign_threshold: float | None = None  # None: the embedder's calibrated value
-    centroid_weight: float | None = None  # None: the embedder's calibrated value, see voc.themes.hierarchy.centroid_weight_for
-    emerging_min_size: int | None = None  # None: max(5, half the full run's minimum theme size), see voc.themes.incremental
+    # None: the embedder's calibrated value, see voc.themes.hierarchy.centroid_weight_for
+    centroid_weight: float | None = None
+    # None: max(5, half the full run's minimum theme size), see voc.themes.incremental
+    emerging_min_size: int | None = None
     random_state: int = 42
 
 
@@ -33,7 +35,8 @@ class Settings:
     period_days: int = 7
     max_text_chars: int = DEFAULT_MAX_TEXT_CHARS  # longer comments are stored whole; this much of each is embedded
     date_order: str = "dmy"  # how 03/04/2026 is read: dmy (3 April, German and British) or mdy (US)
-    full_every_days: int = 8  # an "auto" night re-clusters fully when the last full run is older (see voc.themes.incremental)
+    # an "auto" night re-clusters fully when the last full run is older (see voc.themes.incremental)
+    full_every_days: int = 8
     max_unclustered_share: float = 0.15  # an incremental night above this escalates to a full re-cluster
     cluster: ClusterSettings = field(default_factory=ClusterSettings)
 

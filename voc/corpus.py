@@ -51,7 +51,7 @@ class ThemeSet:
     sub_centroids: dict[int, np.ndarray] = field(default_factory=dict)
     sub_labels: dict[int, ThemeLabel] = field(default_factory=dict)
     sub_lineage: list[Lineage] = field(default_factory=list)
-    boilerplate: tuple[str, ...] = ()         # phrases removed before embedding (voc.themes.noise), reused by later nights
+    boilerplate: tuple[str, ...] = ()  # removed before embedding (voc.themes.noise), reused by later nights
 
     @property
     def unclustered_share(self) -> float:

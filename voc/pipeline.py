@@ -29,22 +29,22 @@ from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import Progress, embed_texts, load_embedder, lookup, resolve_model
 from voc.errors import ConfigError, NothingToDoError, StoreLockedError
 from voc.ingest.read import RawBatch, printable
+from voc.ingest.validate import Comment, Rejected, validate
 from voc.ranking.rank import ThemeRank, rank_themes
+from voc.ranking.trends import theme_flags
 from voc.sentiment import saved as sentiment_saved
 from voc.sentiment.labels import LABEL_SQL, own_label
+from voc.sentiment.learn import (MAX_TRAIN_LABELS, OwnLabels, Scored, apply_own_labels, score_rows,
+                                 training_sample)
 from voc.sentiment.score import seed_sentences
 from voc.text.language import detect
 from voc.text.redact import redact, redact_text, redact_values
+from voc.text.util import text_hash
 from voc.themes.cluster import ThemeClusterer
 from voc.themes.hierarchy import centroid_weight_for
 from voc.themes.incremental import Plan, Previous, assign_new, plan_night
 from voc.themes.levels import build_levels
 from voc.themes.noise import Boilerplate
-from voc.sentiment.learn import (MAX_TRAIN_LABELS, OwnLabels, Scored, apply_own_labels, score_rows,
-                                 training_sample)
-from voc.ingest.validate import Comment, Rejected, validate
-from voc.ranking.trends import theme_flags
-from voc.text.util import text_hash
 
 MODES = ("auto", "full", "incremental")
 MAX_ERROR_CHARS = 2000  # runs.error: the one line a user needs, not a whole traceback

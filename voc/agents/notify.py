@@ -162,8 +162,8 @@ def agent_languages(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def digest(agent_id: str, items: list[dict], language: str = DEFAULT) -> dict:
-    """The payload a webhook receives: the text, and each item as data worded for the agent (`voc.agents.wording.for_agent`:
-    the change in words as `what`, only the note an agent reads)."""
+    """The payload a webhook receives: the text, and each item as data worded for the agent
+    (`voc.agents.wording.for_agent`: the change in words as `what`, only the note an agent reads)."""
     worded = [for_agent({k: (str(v) if isinstance(v, datetime) else v) for k, v in i.items() if k != "agent_id"},
                         language) for i in items]
     return {"agent_id": agent_id, "count": len(items), "language": language, "items": worded,

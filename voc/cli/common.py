@@ -58,3 +58,29 @@ def wrote(out, what: str) -> None:
     """Say `wrote <what> to <out>`: on standard error when `out` is standard output, so the output stays clean."""
     (err if is_stdout(out) else console).print(f"wrote {what} to {'standard output' if str(out) == '-' else out}",
                                                highlight=False)
+
+
+def sentiment_summary(stats: dict | None) -> str:
+    """'learned from 120 labels (80 human, 40 CSAT/NPS), hold-out accuracy 71%' (on a night that scored with a
+    saved head: 'the head run 3 learned from 120 labels; the store now has 135 labels (...); hold-out ...'),
+    'label-free: it agrees with the store's 2155 labels (...) 59% of the time, a head learned from them 54%
+    (hold-out)' or 'label-free (12 labels, ...)'."""
+    s = (stats or {}).get("sentiment") or {}
+    if not s:
+        return "-"
+    labels = s.get("labels_human", 0) + s.get("labels_score", 0)
+    counts = f"{labels} labels ({s.get('labels_human', 0)} human, {s.get('labels_score', 0)} CSAT/NPS)"
+    kept = f" (kept from run {s['kept_from_run']})" if s.get("kept_from_run") is not None else ""
+    acc, measured = s.get("holdout_accuracy"), s.get("holdout_run")
+    by = f" (measured by run {measured})" if measured is not None and not kept else ""
+    if s.get("method") == "learned":
+        learned = (f"the head run {s['head_run']} learned from {s.get('labels_trained_on')} labels; the store now has "
+                   f"{counts};" if s.get("head_run") is not None else f"learned from {counts},")
+        return f"{learned} hold-out accuracy " + (f"{acc:.0%}{by}" if acc is not None else
+                                                  "measured by full runs") + kept
+    if s.get("head_beaten") and acc is not None:
+        return (f"label-free: it agrees with the store's {counts} {s.get('label_free_accuracy', 0):.0%} of the time, "
+                f"a head learned from them {acc:.0%} (hold-out){by}{kept}")
+    if s.get("method") == "label-free":
+        return f"label-free ({counts}; learning starts at {s.get('min_labels')}){kept}"
+    return s.get("method", "-")

@@ -14,8 +14,7 @@ from voc import store
 from voc.agents import loop, notify as notify_lib, wording
 from voc.cli.common import DbOption, app, console, friendly, limit_option
 from voc.errors import ConfigError, DeliveryError
-from voc.pm import handoff as handoff_lib
-from voc.pm import workflow
+from voc.pm import handoff as handoff_lib, workflow
 
 
 @app.command()

@@ -107,8 +107,8 @@ PROMOTER, DETRACTOR = 9, 6  # NPS: 9-10 promote, 0-6 detract
 
 
 def nps_sql(column: str = "nps") -> str:
-    """SQL for the NPS of a group's 0-10 ratings in `column`, as `voc.ranking.rank.nps_of`: % promoters minus % detractors
-    (NULL without ratings)."""
+    """SQL for the NPS of a group's 0-10 ratings in `column`, as `voc.ranking.rank.nps_of`: % promoters minus
+    % detractors (NULL without ratings)."""
     return (f"round(100.0 * (count(*) FILTER (WHERE {column} >= {PROMOTER}) - count(*) FILTER (WHERE {column} <= "
             f"{DETRACTOR})) / nullif(count({column}), 0), 1)")
 

@@ -35,8 +35,9 @@ import numpy as np
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import resolve_model
+from voc.embedding.vectors import normalise_rows
 from voc.store import first_row, published_run, scalar
-from voc.themes.cluster import UNCLUSTERED, auto_min_cluster_size, centre_groups, centroids, normalise_rows, order_by_size
+from voc.themes.cluster import UNCLUSTERED, auto_min_cluster_size, centre_groups, centroids, order_by_size
 from voc.themes.label import ThemeLabel, label_themes
 from voc.themes.noise import find_boilerplate
 
@@ -68,7 +69,7 @@ class Previous:
     boilerplate: tuple[str, ...] | None = None  # None: the run predates noise removal
     pins: dict[int, str] = None             # theme id -> "merge" | "split": PM decisions later runs honour
     stats: dict = None                      # the run's stats (its embed and sentiment parts carry over to edits)
-    provisional: frozenset[int] = frozenset()  # themes a night found that no full re-cluster has published since
+    provisional: frozenset[int] = frozenset()  # themes a night found, not yet confirmed (PROVISIONAL_THEMES)
 
     @property
     def sentiment_stats(self) -> dict:
@@ -86,14 +87,18 @@ class Plan:
     boilerplate: tuple[str, ...] = ()  # phrases removed from the text before embedding (voc.themes.noise)
 
 
-# Themes of a published run that a night found (their id was first published by an incremental run) and that the
-# last full re-cluster has not published since: the next re-cluster may still merge them (`voc.themes.levels.revive`).
+# Themes of a published run that a night found (their id was first published by an incremental run), that the last
+# full re-cluster has not published since and that no PM has acted on (merged into, split, renamed, or given a status,
+# owner, note or ticket): the next re-cluster may still merge them (`voc.themes.levels.revive`).
 PROVISIONAL_THEMES = """
 WITH first AS (SELECT theme_id, min(run_id) AS run_id FROM themes GROUP BY theme_id)
 SELECT t.theme_id FROM themes t JOIN first f ON f.theme_id = t.theme_id JOIN runs r ON r.run_id = f.run_id
 WHERE t.run_id = ? AND r.mode = 'incremental'
   AND t.theme_id NOT IN (SELECT theme_id FROM themes WHERE run_id =
                          (SELECT max(run_id) FROM runs WHERE status = 'succeeded' AND mode = 'full'))
+  AND t.theme_id NOT IN (SELECT theme_id FROM theme_overrides)
+  AND t.theme_id NOT IN (SELECT theme_id FROM theme_workflow WHERE status <> 'new' OR owner IS NOT NULL
+                         OR note IS NOT NULL OR ticket_key IS NOT NULL OR name IS NOT NULL)
 """
 
 

@@ -10,7 +10,8 @@
    membership overlap plus centroid direction), so a theme keeps its id across the
    weekly re-cluster; sub-themes are matched the same way in their own id space
    and may change more. Lineage is recorded at both levels. A previous theme the new
-   sub-themes swallowed whole is revived (`revive`) rather than retired. Then the
+   sub-themes swallowed whole is revived (`revive`) rather than retired, unless a night
+   found it and neither a re-cluster nor a PM has confirmed it yet. Then the
    re-cluster is sticky: a comment whose previous theme lives on stays there (in its
    nearest sub-theme) unless its new theme is clearly closer (STICKY_MARGIN).
 5. Labels: keywords and a unique title per theme (`voc.themes.label`, `voc.themes.titles`); each
@@ -25,7 +26,8 @@ from dataclasses import replace
 import numpy as np
 
 from voc.corpus import Corpus, ThemeSet
-from voc.themes.cluster import ThemeClusterer, centre_groups, centroids, normalise_rows
+from voc.embedding.vectors import normalise_rows
+from voc.themes.cluster import ThemeClusterer, centre_groups, centroids
 from voc.themes.hierarchy import ThemeHierarchy, keyword_profiles
 from voc.themes.identity import IdMatch, match_ids
 from voc.themes.incremental import Previous
@@ -67,15 +69,15 @@ def revive(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
     (its comments now sit in sub-themes of a neighbouring theme), which would retire its id, status and owner.
 
     The policy: a re-cluster does not retire a theme of the last run on its own; merging two established themes is
-    a product manager's decision (`voc theme merge`). A theme a night found and no re-cluster has confirmed yet
-    (`Previous.provisional`) is not established: the weekly re-cluster is where a night's emerging groups are
-    settled, e.g. one new problem that two nights found as a German and an English theme. An established theme
-    comes back, in one new sub-theme, with those of its
-    comments that did not move clearly elsewhere (closer to their new theme than to the mean of the theme's comments
-    by STICKY_MARGIN), if at least `min_size` did (the clusterer's minimum, counted here in comments, repeats
-    included). Measured against their own mean the comments almost always stay, so in effect only a theme whose
-    comments scattered into clearly different themes, or were left unclustered, is retired. Changes `theme_ids` and
-    `sub_ids` in place and adds to `theme_cents`; returns {revived theme id: (its sub-theme id, its centroid)}."""
+    a product manager's decision (`voc theme merge`). A theme a night found that neither a re-cluster nor a PM has
+    confirmed yet (`Previous.provisional`) is not established: the weekly re-cluster is where a night's emerging
+    groups are settled, e.g. one new problem found once in German and once in English. An established theme comes
+    back, in one new sub-theme, with those of its comments that did not move clearly elsewhere (closer to their new
+    theme than to the mean of the theme's comments by STICKY_MARGIN), if at least `min_size` did (the clusterer's
+    minimum, counted here in comments, repeats included). Measured against their own mean the comments almost
+    always stay, so in effect only a theme whose comments scattered into clearly different themes, or were left
+    unclustered, is retired. Changes `theme_ids` and `sub_ids` in place and adds to `theme_cents`; returns
+    {revived theme id: (its sub-theme id, its centroid)}."""
     if previous is None:
         return {}
     old = previous.theme_of

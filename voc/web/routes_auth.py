@@ -6,8 +6,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from voc.errors import AccessError
-from voc.web import users
-from voc.web import auth
+from voc.web import auth, users
 from voc.web.app import mirror_of, render
 
 router = APIRouter()

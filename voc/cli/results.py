@@ -1,8 +1,6 @@
-"""The `voc` command's read-side: themes, trends, segments, exports, report, quarantine.
+"""`voc themes|segments|report|quarantine|export`: reading the published results (the command is `voc.cli.main`).
 
-`voc run` and `voc demo` start the Prefect flow, so they live with it in `flows/cli.py`, which is
-the console script's entry point (the library never imports `flows`). Every error is one line and a
-non-zero exit code (`voc.cli.common.friendly`).
+Every error is one line and a non-zero exit code (`voc.cli.common.friendly`).
 """
 
 from __future__ import annotations
@@ -15,7 +13,7 @@ import typer
 from rich.table import Table
 
 from voc import store
-from voc.cli.common import DbOption, app, console, friendly, limit_option, wrote
+from voc.cli.common import DbOption, app, console, friendly, limit_option, sentiment_summary, wrote
 from voc.errors import ConfigError
 from voc.pm import report, workflow
 from voc.ranking import trends
@@ -62,7 +60,7 @@ def themes(db: Path = DbOption, limit: int = limit_option(20, "themes"),
                       csat, nps, growth_text(t["volume_previous"], t["volume_current"], t["growth"]),
                       *([t["why"]] if why else []))
     console.print(table)
-    console.print(f"sentiment: {cli_sentiment.sentiment_summary(ov.stats)}; labeled = share of a theme's comments "
+    console.print(f"sentiment: {sentiment_summary(ov.stats)}; labeled = share of a theme's comments "
                   "labeled by a person or by CSAT/NPS", highlight=False)
 
 
@@ -189,12 +187,3 @@ def quarantine(db: Path = DbOption, limit: int = limit_option(50, "rows")):
     for run_id, source, reason in rows:
         table.add_row(str(run_id), source, reason)
     console.print(table)
-
-
-from voc.cli import loop as cli_loop  # noqa: E402,F401  (registers status, handoff, agent and notify)
-from voc.cli import sentiment as cli_sentiment  # noqa: E402  (registers sentiment and runs)
-from voc.cli import web as cli_web  # noqa: E402,F401  (registers serve and user)
-from voc.cli import theme as cli_theme  # noqa: E402,F401  (registers theme show/merge/split/rename)
-
-if __name__ == "__main__":
-    app()
