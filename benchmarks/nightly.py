@@ -44,21 +44,31 @@ from voc.shutdown import exit_now  # noqa: E402
 EMERGING = "app_crash_update"
 
 
-def split(comments: Path, out: Path, n_nights: int) -> list[Path]:
+def generated_rows(comments: Path) -> tuple[list[dict], list[str]]:
+    """The generator's valid rows (not its deliberately broken ones) and their days, in order."""
     rows = [r for r in csv.DictReader(open(comments, encoding="utf-8")) if not r["comment_id"].startswith("bad")]
-    days = sorted({r["created_at"][:10] for r in rows})
-    cuts = days[-n_nights:]
-    parts = {"base": [r for r in rows if r["created_at"][:10] < cuts[0]]}
-    parts.update({f"night{i + 1}": [r for r in rows if r["created_at"][:10] == d] for i, d in enumerate(cuts)})
+    return rows, sorted({r["created_at"][:10] for r in rows})
+
+
+def write_parts(rows: list[dict], out: Path, parts: dict[str, set[str]]) -> list[Path]:
+    """One CSV like the generator's per part (name -> its days), in the order given."""
     paths = []
-    for name, part in parts.items():
+    for name, days in parts.items():
         path = out / f"{name}.csv"
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
             writer.writeheader()
-            writer.writerows(part)
+            writer.writerows(r for r in rows if r["created_at"][:10] in days)
         paths.append(path)
     return paths
+
+
+def split(comments: Path, out: Path, n_nights: int) -> list[Path]:
+    """The base (all but the last `n_nights` days) and one file per night."""
+    rows, days = generated_rows(comments)
+    parts = {"base": set(days[:-n_nights])}
+    parts.update({f"night{i + 1}": {d} for i, d in enumerate(days[-n_nights:])})
+    return write_parts(rows, out, parts)
 
 
 def assignments(db: Path, column: str = "theme_id") -> dict[str, int]:

@@ -26,7 +26,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from common import HELD_SHARE, RESULTS
-from nightly import assignments, kept
+from nightly import assignments, generated_rows, kept, write_parts
 
 from voc.shutdown import exit_now
 
@@ -35,21 +35,12 @@ WEEK_DAYS = 7
 
 def weekly_files(comments: Path, work: Path, weeks: int) -> list[Path]:
     """The base (all but the last `weeks` weeks) and one file per week, each a CSV like the generator's."""
-    rows = [r for r in csv.DictReader(open(comments, encoding="utf-8")) if not r["comment_id"].startswith("bad")]
-    days = sorted({r["created_at"][:10] for r in rows})
+    rows, days = generated_rows(comments)
     first_week = len(days) - weeks * WEEK_DAYS
     parts = {"base": set(days[:first_week])}
     parts.update({f"week{w + 1}": set(days[first_week + w * WEEK_DAYS:first_week + (w + 1) * WEEK_DAYS])
                   for w in range(weeks)})
-    paths = []
-    for name, part_days in parts.items():
-        path = work / f"{name}.csv"
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(r for r in rows if r["created_at"][:10] in part_days)
-        paths.append(path)
-    return paths
+    return write_parts(rows, work, parts)
 
 
 def agreement(themes: dict[str, int], truth: dict[str, str]) -> dict:
