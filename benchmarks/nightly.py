@@ -32,7 +32,9 @@ import shutil
 import tempfile
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Callable, Iterator
 
 import duckdb
 from sklearn.metrics import adjusted_rand_score
@@ -198,6 +200,30 @@ def print_summary(result: dict) -> None:
           f"no-change re-cluster: {result['id_kept_no_change_recluster']:.1%}")
 
 
+@contextmanager
+def flow_sandbox(prefix: str) -> Iterator[tuple[Callable, Path]]:
+    """(the nightly flow, a temporary folder) under a temporary Prefect API. The stores and the CSV files a run reads
+    (BANKING77 rows among them) live in that folder, outside the project, removed even if the run fails."""
+    logging.disable(logging.WARNING)
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.nightly import nightly
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp, prefect_test_harness(server_startup_timeout=180):
+        yield nightly, Path(tmp)
+
+
+def generated(work: Path, comments: int, days: int) -> tuple[Path, dict[str, str]]:
+    """The demo generator's comments in `work` (seed 11, the emerging problem from the third-last day) and their
+    hidden truth (comment id -> problem)."""
+    from voc.demo import generate
+
+    files = generate(work / "data", n_comments=comments, n_days=days, seed=11, emerging_days=3)
+    truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(files.truth, encoding="utf-8"))}
+    return files.comments, truth
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--comments", type=int, default=100_000)
@@ -205,25 +231,14 @@ def main() -> None:
     parser.add_argument("--out", default="nightly.json", help="Result file name in benchmarks/results/.")
     parser.add_argument("--banking", action="store_true", help="Only the BANKING77 3,000 + 60 re-cluster check.")
     args = parser.parse_args()
-    logging.disable(logging.WARNING)
-    from prefect.testing.utilities import prefect_test_harness
-
-    from flows.nightly import nightly
-    from voc.demo import generate
-
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    # The stores and the CSV files a run reads (BANKING77 rows among them) live in a temporary folder outside the
-    # project, removed even if the run fails.
-    with tempfile.TemporaryDirectory(prefix="voc-nightly-") as tmp, prefect_test_harness(server_startup_timeout=180):
-        work = Path(tmp)
+    with flow_sandbox("voc-nightly-") as (nightly, work):
         if args.banking:
             result = banking(nightly, work)
             (RESULTS / "nightly-banking.json").write_text(json.dumps(result, indent=1))
             print(result)
             return
-        files = generate(work / "data", n_comments=args.comments, n_days=args.days, seed=11, emerging_days=3)
-        truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(files.truth, encoding="utf-8"))}
-        timings, ids = run_store(nightly, files.comments, truth, work)
+        comments, truth = generated(work, args.comments, args.days)
+        timings, ids = run_store(nightly, comments, truth, work)
     result = {"comments": args.comments, "days": args.days, **timings, **stability(ids, truth)}
     (RESULTS / args.out).write_text(json.dumps(result, indent=1, default=str))
     print_summary(result)

@@ -17,16 +17,13 @@ each week brings ~10%, and the re-clusters follow one another.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
-import logging
-import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
 from common import HELD_SHARE, RESULTS
-from nightly import assignments, generated_rows, kept, write_parts
+from nightly import assignments, flow_sandbox, generated, generated_rows, kept, write_parts
 
 from voc.shutdown import exit_now
 
@@ -103,19 +100,9 @@ def main() -> None:
     args = parser.parse_args()
     if args.weeks * WEEK_DAYS >= args.days:
         parser.error(f"--days {args.days} leaves no base store before {args.weeks} weeks of {WEEK_DAYS} days")
-    logging.disable(logging.WARNING)
-    from prefect.testing.utilities import prefect_test_harness
-
-    from flows.nightly import nightly
-    from voc.demo import generate
-
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="voc-weeks-") as tmp, prefect_test_harness(server_startup_timeout=180):
-        work = Path(tmp)
-        files = generate(work / "data", n_comments=args.comments, n_days=args.days, seed=11, emerging_days=3)
-        truth = {r["comment_id"]: r["problem"] for r in csv.DictReader(open(files.truth, encoding="utf-8"))}
-        result = {"comments": args.comments, "days": args.days, **run_weeks(nightly, files.comments, truth, work,
-                                                                             args.weeks)}
+    with flow_sandbox("voc-weeks-") as (nightly, work):
+        comments, truth = generated(work, args.comments, args.days)
+        result = {"comments": args.comments, "days": args.days, **run_weeks(nightly, comments, truth, work, args.weeks)}
     (RESULTS / "weeks.json").write_text(json.dumps(result, indent=1))
     print_summary(result)
 

@@ -1,1 +1,2 @@
-"""The `voc` command: one module per noun (themes and exports, theme, sentiment, status/handoff/agent, serve/user)."""
+"""The `voc` command (`main` registers the rest): one module per noun (themes and exports, theme, sentiment,
+status/handoff/agent, serve/user)."""

@@ -87,15 +87,15 @@ class Plan:
     boilerplate: tuple[str, ...] = ()  # phrases removed from the text before embedding (voc.themes.noise)
 
 
-# Themes of a published run that a night found (their id was first published by an incremental run), that the last
-# full re-cluster has not published since and that no PM has acted on (merged into, split, renamed, or given a status,
-# owner, note or ticket): the next re-cluster may still merge them (`voc.themes.levels.revive`).
+# Themes of the published run (first parameter) that a night found (their id was first published by an incremental
+# run), that the last full re-cluster (second parameter) has not published since and that no PM has acted on (merged
+# into, split, renamed, or given a status, owner, note or ticket): the next re-cluster may still merge them
+# (`voc.themes.levels.revive`).
 PROVISIONAL_THEMES = """
 WITH first AS (SELECT theme_id, min(run_id) AS run_id FROM themes GROUP BY theme_id)
 SELECT t.theme_id FROM themes t JOIN first f ON f.theme_id = t.theme_id JOIN runs r ON r.run_id = f.run_id
 WHERE t.run_id = ? AND r.mode = 'incremental'
-  AND t.theme_id NOT IN (SELECT theme_id FROM themes WHERE run_id =
-                         (SELECT max(run_id) FROM runs WHERE status = 'succeeded' AND mode = 'full'))
+  AND t.theme_id NOT IN (SELECT theme_id FROM themes WHERE run_id = ?)
   AND t.theme_id NOT IN (SELECT theme_id FROM theme_overrides)
   AND t.theme_id NOT IN (SELECT theme_id FROM theme_workflow WHERE status <> 'new' OR owner IS NOT NULL
                          OR note IS NOT NULL OR ticket_key IS NOT NULL OR name IS NOT NULL)
@@ -107,6 +107,8 @@ def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -
     if run_id is None:
         return None
     params, run_stats = first_row(con, "SELECT params, stats FROM runs WHERE run_id = ?", [run_id])
+    last_full_run, last_full = first_row(con, "SELECT run_id, started_at FROM runs WHERE status = 'succeeded' AND "
+                                              "mode = 'full' ORDER BY run_id DESC LIMIT 1") or (None, None)
     row_of = {key: i for i, key in enumerate(keys)}
     n = len(keys)
     theme_of = np.full(n, NOT_IN_PREVIOUS, dtype=np.int64)
@@ -139,9 +141,9 @@ def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -
         boilerplate=tuple(stats["boilerplate"]) if "boilerplate" in stats else None,
         pins=dict(con.execute("SELECT theme_id, kind FROM theme_overrides WHERE kind IN ('merge', 'split') "
                               "ORDER BY override_id").fetchall()),
-        provisional=frozenset(t for t, in con.execute(PROVISIONAL_THEMES, [run_id]).fetchall()),
+        provisional=frozenset(t for t, in con.execute(PROVISIONAL_THEMES, [run_id, last_full_run]).fetchall()),
         run_id=run_id, params=params, sentiment_origin=origin, model=used, stats=stats,
-        last_full=scalar(con, "SELECT max(started_at) FROM runs WHERE status = 'succeeded' AND mode = 'full'"),
+        last_full=last_full,
         theme_of=theme_of, method=method, similarity=similarity, sentiment_score=score, sentiment=sentiment,
         centroids=vectors("SELECT theme_id, vector FROM theme_centroids WHERE run_id = ?"),
         group_means=vectors("SELECT language, vector FROM group_means WHERE run_id = ?"),
