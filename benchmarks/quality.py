@@ -1,7 +1,8 @@
 """Theme quality against labels: voc's two levels vs BERTopic on the same embeddings.
 
 Methods: voc themes ("voc-themes", what a PM ranks) and voc sub-themes ("voc-subthemes", the fine clusters
-beneath), BERTopic with all defaults, and BERTopic after `reduce_topics(nr_topics="auto")`; all on the same
+beneath), BERTopic with all defaults, and BERTopic after `reduce_topics(nr_topics="auto")`; a reference told the
+number of labels ("reference-k-given": k-means on voc's UMAP layout, what the embeddings allow); all on the same
 vectors (voc embeds the text without placeholders and boilerplate, `voc.themes.noise`; BERTopic gets those vectors too).
 
 Datasets: BANKING77 test (77 intents), MASSIVE de-DE test (60 intents), bitext customer service (27 intents; its
@@ -34,6 +35,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
+from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
 
 from common import HELD_SHARE, RESULTS, ROOT, cached_vectors, demo_truth, pipeline_texts
@@ -143,8 +145,8 @@ def problem_report(y: np.ndarray, pred: np.ndarray, texts: list[str]) -> dict:
 
 
 def run_voc(texts: list[str], vectors: np.ndarray, langs: np.ndarray, threshold: float, model: str,
-            phrases: tuple[str, ...], random_state: int = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray, float, dict]:
-    """(theme per text, sub-theme per text, seconds, the ThemeSet's stats) with voc's two levels."""
+            phrases: tuple[str, ...], random_state: int = DEFAULT_SEED):
+    """(theme per text, sub-theme per text, seconds, the ThemeSet, the fitted ThemeClusterer): voc's two levels."""
     start = time.perf_counter()
     clusterer = ThemeClusterer(assign_threshold=threshold, random_state=random_state).fit(vectors, groups=langs)
     n = len(texts)
@@ -152,7 +154,14 @@ def run_voc(texts: list[str], vectors: np.ndarray, langs: np.ndarray, threshold:
                     created_at=[datetime(2026, 1, 1)] * n, csat=[None] * n, nps=[None] * n, vectors=vectors,
                     cluster_texts=Boilerplate(phrases).clean_all(texts))
     themes = build_levels(corpus, clusterer, None, centroid_weight_for(model), phrases)
-    return themes.theme_ids, themes.subtheme_ids, time.perf_counter() - start, themes
+    return themes.theme_ids, themes.subtheme_ids, time.perf_counter() - start, themes, clusterer
+
+
+def k_given_reference(clusterer: ThemeClusterer, k: int) -> np.ndarray:
+    """A reference told the answer's size: k-means with the number of labels on voc's own UMAP layout.
+    It bounds what the embeddings allow, rather than voc's choice of how many themes."""
+    layout = clusterer.embedding_[clusterer.distinct_row_]
+    return KMeans(k, n_init=10, random_state=clusterer.random_state).fit_predict(layout)
 
 
 def run_bertopic(texts: list[str], vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray, float, float]:
@@ -184,8 +193,11 @@ def evaluate(dataset: str, model_name: str, bertopic: bool, seeds: list[int]) ->
     model_name = resolve_model(model_name, list(langs))  # "auto": chosen by the dataset's language mix
     embedder = load_embedder(model_name)
     vectors = cached_vectors(embedder, Boilerplate(phrases).clean_all(texts))
-    themes, subs, seconds, _ = run_voc(texts, vectors, langs, embedder.assign_threshold, model_name, phrases)
-    runs = [("voc-themes", themes, seconds), ("voc-subthemes", subs, seconds)]
+    themes, subs, seconds, _, clusterer = run_voc(texts, vectors, langs, embedder.assign_threshold, model_name, phrases)
+    start = time.perf_counter()
+    reference = {level: k_given_reference(clusterer, len(set(y.tolist()))) for level, y in labels.items()}
+    runs = [("voc-themes", themes, seconds), ("voc-subthemes", subs, seconds),
+            ("reference-k-given", reference, time.perf_counter() - start)]  # k-means only, on voc's layout
     other_seeds = [run_voc(texts, vectors, langs, embedder.assign_threshold, model_name, phrases, seed)[:2]
                    for seed in seeds if seed != DEFAULT_SEED]
     spread = {"voc-themes": [t for t, _ in other_seeds], "voc-subthemes": [s for _, s in other_seeds]}
@@ -193,9 +205,10 @@ def evaluate(dataset: str, model_name: str, bertopic: bool, seeds: list[int]) ->
         default, reduced, s1, s2 = run_bertopic(texts, vectors)
         runs += [("bertopic-defaults", default, s1), ("bertopic-reduce-auto", reduced, s1 + s2)]
     rows = []
-    for method, pred, secs in runs:
+    for method, found, secs in runs:
         for level, y in labels.items():
             name = dataset if level == "label" else f"{dataset}_{level}"
+            pred = found[level] if isinstance(found, dict) else found  # the reference is told each level's size
             row = {"dataset": name, "n": len(texts), "model": model_name, "method": method, **scores(y, pred),
                    "seconds": round(secs, 1)}
             if spread.get(method):
@@ -224,7 +237,7 @@ def growth(sizes: list[int], model_name: str) -> list[dict]:
         langs = np.array([detect(t) for t in texts])
         phrases = find_boilerplate(texts, list(langs)).phrases
         vectors = cached_vectors(embedder, Boilerplate(phrases).clean_all(texts))
-        themes, subs, seconds, theme_set = run_voc(texts, vectors, langs, embedder.assign_threshold, model_name, phrases)
+        themes, subs, seconds, theme_set, _ = run_voc(texts, vectors, langs, embedder.assign_threshold, model_name, phrases)
         report = problem_report(y, themes, texts)
         titles = [lab.title for lab in theme_set.labels.values()]
         row = {"comments": len(texts), "problems": len(set(y)), "themes": scores(y, themes)["themes"],

@@ -176,6 +176,7 @@ class ThemeClusterer(BaseEstimator, ClusterMixin):
             x = centre_groups(x, languages, self.group_means_)
         distinct, first, copy_of = distinct_rows(x)
         self.n_distinct_ = len(distinct)
+        self.distinct_row_ = copy_of  # the row of `embedding_` each input row is (copies share one)
         self.min_cluster_size_ = self.min_cluster_size or auto_min_cluster_size(len(distinct))
         dense = np.full(len(distinct), UNCLUSTERED)
         self.embedding_ = np.zeros((len(distinct), 0), dtype=np.float32)
