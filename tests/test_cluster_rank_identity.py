@@ -125,12 +125,13 @@ def test_a_splinter_does_not_take_the_id_of_the_theme_it_left():
     assert {(x.parent_id, x.child_id, x.kind) for x in match.lineage} == {(40, 16, "merge"), (16, 50, "split")}
 
 
-def _previous(theme_of, provisional=frozenset()):
+def _previous(theme_of, provisional=frozenset(), sub_of=None):
     """The parts of a last run `voc.themes.levels.revive` reads."""
     n = len(theme_of)
     return Previous(run_id=1, params={}, last_full=None, theme_of=np.asarray(theme_of), method=np.zeros(n),
                     similarity=np.zeros(n), sentiment_score=np.zeros(n), sentiment=np.zeros(n), centroids={},
-                    group_means={}, labels={}, max_theme_id=9, max_sub_id=30, provisional=frozenset(provisional))
+                    group_means={}, labels={}, max_theme_id=9, max_sub_id=30, provisional=frozenset(provisional),
+                    sub_of=None if sub_of is None else np.asarray(sub_of))
 
 
 def test_a_theme_swallowed_by_its_neighbours_sub_themes_keeps_its_id():
@@ -145,7 +146,7 @@ def test_a_theme_swallowed_by_its_neighbours_sub_themes_keeps_its_id():
     theme_ids, sub_ids = np.full(60, 5), np.full(60, 11)
     cents = {5: x.mean(axis=0) / np.linalg.norm(x.mean(axis=0))}
     revived = revive(x, theme_ids, sub_ids, _previous([5] * 30 + [7] * 30), cents, min_size=10, next_sub_id=31)
-    assert list(revived) == [7] and revived[7][0] == 31 and 7 in cents
+    assert list(revived) == [7] and list(revived[7]) == [31] and 7 in cents
     assert theme_ids.tolist() == [5] * 30 + [7] * 30 and sub_ids.tolist() == [11] * 30 + [31] * 30
     small_ids = np.full(60, 5)
     assert revive(x, small_ids, np.full(60, 11), _previous([5] * 30 + [7] * 30), {5: cents[5]}, min_size=31,
@@ -154,3 +155,32 @@ def test_a_theme_swallowed_by_its_neighbours_sub_themes_keeps_its_id():
     night_found = np.full(60, 5)  # a theme a night found, which no re-cluster confirmed yet, may be merged
     assert revive(x, night_found, np.full(60, 11), _previous([5] * 30 + [7] * 30, provisional={7}), {5: cents[5]},
                   min_size=10, next_sub_id=31) == {} and (night_found == 5).all()
+
+
+def test_a_revived_theme_gets_its_sub_themes_back_where_their_ids_are_free():
+    """Last run: theme 7 had sub-themes 20 (15 comments about one variant) and 21 (15 about another); the
+    re-cluster swallowed both into theme 5's sub-theme 11. Revived, theme 7 has 20 and 21 again with their own
+    comments. A sub-theme id the re-cluster gave to another group stays there: its comments join the revived
+    theme's nearest sub-theme. Sub-themes too small to stand alone give way to one new sub-theme, a new id each."""
+    rng = np.random.default_rng(1)
+    e1, e2, e3 = np.eye(8)[:3]
+    x = np.vstack([e1 + 0.05 * rng.normal(size=(30, 8)), e2 + 0.05 * rng.normal(size=(15, 8)),
+                   e3 + 0.05 * rng.normal(size=(15, 8))])
+    x /= np.linalg.norm(x, axis=1, keepdims=True)
+    previous = _previous([5] * 30 + [7] * 30, sub_of=[10] * 30 + [20] * 15 + [21] * 15)
+    merged = x.mean(axis=0) / np.linalg.norm(x.mean(axis=0))
+
+    def run(taken, min_size):
+        theme_ids, sub_ids = np.full(60, 5), np.full(60, 11)
+        revived = revive(x, theme_ids, sub_ids, previous, {5: merged}, min_size=min_size, next_sub_id=31,
+                         taken_subs=taken)
+        assert theme_ids.tolist() == [5] * 30 + [7] * 30
+        return sorted(revived[7]), sub_ids[30:].tolist()
+
+    assert run({11}, 10) == ([20, 21], [20] * 15 + [21] * 15)
+    assert run({11, 21}, 10) == ([20], [20] * 30)
+    assert run({11}, 16) == ([31], [31] * 30)
+    theme_ids, sub_ids = np.full(60, 5), np.full(60, 11)  # two revived themes without sub-themes: two new ids
+    revived = revive(x, theme_ids, sub_ids, _previous([5] * 30 + [7] * 15 + [8] * 15), {5: merged}, min_size=10,
+                     next_sub_id=31, taken_subs={11})
+    assert {t: list(s) for t, s in revived.items()} == {7: [31], 8: [32]} and sub_ids[45:].tolist() == [32] * 15

@@ -10,7 +10,7 @@
    membership overlap plus centroid direction), so a theme keeps its id across the
    weekly re-cluster; sub-themes are matched the same way in their own id space
    and may change more. Lineage is recorded at both levels. A previous theme the new
-   sub-themes swallowed whole is revived (`revive`) rather than retired, unless a night
+   sub-themes swallowed whole is revived (`revive`, with its sub-themes) rather than retired, unless a night
    found it and neither a re-cluster nor a PM has confirmed it yet. Then the
    re-cluster is sticky: a comment whose previous theme lives on stays there (in its
    nearest sub-theme) unless its new theme is clearly closer (STICKY_MARGIN).
@@ -64,7 +64,8 @@ def sticky(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
 
 
 def revive(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: Previous | None,
-           theme_cents: dict[int, np.ndarray], min_size: int, next_sub_id: int) -> dict[int, tuple[int, np.ndarray]]:
+           theme_cents: dict[int, np.ndarray], min_size: int, next_sub_id: int,
+           taken_subs: set[int] = frozenset()) -> dict[int, dict[int, np.ndarray]]:
     """Bring back last run's themes that no new theme matched. Re-clustered sub-themes can swallow a theme whole
     (its comments now sit in sub-themes of a neighbouring theme), which would retire its id, status and owner.
 
@@ -72,16 +73,18 @@ def revive(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
     a product manager's decision (`voc theme merge`). A theme a night found that neither a re-cluster nor a PM has
     confirmed yet (`Previous.provisional`) is not established: the weekly re-cluster is where a night's emerging
     groups are settled, e.g. one new problem found once in German and once in English. An established theme comes
-    back, in one new sub-theme, with those of its comments that did not move clearly elsewhere (closer to their new
-    theme than to the mean of the theme's comments by STICKY_MARGIN), if at least `min_size` did (the clusterer's
-    minimum, counted here in comments, repeats included). Measured against their own mean the comments almost
-    always stay, so in effect only a theme whose comments scattered into clearly different themes, or were left
-    unclustered, is retired. Changes `theme_ids` and `sub_ids` in place and adds to `theme_cents`; returns
-    {revived theme id: (its sub-theme id, its centroid)}."""
+    back with those of its comments that did not move clearly elsewhere (closer to their new theme than to the mean
+    of the theme's comments by STICKY_MARGIN), if at least `min_size` did (the clusterer's minimum, counted here in
+    comments, repeats included). Measured against their own mean the comments almost always stay, so in effect only
+    a theme whose comments scattered into clearly different themes, or were left unclustered, is retired.
+    Its sub-themes come back with it (`revived_subthemes`). Changes `theme_ids` and `sub_ids` in place and adds to
+    `theme_cents`; returns {revived theme id: {its sub-theme id: centroid}}."""
     if previous is None:
         return {}
     old = previous.theme_of
-    revived: dict[int, tuple[int, np.ndarray]] = {}
+    old_subs = previous.sub_of if previous.sub_of is not None else np.full(len(old), -1)  # a run before sub-themes
+    taken_subs = set(taken_subs)
+    revived: dict[int, dict[int, np.ndarray]] = {}
     for theme in sorted(set(old[old >= 0].tolist()) - set(theme_cents) - previous.provisional):
         members = np.flatnonzero((old == theme) & (theme_ids >= 0))
         if len(members) < min_size:
@@ -91,20 +94,43 @@ def revive(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
         stay = members[x[members] @ mean >= np.einsum("ij,ij->i", x[members], now) - STICKY_MARGIN]
         if len(stay) < min_size:
             continue
-        cent = normalise_rows(x[stay].mean(axis=0, keepdims=True))[0]  # of the comments it gets back
-        revived[theme] = (next_sub_id + len(revived), cent)
-        theme_ids[stay], sub_ids[stay], theme_cents[theme] = theme, revived[theme][0], cent
+        subs, subs_cents = revived_subthemes(x[stay], old_subs[stay], taken_subs, min_size, next_sub_id)
+        next_sub_id += int(next_sub_id in subs_cents)
+        taken_subs |= set(subs_cents)
+        revived[theme] = subs_cents
+        theme_ids[stay], sub_ids[stay] = theme, subs
+        theme_cents[theme] = normalise_rows(x[stay].mean(axis=0, keepdims=True))[0]  # of the comments it gets back
     return revived
 
 
-def add_revived(revived: dict[int, tuple[int, np.ndarray]], theme_match: IdMatch, sub_match: IdMatch,
+def revived_subthemes(x: np.ndarray, old_subs: np.ndarray, taken: set[int], min_size: int,
+                      fresh_id: int) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+    """(sub-theme id per row, {sub-theme id: centroid}) of a revived theme's rows. A sub-theme it had last run
+    keeps its id when the re-cluster gave that id to no one else (`taken`) and at least `min_size` of the rows were
+    in it; the other rows join the nearest of those, or, when none is left, one new sub-theme `fresh_id`."""
+    ids, counts = np.unique(old_subs[old_subs >= 0], return_counts=True)
+    kept = [int(s) for s, n in zip(ids.tolist(), counts.tolist()) if s not in taken and n >= min_size]
+    if not kept:
+        return np.full(len(x), fresh_id, dtype=np.int64), {fresh_id: normalise_rows(x.mean(axis=0, keepdims=True))[0]}
+    cents = normalise_rows(np.vstack([x[old_subs == s].mean(axis=0) for s in kept]))
+    subs = np.array(kept, dtype=np.int64)[np.argmax(x @ cents.T, axis=1)]
+    subs = np.where(np.isin(old_subs, kept), old_subs, subs)
+    return subs, {s: normalise_rows(x[subs == s].mean(axis=0, keepdims=True))[0] for s in kept}
+
+
+def add_revived(revived: dict[int, dict[int, np.ndarray]], theme_match: IdMatch, sub_match: IdMatch,
                 sub_parent: dict[int, int], sub_cents: dict[int, np.ndarray]) -> None:
-    """Give each revived theme the next theme and sub-theme numbers, and drop the merge that would have retired it."""
-    for theme, (sub, cent) in revived.items():
-        theme_match.ids[len(theme_match.ids)], sub_match.ids[len(sub_match.ids)] = theme, sub
-        sub_parent[sub], sub_cents[sub] = theme, cent
+    """Give each revived theme and sub-theme the next numbers, and drop the merges that would have retired them."""
+    for theme, subs in revived.items():
+        theme_match.ids[len(theme_match.ids)] = theme
+        for sub, cent in subs.items():
+            sub_match.ids[len(sub_match.ids)] = sub
+            sub_parent[sub], sub_cents[sub] = theme, cent
+    revived_subs = {sub for subs in revived.values() for sub in subs}
     theme_match.lineage = [item for item in theme_match.lineage
                            if not (item.kind == "merge" and item.parent_id in revived)]
+    sub_match.lineage = [item for item in sub_match.lineage
+                         if not (item.kind == "merge" and item.parent_id in revived_subs)]
 
 
 def previous_grouping(sub_labels: np.ndarray, k: int, previous: Previous | None) -> np.ndarray | None:
@@ -202,7 +228,8 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
     sub_cents = {sub_match.ids[s]: model.centroids_[s] for s in range(k)}
     cents_by_id = {theme_match.ids[i]: theme_cents[i] for i in range(n_themes)}
     next_sub_id = max([previous.max_sub_id if previous else 0, *sub_match.ids.values()]) + 1
-    revived = revive(x, theme_ids, sub_ids, previous, cents_by_id, model.min_cluster_size_, next_sub_id)
+    revived = revive(x, theme_ids, sub_ids, previous, cents_by_id, model.min_cluster_size_, next_sub_id,
+                     set(sub_match.ids.values()))
     add_revived(revived, theme_match, sub_match, sub_parent, sub_cents)
     n_themes, k = len(theme_match.ids), len(sub_match.ids)
     stayed = sticky(x, theme_ids, sub_ids, previous, cents_by_id, sub_cents, sub_parent)
