@@ -137,7 +137,8 @@ def _previous(theme_of, provisional=frozenset(), sub_of=None):
 def test_a_theme_swallowed_by_its_neighbours_sub_themes_keeps_its_id():
     """Last run: theme 5 (30 comments about one thing) and theme 7 (30 about another). The re-cluster's sub-themes
     put all 60 in theme 5, which would retire 7 with its status. Theme 7's comments are not clearly closer to the
-    merged theme than to their own, so 7 lives on with a sub-theme of its own; a theme too small to be one is not
+    merged theme than to their own, so 7 lives on with a sub-theme of its own, as it does when the re-cluster left
+    its comments unclustered; a theme too small to be one is not
     revived, nor one a night found (provisional), and nothing happens without a last run."""
     rng = np.random.default_rng(0)
     e1, e2 = np.eye(8)[0], np.eye(8)[1]
@@ -148,6 +149,11 @@ def test_a_theme_swallowed_by_its_neighbours_sub_themes_keeps_its_id():
     revived = revive(x, theme_ids, sub_ids, _previous([5] * 30 + [7] * 30), cents, min_size=10, next_sub_id=31)
     assert list(revived) == [7] and list(revived[7]) == [31] and 7 in cents
     assert theme_ids.tolist() == [5] * 30 + [7] * 30 and sub_ids.tolist() == [11] * 30 + [31] * 30
+    unclustered = np.array([5] * 30 + [-1] * 30)  # the re-cluster left theme 7's comments unclustered
+    unclustered_subs = np.array([11] * 30 + [-1] * 30)
+    assert list(revive(x, unclustered, unclustered_subs, _previous([5] * 30 + [7] * 30), {5: cents[5]},
+                       min_size=10, next_sub_id=31)) == [7]
+    assert unclustered.tolist() == [5] * 30 + [7] * 30 and unclustered_subs.tolist() == [11] * 30 + [31] * 30
     small_ids = np.full(60, 5)
     assert revive(x, small_ids, np.full(60, 11), _previous([5] * 30 + [7] * 30), {5: cents[5]}, min_size=31,
                   next_sub_id=31) == {} and (small_ids == 5).all()

@@ -189,9 +189,15 @@ def test_the_problem_a_comment_opens_with_names_it_before_its_consequence():
     assert choose_titles([group], Speller(texts)) == ["Neuer Preis viel zu hoch"]
 
 
-def test_the_largest_sub_theme_is_counted_in_the_theme_language_and_unclustered_is_none():
-    mostly_english = ["Can't log into the app"] * 10 + ["Login geht nicht mehr"] * 3  # sub-theme 0: 13, 3 German
+def test_the_largest_sub_theme_is_counted_in_all_languages_and_must_speak_the_theme_language():
+    """Sub-theme sizes count every language (the demo's login theme: "Can't log into the app" 31 German + 37
+    English over "2FA code" 38 + 20), but a sub-theme with only a few notes in the theme's language does not name
+    it; unclustered comments are no sub-theme."""
+    bilingual = ["Can't log into the app"] * 8 + ["Kann sich nicht in der App anmelden"] * 6  # sub-theme 0: 14
     german = ["Passwort wird nicht akzeptiert"] * 12  # sub-theme 1: 12, all German
+    group = TitleGroup(bilingual + german, ["en"] * 8 + ["de"] * 18, [], variants=[0] * 14 + [1] * 12)
+    assert choose_titles([group], Speller(group.texts)) == ["Kann sich nicht in der App anmelden"]
+    mostly_english = ["Can't log into the app"] * 10 + ["Login geht nicht mehr"] * 3  # sub-theme 0: 13, 3 German
     group = TitleGroup(mostly_english + german, ["en"] * 10 + ["de"] * 15, [], variants=[0] * 13 + [1] * 12)
     assert choose_titles([group], Speller(group.texts)) == ["Passwort wird nicht akzeptiert"]
     stray = TitleGroup(["Paket kam beschädigt an"] * 3 + ["Karton eingedrückt"] * 4, ["de"] * 7, [],

@@ -75,8 +75,9 @@ def revive(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
     groups are settled, e.g. one new problem found once in German and once in English. An established theme comes
     back with those of its comments that did not move clearly elsewhere (closer to their new theme than to the mean
     of the theme's comments by STICKY_MARGIN), if at least `min_size` did (the clusterer's minimum, counted here in
-    comments, repeats included). Measured against their own mean the comments almost always stay, so in effect only
-    a theme whose comments scattered into clearly different themes, or were left unclustered, is retired.
+    comments, repeats included); comments the re-cluster left unclustered come back too. Measured against their own
+    mean the comments almost always stay, so in effect only a theme whose comments scattered into clearly different
+    themes is retired.
     Its sub-themes come back with it (`revived_subthemes`). Changes `theme_ids` and `sub_ids` in place and adds to
     `theme_cents`; returns {revived theme id: {its sub-theme id: centroid}}."""
     if previous is None:
@@ -86,12 +87,16 @@ def revive(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: 
     taken_subs = set(taken_subs)
     revived: dict[int, dict[int, np.ndarray]] = {}
     for theme in sorted(set(old[old >= 0].tolist()) - set(theme_cents) - previous.provisional):
-        members = np.flatnonzero((old == theme) & (theme_ids >= 0))
+        members = np.flatnonzero(old == theme)
         if len(members) < min_size:
             continue
         mean = normalise_rows(x[members].mean(axis=0, keepdims=True))[0]
-        now = np.vstack([theme_cents[t] for t in theme_ids[members].tolist()])
-        stay = members[x[members] @ mean >= np.einsum("ij,ij->i", x[members], now) - STICKY_MARGIN]
+        now = np.full(len(members), -np.inf)  # left unclustered: no theme to be clearly closer to
+        themed = theme_ids[members] >= 0
+        if themed.any():
+            now[themed] = np.einsum("ij,ij->i", x[members[themed]],
+                                    np.vstack([theme_cents[t] for t in theme_ids[members[themed]].tolist()]))
+        stay = members[x[members] @ mean >= now - STICKY_MARGIN]
         if len(stay) < min_size:
             continue
         subs, subs_cents = revived_subthemes(x[stay], old_subs[stay], taken_subs, min_size, next_sub_id)

@@ -4,9 +4,9 @@ For every theme (or sub-theme):
 1. Candidates are the clauses (text between punctuation) of its comments in the
    dominant language, taken from the text that was embedded, so placeholders and
    boilerplate are already gone (`voc.themes.noise`); clauses of 2 to MAX_WORDS words.
-   A theme with sub-themes is named after its largest one in the theme's language
-   (the variant most of its customers describe), from that sub-theme's comments in
-   that language; its other comments are the fallback. Without this rule the phrase
+   A theme with sub-themes is named after its largest one (the variant most of its
+   customers describe, counted in all languages) that speaks the theme's language,
+   from its comments in that language; the theme's other comments are the fallback. Without this rule the phrase
    repeated most verbatim won, often a small variant's: the demo's login theme
    (sub-themes "Can't log into the app" 95, "wrong password" 89, "2FA code" 58) was
    called "Zwei-Faktor-Code per SMS kommt nicht an".
@@ -40,6 +40,9 @@ from voc.text.util import TOKEN
 MAX_CHARS = 60
 MAX_WORDS = 9          # a clause longer than this is a story, not a title
 MIN_SUPPORT = 3        # a title is a phrase at least three comments say, never one person's note
+# A sub-theme speaks the theme's language when a third of its comments are in it: a bilingual variant does, a
+# mostly English one with a few German notes does not (its title would rest on those few).
+SPEAKS_SHARE = 1 / 3
 TYPO_RATIO = 5         # a spelling must be this much more common than the one it replaces
 MIN_TYPO_LENGTH = 5    # shorter words have too many neighbours one edit away
 LATER_CLAUSE_WEIGHT = 0.5  # agents write the problem first, then its consequence ("..., denkt über Wechsel nach")
@@ -177,17 +180,19 @@ class TitleGroup:
         return dominant(self.languages)
 
     def pools(self) -> list[list[str]]:
-        """The texts to draw the title from, in order of preference: the comments in the theme's language of the
-        sub-theme with the most of them (if at least MIN_SUPPORT; ties: the lower sub-theme), then all the theme's
-        comments in that language. Unclustered comments (sub-theme -1) are no sub-theme."""
+        """The texts to draw the title from, in order of preference: the comments in the theme's language of its
+        largest sub-theme, counted in all languages, that speaks that language (at least SPEAKS_SHARE of its
+        comments and MIN_SUPPORT; ties: the lower sub-theme), then all the theme's comments in that language. Unclustered comments (sub-theme -1) are no
+        sub-theme."""
         language = self.language  # once: a property in the comprehension would count the languages per comment
         own = [i for i, lg in enumerate(self.languages) if lg == language] or list(range(len(self.texts)))
         pools = []
-        counts = Counter(self.variants[i] for i in own if self.variants[i] >= 0) if self.variants is not None else {}
-        if counts:
-            variant, n = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-            if n >= MIN_SUPPORT:
+        sizes = Counter(v for v in self.variants if v >= 0) if self.variants is not None else Counter()
+        speaking = Counter(self.variants[i] for i in own if self.variants[i] >= 0) if sizes else Counter()
+        for variant, size in sorted(sizes.items(), key=lambda kv: (-kv[1], kv[0])):
+            if speaking[variant] >= max(MIN_SUPPORT, SPEAKS_SHARE * size):
                 pools.append([self.texts[i] for i in own if self.variants[i] == variant])
+                break
         return pools + [[self.texts[i] for i in own]]
 
 
