@@ -8,7 +8,8 @@ from voc.ranking.rank import priority_score, rank_themes
 from voc.themes.cluster import UNCLUSTERED, ThemeClusterer, auto_min_cluster_size
 from voc.themes.identity import match_ids
 from voc.themes.incremental import Previous
-from voc.themes.levels import revive
+from voc.themes.label import ThemeLabel
+from voc.themes.levels import named_like_their_theme, revive
 
 
 def blobs(seed=0, n=80, dim=24, k=3):
@@ -190,3 +191,14 @@ def test_a_revived_theme_gets_its_sub_themes_back_where_their_ids_are_free():
     revived = revive(x, theme_ids, sub_ids, _previous([5] * 30 + [7] * 15 + [8] * 15), {5: merged}, min_size=10,
                      next_sub_id=31, taken_subs={11})
     assert {t: list(s) for t, s in revived.items()} == {7: [31], 8: [32]} and sub_ids[45:].tolist() == [32] * 15
+
+
+def test_a_themes_only_sub_theme_carries_the_themes_title():
+    """Theme titles must be unique across themes, sub-theme titles only within their theme, so the same comments
+    could be named twice: theme 20 took its second phrase, its only sub-theme 8 its first."""
+    label = lambda i, title: ThemeLabel(i, title, ["hotline"], [], {"de": 1.0})  # noqa: E731
+    themes = {20: label(20, "Rückruf wurde versprochen aber nie gemacht"), 21: label(21, "Hotline ständig besetzt")}
+    subs = {8: label(8, "Kommt telefonisch nicht durch"), 9: label(9, "Hotline besetzt"), 10: label(10, "Anruf weg")}
+    named = named_like_their_theme(subs, {8: 20, 9: 21, 10: 21}, themes)
+    assert [named[s].title for s in (8, 9, 10)] == ["Rückruf wurde versprochen aber nie gemacht", "Hotline besetzt",
+                                                    "Anruf weg"]

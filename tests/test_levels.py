@@ -52,18 +52,23 @@ def test_titles_are_short_unique_and_free_of_placeholders(published_db):
 
 
 def test_a_theme_is_named_after_its_largest_sub_theme(published_db):
-    """The title is a phrase the comments of the theme's largest sub-theme (in the theme's language) say."""
+    """The title is a phrase the comments of the theme's largest sub-theme (counted in all languages; one with at
+    least a third of its comments in the theme's language) say; a theme's only sub-theme carries its title."""
     db, _ = published_db
     largest = dict(rows(db, """WITH lang AS (SELECT theme_id, mode(language) AS language FROM current_assignments
                                              WHERE theme_id >= 0 GROUP BY theme_id),
-                                    n AS (SELECT a.theme_id, a.subtheme_id, count(*) AS n FROM current_assignments a
-                                          JOIN lang USING (theme_id) WHERE a.language = lang.language
-                                          GROUP BY ALL)
-                               SELECT theme_id, arg_max(subtheme_id, n * 100000 - subtheme_id) FROM n GROUP BY 1"""))
+                                    n AS (SELECT a.theme_id, a.subtheme_id, count(*) AS size,
+                                                 count(*) FILTER (WHERE a.language = lang.language) AS speaking
+                                          FROM current_assignments a JOIN lang USING (theme_id) GROUP BY ALL)
+                               SELECT theme_id, arg_max(subtheme_id, size * 100000 - subtheme_id) FROM n
+                               WHERE speaking >= greatest(3, size / 3) GROUP BY 1"""))
     comments = rows(db, "SELECT theme_id, subtheme_id, lower(text) FROM current_assignments WHERE theme_id >= 0")
     for theme_id, title in rows(db, "SELECT theme_id, title FROM current_themes WHERE subthemes > 1"):
         said = [text for t, sub, text in comments if t == theme_id and sub == largest[theme_id] and title.lower() in text]
         assert len(said) >= 3, (theme_id, title)
+    only = rows(db, """SELECT t.title, s.title FROM current_themes t JOIN current_subthemes s USING (theme_id)
+                       WHERE t.subthemes = 1""")
+    assert only and all(theme == sub for theme, sub in only)
 
 
 def test_placeholders_and_boilerplate_are_not_embedded_but_stored(published_db):

@@ -197,6 +197,15 @@ def sub_titles(corpus: Corpus, sub_rows: np.ndarray, theme_rows: np.ndarray, sim
     return result
 
 
+def named_like_their_theme(sub_labels: dict, sub_parent: dict[int, int], theme_labels: dict) -> dict:
+    """A theme's only sub-theme carries the theme's title: the same comments under two names read as two things.
+    (Theme titles are unique across themes, sub-theme titles only within their theme, so they can differ.)"""
+    subs_of = Counter(sub_parent.values())
+    return {sub: replace(lab, title=theme_labels[sub_parent[sub]].title)
+            if subs_of[sub_parent.get(sub)] == 1 and sub_parent.get(sub) in theme_labels else lab
+            for sub, lab in sub_labels.items()}
+
+
 def sub_rows(sub_ids: np.ndarray, ids: dict[int, int]) -> np.ndarray:
     """Sub-theme numbers 0..k-1 per row back from their ids."""
     number = {sub_id: n for n, sub_id in ids.items()}
@@ -258,6 +267,7 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
          "kept_previous_theme": stayed, "revived_themes": len(revived)},
         subtheme_ids=sub_ids, sub_parent={s: t for s, t in sub_parent.items() if s in present},
         sub_centroids={s: v for s, v in sub_cents.items() if s in present},
-        sub_labels=sub_titles(corpus, sub_rows(sub_ids, sub_match.ids), theme_rows, model.similarity_, speller,
-                              sub_match.ids),
+        sub_labels=named_like_their_theme(
+            sub_titles(corpus, sub_rows(sub_ids, sub_match.ids), theme_rows, model.similarity_, speller, sub_match.ids),
+            {s: t for s, t in sub_parent.items() if s in present}, labels),
         sub_lineage=sub_match.lineage, boilerplate=boilerplate)
