@@ -52,6 +52,12 @@ def auto_min_cluster_size(n: int) -> int:
     return max(10, round(0.3 * math.sqrt(n)))
 
 
+def too_few_to_cluster(n_distinct: int, min_size: int) -> bool:
+    """Whether there are too few distinct texts to look for themes: UMAP and HDBSCAN need at least two of the
+    smallest theme's worth (and 10 at the very least); below that every comment stays unclustered."""
+    return n_distinct < max(2 * min_size, 10)
+
+
 def centroids(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
     """Unit-length mean vector of each label 0..k-1 (a zero row where a label is empty)."""
     sums = np.zeros((k, x.shape[1]), dtype=np.float64)
@@ -180,7 +186,7 @@ class ThemeClusterer(BaseEstimator, ClusterMixin):
         self.min_cluster_size_ = self.min_cluster_size or auto_min_cluster_size(len(distinct))
         dense = np.full(len(distinct), UNCLUSTERED)
         self.embedding_ = np.zeros((len(distinct), 0), dtype=np.float32)
-        if len(distinct) >= max(2 * self.min_cluster_size_, 10):
+        if not too_few_to_cluster(len(distinct), self.min_cluster_size_):
             self.embedding_ = self._reduce(distinct)
             dense = self._dense_groups(self.embedding_)
         k = int(dense.max()) + 1 if n else 0

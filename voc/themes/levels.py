@@ -264,6 +264,7 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
         {"merges": sum(x.kind == "merge" for x in theme_match.lineage),
          "splits": sum(x.kind == "split" for x in theme_match.lineage),
          "subthemes": k, "merge_threshold": round(hierarchy.threshold_, 4), "pinned_subthemes": len(pinned),
+         "distinct_texts": model.n_distinct_, "min_subtheme_size": model.min_cluster_size_,
          "kept_previous_theme": stayed, "revived_themes": len(revived)},
         subtheme_ids=sub_ids, sub_parent={s: t for s, t in sub_parent.items() if s in present},
         sub_centroids={s: v for s, v in sub_cents.items() if s in present},
