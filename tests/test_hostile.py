@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 
 import duckdb
 from dbutil import rows
@@ -230,3 +231,73 @@ def test_agent_ids_cannot_send_mail_outside_or_stop_other_digests(store_copy, sm
     assert not any("attacker" in r for r in recipients)
     assert recipients == {f"{a}@cc.example" for a in good[1:]}
     assert result["email"]["digests_failed"] == 1 and "cannot be used in an e-mail address" in result["email"]["errors"][0]
+
+
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # every Cc but tab, line feed, carriage return
+
+
+def test_control_characters_typed_or_ingested_never_reach_a_terminal_a_file_or_a_webhook(store_copy, tmp_path):
+    """An ESC in a channel, a theme name, a note, an owner, a reason, a ticket or `--by` would clear or recolour the
+    terminal of whoever lists it: removed where it comes in (ingest, the library), so no output carries it."""
+    import functools
+
+    from tests.test_loop import Webhook, strings
+    from voc.agents import notify
+
+    theme, declined = [t for t, in rows(store_copy, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")]
+    texts = rows(store_copy, "SELECT text, created_at, agent_id FROM current_assignments WHERE theme_id = ? "
+                             "ORDER BY comment_id LIMIT 3", [theme])
+    src = tmp_path / "night.csv"
+    with src.open("w", encoding="utf-8", newline="") as f:
+        out = csv.writer(f)
+        out.writerow(["comment_id", "text", "created_at", "agent_id", "channel", "product", "team", "ticket_id"])
+        for i, (text, created, agent) in enumerate(texts):
+            out.writerow([f"esc{i}", text + " nochmal", str(created), agent, "chat\x1b[2J", "app\x07", "ops\x9b31m",
+                          "T-1\x1b]0;pwned\x07"])
+    nightly(str(src), str(store_copy), source_name="demo")
+    assert rows(store_copy, "SELECT DISTINCT channel, product, team, ticket_id FROM comments "
+                            "WHERE comment_id LIKE 'esc%'") == [("chat[2J", "app", "ops31m", "T-1]0;pwned")]
+    esc_theme, agent = rows(store_copy, "SELECT theme_id, agent_id FROM current_assignments "
+                                        "WHERE comment_id = 'esc0'")[0]
+
+    by = "anna\x1b[31m"
+    assert invoke("theme", "rename", theme, "A \x1b[2Jb", "--by", by, "--db", store_copy).exit_code == 0
+    result = invoke("status", theme, "--set", "planned", "--note", "Fix \x1b[31mships\x07 in 5.3\r\nreally",
+                    "--owner", "pay\x1bments", "--ticket", "PAY-1\x1b[0m", "--url", "https://jira.example/PAY-1\x07",
+                    "--by", by, "--db", store_copy)
+    assert result.exit_code == 0, result.output
+    result = invoke("status", declined, "--set", "declined", "--reason", "dup \x1b[2Jof #1", "--by", by,
+                    "--db", store_copy)
+    assert result.exit_code == 0, result.output
+    comment = rows(store_copy, "SELECT comment_id FROM current_assignments WHERE theme_id = ? LIMIT 1", [theme])[0][0]
+    assert invoke("sentiment", "set", comment, "negative", "--by", by, "--db", store_copy).exit_code == 0
+
+    stored = [str(v) for t in ("theme_workflow", "theme_events", "theme_overrides", "sentiment_corrections",
+                               "comments") for row in rows(store_copy, f"SELECT * FROM {t}") for v in row]
+    assert not any(CONTROLS.search(v) for v in stored), [v for v in stored if CONTROLS.search(v)]
+    assert rows(store_copy, "SELECT name, owner, note, ticket_key, updated_by FROM theme_workflow WHERE theme_id = ?",
+                [theme]) == [("A [2Jb", "payments", "Fix [31mships in 5.3\nreally", "PAY-1[0m", "anna[31m")]
+
+    shown = [invoke(*args, "--db", store_copy).output for args in (
+        ["segments", "--by", "channel", "--theme", esc_theme], ["themes"], ["status", theme],
+        ["status", declined], ["agent", agent, "--peek"], ["sentiment", "show"])]
+    shown += list(strings([json.loads(invoke(*args, "--db", store_copy).output) for args in (
+        ["themes", "--json"], ["status", theme, "--json"], ["agent", agent, "--peek", "--format", "json"])]))
+    assert "chat[2J" in shown[0] and "A [2Jb" in shown[1] and "Fix [31mships" in shown[2]
+    for output in shown:
+        assert not CONTROLS.search(output), repr(output)
+    for fmt, name in (("csv", "themes.csv"), ("excel", "themes.txt")):
+        assert invoke("export", "themes", "--format", fmt, "--db", store_copy, "--out", tmp_path / name).exit_code == 0
+    assert invoke("handoff", "--out", tmp_path / "h", "--db", store_copy).exit_code == 0
+    files = [tmp_path / "themes.csv", tmp_path / "h" / "summary.md", *(tmp_path / "h").glob("*.csv")]
+    written = [f.read_text(encoding="utf-8") for f in files] + [(tmp_path / "themes.txt").read_text("utf-16")]
+    assert any("A [2Jb" in text for text in written)
+    for text in written:
+        assert not CONTROLS.search(text), repr(CONTROLS.search(text))
+    hook = Webhook()
+    try:
+        notify.deliver(functools.partial(store.open, store_copy, write=True), notify.Channels(webhook_url=hook.url))
+    finally:
+        hook.close()
+    sent = list(strings(hook.accepted))
+    assert any("Fix [31mships" in v for v in sent) and not any(CONTROLS.search(v) for v in sent)

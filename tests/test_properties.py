@@ -3,15 +3,18 @@
 - Any file of bytes either ingests with rows in = stored + quarantined, or stops with one named error
   (SourceError), never another exception.
 - Any text with a planted personal value of each kind comes out without that value, whatever surrounds it.
+- Any value a source's fields or a product manager's options hold is stored without control characters.
 """
 
 import json
 import re
+import shutil
 import string
 import tempfile
 import unicodedata
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +32,15 @@ STORE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCh
 HEADER = "comment_id,text,created_at,agent_id,csat,nps,channel\n"
 
 cell = st.one_of(st.text(max_size=30), st.sampled_from(["", "2026-11-02 14:30", "02.11.2026", "9", "5", "-1", "A1",
-                                                         "=cmd", "\ufffd", "x" * 50]))
+                                                         "=cmd", "\ufffd", "x" * 50, "chat\x1b[2J", "\x9b31m\x07"]))
+# Any text, with the control characters a terminal acts on (ESC, BEL, CSI, DEL, NUL) and line ends drawn often.
+hostile = st.text(alphabet=st.one_of(st.characters(), st.sampled_from("\x1b\x07\x9b\x7f\x00\r\n\t\x85[")),
+                  max_size=40)
+
+
+def controls(value) -> list[str]:
+    """The control characters (Unicode Cc) in a stored or shown value, but for line feed and tab."""
+    return [ch for ch in str(value) if unicodedata.category(ch) == "Cc" and ch not in "\n\t"]
 row = st.lists(cell, min_size=0, max_size=9)
 
 
@@ -53,6 +64,8 @@ def read_or_named_error(path: Path):
     comments, rejected = validate(batch)
     assert len(batch.rows) == len(comments) + len(rejected)
     assert all(r.reason for r in rejected)
+    for c in comments:  # text, ids and every optional field: one line without control characters
+        assert not any(unicodedata.category(ch) == "Cc" for v in vars(c).values() if isinstance(v, str) for ch in v), c
     return batch, comments, rejected
 
 
@@ -137,6 +150,72 @@ def test_ingest_into_a_real_store_keeps_every_row(rows, encoding):
     assert result["rows_read"] == len(batch.rows) == result["valid"] + result["quarantined"]
     assert stored == result["new"] == result["valid"] - result["already_known"]
     assert quarantined == result["quarantined"] - result["quarantined_before"]
+    with store.open(cfg.db) as con:
+        values = con.execute("SELECT text, channel, ticket_id FROM comments").fetchall()
+    assert not any(controls(v) for row in values for v in row if v), values
+
+
+@FAST
+@given(hostile)
+def test_without_controls_drops_control_characters_and_keeps_everything_else(text):
+    from voc.text.escape import one_line, without_controls
+
+    clean = without_controls(text)
+    assert all(ch.isspace() for ch in clean if unicodedata.category(ch) == "Cc")
+    kept = [ch if unicodedata.category(ch) != "Cs" else "\ufffd" for ch in text if unicodedata.category(ch) != "Cc"]
+    assert [ch for ch in clean if unicodedata.category(ch) != "Cc"] == kept  # nothing else lost, order kept
+    assert without_controls(clean) == clean
+    line = one_line(text)
+    assert not any(unicodedata.category(ch) == "Cc" for ch in line) and line == line.strip() and "  " not in line
+    assert "".join(line.split()) == "".join(ch for ch in kept if not ch.isspace())
+
+
+@pytest.fixture(scope="module")
+def pm_store(published_db, tmp_path_factory):
+    db = tmp_path_factory.mktemp("pm") / "voc.duckdb"
+    shutil.copy(published_db[0], db)
+    return db
+
+
+@STORE
+@given(st.fixed_dictionaries({}, optional={k: hostile for k in ("note", "owner", "reason", "ticket_key", "name")}),
+       hostile, hostile, st.sampled_from(["under_review", "declined", None]))
+def test_what_a_pm_types_is_stored_without_control_characters(pm_store, typed, by, title, status):
+    """Any name, note, owner, reason, ticket, rename and `--by`: refused with a named error, or stored with no
+    control character (a note keeps its line breaks)."""
+    from voc.errors import VocError
+    from voc.pm import theme_edit, workflow
+
+    with store.open(pm_store, write=True) as con:
+        for table in ("theme_workflow", "theme_events", "theme_overrides", "outbox"):  # each example from the start
+            con.execute(f"DELETE FROM {table}")
+        theme = store.scalar(con, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1")
+        for change in (lambda: workflow.update(con, theme, by, status=status, **typed),
+                       lambda: theme_edit.rename_in(con, theme, title, by)):
+            try:
+                change()
+            except VocError:
+                pass
+        values = [v for table in ("theme_workflow", "theme_events", "theme_overrides")
+                  for row in con.execute(f"SELECT * FROM {table}").fetchall() for v in row if isinstance(v, str)]
+    assert not any(controls(v) for v in values), [v for v in values if controls(v)]
+
+
+@FAST
+@given(st.lists(st.fixed_dictionaries({"channel": hostile, "product": hostile, "team": hostile,
+                                       "ticket_id": hostile, "language": hostile}), min_size=1, max_size=6))
+def test_optional_fields_come_in_without_control_characters_and_no_row_is_lost(optional):
+    """Whatever a source's optional columns hold (a database column: no file reader filters it), every row is
+    stored or quarantined, and what is stored has no control character."""
+    batch = RawBatch("p", [RawRow(i + 1, "notes", {"comment_id": f"c{i}", "text": "Paket fehlt",
+                                                   "created_at": "2026-11-02", "agent_id": "A1", **values})
+                           for i, values in enumerate(optional)])
+    comments, rejected = validate(batch)
+    assert len(comments) + len(rejected) == len(optional)
+    for c in comments:
+        for name in ("channel", "product", "team", "ticket_id", "language"):
+            value = getattr(c, name)
+            assert value is None or (value and not any(unicodedata.category(ch) == "Cc" for ch in value)), (name, value)
 
 
 # ---- redaction: planted values of each kind ----

@@ -38,6 +38,8 @@ def test_user_add_refuses_what_it_cannot_use(store_copy, monkeypatch):
             users.add(con, "bo", "pm", "short")
         with pytest.raises(ConfigError, match="letters, digits"):
             users.add(con, "<script>", "pm", "long-enough")
+        with pytest.raises(ConfigError, match="printable"):  # shown by `voc user list`: no ESC for the terminal
+            users.add(con, "ali", "agent", "long-enough", agent_id="A07\x1b[2J")
         agent = users.add(con, "ali", "agent", "long-enough", agent_id="A07")
     assert agent == users.User("ali", "agent", "A07") and not agent.can_change
 

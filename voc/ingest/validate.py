@@ -17,6 +17,8 @@ The rules, in one place:
   space and control characters (NUL, bell, escape: never part of what a customer
   said, and a terminal or a byte-string reader acts on them) removed; over
   `max_text_chars` it is marked `truncated` and only that many characters are embedded;
+- channel, product, team, language, ticket_id: optional, made one line the same way (an ESC in a channel
+  would reach every terminal that lists segments);
 - a lost character (U+FFFD, e.g. an emoji an export dropped) is kept; bytes that
   are not valid in the file's encoding quarantine the row;
 - csat 1-5, nps 0-10, whole numbers.
@@ -24,13 +26,13 @@ The rules, in one place:
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from voc.errors import ConfigError
 from voc.ingest.read import RawBatch, RawRow, has_surrogates
 from voc.sentiment.labels import parse_label
+from voc.text.escape import one_line
 from voc.text.redact import ID_PERSONAL_DATA, personal_data_in_id
 
 DATE_FORMATS = {
@@ -142,13 +144,9 @@ def _identifier(values: dict, name: str) -> str:
 
 
 def _optional(values: dict, name: str) -> str | None:
+    """An optional field (channel, product, team, language, ticket_id) as one line without control characters."""
     value = values.get(name)
-    return " ".join(str(value).split()) or None if value is not None else None
-
-
-def without_controls(text: str) -> str:
-    """`text` without control characters (Unicode category Cc) other than whitespace."""
-    return "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) != "Cc")
+    return one_line(str(value)) or None if value is not None else None
 
 
 def parse_row(row: RawRow, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, date_order: str = "dmy",
@@ -162,7 +160,7 @@ def parse_row(row: RawRow, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, date_or
         raise RowInvalid(f"broken encoding in {', '.join(sorted(map(str, broken)))[:200]} (not valid in the "
                          "file's encoding): fix the row or pass --encoding")
     comment_id = _identifier(values, "comment_id")
-    text = " ".join(without_controls(_required(values, "text")).split())
+    text = one_line(_required(values, "text"))
     if not text:
         raise RowInvalid("text holds only control characters (such as NUL): nothing a customer said")
     if len(text) > MAX_STORED_CHARS:

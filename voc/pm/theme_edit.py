@@ -32,7 +32,6 @@ from voc.pipeline import fail_run, load_corpus, rank
 from voc.pm import workflow
 from voc.publish import publish
 from voc.sentiment.learn import Scored
-from voc.text.redact import person
 from voc.themes.cluster import UNCLUSTERED, normalise_rows
 from voc.themes.identity import Lineage
 from voc.themes.incremental import NOT_IN_PREVIOUS, Previous, load_previous
@@ -155,8 +154,9 @@ def rename_in(con: duckdb.DuckDBPyConnection, theme_id: int, title: str, by: str
     (not empty, unique), recorded in the history and in `theme_overrides`."""
     old = workflow.title(con, theme_id)
     title = workflow.theme_name(title)
+    by = workflow.changed_by(by, "say who renames: pass --by USER")
     workflow.update(con, theme_id, by, name=title)
     con.execute("INSERT INTO theme_overrides VALUES (nextval('override_id_seq'), 'rename', ?, NULL, NULL, ?, "
                 "(SELECT run_id FROM published WHERE name = 'themes'), ?, ?)",
-                [theme_id, title, datetime.now(), person(by)])
+                [theme_id, title, datetime.now(), by])
     return old, workflow.title(con, theme_id)

@@ -29,6 +29,7 @@ import duckdb
 
 from voc.errors import ConfigError, ThemeNotFoundError, TransitionError
 from voc.store import dicts, first_row, scalar, transaction
+from voc.text.escape import one_line, without_controls
 from voc.text.redact import person, redact_text
 from voc.themes.identity import Lineage
 
@@ -88,7 +89,7 @@ def title(con: duckdb.DuckDBPyConnection, theme_id: int) -> str:
 def theme_name(name: str) -> str:
     """A PM's name for a theme as it is stored: one line, single spaces, personal data redacted, at most
     MAX_NAME_CHARS characters (else ConfigError)."""
-    name = redact_text(" ".join(name.split()))
+    name = redact_text(one_line(name))
     if len(name) > MAX_NAME_CHARS:
         raise ConfigError(f"a theme name may have at most {MAX_NAME_CHARS} characters, this one has {len(name)}: "
                           "shorten it (it is a title in tables, charts and the Jira Summary; the note can say more)")
@@ -97,10 +98,19 @@ def theme_name(name: str) -> str:
 
 def changed_by(by: str | None, ask: str) -> str:
     """Who makes a change, as stored and shown to PMs and agents (`voc.text.redact.person`: no e-mail address or phone
-    number in it); TransitionError `ask` ("say who ...: pass --by USER") when nobody is named."""
-    if not by or not by.strip():
+    number, no control character in it); TransitionError `ask` ("say who ...: pass --by USER") when nobody is named."""
+    by = one_line(by or "")
+    if not by:
         raise TransitionError(ask)
     return person(by)
+
+
+def clean_note(note: str | None) -> str | None:
+    """A PM's note as it is stored: no control characters, one kind of line end (a browser's textarea sends CRLF),
+    personal data redacted (it is shown to agents and sent by e-mail)."""
+    if note is None:
+        return None
+    return redact_text("\n".join(without_controls(note).splitlines()))
 
 
 def check_name_free(con: duckdb.DuckDBPyConnection, theme_id: int, name: str) -> None:
@@ -150,10 +160,9 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     unknown = set(changes) - set(COLUMNS)
     if unknown:
         raise TransitionError(f"unknown field(s) {', '.join(sorted(unknown))}")
-    note = redact_text(note)  # a PM note is shown to agents and sent by e-mail: no personal data in it either
-    note = "\n".join(note.splitlines()) if note else note  # a browser's textarea sends CRLF: one kind of line end
-    changes = {key: theme_name(value) if key == "name" and value is not None else redact_text(value)
-               for key, value in changes.items()}
+    note = clean_note(note)
+    changes = {key: theme_name(value) if key == "name" else redact_text(one_line(value))
+               for key, value in changes.items() if value is not None}
     if changes.get("name") is not None:
         check_name_free(con, theme_id, changes["name"])
     before = current(con, theme_id)

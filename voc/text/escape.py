@@ -7,17 +7,37 @@ One function per medium, used by every writer of that medium:
 - `markdown`: HTML tags and Markdown syntax are shown as text, not rendered.
 HTML goes through `html.escape` (the report) or Jinja2's autoescape (the web app); the CLI's
 consoles have Rich markup switched off (`voc.cli.common`), so `[/bold]` in a note is printed as it is.
+
+Control characters are not escaped for each medium but removed where values come in (`without_controls`: ingest's
+fields, every value a product manager or an agent types into the CLI or the web app), so what is stored is clean:
+an ESC in a channel or a theme name would otherwise clear or recolour the terminal of whoever lists it.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 import pyarrow as pa
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+LOST = "\ufffd"  # the replacement character: what a character that could not be read is shown as
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~])")
+
+
+def without_controls(text: str) -> str:
+    """`text` without control characters (Unicode category Cc: NUL, bell, ESC, DEL, the C1 controls such as CSI)
+    other than whitespace (a note keeps its line breaks): a terminal or a byte-string reader acts on them, and they
+    are never part of what anyone meant to write. A lone surrogate (a byte a terminal sent that is not UTF-8) becomes
+    U+FFFD, a lost character, as in ingest: it cannot be stored."""
+    return "".join(ch if unicodedata.category(ch) != "Cs" else LOST for ch in text
+                   if ch.isspace() or unicodedata.category(ch) != "Cc")
+
+
+def one_line(text: str) -> str:
+    """`text` as one line: control characters removed, every run of whitespace (line breaks too) one space."""
+    return " ".join(without_controls(text).split())
 
 
 def csv_cell(value):

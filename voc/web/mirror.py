@@ -43,6 +43,7 @@ from voc import store
 from voc.agents import loop
 from voc.errors import RunInProgressError, StoreLockedError, VocError
 from voc.pm import corrections, theme_edit, workflow
+from voc.text.escape import without_controls
 from voc.text.redact import redact_text
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,8 @@ SKIPPED_TABLES = ("embeddings", "theme_centroids", "group_means")
 # Tables with one set of rows per run, of which only the published run is copied.
 PER_RUN_TABLES = ("assignments", "comment_map")
 
-# What a PM types into a form: redacted before it is queued, and again when shown (queues written by an older voc).
+# What a PM types into a form: without control characters and redacted before it is queued, and again when shown
+# (queues written by an older voc); the library cleans it once more when the change is applied.
 FREE_TEXT = ("note", "owner", "reason", "ticket_key", "ticket_url", "name")
 
 QUEUE_SQL = """CREATE TABLE IF NOT EXISTS changes (
@@ -63,7 +65,8 @@ QUEUE_SQL = """CREATE TABLE IF NOT EXISTS changes (
 
 
 def _redacted(payload: dict) -> dict:
-    return {k: redact_text(v) if k in FREE_TEXT else v for k, v in payload.items()}
+    return {k: redact_text(without_controls(v)) if k in FREE_TEXT and isinstance(v, str) else v
+            for k, v in payload.items()}
 
 
 def _apply_update(con, by: str, p: dict) -> None:

@@ -43,6 +43,8 @@ def add(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str, age
         raise ConfigError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
     if role == "agent" and not agent_id:
         raise ConfigError("an agent user needs --agent-id: the agent_id their comments carry in the source")
+    if role == "agent" and not agent_id.isprintable():  # ingest refuses such ids: no comment could carry it
+        raise ConfigError("--agent-id must be one line of printable characters, as in the source's agent_id column")
     if len(password) < MIN_PASSWORD_CHARS:
         raise ConfigError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
     exists = first_row(con, "SELECT 1 FROM users WHERE name = ?", [name])
