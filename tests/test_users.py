@@ -1,6 +1,9 @@
 """Web app users: `voc user add`, argon2 hashes, roles, and what `voc serve` refuses before starting."""
 
+import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.dbutil import rows
 from tests.test_cli import invoke
@@ -62,3 +65,30 @@ def test_commands_have_help_with_an_example_and_serve_refuses_a_missing_store(tm
         assert result.exit_code == 0 and "Example: voc" in result.output, cmd
     missing = invoke("serve", "--db", tmp_path / "none.duckdb")
     assert missing.exit_code == 3 and "no voc store" in missing.output
+
+
+def test_a_login_name_holding_personal_data_is_refused_in_one_line(store_copy, monkeypatch):
+    """A login name is shown in clear on the runs page, in `voc user list` and in the change queue, while the audit
+    trail redacts it: `max@firma.de` would be both. Refused like an id in the input, saying what to use instead."""
+    monkeypatch.setenv("VOC_PASSWORD", "secret123")
+    result = invoke("user", "add", "max@firma.de", "--role", "pm", "--db", store_copy)
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    assert "e-mail address" in result.output and "opaque login name" in result.output
+    assert "max@" not in result.output  # the error line itself is redacted
+    for name, kind in (("0171-1234567", "phone number"), ("DE89370400440532013000", "IBAN"), ("anna", None),
+                       ("pm.anna", None), ("a07", None)):
+        result = invoke("user", "add", name, "--role", "pm", "--db", store_copy)
+        assert (result.exit_code == 0) == (kind is None), (name, result.output)
+        assert kind is None or kind in result.output
+    assert sorted(n for n, in rows(store_copy, "SELECT name FROM users")) == ["a07", "anna", "pm.anna"]
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.from_regex(r"[a-z]{1,8}([._-][a-z0-9]{1,8})?@[a-z]{2,10}(-[a-z]{2,6})?\.(de|com|example|co\.uk)", fullmatch=True))
+def test_no_e_mail_address_becomes_a_login_name(address):
+    con = duckdb.connect()
+    con.execute("CREATE TABLE users (name VARCHAR, role VARCHAR, agent_id VARCHAR, password_hash VARCHAR, "
+                "created_at TIMESTAMP)")
+    with pytest.raises(ConfigError, match="may not be an e-mail address"):
+        users.add(con, address, "pm", "long-enough")
+    assert con.execute("SELECT count(*) FROM users").fetchone() == (0,)

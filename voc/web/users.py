@@ -1,5 +1,8 @@
 """People who log in to the web app: a name, a role, an argon2id password hash and, for agents, an agent_id.
 
+A login name is shown as it is (the runs page, `voc user list`, the change queue), so, like an id in the input, it
+may not be an e-mail address, a phone number, an IBAN or a card number.
+
 Roles: `pm` reads every theme and changes statuses, names, comments' sentiment and theme, merges;
 `agent` sees only the comments filed under their own agent_id (`voc.agents.loop.agent_view` enforces it);
 `admin` may do what a pm may. Passwords are never stored, only their argon2id hashes.
@@ -16,6 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from voc.errors import AccessError, ConfigError
 from voc.store import first_row
+from voc.text.redact import ID_PERSONAL_DATA, personal_data_in_id
 
 ROLES = ("pm", "agent", "admin")
 MIN_PASSWORD_CHARS = 8  # short passwords fall to guessing; eight is the common floor
@@ -39,6 +43,10 @@ def add(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str, age
     """Create (or with `replace`, reset) a user; an agent needs the agent_id their comments carry."""
     if not name or not name.replace("-", "").replace("_", "").replace(".", "").replace("@", "").isalnum():
         raise ConfigError(f"user name {name!r}: use letters, digits and - _ . @ only")
+    kind = personal_data_in_id(name)  # the check ingest makes of ids: a login is stored and shown as it is
+    if kind:
+        raise ConfigError(f"a user name may not be {ID_PERSONAL_DATA[kind]}: it is shown on every change the user "
+                          "makes; use an opaque login name (e.g. anna, pm.anna, a07)")
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
     if role == "agent" and not agent_id:
