@@ -133,4 +133,4 @@ def test_an_address_or_value_the_app_cannot_read_gets_its_error_page_not_json(pm
             assert r.status_code == status and said in r.text and r.headers["content-type"].startswith("text/html"), \
                 (path, r.status_code, r.text[:200])
         r = client.post(f"/themes/{top_theme(pm_store)[0]}/merge", data={"csrf": token})  # no theme to merge into
-        assert r.status_code == 400 and "into cannot be used here: field required" in r.text, r.text[:300]
+        assert r.status_code == 400 and "choose the theme this one is the same problem as" in r.text, r.text[:300]

@@ -317,3 +317,56 @@ def test_static_report_draws_its_charts_as_svg_with_no_script(browser, web_store
     assert slope < 0  # more comments, higher on the chart
     assert max(abs(slope * c + intercept - y) for c, y in points) < 0.2  # every theme's trend on one scale
     page.close()
+
+
+def _csrf(page) -> str:
+    return page.get_attribute("#status-form input[name=csrf]", "value")
+
+
+def test_merge_and_split_start_with_no_target_and_ask_before_they_change_anything(browser, web_store, tmp_path):
+    """"Same problem as" starts empty and is required; the server refuses a merge without a target (400); "Merge
+    into it" and "Split out" lead to a page naming what will happen, and only its ticked box changes the themes."""
+    db = tmp_path / "voc.duckdb"
+    shutil.copy(web_store[0], db)
+    theme, other = [t for t, in rows(db, "SELECT theme_id FROM current_themes ORDER BY rank DESC LIMIT 2")]
+    parent, sub = rows(db, "SELECT theme_id, min(subtheme_id) FROM current_subthemes WHERE theme_id NOT IN (?, ?) "
+                           "GROUP BY theme_id HAVING count(*) > 1 ORDER BY theme_id LIMIT 1", [theme, other])[0]
+    runs = rows(db, "SELECT count(*) FROM runs")[0][0]
+    with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:
+        page = login(browser, server, PM)
+        page.goto(f"{server.url}/themes/{theme}")
+        target = page.locator("#merge-form select[name=into]")
+        assert target.input_value() == "" and page.evaluate(
+            "document.querySelector('#merge-form select').validity.valueMissing")
+        page.click("#merge-form button")  # nothing chosen: the browser does not send the form
+        assert page.url == f"{server.url}/themes/{theme}"
+        r = page.request.post(f"{server.url}/themes/{theme}/merge", form={"csrf": _csrf(page)})
+        assert r.status == 400 and "choose the theme this one is the same problem as" in r.text()
+
+        target.select_option(str(other))
+        page.click("#merge-form button")
+        page.wait_for_load_state("networkidle")
+        assert page.inner_text("h1") == f"Merge theme #{theme} into #{other}?"
+        assert f"I understand this merges #{theme} into #{other}" in page.inner_text("#confirm-form")
+        assert rows(db, "SELECT count(*) FROM runs")[0][0] == runs  # asked, nothing merged yet
+        page.click("#confirm-form button.primary")  # the box is not ticked: the browser does not send it
+        assert rows(db, "SELECT count(*) FROM theme_lineage")[0][0] == 0
+        r = page.request.post(f"{server.url}/themes/{theme}/merge", form={"csrf": page.get_attribute("#confirm-form input[name=csrf]", "value"), "into": str(other)})
+        assert r.status == 200 and "Merge theme" in r.text()  # without the box: the question again, no merge
+        assert rows(db, "SELECT count(*) FROM theme_lineage")[0][0] == 0
+        page.check("#confirm-form input[name=confirm]")
+        page.click("#confirm-form button.primary")
+        page.wait_for_load_state("networkidle")
+        assert page.url == f"{server.url}/themes/{other}" and "saved" in page.inner_text(".flash")
+        assert rows(db, "SELECT parent_id, child_id, kind FROM theme_lineage") == [(theme, other, "merge")]
+
+        page.goto(f"{server.url}/themes/{parent}")
+        page.click(f"form.split-form:has(input[value='{sub}']) button")
+        page.wait_for_load_state("networkidle")
+        assert page.inner_text("h1") == f"Split sub-theme {sub} out of theme #{parent}?"
+        assert rows(db, "SELECT count(*) FROM theme_lineage WHERE kind = 'split'")[0][0] == 0
+        page.check("#confirm-form input[name=confirm]")
+        page.click("#confirm-form button.primary")
+        page.wait_for_load_state("networkidle")
+        assert "saved" in page.inner_text(".flash")
+        assert rows(db, "SELECT parent_id, kind FROM theme_lineage WHERE kind = 'split'") == [(parent, "split")]

@@ -147,13 +147,15 @@ def test_a_pm_merges_two_themes_and_splits_a_sub_theme_out_in_the_app(pm_store):
     (a,), (b,) = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")
     with pm_app(db) as (client, token, mirror):
         assert 'id="merge-form"' in client.get(f"/themes/{b}").text
-        r = client.post(f"/themes/{b}/merge", data={"csrf": token, "into": str(a)})
+        asked = client.post(f"/themes/{b}/merge", data={"csrf": token, "into": str(a)})
+        assert asked.status_code == 200 and f"I understand this merges #{b} into #{a}" in asked.text
+        r = client.post(f"/themes/{b}/merge", data={"csrf": token, "into": str(a), "confirm": "yes"})
         assert r.status_code == 303 and r.headers["location"] == f"/themes/{a}"
         page = client.get(f"/themes/{a}").text
         assert f"Theme {b} merged into theme {a}: saved" in page and "Split out" in page
         assert client.get(f"/themes/{b}").status_code == 404  # the pages read the new run at once
         sub = rows(db, "SELECT subtheme_id FROM current_subthemes WHERE theme_id = ? ORDER BY size LIMIT 1", [a])[0][0]
-        r = client.post(f"/themes/{a}/split", data={"csrf": token, "subtheme_id": str(sub)})
+        r = client.post(f"/themes/{a}/split", data={"csrf": token, "subtheme_id": str(sub), "confirm": "yes"})
         assert r.status_code == 303 and "split out of theme" in client.get(f"/themes/{a}").text
         assert client.post(f"/themes/{a}/merge", data={"csrf": token, "into": str(a)}).status_code == 409
     assert rows(db, "SELECT count(*) FROM current_themes WHERE theme_id = ?", [b]) == [(0,)]
@@ -168,7 +170,7 @@ def test_a_merge_waits_in_the_queue_while_a_run_holds_the_store(pm_store):
     (a,), (b,) = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")
     with pm_app(db) as (client, token, mirror):
         with store.run_lock(db):  # as a nightly run holds it, between its stages too
-            r = client.post(f"/themes/{b}/merge", data={"csrf": token, "into": str(a)})
+            r = client.post(f"/themes/{b}/merge", data={"csrf": token, "into": str(a), "confirm": "yes"})
             assert r.status_code == 303 and r.headers["location"] == f"/themes/{b}"
             assert "queued" in client.get(f"/themes/{b}").text
         assert mirror.sync() and mirror.changes()[0].error is None

@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from voc.errors import ThemeNotFoundError, TransitionError
+from voc.errors import ConfigError, NotFoundError, ThemeNotFoundError, TransitionError
 from voc.pm import workflow
 from voc.pm.corrections import SENTIMENTS
 from voc.ranking.trends import SEGMENT_DIMENSIONS
@@ -92,23 +92,67 @@ def rename(request: Request, theme_id: int, name: str = Form(...), user: User = 
     return RedirectResponse(f"/themes/{theme_id}", status_code=303)
 
 
+def _chosen_theme(into: str) -> int:
+    """The theme picked in "Same problem as": ConfigError (400) when none was picked, rather than a default one."""
+    if not into.strip().lstrip("-").isdigit():
+        raise ConfigError("choose the theme this one is the same problem as (the \"Same problem as\" list): "
+                          "nothing was merged")
+    return int(into)
+
+
+def _confirm(request: Request, back: int, heading: str, lines: list[str], action: str, fields: dict,
+             understand: str, button: str):
+    """The page that asks before a merge or a split: nothing is changed until its box is ticked and it is sent."""
+    return render(request, "confirm.html", back=back, heading=heading, lines=lines, action=action, fields=fields,
+                  understand=understand, button=button)
+
+
 @router.post("/themes/{theme_id}/merge", dependencies=[Depends(auth.check_csrf)])
-def merge(request: Request, theme_id: int, into: int = Form(...), user: User = Depends(auth.pm)):
-    """This theme joins theme `into`: its comments, sub-themes, status and notes (`voc theme merge`)."""
-    for theme in (theme_id, into):
-        _check_theme(request, theme)
-    if into == theme_id:
+def merge(request: Request, theme_id: int, into: str = Form(""), confirm: str = Form(""),
+          user: User = Depends(auth.pm)):
+    """This theme joins theme `into`: its comments, sub-themes, status and notes (`voc theme merge`), once the
+    confirmation page's box is ticked."""
+    target = _chosen_theme(into)
+    if target == theme_id:
         raise TransitionError(f"theme {theme_id} cannot be merged with itself: choose another theme")
-    change = _submit(request, "merge", {"theme_id": theme_id, "into": into}, user,
-                     f"Theme {theme_id} merged into theme {into}")
+    with mirror_of(request).read() as con:
+        themes = [queries.theme(con, t) for t in (theme_id, target)]
+    for t, found in zip((theme_id, target), themes):
+        if found is None:
+            raise ThemeNotFoundError(t)
+    if confirm != "yes":
+        this, other = themes
+        return _confirm(request, theme_id, f"Merge theme #{theme_id} into #{target}?", [
+            f"#{theme_id} “{this['display_title']}” ({this['size']} comments) joins "
+            f"#{target} “{other['display_title']}” ({other['size']} comments).",
+            f"Its comments, sub-themes, status, notes and ticket move to #{target}; #{theme_id} is no longer a theme "
+            "of its own, and later runs keep the two together."],
+            f"/themes/{theme_id}/merge", {"into": target}, f"I understand this merges #{theme_id} into #{target}",
+            f"Merge #{theme_id} into #{target}")
+    change = _submit(request, "merge", {"theme_id": theme_id, "into": target}, user,
+                     f"Theme {theme_id} merged into theme {target}")
     gone = change.applied_at is not None and not change.error
-    return RedirectResponse(f"/themes/{into if gone else theme_id}", status_code=303)
+    return RedirectResponse(f"/themes/{target if gone else theme_id}", status_code=303)
 
 
 @router.post("/themes/{theme_id}/split", dependencies=[Depends(auth.check_csrf)])
-def split(request: Request, theme_id: int, subtheme_id: int = Form(...), user: User = Depends(auth.pm)):
-    """Sub-theme `subtheme_id` becomes a theme of its own (`voc theme split`)."""
-    _check_theme(request, theme_id)
+def split(request: Request, theme_id: int, subtheme_id: int = Form(...), confirm: str = Form(""),
+          user: User = Depends(auth.pm)):
+    """Sub-theme `subtheme_id` becomes a theme of its own (`voc theme split`), once confirmed."""
+    with mirror_of(request).read() as con:
+        theme = queries.theme(con, theme_id)
+        subs = {s["subtheme_id"]: s for s in queries.sub_themes(con, theme_id)} if theme else {}
+    if theme is None:
+        raise ThemeNotFoundError(theme_id)
+    if subtheme_id not in subs:
+        raise NotFoundError(f"theme {theme_id} has no sub-theme {subtheme_id}: reload the theme's page")
+    if confirm != "yes":
+        sub = subs[subtheme_id]
+        return _confirm(request, theme_id, f"Split sub-theme {subtheme_id} out of theme #{theme_id}?", [
+            f"“{sub['title']}” ({sub['size']} comments) leaves #{theme_id} “{theme['display_title']}” and becomes a "
+            "theme of its own, with a new id; later runs keep it apart."],
+            f"/themes/{theme_id}/split", {"subtheme_id": subtheme_id},
+            f"I understand this splits sub-theme {subtheme_id} out of #{theme_id}", "Split it out")
     _submit(request, "split", {"theme_id": theme_id, "subtheme_id": subtheme_id}, user,
             f"Sub-theme {subtheme_id} split out of theme {theme_id} as a theme of its own")
     return RedirectResponse(f"/themes/{theme_id}", status_code=303)
