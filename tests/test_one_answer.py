@@ -113,7 +113,7 @@ def test_a_theme_name_must_say_something_and_be_no_other_themes_title_on_every_p
         for name, said in (("  ", empty), (other.upper(), taken)):
             assert client.post(f"/themes/{top}/rename", data={"csrf": token, "name": name}).status_code == 303
             shown = client.get(f"/themes/{top}").text
-            assert "renamed was refused: " + said.removeprefix("error: ").replace("'", "&#39;").replace('"', "&#34;") \
+            assert f"Rename of theme {top} was refused: " + said.removeprefix("error: ").replace("'", "&#39;").replace('"', "&#34;") \
                 in shown, name
         assert client.post(f"/themes/{top}/rename", data={"csrf": token, "name": "Refunds take weeks"}).status_code == 303
     assert top_theme(db) == (top, "Refunds take weeks")
@@ -134,3 +134,46 @@ def test_an_address_or_value_the_app_cannot_read_gets_its_error_page_not_json(pm
                 (path, r.status_code, r.text[:200])
         r = client.post(f"/themes/{top_theme(pm_store)[0]}/merge", data={"csrf": token})  # no theme to merge into
         assert r.status_code == 400 and "choose the theme this one is the same problem as" in r.text, r.text[:300]
+
+
+def test_a_bad_value_is_400_naming_the_field_and_what_it_may_be(pm_store):  # noqa: F811
+    """README: a bad value is 400 (a refused transition 409). The answer names the field and the values it takes,
+    from the app and the CLI alike, and nothing is queued."""
+    db = pm_store
+    top, _ = top_theme(db)
+    statuses = "use one of new, under_review, planned, in_progress, done, declined"
+    comment = rows(db, "SELECT source, comment_id FROM current_assignments WHERE theme_id = ? LIMIT 1", [top])[0]
+    with pm_app(db) as (client, token, mirror):
+        for form, said in (({"status": "bogus"}, f"status &#39;bogus&#39; is not a status: {statuses}"),
+                           ({}, f"status is missing: {statuses}")):
+            r = client.post(f"/themes/{top}/status", data={"csrf": token, **form})
+            assert r.status_code == 400 and said in r.text, (form, r.status_code, r.text[-600:])
+        assert client.post(f"/themes/{top}/status", data={"csrf": token, "status": "done"}).status_code == 409
+        fix = {"csrf": token, "source": comment[0], "comment_id": comment[1], "back": str(top)}
+        for form, said in (({"sentiment": "angry"}, "sentiment &#39;angry&#39; is not a sentiment: use one of "
+                                                    "negative, neutral, positive"),
+                           ({"theme_id": "abc"}, "theme_id &#39;abc&#39; is not a theme id")):
+            r = client.post("/comments/correct", data={**fix, **form})
+            assert r.status_code == 400 and said in r.text, (form, r.text[-600:])
+        r = client.post(f"/themes/{top}/rename", data={"csrf": token})
+        assert r.status_code == 400 and "the form has no name field: reload the page" in r.text
+        assert "field required" not in r.text
+        assert mirror.changes() == []
+    result = invoke("status", top, "--set", "bogus", "--by", "anna", "--db", db)
+    assert result.exit_code == 2 and result.output.strip() == f"error: status 'bogus' is not a status: {statuses}"
+
+
+def test_a_rename_to_the_name_it_has_says_so_in_rename_terms(pm_store):  # noqa: F811
+    db = pm_store
+    top, title = top_theme(db)
+    said = f"theme {top} is already called {title!r}: nothing to rename"
+    with pm_app(db) as (client, token, _):
+        client.post(f"/themes/{top}/status", data={"csrf": token, "status": "under_review"})
+        assert client.post(f"/themes/{top}/rename", data={"csrf": token, "name": title}).status_code == 303
+        shown = client.get(f"/themes/{top}").text
+        assert f"Rename of theme {top} was refused: {said}".replace("'", "&#39;") in shown, shown[-3000:]
+        assert "with these values" not in shown
+    for args in (["theme", "rename", top, title], ["status", top, "--name", title]):
+        result = invoke(*args, "--by", "anna", "--db", db)
+        assert result.exit_code == 7 and result.output.strip() == f"error: {said}", (args, result.output)
+    assert rows(db, "SELECT kind FROM theme_events WHERE theme_id = ?", [top]) == [("status",)]  # no empty rename

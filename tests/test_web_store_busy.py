@@ -15,7 +15,7 @@ import pytest
 from tests.dbutil import rows
 from tests.test_web import PM, Server
 from voc import store
-from voc.errors import NotFoundError, TransitionError
+from voc.errors import ConfigError, NotFoundError, TransitionError
 from voc.pm import corrections
 from voc.web import users
 from voc.web.app import create_app
@@ -129,7 +129,7 @@ def test_corrections_refuse_unknown_values_and_ignore_a_vanished_theme(pm_store)
     with store.open(db, write=True) as con:
         source, comment_id, theme = con.execute(
             "SELECT source, comment_id, theme_id FROM current_assignments WHERE theme_id >= 0 LIMIT 1").fetchall()[0]
-        with pytest.raises(TransitionError, match="unknown sentiment"):
+        with pytest.raises(ConfigError, match="'angry' is not a sentiment: use one of negative, neutral, positive"):
             corrections.correct(con, source, comment_id, "anna", sentiment="angry")
         with pytest.raises(NotFoundError):
             corrections.correct(con, source, comment_id, "anna", theme_id=99999)

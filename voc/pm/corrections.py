@@ -14,7 +14,7 @@ from datetime import datetime
 
 import duckdb
 
-from voc.errors import NotFoundError, TransitionError
+from voc.errors import ConfigError, NotFoundError, TransitionError
 from voc.pm import workflow
 from voc.sentiment.labels import set_correction
 from voc.store import first_row, transaction
@@ -30,12 +30,17 @@ def _comment(con: duckdb.DuckDBPyConnection, source: str, comment_id: str) -> tu
     return row
 
 
+def check_sentiment(sentiment: str | None) -> None:
+    """ConfigError (a bad value) for a sentiment that is not one of SENTIMENTS; None (no correction) is fine."""
+    if sentiment is not None and sentiment not in SENTIMENTS:
+        raise ConfigError(f"sentiment {sentiment!r} is not a sentiment: use one of {', '.join(SENTIMENTS)}")
+
+
 def correct(con: duckdb.DuckDBPyConnection, source: str, comment_id: str, by: str,
             sentiment: str | None = None, theme_id: int | None = None) -> None:
     """Set a comment's sentiment and/or move it to another theme of the published run."""
     by = workflow.changed_by(by, "say who makes the correction")
-    if sentiment is not None and sentiment not in SENTIMENTS:
-        raise TransitionError(f"unknown sentiment {sentiment!r}: use one of {', '.join(SENTIMENTS)}")
+    check_sentiment(sentiment)
     if sentiment is None and theme_id is None:
         raise TransitionError("nothing to correct: give a sentiment or a theme")
     _comment(con, source, comment_id)

@@ -66,8 +66,11 @@ COLUMNS = [f.name for f in fields(Workflow)]
 
 
 def check_transition(current: str, target: str, reason: str | None) -> None:
+    """TransitionError for a move the workflow does not allow; ConfigError (a bad value) for a status that does not
+    exist."""
     if target not in STATUSES:
-        raise TransitionError(f"unknown status {target!r}: use one of {', '.join(STATUSES)}")
+        raise ConfigError(f"status {target!r} is not a status: use one of {', '.join(STATUSES)}" if target else
+                          f"status is missing: use one of {', '.join(STATUSES)}")
     if target == current:
         return
     if target not in TRANSITIONS[current]:
@@ -155,7 +158,7 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
            note: str | None = None, **changes) -> tuple[int, int]:
     """Change a theme's status and/or other fields, record it, queue notifications.
     Returns (event id, number of agent notifications queued)."""
-    title(con, theme_id)
+    shown = title(con, theme_id)
     by = changed_by(by, "say who makes the change: pass --by USER")
     unknown = set(changes) - set(COLUMNS)
     if unknown:
@@ -163,7 +166,10 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     note = clean_note(note)
     changes = {key: theme_name(value) if key == "name" else redact_text(one_line(value))
                for key, value in changes.items() if value is not None}
-    if changes.get("name") is not None:
+    same_name = changes.get("name") == shown  # already the shown title (a PM's name or the generated one)
+    if same_name:
+        del changes["name"]
+    elif changes.get("name") is not None:
         check_name_free(con, theme_id, changes["name"])
     before = current(con, theme_id)
     target = status or before.status
@@ -174,6 +180,8 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     for key, value in changes.items():
         if value is not None:
             setattr(after, key, value)
+    if after == before and same_name and not changes and status is None and note is None:  # asked to rename only
+        raise TransitionError(f"theme {theme_id} is already called {shown!r}: nothing to rename")
     if after == before:
         raise TransitionError(f"theme {theme_id} is already {before.status} with these values: nothing to change")
     kind = "status" if target != before.status else ("note" if after.note != before.note else "update")

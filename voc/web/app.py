@@ -92,6 +92,9 @@ def create_app(db: Path, secret: str | None = None, sync_seconds: float | None =
         """A value in the address or a form voc cannot read (/themes/abc, ?page=x): the error page, not JSON."""
         first = exc.errors()[0]
         where = first["loc"][-1] if first.get("loc") else "a value"
+        if first.get("type") == "missing":  # only a form's field can be missing: addresses have defaults
+            return render(request, "error.html", status_code=400,
+                          message=f"the form has no {where} field: reload the page and send it again")
         said = f"{where} {first['input']!r}" if isinstance(first.get("input"), (str, int, float)) else f"{where}"
         return render(request, "error.html", status_code=400,
                       message=f"{said} cannot be used here: {first['msg'][:1].lower()}{first['msg'][1:]}")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from voc.errors import ConfigError, NotFoundError, ThemeNotFoundError, TransitionError
-from voc.pm import workflow
+from voc.pm import corrections, workflow
 from voc.pm.corrections import SENTIMENTS
 from voc.ranking.trends import SEGMENT_DIMENSIONS
 from voc.web import auth, charts, queries
@@ -69,13 +69,13 @@ def _submit(request: Request, kind: str, payload: dict, user: User, what: str) -
 
 
 @router.post("/themes/{theme_id}/status", dependencies=[Depends(auth.check_csrf)])
-def change_status(request: Request, theme_id: int, status: str = Form(...), owner: str = Form(""),
+def change_status(request: Request, theme_id: int, status: str = Form(""), owner: str = Form(""),
                   note: str = Form(""), reason: str = Form(""), ticket_key: str = Form(""),
                   ticket_url: str = Form(""), user: User = Depends(auth.pm)):
     with mirror_of(request).read() as con:
         workflow.title(con, theme_id)  # 404 for a theme the published run does not have
         before = workflow.current(con, theme_id)
-    workflow.check_transition(before.status, status, reason.strip() or before.reason)  # refused at once: 409
+    workflow.check_transition(before.status, status, reason.strip() or before.reason)  # refused at once: 400 / 409
     payload = {"theme_id": theme_id, "status": status}
     for key, value in (("note", note), ("owner", owner), ("reason", reason), ("ticket_key", ticket_key),
                        ("ticket_url", ticket_url)):
@@ -88,7 +88,7 @@ def change_status(request: Request, theme_id: int, status: str = Form(...), owne
 @router.post("/themes/{theme_id}/rename", dependencies=[Depends(auth.check_csrf)])
 def rename(request: Request, theme_id: int, name: str = Form(...), user: User = Depends(auth.pm)):
     _check_theme(request, theme_id)
-    _submit(request, "rename", {"theme_id": theme_id, "name": name.strip()}, user, f"Theme {theme_id} renamed")
+    _submit(request, "rename", {"theme_id": theme_id, "name": name.strip()}, user, f"Rename of theme {theme_id}")
     return RedirectResponse(f"/themes/{theme_id}", status_code=303)
 
 
@@ -161,7 +161,10 @@ def split(request: Request, theme_id: int, subtheme_id: int = Form(...), confirm
 @router.post("/comments/correct", dependencies=[Depends(auth.check_csrf)])
 def correct(request: Request, source: str = Form(...), comment_id: str = Form(...), back: int = Form(...),
             sentiment: str = Form(""), theme_id: str = Form(""), user: User = Depends(auth.pm)):
+    corrections.check_sentiment(sentiment or None)  # a bad value is refused at once (400), not queued
+    if theme_id.strip() and not theme_id.strip().lstrip("-").isdigit():
+        raise ConfigError(f"theme_id {theme_id!r} is not a theme id: choose a theme in the \"move to\" list")
     payload = {"source": source, "comment_id": comment_id, "sentiment": sentiment or None,
-               "theme_id": int(theme_id) if theme_id.strip().lstrip("-").isdigit() else None}
+               "theme_id": int(theme_id) if theme_id.strip() else None}
     _submit(request, "correct", payload, user, f"Comment {comment_id} corrected")
     return RedirectResponse(f"/themes/{back}", status_code=303)
