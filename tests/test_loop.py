@@ -11,6 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
+from tests.dbutil import rows as rows_of
 from voc import store
 from voc.agents import loop, notify, wording
 from voc.cli.main import app
@@ -432,3 +433,17 @@ def test_an_agent_reads_their_view_in_the_language_most_of_their_comments_are_in
     assert f'new since your last look: theme #{theme}' in told and "planned *" in told
     wrong = runner.invoke(app, ["agent", german, "--db", str(store_copy), "--language", "fr"])
     assert wrong.exit_code != 0 and "not 'fr'" in wrong.output and "Traceback" not in wrong.output
+
+
+def test_a_ticket_link_must_be_an_http_address(store_copy):
+    theme = rows_of(store_copy, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1")[0][0]
+    for url in ("javascript:alert(document.cookie)", "data:text/html,<script>x</script>", "jira/PAY-1", "http://"):
+        result = CliRunner().invoke(app, ["status", str(theme), "--ticket", "PAY-1", "--url", url, "--by", "anna",
+                                          "--db", str(store_copy)])
+        assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, (url, result.output)
+        assert "is not an http(s) address: pass one such as https://" in result.output
+    assert rows_of(store_copy, "SELECT count(*) FROM theme_workflow") == [(0,)]
+    ok = CliRunner().invoke(app, ["status", str(theme), "--ticket", "PAY-1", "--url", "HTTPS://jira.example/PAY-1",
+                                  "--by", "anna", "--db", str(store_copy)])
+    assert ok.exit_code == 0, ok.output
+    assert rows_of(store_copy, "SELECT ticket_url FROM theme_workflow") == [("HTTPS://jira.example/PAY-1",)]

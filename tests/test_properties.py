@@ -397,3 +397,19 @@ def test_a_comments_text_keeps_no_control_character_and_no_run_of_whitespace(tex
     for c in comments:
         assert c.text and not any(unicodedata.category(ch) == "Cc" for ch in c.text)
         assert c.text == c.text.strip() and "  " not in c.text
+
+
+@FAST
+@given(st.one_of(hostile, st.from_regex(r"(?i)(https?|javascript|data|ftp|)(:|://)?[^\s]{0,30}", fullmatch=True)))
+@example("javascript:alert(document.cookie)")
+@example(" JavaScript:alert(1)")
+@example("http://[")
+@example("https://jira.example/browse/PAY-1")
+def test_a_link_voc_shows_is_http_or_nothing(value):
+    """Any text as a ticket link: http_url gives None or an http(s) address with a host, never another scheme."""
+    from urllib.parse import urlsplit
+
+    from voc.text.escape import http_url
+
+    url = http_url(value)
+    assert url is None or (url.lower().startswith(("http://", "https://")) and urlsplit(url).hostname), url

@@ -370,3 +370,52 @@ def test_merge_and_split_start_with_no_target_and_ask_before_they_change_anythin
         page.wait_for_load_state("networkidle")
         assert "saved" in page.inner_text(".flash")
         assert rows(db, "SELECT parent_id, kind FROM theme_lineage WHERE kind = 'split'") == [(parent, "split")]
+
+
+def test_a_ticket_link_is_http_only_and_shown_as_a_safe_link(browser, web_store, tmp_path):
+    """`javascript:` is refused as a ticket link by the form (400, nothing queued) and the library; an http(s) link
+    is shown to the PM and the agent as a link that opens apart (rel="noopener noreferrer"); a `javascript:` link an
+    older store holds is shown as no link at all."""
+    from voc.pm import workflow
+
+    db = tmp_path / "voc.duckdb"
+    shutil.copy(web_store[0], db)
+    agent_id = web_store[1][0]
+    linked, old = [t for t, in rows(db, "SELECT theme_id FROM current_assignments WHERE agent_id = ? AND theme_id >= 0 "
+                                        "GROUP BY theme_id ORDER BY theme_id LIMIT 2", [agent_id])]
+    url = "https://jira.example/browse/PAY-1?a=1&b=<2>"
+    with store.open(db, write=True) as con:
+        workflow.update(con, linked, "anna", status="planned", ticket_key="PAY-1", ticket_url=url)
+        workflow.update(con, old, "anna", status="planned", ticket_key="OLD-2")
+        con.execute("UPDATE theme_workflow SET ticket_url = 'javascript:alert(document.cookie)' WHERE theme_id = ?",
+                    [old])  # as a store written before links were checked may hold it
+    with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:
+        page = login(browser, server, PM)
+        page.goto(f"{server.url}/themes/{linked}")
+        link = page.locator(".heading a.ticket")
+        assert link.inner_text() == "PAY-1" and link.get_attribute("href") == url
+        assert link.get_attribute("rel") == "noopener noreferrer"
+        csrf = page.get_attribute("#status-form input[name=csrf]", "value")
+        r = page.request.post(f"{server.url}/themes/{linked}/status", form={
+            "csrf": csrf, "status": "planned", "ticket_url": "javascript:alert(document.cookie)"})
+        assert r.status == 400 and "is not an http(s) address" in r.text()
+        page.fill("#status-form input[name=ticket_url]", "javascript:alert(1)")
+        page.click("#status-form button.primary")  # the form's pattern stops it in the browser too
+        assert page.url == f"{server.url}/themes/{linked}"
+        page.goto(f"{server.url}/themes/{old}")
+        assert "OLD-2" in page.inner_text(".heading") and page.locator("a[href^='javascript']").count() == 0
+
+        agent = login(browser, server, AGENT)
+        link = agent.locator(f"section.group[data-theme='{linked}'] a.ticket")
+        assert link.get_attribute("href") == url and link.get_attribute("rel") == "noopener noreferrer"
+        old_group = agent.locator(f"section.group[data-theme='{old}']")
+        assert "OLD-2" in old_group.inner_text() and agent.locator("a[href^='javascript']").count() == 0
+        assert app_queue_is_empty(db)
+    assert rows(db, "SELECT ticket_url FROM theme_workflow WHERE theme_id = ?", [linked]) == [(url,)]
+
+
+def app_queue_is_empty(db) -> bool:
+    import sqlite3
+
+    with sqlite3.connect(db.parent / f"{db.stem}.web-queue.sqlite") as q:
+        return q.execute("SELECT count(*) FROM changes WHERE kind = 'update'").fetchone() == (0,)

@@ -25,7 +25,7 @@ from voc.store import dicts, scalar, transaction
 COMMENTS_SQL = """
 SELECT a.created_at, a.comment_id, a.text, a.language, a.theme_id, coalesce(a.theme_title, 'unclustered') AS theme,
        CASE WHEN a.theme_id < 0 THEN NULL ELSE coalesce(w.status, 'new') END AS status,
-       w.owner, w.note, w.ticket_key
+       w.owner, w.note, w.ticket_key, w.ticket_url
 FROM current_assignments a LEFT JOIN theme_workflow w USING (theme_id)
 WHERE a.agent_id = ?
 ORDER BY a.created_at DESC, a.comment_id

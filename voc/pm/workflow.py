@@ -29,7 +29,7 @@ import duckdb
 
 from voc.errors import ConfigError, ThemeNotFoundError, TransitionError
 from voc.store import dicts, first_row, scalar, transaction
-from voc.text.escape import one_line, without_controls
+from voc.text.escape import http_url, one_line, without_controls
 from voc.text.redact import person, redact_text
 from voc.themes.identity import Lineage
 
@@ -108,6 +108,13 @@ def changed_by(by: str | None, ask: str) -> str:
     return person(by)
 
 
+def check_ticket_link(url: str | None) -> None:
+    """A ticket link is shown as a link to PMs and agents: only an http(s) address (ConfigError otherwise)."""
+    if url and http_url(url) is None:
+        raise ConfigError(f"ticket link {url!r} is not an http(s) address: pass one such as "
+                          "https://jira.example/browse/PAY-123")
+
+
 def clean_note(note: str | None) -> str | None:
     """A PM's note as it is stored: no control characters, one kind of line end (a browser's textarea sends CRLF),
     personal data redacted (it is shown to agents and sent by e-mail)."""
@@ -166,6 +173,7 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     note = clean_note(note)
     changes = {key: theme_name(value) if key == "name" else redact_text(one_line(value))
                for key, value in changes.items() if value is not None}
+    check_ticket_link(changes.get("ticket_url"))
     same_name = changes.get("name") == shown  # already the shown title (a PM's name or the generated one)
     if same_name:
         del changes["name"]

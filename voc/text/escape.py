@@ -4,7 +4,8 @@ One function per medium, used by every writer of that medium:
 - `csv_cell`: a spreadsheet runs a cell that starts with = + - @ (or a tab / carriage
   return before one) as a formula; such cells get a leading apostrophe (OWASP's advice);
 - `csv_table`: the same for every text column of an Arrow table (numbers stay numbers);
-- `markdown`: HTML tags and Markdown syntax are shown as text, not rendered.
+- `markdown`: HTML tags and Markdown syntax are shown as text, not rendered;
+- `http_url`: a link's address only when it is http(s) (a `javascript:` link would run in the page).
 HTML goes through `html.escape` (the report) or Jinja2's autoescape (the web app); the CLI's
 consoles have Rich markup switched off (`voc.cli.common`), so `[/bold]` in a note is printed as it is.
 
@@ -18,6 +19,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from urllib.parse import urlsplit
 
 import pyarrow as pa
 
@@ -38,6 +40,17 @@ def without_controls(text: str) -> str:
 def one_line(text: str) -> str:
     """`text` as one line: control characters removed, every run of whitespace (line breaks too) one space."""
     return " ".join(without_controls(text).split())
+
+
+def http_url(value: str | None) -> str | None:
+    """`value` when it is an http(s) address with a host, the only links voc stores and shows (a ticket link); else
+    None: a `javascript:` or `data:` link would run in the page of whoever clicks it."""
+    text = (value or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. "http://[" (a broken IPv6 host)
+        return None
+    return text if parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
 def csv_cell(value):

@@ -22,6 +22,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from voc.errors import (AccessError, ConfigError, NotFoundError, SchemaTooNewError, StoreError,
                         StoreLockedError, TransitionError, VocError)
+from voc.text.escape import http_url
 from voc.web import auth, charts
 from voc.web.mirror import SYNC_SECONDS, Mirror
 
@@ -29,6 +30,7 @@ HERE = Path(__file__).parent
 HTTP_STATUS = {AccessError: 403, NotFoundError: 404, TransitionError: 409, ConfigError: 400,
                StoreLockedError: 503, StoreError: 503, SchemaTooNewError: 503}
 templates = Jinja2Templates(directory=str(HERE / "templates"))
+templates.env.filters["http_url"] = http_url  # a ticket link is a link only when it is http(s): see _charts.html
 
 
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:

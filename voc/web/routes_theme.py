@@ -14,6 +14,7 @@ from voc.errors import ConfigError, NotFoundError, ThemeNotFoundError, Transitio
 from voc.pm import corrections, workflow
 from voc.pm.corrections import SENTIMENTS
 from voc.ranking.trends import SEGMENT_DIMENSIONS
+from voc.text.escape import one_line
 from voc.web import auth, charts, queries
 from voc.web.app import flash, mirror_of, render
 from voc.web.mirror import CHANGE_WAIT_SECONDS, Change
@@ -76,6 +77,7 @@ def change_status(request: Request, theme_id: int, status: str = Form(""), owner
         workflow.title(con, theme_id)  # 404 for a theme the published run does not have
         before = workflow.current(con, theme_id)
     workflow.check_transition(before.status, status, reason.strip() or before.reason)  # refused at once: 400 / 409
+    workflow.check_ticket_link(one_line(ticket_url))  # 400 at once, not a change refused later
     payload = {"theme_id": theme_id, "status": status}
     for key, value in (("note", note), ("owner", owner), ("reason", reason), ("ticket_key", ticket_key),
                        ("ticket_url", ticket_url)):
