@@ -153,7 +153,7 @@ def test_a_pm_merges_two_themes_and_splits_a_sub_theme_out_in_the_app(pm_store):
         assert r.status_code == 303 and r.headers["location"] == f"/themes/{a}"
         page = client.get(f"/themes/{a}").text
         assert f"Theme {b} merged into theme {a}: saved" in page and "Split out" in page
-        assert client.get(f"/themes/{b}").status_code == 404  # the pages read the new run at once
+        assert client.get(f"/themes/{b}").headers["location"] == f"/themes/{a}"  # the pages read the new run at once
         sub = rows(db, "SELECT subtheme_id FROM current_subthemes WHERE theme_id = ? ORDER BY size LIMIT 1", [a])[0][0]
         r = client.post(f"/themes/{a}/split", data={"csrf": token, "subtheme_id": str(sub), "confirm": "yes"})
         assert r.status_code == 303 and "split out of theme" in client.get(f"/themes/{a}").text
@@ -174,5 +174,26 @@ def test_a_merge_waits_in_the_queue_while_a_run_holds_the_store(pm_store):
             assert r.status_code == 303 and r.headers["location"] == f"/themes/{b}"
             assert "queued" in client.get(f"/themes/{b}").text
         assert mirror.sync() and mirror.changes()[0].error is None
-        assert client.get(f"/themes/{b}").status_code == 404
+        assert client.get(f"/themes/{b}").headers["location"] == f"/themes/{a}"
     assert rows(db, "SELECT kind FROM theme_overrides") == [("merge",)]
+
+
+def test_an_old_link_to_a_merged_theme_leads_to_the_theme_it_is_part_of_now(pm_store):
+    """/themes/B after B was merged into A, and A into C: a redirect (303) to C, whose page says where B went;
+    an id no theme ever had stays 404."""
+    from voc.pm import theme_edit
+
+    db = pm_store
+    (c,), (a,), (b,) = rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 3")
+    theme_edit.merge(db, a, b, "anna")
+    theme_edit.merge(db, c, a, "anna")
+    with pm_app(db) as (client, token, _):
+        r = client.get(f"/themes/{b}")
+        assert r.status_code == 303 and r.headers["location"] == f"/themes/{c}"
+        page = client.get(r.headers["location"]).text
+        assert f"theme #{b} was merged into #{a}, then #{a} into #{c}" in page
+        r = client.get(f"/themes/{a}")
+        assert r.status_code == 303 and r.headers["location"] == f"/themes/{c}"
+        assert f"theme #{a} was merged into #{c}</p>" in client.get(f"/themes/{c}").text
+        assert "was merged into" not in client.get(f"/themes/{c}").text  # said once, on the page it led to
+        assert client.get("/themes/999999").status_code == 404

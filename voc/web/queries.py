@@ -197,6 +197,21 @@ def lineage(con, theme_id: int) -> list[dict]:
                 [theme_id, theme_id, theme_id])
 
 
+def merged_into(con, theme_id: int) -> list[int]:
+    """The themes `theme_id` was merged into, one after the other (lineage, the latest merge of each), ending at one
+    the published run has; [] for an id no merge took in, or a chain that ends nowhere (or loops)."""
+    chain, current = [], theme_id
+    while True:
+        found = first_row(con, "SELECT child_id FROM theme_lineage WHERE parent_id = ? AND kind = 'merge' "
+                               "ORDER BY run_id DESC, overlap DESC LIMIT 1", [current])
+        if found is None or found[0] == theme_id or found[0] in chain:
+            return []
+        current = found[0]
+        chain.append(current)
+        if scalar(con, "SELECT count(*) FROM current_themes WHERE theme_id = ?", [current]):
+            return chain
+
+
 def map_points(con, limit: int = MAP_POINTS) -> list[dict]:
     """Up to `limit` comments of the published run with their stored 2-D position, a stable sample."""
     return rows(con, """

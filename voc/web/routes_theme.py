@@ -31,7 +31,7 @@ def theme_page(request: Request, theme_id: int, page: int = 1, grain: str = "wee
     with mirror.read() as con:
         theme = queries.theme(con, theme_id)
         if theme is None:
-            raise ThemeNotFoundError(theme_id)
+            return _merged_away(request, con, theme_id)
         comments, total = queries.comments(con, theme_id, f, page)
         series = queries.series(con, theme_id, grain)
         segments = queries.segments(con, theme_id)
@@ -45,6 +45,17 @@ def theme_page(request: Request, theme_id: int, page: int = 1, grain: str = "wee
                   series_chart=charts.theme_series(series),
                   segment_charts={d: charts.segment_mix(segments[d], d) for d in SEGMENT_DIMENSIONS if segments[d]},
                   segments=segments)
+
+
+def _merged_away(request: Request, con, theme_id: int) -> RedirectResponse:
+    """An old link to a theme that was merged: to the theme it is part of now (through every later merge), saying
+    so; ThemeNotFoundError (404) for an id no merge took in."""
+    chain = queries.merged_into(con, theme_id)
+    if not chain:
+        raise ThemeNotFoundError(theme_id)
+    steps = [f"#{a} into #{b}" for a, b in zip(chain, chain[1:])]
+    flash(request, "info", f"theme #{theme_id} was merged into #{chain[0]}" + "".join(f", then {s}" for s in steps))
+    return RedirectResponse(f"/themes/{chain[-1]}", status_code=303)  # not 308: a merged theme may come back
 
 
 def _check_theme(request: Request, theme_id: int) -> None:
