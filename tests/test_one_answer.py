@@ -1,6 +1,7 @@
 """An id or a name the store cannot take gets one answer, the same from every command and page:
 an unknown theme id, an unknown agent id (with ids that do exist), a theme name too long or with personal data."""
 
+import html
 import re
 
 from typer.testing import CliRunner
@@ -128,7 +129,7 @@ def test_an_address_or_value_the_app_cannot_read_gets_its_error_page_not_json(pm
                                    ("/themes/abc", 400, "theme_id &#39;abc&#39; cannot be used here: input should be "
                                                         "a valid integer"),
                                    ("/themes?page=x", 200, "Themes"),
-                                   (f"/themes/{top_theme(pm_store)[0]}?page=x", 400, "page &#39;x&#39; cannot be used")):
+                                   (f"/themes/{top_theme(pm_store)[0]}?page=x", 200, "Page 1 of")):
             r = client.get(path)
             assert r.status_code == status and said in r.text and r.headers["content-type"].startswith("text/html"), \
                 (path, r.status_code, r.text[:200])
@@ -177,3 +178,22 @@ def test_a_rename_to_the_name_it_has_says_so_in_rename_terms(pm_store):  # noqa:
         result = invoke(*args, "--by", "anna", "--db", db)
         assert result.exit_code == 7 and result.output.strip() == f"error: {said}", (args, result.output)
     assert rows(db, "SELECT kind FROM theme_events WHERE theme_id = ?", [top]) == [("status",)]  # no empty rename
+
+
+def test_a_page_number_out_of_range_shows_the_nearest_page(pm_store):  # noqa: F811
+    """?page=999 of a theme with 3 pages is page 3 (its oldest comments), not "Page 999 of 3" with none; 0, -2 and
+    x are page 1."""
+    db = pm_store
+    theme, size = rows(db, "SELECT theme_id, count(*) FROM current_assignments WHERE theme_id >= 0 GROUP BY 1 "
+                           "ORDER BY 2 DESC LIMIT 1")[0]
+    pages = -(-size // 25)
+    assert pages > 1
+    oldest = rows(db, "SELECT text FROM current_assignments WHERE theme_id = ? ORDER BY created_at, source DESC, "
+                      "comment_id DESC LIMIT 1", [theme])[0][0]
+    with pm_app(db) as (client, _, _):
+        for asked, shown in (("999", pages), ("99999999999999999999", pages), ("0", 1), ("-2", 1), ("x", 1),
+                             (str(pages), pages), ("2", 2)):
+            r = client.get(f"/themes/{theme}?page={asked}")
+            assert r.status_code == 200 and f"Page {shown} of {pages}" in r.text, (asked, r.status_code)
+            assert r.text.count('class="correct"') == (size - 25 * (pages - 1) if shown == pages else 25), asked
+        assert html.escape(oldest, quote=False) in client.get(f"/themes/{theme}?page=999").text

@@ -413,3 +413,20 @@ def test_a_link_voc_shows_is_http_or_nothing(value):
 
     url = http_url(value)
     assert url is None or (url.lower().startswith(("http://", "https://")) and urlsplit(url).hostname), url
+
+
+@FAST
+@given(st.one_of(hostile, st.integers(-10**30, 10**30).map(str)))
+@example("999")
+@example(" 7 ")
+@example("٣")
+def test_any_page_asked_for_is_a_page_number_of_one_or_more(asked):
+    """?page= is any text a link or a person typed: a whole number of 1 or more (the page then clamps it to the
+    last page); what is not a plain number of pages is page 1, a number is that page."""
+    from voc.web.routes_theme import MAX_PAGE_DIGITS, page_number
+
+    page = page_number(asked)
+    assert isinstance(page, int) and 1 <= page <= 10 ** MAX_PAGE_DIGITS
+    text = asked.strip()
+    if re.fullmatch(r"[0-9]{1,9}", text):
+        assert page == max(1, int(text))

@@ -419,3 +419,23 @@ def app_queue_is_empty(db) -> bool:
 
     with sqlite3.connect(db.parent / f"{db.stem}.web-queue.sqlite") as q:
         return q.execute("SELECT count(*) FROM changes WHERE kind = 'update'").fetchone() == (0,)
+
+
+def test_an_agent_with_no_comments_yet_gets_an_empty_page_not_an_error(browser, web_store, tmp_path):
+    """A new agent logs in before any comment of theirs was published: "No comments from you yet", in their
+    language when they ask for it; a PM asking for an id no comment carries still gets 404 naming ids that exist."""
+    db = tmp_path / "voc.duckdb"
+    shutil.copy(web_store[0], db)
+    with store.open(db, write=True) as con:
+        users.add(con, "neu", "agent", "agent-password-3", agent_id="A99")
+    with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:
+        page = login(browser, server, ("neu", "agent-password-3"))
+        assert page.url.endswith("/agent/A99")
+        assert "That did not work" not in page.inner_text("main")
+        assert page.inner_text(".thanks").startswith("No comments from you yet: once the comments you file reach voc")
+        assert page.locator("section.group").count() == 0
+        response = page.goto(f"{server.url}/agent/A99?lang=de")
+        assert response.status == 200 and page.inner_text(".thanks").startswith("Noch keine Kundenstimmen von Ihnen")
+        pm = login(browser, server, PM)
+        response = pm.goto(f"{server.url}/agent/A99")
+        assert response.status == 404 and "agent ids are what the source" in pm.inner_text(".flash.error")

@@ -5,7 +5,9 @@ access itself: an agent sees only their own comments (already redacted), and of
 themes only the title, status, owner team, ticket and the PM's note, never other
 agents' comments (so no theme "representatives" either). A caller that serves
 several people passes the authenticated `viewer`; a viewer asking for another
-agent's view gets `AccessError`.
+agent's view gets `AccessError`. An agent with no published comment yet (new, or
+nothing filed since the last run) gets an empty view; a PM or the CLI asking for
+an agent id no comment carries gets `NotFoundError` naming ids that exist.
 """
 
 from __future__ import annotations
@@ -72,10 +74,9 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
     if viewer is not None and viewer != agent_id:
         raise AccessError(f"{viewer} may not see the comments of agent {agent_id}: agents see only their own")
     comments = dicts(con, COMMENTS_SQL, [agent_id])
-    if not comments:
+    if not comments and viewer is None:  # a PM or the CLI asking for an id: a typo is likelier than a new agent
         raise NotFoundError(f"no comments from agent {agent_id!r} in the published results; "
-                            + (known_agents_hint(con, agent_id) if viewer is None else
-                               "ask a product manager which agent id your comments are filed under"))
+                            + known_agents_hint(con, agent_id))
     language = wording.checked_language(language) or wording.agent_language(Counter(c["language"] for c in comments))
     now = now or datetime.now()
     seen = scalar(con, "SELECT last_event_id FROM agent_seen WHERE agent_id = ?", [agent_id]) or 0

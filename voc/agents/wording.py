@@ -34,11 +34,15 @@ DIGEST_WORDS = {
 
 HEADLINE_WORDS = {  # the thank-you line on the agent's page and in `voc agent`; German counts are dative ("mit 3 ...n")
     "en": {"thanks": "Thank you: your {comments} fed {themes} product teams see.", "comment": ("comment", "comments"),
+           "nothing": "No comments from you yet: once the comments you file reach voc (after the next nightly run), "
+                      "you see here what became of each.",
            "none": "Thank you for your comments: {count} filed, none is part of a theme product teams see yet.",
            "which": ("", ""),
            "problem": ("customer problem", "customer problems"), "done": "fixed", "in_progress": "being worked on",
            "planned": "planned", "shipped": "{fixes} shipped this quarter drew on them.", "fix": ("fix", "fixes")},
     "de": {"thanks": "Danke: Mit {comments} haben Sie zu {themes} beigetragen, {which} die Produktteams sehen.",
+           "nothing": "Noch keine Kundenstimmen von Ihnen: Sobald Ihre erfassten Kommentare bei voc ankommen (nach "
+                      "dem nächsten nächtlichen Lauf), sehen Sie hier, was aus jedem wurde.",
            "none": "Danke für Ihre Kundenstimmen: {count} erfasst, noch keine gehört zu einem Thema, das die "
                    "Produktteams sehen.",
            "which": ("das", "die"),  # the relative pronoun: "1 Kundenproblem, das", "2 Kundenproblemen, die"
@@ -121,6 +125,8 @@ def headline(summary: dict, language: str = DEFAULT) -> str:
     def counted(n: int, noun: str) -> str:
         return f"{n} {words[noun][n != 1]}"
 
+    if not summary["comments"]:  # a new agent, or nothing filed that a run has published yet
+        return words["nothing"]
     if not summary["themes"]:  # only unclustered comments so far
         return words["none"].format(count=summary["comments"])
     themes = summary["themes"]

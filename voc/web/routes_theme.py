@@ -21,10 +21,11 @@ from voc.web.mirror import CHANGE_WAIT_SECONDS, Change
 from voc.web.users import User
 
 router = APIRouter()
+MAX_PAGE_DIGITS = 9  # ?page= beyond a billion is the last page anyway (and its OFFSET would not fit a number)
 
 
 @router.get("/themes/{theme_id}")
-def theme_page(request: Request, theme_id: int, page: int = 1, grain: str = "week", user: User = Depends(auth.pm)):
+def theme_page(request: Request, theme_id: int, page: str = "1", grain: str = "week", user: User = Depends(auth.pm)):
     f = queries.Filters.from_query(request.query_params)
     grain = grain if grain in queries.GRAINS else "week"
     mirror = mirror_of(request)
@@ -32,7 +33,7 @@ def theme_page(request: Request, theme_id: int, page: int = 1, grain: str = "wee
         theme = queries.theme(con, theme_id)
         if theme is None:
             return _merged_away(request, con, theme_id)
-        comments, total = queries.comments(con, theme_id, f, page)
+        comments, total, page, pages = _comment_page(con, theme_id, f, page)
         series = queries.series(con, theme_id, grain)
         segments = queries.segments(con, theme_id)
         context = {"theme": theme, "comments": comments, "total": total, "subs": queries.sub_themes(con, theme_id),
@@ -40,11 +41,31 @@ def theme_page(request: Request, theme_id: int, page: int = 1, grain: str = "wee
                    "choices": queries.theme_choices(con), "facets": queries.facets(con)}
     pending = [c for c in mirror.changes(pending_only=True) if c.payload.get("theme_id") == theme_id]
     return render(request, "theme.html", **context, f=f, page=page, grain=grain, pending=pending,
-                  pages=max(1, -(-total // queries.PAGE_SIZE)), statuses=workflow.STATUSES,
+                  pages=pages, statuses=workflow.STATUSES,
                   next_statuses=workflow.TRANSITIONS[theme["status"]], sentiments=SENTIMENTS,
                   series_chart=charts.theme_series(series),
                   segment_charts={d: charts.segment_mix(segments[d], d) for d in SEGMENT_DIMENSIONS if segments[d]},
                   segments=segments)
+
+
+def page_number(asked: str) -> int:
+    """`?page=` as a page number of 1 or more: 0, -3 or "x" is the first page; a number too long to be a page is
+    10 ** MAX_PAGE_DIGITS, past any last page."""
+    text = asked.strip()
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return max(1, int(text) if len(text) <= MAX_PAGE_DIGITS else 10 ** MAX_PAGE_DIGITS)
+
+
+def _comment_page(con, theme_id: int, f: queries.Filters, asked: str) -> tuple[list[dict], int, int, int]:
+    """(comments, how many in all, page number, pages) for `?page=`, within 1 .. the last page (999 is the last)."""
+    page = page_number(asked)
+    comments, total = queries.comments(con, theme_id, f, page)
+    pages = max(1, -(-total // queries.PAGE_SIZE))
+    if page > pages:
+        page = pages
+        comments, total = queries.comments(con, theme_id, f, page)
+    return comments, total, page, pages
 
 
 def _merged_away(request: Request, con, theme_id: int) -> RedirectResponse:
