@@ -447,3 +447,28 @@ def test_a_ticket_link_must_be_an_http_address(store_copy):
                                   "--by", "anna", "--db", str(store_copy)])
     assert ok.exit_code == 0, ok.output
     assert rows_of(store_copy, "SELECT ticket_url FROM theme_workflow") == [("HTTPS://jira.example/PAY-1",)]
+
+
+def test_every_sentiment_correction_is_kept_and_shown_with_who_made_it(store_copy):
+    """Three PMs correct one comment in turn (CLI, CLI, the app's library call): the last one is shown and learned
+    from, and `voc sentiment show` lists all three, newest first, each with who made it and what it replaced."""
+    (source, comment, was), (other,) = (rows_of(store_copy, sql)[0] for sql in (
+        "SELECT source, comment_id, sentiment FROM current_assignments WHERE sentiment <> 'negative' "
+        "ORDER BY comment_id LIMIT 1", "SELECT comment_id FROM current_assignments ORDER BY comment_id DESC LIMIT 1"))
+    run = functools.partial(CliRunner().invoke, app)
+    assert run(["sentiment", "set", comment, "negative", "--by", "anna", "--db", str(store_copy)]).exit_code == 0
+    assert run(["sentiment", "set", comment, "positive", "--by", "bo", "--db", str(store_copy)]).exit_code == 0
+    assert run(["sentiment", "set", other, "neutral", "--by", "anna", "--db", str(store_copy)]).exit_code == 0
+    with store.open(store_copy, write=True) as con:
+        corrections.correct(con, source, comment, "Herr Müller", sentiment="neutral")
+    assert rows_of(store_copy, "SELECT sentiment FROM current_assignments WHERE comment_id = ?", [comment]) == [
+        ("neutral",)]
+    assert rows_of(store_copy, "SELECT label, set_by, previous FROM sentiment_corrections WHERE comment_id = ?",
+                   [comment]) == [("neutral", "Herr [NAME]", "positive")]
+    shown = run(["sentiment", "show", "--comment", comment, "--db", str(store_copy)])
+    assert shown.exit_code == 0, shown.output
+    lines = [line.split("│")[3:6] for line in shown.output.splitlines() if comment in line]
+    assert [[cell.strip() for cell in line] for line in lines] == [
+        ["neutral", "positive", "Herr [NAME]"], ["positive", "negative", "bo"], ["negative", was, "anna"]]
+    everything = run(["sentiment", "show", "--db", str(store_copy)]).output
+    assert everything.count(comment) == 3 and other in everything

@@ -85,3 +85,16 @@ def test_views_lost_between_the_last_step_and_their_creation_are_rebuilt_on_the_
     con = store.connect(db)
     assert con.execute("SELECT count(*) FROM current_assignments").fetchall() == [(0,)]
     con.close()
+
+
+def test_upgrading_keeps_the_corrections_made_before_as_the_first_of_their_history(tmp_path):
+    db = tmp_path / "v8.duckdb"
+    con = duckdb.connect(str(db))
+    store.migrate(con, db, steps=store.MIGRATIONS[:8])
+    con.execute("INSERT INTO sentiment_corrections VALUES ('s', 'c1', 'negative', 'anna', '2026-11-02 10:00', "
+                "'positive')")
+    con.close()
+    con = store.connect(db)
+    assert con.execute("SELECT source, comment_id, label, set_by, previous FROM sentiment_correction_history"
+                       ).fetchall() == [("s", "c1", "negative", "anna", "positive")]
+    con.close()

@@ -405,6 +405,23 @@ def redact_who_made_changes(con: duckdb.DuckDBPyConnection) -> None:
                 con.execute(update, [clean, value])
 
 
+# Version 9: every PM sentiment correction, not only the latest per comment. `sentiment_corrections` keeps one row per
+# comment (what is shown and learned from); this table gets a row for each correction, with who made it and the label
+# shown before, so `voc sentiment show` can list them all. A store's existing corrections are its first rows.
+SCHEMA_V9 = """
+CREATE TABLE sentiment_correction_history (
+    source     VARCHAR NOT NULL,
+    comment_id VARCHAR NOT NULL,
+    label      VARCHAR NOT NULL,                -- negative | neutral | positive
+    set_by     VARCHAR NOT NULL,
+    set_at     TIMESTAMP NOT NULL,
+    previous   VARCHAR                          -- the label shown before this correction
+);
+INSERT INTO sentiment_correction_history SELECT source, comment_id, label, set_by, set_at, previous
+    FROM sentiment_corrections;
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -422,5 +439,6 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "themes with sub-themes, PM overrides, NPS and impact", SCHEMA_V6),
     Migration(7, "who made a change, redacted", "", redact_who_made_changes),
     Migration(8, "the fitted sentiment head, for incremental nights", SCHEMA_V8),
+    Migration(9, "every sentiment correction kept, not only the latest", SCHEMA_V9),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

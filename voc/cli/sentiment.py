@@ -29,7 +29,7 @@ def set_label(comment_id: str = typer.Argument(..., help="The comment's id, as i
 
     Example: voc sentiment set C-1042 negative --by anna
     """
-    with store.open(db, write=True) as con:
+    with store.open(db, write=True) as con, store.transaction(con):
         c = set_correction(con, comment_id, label, by, source)
     was = f" (was {c.previous})" if c.previous else ""
     console.print(f"comment {c.comment_id} in {c.source}: {c.label}{was}; "
@@ -38,14 +38,17 @@ def set_label(comment_id: str = typer.Argument(..., help="The comment's id, as i
 
 @sentiment_app.command("show")
 @friendly
-def show(db: Path = DbOption, limit: int = limit_option(50, "corrections")):
-    """List PM corrections, newest first.
+def show(db: Path = DbOption, limit: int = limit_option(50, "corrections"),
+         comment: Optional[str] = typer.Option(None, "--comment", help="Only the corrections of this comment id.")):
+    """List PM corrections, newest first: every correction, with who made it and the label shown before, also when a
+    later one replaced it.
 
-    Example: voc sentiment show --limit 20
+    Example: voc sentiment show --limit 20      (or: voc sentiment show --comment C-1042)
     """
     with store.open(db) as con:
-        rows = con.execute("SELECT source, comment_id, label, previous, set_by, set_at FROM sentiment_corrections "
-                           "ORDER BY set_at DESC LIMIT ?", [limit]).fetchall()
+        rows = con.execute("SELECT source, comment_id, label, previous, set_by, set_at "
+                           "FROM sentiment_correction_history WHERE ? IS NULL OR comment_id = ? "
+                           "ORDER BY set_at DESC, rowid DESC LIMIT ?", [comment, comment, limit]).fetchall()
     table = Table(title="Sentiment corrections")
     for col in ("source", "comment", "label", "was", "by", "at"):
         table.add_column(col, overflow="fold")

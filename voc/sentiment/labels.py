@@ -69,7 +69,8 @@ class Correction:
 
 def set_correction(con: duckdb.DuckDBPyConnection, comment_id: str, label: str, by: str,
                    source: str | None = None) -> Correction:
-    """Record a PM's label for one comment (replacing an earlier correction of the same comment)."""
+    """Record a PM's label for one comment: it replaces an earlier correction of the same comment as the one shown and
+    learned from, and is added to the comment's correction history (both in the caller's transaction, if any)."""
     try:
         clean = parse_label(label)
     except ValueError as exc:
@@ -88,8 +89,9 @@ def set_correction(con: duckdb.DuckDBPyConnection, comment_id: str, label: str, 
     src = matches[0][0]
     shown = first_row(con, "SELECT sentiment FROM current_assignments WHERE source = ? AND comment_id = ?",
                       [src, comment_id])
-    con.execute("INSERT OR REPLACE INTO sentiment_corrections VALUES (?, ?, ?, ?, ?, ?)",
-                [src, comment_id, clean, by, datetime.now(), shown[0] if shown else None])
+    row = [src, comment_id, clean, by, datetime.now(), shown[0] if shown else None]
+    con.execute("INSERT OR REPLACE INTO sentiment_corrections VALUES (?, ?, ?, ?, ?, ?)", row)
+    con.execute("INSERT INTO sentiment_correction_history VALUES (?, ?, ?, ?, ?, ?)", row)
     return Correction(src, comment_id, clean, shown[0] if shown else None)
 
 
