@@ -27,6 +27,31 @@ def test_every_command_has_help_with_an_example():
         assert result.exit_code == 0 and "Example: voc" in result.output, cmd
 
 
+def _command_paths(group, path=()):
+    for name, command in group.commands.items():
+        yield (*path, name)
+        if hasattr(command, "commands"):
+            yield from _command_paths(command, (*path, name))
+
+
+def test_help_shows_flags_as_flags_and_arguments_by_name():
+    """A flag takes no value, so its help shows none (typer 0.29 wrote `--json <bool>`, `--help <bool>`); an
+    argument reads THEME_ID in the usage line, not `{theme_id}`."""
+    from typer.main import get_command
+
+    paths = [()] + list(_command_paths(get_command(app)))
+    assert ("theme", "show") in paths and ("export", "themes") in paths and len(paths) > 20
+    for path in paths:
+        result = invoke(*path, "--help")
+        assert result.exit_code == 0, path
+        assert "<bool>" not in result.output and "--help " in result.output, (path, result.output)
+        usage = next(line for line in result.output.splitlines() if "Usage:" in line)
+        assert "{" not in usage, (path, usage)
+    for path, usage in ((("status",), "[OPTIONS] THEME_ID"), (("sentiment", "set"), "[OPTIONS] COMMENT_ID LABEL")):
+        assert usage in invoke(*path, "--help").output, path
+    assert "Missing argument 'THEME_ID'" in invoke("status").output
+
+
 def test_commands_start_without_importing_the_pipeline():
     """`voc --help`, `voc themes` and the other read commands should start in about a second: Prefect, sklearn
     and scipy.stats (~3 s to import) are imported only by the commands that run or edit the pipeline."""

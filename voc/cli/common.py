@@ -8,14 +8,65 @@ import sys
 
 import typer
 from rich.console import Console
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from voc.config import DEFAULT_DB
 from voc.errors import VocError
 from voc.outputs import is_stdout
 from voc.text.redact import redact_text
 
+
+
+# Help that reads as help. Typer 0.29 writes the type of every parameter after it in `--help`, a flag's too, as if
+# it took a value (`--json <bool>`, `--help <bool>`; 0.28 left flags bare), and names arguments in the usage line
+# in braces (`voc status [OPTIONS] {theme_id}`), which read like a template. voc's commands show a flag bare and an
+# argument as THEME_ID (or [THEME_ID] when optional), as click always has. Every command and sub-app gets this
+# through the root app's group class (`PlainHelpGroup`), whatever module registered it.
+class _Flag(TyperOption):
+    def display_type_rich(self, ctx):
+        return None  # a flag takes no value: nothing to show after it
+
+
+class _NamedArgument(TyperArgument):
+    @property
+    def display_name_raw(self) -> str:
+        return self.metavar or self.name.upper()
+
+    def _usage_display_name(self) -> str:
+        name = self.display_name_raw + ("..." if self.nargs != 1 else "")
+        return name if self.required else f"[{name}]"
+
+
+def _plain(param):
+    if type(param) is TyperOption and param.is_flag:
+        param.__class__ = _Flag
+    elif type(param) is TyperArgument:
+        param.__class__ = _NamedArgument
+    return param
+
+
+class _PlainHelpCommand(TyperCommand):
+    def get_params(self, ctx):
+        return [_plain(p) for p in super().get_params(ctx)]
+
+
+class PlainHelpGroup(TyperGroup):
+    """The root app's group: it and the commands and groups it hands out show their parameters plainly (above)."""
+
+    def get_params(self, ctx):
+        return [_plain(p) for p in super().get_params(ctx)]
+
+    def get_command(self, ctx, cmd_name):
+        command = super().get_command(ctx, cmd_name)
+        if type(command) is TyperCommand:
+            command.__class__ = _PlainHelpCommand
+        elif type(command) is TyperGroup:
+            command.__class__ = PlainHelpGroup
+        return command
+
+
 app = typer.Typer(help="voc: turn agent-captured customer comments into ranked themes.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+                  pretty_exceptions_enable=False, cls=PlainHelpGroup)
 # Output that is not a terminal (a pipe, a file, a CI log) has no width to measure; rich would assume 80 columns
 # and drop the columns of `voc themes` that do not fit (CSAT, NPS, trend). This is wide enough for every column
 # (`voc themes --why` needs about 120) and still reads in a log.
