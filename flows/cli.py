@@ -19,9 +19,9 @@ import typer
 # heartbeat only competes for the API's SQLite file and logs a traceback when it loses.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from voc.cli.common import DbOption, console, friendly  # noqa: E402
+from voc.cli.common import DbOption, console, friendly, wrote  # noqa: E402
 from voc.cli.main import app  # noqa: E402
-from voc.cli.results import html_report, themes  # noqa: E402
+from voc.cli.results import themes  # noqa: E402
 from voc.errors import VocError  # noqa: E402
 from voc.ingest import options as source_options  # noqa: E402
 from voc.shutdown import exit_now  # noqa: E402
@@ -66,7 +66,10 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
         date_order: Optional[str] = typer.Option(None, help="How 03/04/2026 is read: dmy (3 April, default) or mdy (March 4)."),
         max_text_chars: Optional[int] = typer.Option(None, min=1, help="Embed at most this many characters of a "
                                                      "comment (longer ones are stored whole and marked; default 5000)."),
-        full: bool = typer.Option(False, "--full", help="Re-cluster everything instead of an incremental night.")):
+        full: bool = typer.Option(False, "--full", help="Re-cluster everything instead of an incremental night."),
+        report: Optional[Path] = typer.Option(None, "--report", help="Where to write the HTML report (default: "
+                                              "beside the store, named after it: data/voc.duckdb -> "
+                                              "data/voc.report.html).")):
     """Ingest a source and run the pipeline: an incremental night when possible, else a full re-cluster.
 
     A Prefect flow run. An incremental night embeds and places only the new comments; it runs when the last run
@@ -83,7 +86,7 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
     quiet_prefect_tracebacks()
     summary = nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8",
                       show_progress=True, mode="full" if full else "auto", delimiter=delimiter, date_order=date_order,
-                      max_text_chars=max_text_chars)
+                      max_text_chars=max_text_chars, report=str(report) if report else None)
     print_summary(summary)
 
 
@@ -111,11 +114,14 @@ def print_summary(summary: dict) -> None:
     for key, label in (("emerging", "emerging themes"), ("spikes", "spiking themes")):
         if summary[key]:
             console.print(f"  {label}: " + ", ".join(f"#{t}" for t in summary[key]))
+    wrote(summary["report"], "the report")
 
 
 @app.command()
 @friendly
-def demo(db: Path = DbOption, out: Path = typer.Option(Path("data/report.html"), help="Where to write the HTML report.")):
+def demo(db: Path = DbOption,
+         out: Optional[Path] = typer.Option(None, help="Where to write the HTML report (default: beside the store, "
+                                                       "named after it: data/voc.report.html).")):
     """Run the whole pipeline on the bundled demo data, show the themes, write the HTML report.
 
     Example: voc demo
@@ -126,9 +132,8 @@ def demo(db: Path = DbOption, out: Path = typer.Option(Path("data/report.html"),
     if not demo_file.exists():
         demo_file = generate(Path("data/demo")).comments
     run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding=None,
-        delimiter=None, date_order=None, max_text_chars=None, full=False)
+        delimiter=None, date_order=None, max_text_chars=None, full=False, report=out)
     themes(db=db, limit=20, as_json=False, since=None, why=False)
-    html_report(out=out, db=db)
 
 
 def main() -> None:

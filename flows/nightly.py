@@ -27,6 +27,7 @@ from voc.config import Settings
 from voc.corpus import Corpus
 from voc.errors import StoreLockedError
 from voc.ingest.read import parse_mapping, read_source
+from voc.outputs import report_path
 from voc.pm.report import write_report as write_report_file
 from voc.progress import progress_bar
 from voc.publish import publish as publish_run
@@ -98,7 +99,8 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
             date_order: str | None = None, max_text_chars: int | None = None, report: str | None = None) -> dict:
     """Ingest, then an incremental night or a full re-cluster (mode: auto | full | incremental), rank, publish.
     One run per store at a time (`store.run_lock`); a failed run is recorded and publishes nothing.
-    Then writes the HTML report (`report`, default report.html beside the store) and sends notifications."""
+    Then writes the HTML report (`report`, default `<store stem>.report.html` beside the store, see
+    `voc.outputs.report_path`) and sends notifications."""
     settings = Settings.from_env(db=Path(db), model=model, date_order=date_order, max_text_chars=max_text_chars)
     with store.run_lock(settings.db):
         run_id = start_run(settings, pipeline.source_label(Path(source), table, query), mode)
@@ -123,7 +125,7 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
         except BaseException as exc:  # recorded, then raised again: a run never stays `running`
             pipeline.fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
             raise
-    out = write_report(settings.db, Path(report) if report else settings.db.parent / "report.html")
+    out = write_report(settings.db, Path(report) if report else report_path(settings.db))
     return {**summary, "report": str(out), "notifications": notify(settings)}
 
 

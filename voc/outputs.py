@@ -39,6 +39,13 @@ def _is_store(out: Path, db: Path | None) -> bool:
     return out.resolve() in (store, store.with_name(store.name + ".wal"))
 
 
+def report_path(db: Path) -> Path:
+    """Where a run writes its HTML report unless told: `<store stem>.report.html` beside the store (as the web app's
+    `<stem>.web-queue.sqlite`), so two stores in one folder never write over each other's report."""
+    db = Path(db)
+    return db.with_name(f"{db.stem}.report.html")
+
+
 def is_stdout(out: Path | str) -> bool:
     """True for `-` and for a path that is the file standard output goes to (e.g. /dev/stdout)."""
     if str(out) == STDOUT:

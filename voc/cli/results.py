@@ -15,6 +15,7 @@ from rich.table import Table
 from voc import store
 from voc.cli.common import DbOption, app, console, friendly, limit_option, sentiment_summary, wrote
 from voc.errors import ConfigError
+from voc.outputs import report_path
 from voc.pm import report, workflow
 from voc.ranking import trends
 from voc.ranking.rank import growth_text
@@ -161,12 +162,15 @@ def _export(what: str, fmt: str, out: Path, db: Path) -> None:
 
 @app.command("report")
 @friendly
-def html_report(out: Path = typer.Option(Path("data/report.html"), help="Output HTML file; - for standard output."),
+def html_report(out: Optional[Path] = typer.Option(None, help="Output HTML file; - for standard output (default: "
+                                                              "the one `voc run` writes, beside the store and named "
+                                                              "after it: data/voc.duckdb -> data/voc.report.html)."),
                 db: Path = DbOption):
     """Write a self-contained HTML report of the ranked themes.
 
     Example: voc report --out report.html
     """
+    out = out or report_path(db)
     report.write_report(db, out)
     wrote(out, "the report")
 

@@ -1,0 +1,63 @@
+"""`voc run` as a new user meets it: where the report goes, what the run summary says, a drop folder night by night.
+
+Real `voc run` commands (Typer's runner) on real DuckDB files, with Prefect flow runs against the test API.
+"""
+
+import csv
+import io
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+runner = CliRunner()
+FIELDS = ["comment_id", "text", "created_at", "agent_id", "channel", "product", "team", "csat", "nps", "ticket_id"]
+
+
+def invoke(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def demo_rows(demo_files, n: int, skip: int = 0) -> list[dict]:
+    with open(demo_files.comments, encoding="utf-8") as fh:
+        good = [r for r in csv.DictReader(fh) if not r["comment_id"].startswith("bad")]
+    return [{k: r[k] for k in FIELDS} for r in good[skip:skip + n]]
+
+
+def as_csv(records: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(records)
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def drop_nights(tmp_path_factory, demo_files):
+    """Two `voc run` nights on a drop folder, with a store in a folder that already holds someone's report.html."""
+    base = tmp_path_factory.mktemp("drops")
+    drops, stores = base / "drops", base / "stores"
+    drops.mkdir()
+    stores.mkdir()
+    (stores / "report.html").write_text("someone else's report", encoding="utf-8")
+    (drops / "a.csv").write_text(as_csv(demo_rows(demo_files, 60)), encoding="utf-8")
+    db = stores / "one.duckdb"
+    first = invoke("run", "--source", drops, "--db", db, "--source-name", "demo")
+    return {"base": base, "drops": drops, "stores": stores, "db": db, "first": first}
+
+
+def test_the_report_is_named_after_the_store_and_the_run_says_where(drop_nights, demo_files):
+    first, stores = drop_nights["first"], drop_nights["stores"]
+    assert first.exit_code == 0, first.output
+    assert (stores / "report.html").read_text(encoding="utf-8") == "someone else's report"  # not overwritten
+    report = stores / "one.report.html"
+    assert "Why this rank" in report.read_text(encoding="utf-8")
+    assert f"wrote the report to {report}" in first.output
+    src = drop_nights["base"] / "other.csv"
+    src.write_text(as_csv(demo_rows(demo_files, 40)), encoding="utf-8")
+    chosen = drop_nights["base"] / "out" / "night.html"
+    second_store = invoke("run", "--source", src, "--db", stores / "two.duckdb", "--report", chosen)
+    assert second_store.exit_code == 0, second_store.output
+    assert f"wrote the report to {chosen}" in second_store.output and chosen.exists()
+    assert not (stores / "two.report.html").exists()
