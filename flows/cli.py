@@ -96,6 +96,9 @@ def print_summary(summary: dict) -> None:
                   f"{ing['already_known']} already known, {ing['quarantined']} quarantined", highlight=False)
     for skipped in ing["skipped_files"]:
         console.print(f"  skipped {skipped}: same content, nothing new", highlight=False)
+    for empty in ing.get("empty_files", []):
+        console.print(f"  skipped {empty}: the file is empty, nothing to read (export it again if it should hold "
+                      "comments)", highlight=False)
     for reason in ing["quarantine_reasons"][:5]:
         console.print(f"  quarantined: {reason}", highlight=False, soft_wrap=True)
     if ing["truncated"]:

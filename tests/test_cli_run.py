@@ -5,8 +5,10 @@ Real `voc run` commands (Typer's runner) on real DuckDB files, with Prefect flow
 
 import csv
 import io
+import json
 
 import pytest
+from dbutil import rows
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -42,6 +44,7 @@ def drop_nights(tmp_path_factory, demo_files):
     stores.mkdir()
     (stores / "report.html").write_text("someone else's report", encoding="utf-8")
     (drops / "a.csv").write_text(as_csv(demo_rows(demo_files, 60)), encoding="utf-8")
+    (drops / "c.csv").write_bytes(b"")  # an export that failed
     db = stores / "one.duckdb"
     first = invoke("run", "--source", drops, "--db", db, "--source-name", "demo")
     return {"base": base, "drops": drops, "stores": stores, "db": db, "first": first}
@@ -61,3 +64,14 @@ def test_the_report_is_named_after_the_store_and_the_run_says_where(drop_nights,
     assert second_store.exit_code == 0, second_store.output
     assert f"wrote the report to {chosen}" in second_store.output and chosen.exists()
     assert not (stores / "two.report.html").exists()
+
+
+def test_an_empty_file_in_a_drop_folder_is_skipped_with_a_line_and_the_rest_ingested(drop_nights, tmp_path):
+    first, db = drop_nights["first"], drop_nights["db"]
+    assert first.exit_code == 0, first.output
+    assert "skipped c.csv: the file is empty" in first.output
+    assert rows(db, "SELECT count(*) FROM comments")[0][0] == 60
+    stats = json.loads(rows(db, "SELECT stats FROM runs WHERE run_id = 1")[0][0])
+    assert stats["ingest"]["empty_files"] == ["c.csv"]  # recorded with the run
+    alone = invoke("run", "--source", drop_nights["drops"] / "c.csv", "--db", tmp_path / "s.duckdb")
+    assert alone.exit_code == 2 and "c.csv is empty: export the comments again" in alone.output

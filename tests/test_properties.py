@@ -134,6 +134,27 @@ def test_a_file_mostly_in_another_encoding_stops_and_a_few_bad_rows_are_quaranti
 
 
 @STORE
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=5))
+def test_a_folder_reads_every_row_of_its_files_and_names_its_empty_ones(counts):
+    """n = 0: an empty file (no bytes), skipped and named; else a file with n rows. All empty: one named error."""
+    with tempfile.TemporaryDirectory() as folder:
+        for i, n in enumerate(counts):
+            lines = [f"c{i}-{j},text,2026-11-02,A1" for j in range(n)]
+            data = "\n".join(["comment_id,text,created_at,agent_id", *lines]) if n else ""
+            (Path(folder) / f"{i}.csv").write_text(data, encoding="utf-8")
+        empty = [f"{i}.csv" for i, n in enumerate(counts) if n == 0]
+        if not sum(counts):
+            try:
+                read_source(Path(folder))
+                raise AssertionError("a folder of empty files was read")
+            except SourceError as exc:
+                assert "has no data rows" in str(exc)
+            return
+        batch = read_source(Path(folder))
+        assert len(batch.rows) == sum(counts) and batch.empty_files == empty
+        assert [f.name for f in batch.files] == [f"{i}.csv" for i, n in enumerate(counts) if n]
+
+
 @given(st.lists(row, min_size=1, max_size=10), st.sampled_from(["utf-8", "latin-1"]))
 def test_ingest_into_a_real_store_keeps_every_row(rows, encoding):
     path = write(csv_bytes(rows, encoding), ".csv")

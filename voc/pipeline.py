@@ -92,7 +92,7 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
             "already_known": len(comments) - n_new, "quarantined": len(rejected),
             "quarantined_before": len(rejected) - n_quarantined,
             "skipped_files": [f"{name} (imported in run {run})" for name, run in skipped.items()],
-            "skipped_rows": skipped_rows,
+            "skipped_rows": skipped_rows, "empty_files": list(batch.empty_files),
             "truncated": sum(c.truncated for c in comments),
             "quarantine_reasons": [q["reason"] for q in quarantine[:20]],
             "redactions": dict(redactions)}

@@ -12,7 +12,8 @@ What a file cannot be read as, it says once, with what to do:
 - the delimiter: `,` `;` tab or `|`, sniffed from the header unless given;
 - a field of any length (a pasted e-mail thread is still one comment).
 
-Each file's SHA-256 goes with the batch, so the store recognises a file it has
+An empty file in a folder is skipped (and named in the run summary); the
+folder's other files are read. Each file's SHA-256 goes with the batch, so the store recognises a file it has
 already imported (`voc.pipeline.ingest`).
 """
 
@@ -79,6 +80,7 @@ class RawBatch:
     source: str
     rows: list[RawRow] = field(default_factory=list)
     files: list[SourceFile] = field(default_factory=list)
+    empty_files: list[str] = field(default_factory=list)  # a folder's empty files: skipped, said in the run summary
 
 
 def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
@@ -118,11 +120,12 @@ def read_source(path: Path, mapping: dict[str, str] | None = None, table: str | 
         if not files:
             raise SourceError(f"folder {path} has no .csv, .jsonl or .parquet files")
         for f in files:
-            _add_file(batch, f, encoding, delimiter)
+            _add_file(batch, f, encoding, delimiter, in_folder=True)
     else:
         _add_file(batch, path, encoding, delimiter)
     if not batch.rows:
-        raise SourceError(f"source {path} has no data rows: nothing to ingest")
+        empty = f" ({', '.join(batch.empty_files)} empty)" if batch.empty_files else ""
+        raise SourceError(f"source {path} has no data rows{empty}: nothing to ingest")
     _apply_mapping(batch, mapping or {}, path)
     return batch
 
@@ -134,11 +137,17 @@ def _check_encoding_name(encoding: str) -> None:
         raise SourceError(f"unknown --encoding {encoding!r}: use e.g. utf-8, latin-1, cp1252 or utf-16") from None
 
 
-def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None) -> None:
+def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None, in_folder: bool = False) -> None:
+    """Read one file into the batch. In a drop folder an empty file (an export that failed, a drop still being
+    written) is skipped and listed in `batch.empty_files`, so it cannot stop every night; given alone it stops the
+    run (`_read_file`)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read {path} ({exc.strerror or exc}); check its permissions") from exc
+    if in_folder and not data:
+        batch.empty_files.append(path.name)
+        return
     rows = _read_file(path, data, encoding, delimiter)
     batch.rows.extend(rows)
     batch.files.append(SourceFile(path.name, hashlib.sha256(data).hexdigest(), len(rows)))
