@@ -90,10 +90,27 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
     print_summary(summary)
 
 
+def _files(n: int) -> str:
+    return f"{n} file{'' if n == 1 else 's'}"
+
+
+def read_counts(ing: dict) -> str:
+    """'read 35 rows from 1 file (2 files skipped: same content as before): 30 new, 2 already known, 3
+    quarantined'. The rows read are those of the files read, so they add up: read = new + already known +
+    quarantined; a skipped file's rows are not read again."""
+    same, empty = len(ing["skipped_files"]), len(ing.get("empty_files", []))
+    why = [w for n, w in ((same, "same content as before"), (empty, "empty")) if n]
+    if same and empty:
+        why = [f"{same} same content as before", f"{empty} empty"]
+    skipped = f" ({_files(same + empty)} skipped: {', '.join(why)})" if why else ""
+    files = f" from {_files(ing['files_read'])}" if ing.get("files_read") or skipped else ""
+    return (f"read {ing['rows_read']} rows{files}{skipped}: {ing['new']} new, {ing['already_known']} already known, "
+            f"{ing['quarantined']} quarantined")
+
+
 def print_summary(summary: dict) -> None:
     ing = summary["ingest"]
-    console.print(f"run {summary['run_id']}: read {ing['rows_read']} rows, {ing['new']} new, "
-                  f"{ing['already_known']} already known, {ing['quarantined']} quarantined", highlight=False)
+    console.print(f"run {summary['run_id']}: {read_counts(ing)}", highlight=False)
     for skipped in ing["skipped_files"]:
         console.print(f"  skipped {skipped}: same content, nothing new", highlight=False)
     for empty in ing.get("empty_files", []):

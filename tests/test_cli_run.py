@@ -6,6 +6,7 @@ Real `voc run` commands (Typer's runner) on real DuckDB files, with Prefect flow
 import csv
 import io
 import json
+import re
 
 import pytest
 from dbutil import rows
@@ -43,11 +44,16 @@ def drop_nights(tmp_path_factory, demo_files):
     drops.mkdir()
     stores.mkdir()
     (stores / "report.html").write_text("someone else's report", encoding="utf-8")
-    (drops / "a.csv").write_text(as_csv(demo_rows(demo_files, 60)), encoding="utf-8")
+    good = demo_rows(demo_files, 75)
+    bad = [{**good[0], "comment_id": f"bad-{i}", "created_at": "gestern"} for i in range(7)]
+    (drops / "a.csv").write_text(as_csv(good[:60] + bad), encoding="utf-8")
     (drops / "c.csv").write_bytes(b"")  # an export that failed
     db = stores / "one.duckdb"
     first = invoke("run", "--source", drops, "--db", db, "--source-name", "demo")
-    return {"base": base, "drops": drops, "stores": stores, "db": db, "first": first}
+    # the next night: a.csv again as it was, b.csv with 5 comments the store has, 10 new ones and a bad one
+    (drops / "b.csv").write_text(as_csv(good[:5] + good[60:70] + bad[:1]), encoding="utf-8")
+    second = invoke("run", "--source", drops, "--db", db, "--source-name", "demo")
+    return {"base": base, "drops": drops, "stores": stores, "db": db, "first": first, "second": second}
 
 
 def test_the_report_is_named_after_the_store_and_the_run_says_where(drop_nights, demo_files):
@@ -70,8 +76,26 @@ def test_an_empty_file_in_a_drop_folder_is_skipped_with_a_line_and_the_rest_inge
     first, db = drop_nights["first"], drop_nights["db"]
     assert first.exit_code == 0, first.output
     assert "skipped c.csv: the file is empty" in first.output
-    assert rows(db, "SELECT count(*) FROM comments")[0][0] == 60
+    assert rows(db, "SELECT count(*) FROM comments WHERE first_run_id = 1")[0][0] == 60
     stats = json.loads(rows(db, "SELECT stats FROM runs WHERE run_id = 1")[0][0])
     assert stats["ingest"]["empty_files"] == ["c.csv"]  # recorded with the run
     alone = invoke("run", "--source", drop_nights["drops"] / "c.csv", "--db", tmp_path / "s.duckdb")
     assert alone.exit_code == 2 and "c.csv is empty: export the comments again" in alone.output
+
+
+def _counts(output: str) -> dict:
+    found = re.search(r"^run \d+: read (\d+) rows.*: (\d+) new, (\d+) already known, (\d+) quarantined$", output, re.M)
+    assert found, output
+    return dict(zip(("read", "new", "known", "quarantined"), map(int, found.groups())))
+
+
+def test_the_run_counts_add_up(drop_nights):
+    first, second = drop_nights["first"], drop_nights["second"]
+    assert second.exit_code == 0, second.output
+    assert _counts(first.output) == {"read": 67, "new": 60, "known": 0, "quarantined": 7}
+    assert "read 67 rows from 1 file (1 file skipped: empty)" in first.output
+    counts = _counts(second.output)
+    assert counts["read"] == counts["new"] + counts["known"] + counts["quarantined"]
+    assert counts == {"read": 16, "new": 10, "known": 5, "quarantined": 1}
+    assert "read 16 rows from 1 file (2 files skipped: 1 same content as before, 1 empty)" in second.output
+    assert "skipped a.csv (imported in run 1): same content, nothing new" in second.output

@@ -156,7 +156,8 @@ def test_the_same_comments_under_another_file_name_are_one_comment(demo_files, t
     again = nightly(str(tmp_path / "export_2.csv"), str(db))
     assert rows(db, "SELECT count(*) FROM comments")[0][0] == 30
     assert again["ingest"]["skipped_files"] == ["export_2.csv (imported in run 1)"]  # exact re-import recognised
-    assert again["ingest"]["rows_read"] == 30 and again["ingest"]["new"] == 0
+    assert again["ingest"]["skipped_rows"] == 30 and again["ingest"]["new"] == 0
+    assert again["ingest"]["rows_read"] == again["ingest"]["files_read"] == 0  # a skipped file's rows are not read
 
 
 def test_rereading_a_file_does_not_add_its_quarantined_rows_again(demo_files, tmp_path):

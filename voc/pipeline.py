@@ -87,12 +87,13 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
             n_quarantined = insert_new_quarantine(con, quarantine)
             if imports:
                 store.insert_arrow(con, "imports", pa.Table.from_pylist(imports), or_ignore=True)
-    skipped_rows = sum(f.rows for f in batch.files if f.name in skipped)
-    return {"rows_read": len(batch.rows) + skipped_rows, "valid": len(comments), "new": n_new,
+    # rows_read counts the rows read from the files not skipped: rows_read = new + already_known + quarantined
+    return {"rows_read": len(batch.rows), "files_read": len(imports), "valid": len(comments), "new": n_new,
             "already_known": len(comments) - n_new, "quarantined": len(rejected),
             "quarantined_before": len(rejected) - n_quarantined,
             "skipped_files": [f"{name} (imported in run {run})" for name, run in skipped.items()],
-            "skipped_rows": skipped_rows, "empty_files": list(batch.empty_files),
+            "skipped_rows": sum(f.rows for f in batch.files if f.name in skipped),
+            "empty_files": list(batch.empty_files),
             "truncated": sum(c.truncated for c in comments),
             "quarantine_reasons": [q["reason"] for q in quarantine[:20]],
             "redactions": dict(redactions)}
