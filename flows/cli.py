@@ -87,7 +87,7 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
     summary = nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8",
                       show_progress=True, mode="full" if full else "auto", delimiter=delimiter, date_order=date_order,
                       max_text_chars=max_text_chars, report=str(report) if report else None)
-    print_summary(summary)
+    print_summary(summary, db)
 
 
 def _files(n: int) -> str:
@@ -108,7 +108,10 @@ def read_counts(ing: dict) -> str:
             f"{ing['quarantined']} quarantined")
 
 
-def print_summary(summary: dict) -> None:
+QUARANTINE_SHOWN = 5  # reasons listed in the run summary; `voc quarantine` lists them all
+
+
+def print_summary(summary: dict, db: Path) -> None:
     ing = summary["ingest"]
     console.print(f"run {summary['run_id']}: {read_counts(ing)}", highlight=False)
     for skipped in ing["skipped_files"]:
@@ -116,8 +119,12 @@ def print_summary(summary: dict) -> None:
     for empty in ing.get("empty_files", []):
         console.print(f"  skipped {empty}: the file is empty, nothing to read (export it again if it should hold "
                       "comments)", highlight=False)
-    for reason in ing["quarantine_reasons"][:5]:
+    shown = ing["quarantine_reasons"][:QUARANTINE_SHOWN]
+    for reason in shown:
         console.print(f"  quarantined: {reason}", highlight=False, soft_wrap=True)
+    if ing["quarantined"] > len(shown):
+        console.print(f"  … {ing['quarantined'] - len(shown)} more: voc quarantine --db {db}", highlight=False,
+                      soft_wrap=True)
     if ing["truncated"]:
         console.print(f"  {ing['truncated']} long comments stored whole; their beginning is embedded", highlight=False)
     if ing["redactions"]:
