@@ -241,3 +241,35 @@ def test_piped_output_keeps_every_column_and_honours_columns(published_db):
     narrow = subprocess.run([sys.executable, "-m", "flows.cli", "themes", "--db", str(db)], capture_output=True,
                             text=True, timeout=300, env={**env, "COLUMNS": "100"})
     assert narrow.returncode == 0 and max(map(len, narrow.stdout.splitlines())) <= 100
+
+
+def test_a_bad_table_or_query_and_a_store_that_is_not_one_are_one_line_each(demo_files, tmp_path):
+    import duckdb
+
+    from voc.errors import SourceError
+    from voc.ingest.read import read_source
+
+    src = tmp_path / "crm.duckdb"
+    with duckdb.connect(str(src)) as con:
+        con.execute("CREATE TABLE notes AS SELECT 'c1' AS comment_id, 'text' AS text")
+    for args, said in (({"table": "nosuch"}, "crm.duckdb has no table 'nosuch' (it has: notes); pass one of them "
+                                             "with --table"),
+                       ({"query": "SELEC * FROM notes"}, '--query is not valid SQL (Parser Error: syntax error at or '
+                                                         'near "SELEC")'),
+                       ({"query": "SELECT nocol FROM notes"}, "--query cannot be read from")):
+        try:
+            read_source(src, **args)
+            raise AssertionError(f"{args} was read")
+        except SourceError as exc:
+            assert str(exc).startswith(str(src)) or str(exc).startswith("--query"), str(exc)
+            assert said in str(exc) and "\n" not in str(exc) and "^" not in str(exc) and "LINE 1" not in str(exc)
+    result = invoke("run", "--source", src, "--table", "nosuch", "--db", tmp_path / "s.duckdb")
+    assert _refused(result, 2, "has no table 'nosuch' (it has: notes)"), result.output
+    assert "LINE 1" not in result.output and "^^^" not in result.output
+    empty = tmp_path / "empty.duckdb"
+    empty.write_bytes(b"")
+    for not_a_store in (demo_files.comments, empty):
+        result = invoke("themes", "--db", not_a_store)
+        assert _refused(result, 3, f"no voc store at {not_a_store}: it is not a DuckDB file (is --db right? a store "
+                                   "is made by `voc run --source ...` or `voc demo`)"), result.output
+        assert len(result.output.strip().splitlines()) == 1 and "Catalog Error" not in result.output

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from voc import store
 from voc.config import Settings
 from voc.errors import SourceError
-from voc.ingest.read import RawBatch, RawRow, read_source
+from voc.ingest.read import RawBatch, RawRow, duckdb_said, read_source
 from voc.ingest.validate import validate
 from voc.pipeline import ingest, start_run
 from voc.text.redact import luhn_ok, redact
@@ -153,6 +153,17 @@ def test_a_folder_reads_every_row_of_its_files_and_names_its_empty_ones(counts):
         batch = read_source(Path(folder))
         assert len(batch.rows) == sum(counts) and batch.empty_files == empty
         assert [f.name for f in batch.files] == [f"{i}.csv" for i, n in enumerate(counts) if n]
+
+
+@given(st.text(alphabet=string.ascii_letters + " !\"", min_size=1, max_size=30), st.text(max_size=40),
+       st.integers(0, 40), st.lists(st.text(alphabet=string.ascii_letters + ' "', min_size=1, max_size=20), max_size=2))
+def test_a_duckdb_error_is_said_on_one_line_without_its_picture_of_the_sql(message, sql_line, caret_at, hints):
+    """DuckDB's errors: a message, maybe hints ('Did you mean ...'), then LINE n: the SQL and a line of ^ under it."""
+    hints = [h for h in hints if h.strip()]
+    raw = "\n".join([message, *hints, "", f"LINE 1: {sql_line}", " " * caret_at + "^^^^"])
+    said = duckdb_said(Exception(raw))
+    assert "\n" not in said and "LINE 1:" not in said and "^^^^" not in said
+    assert said.startswith(message.strip() or said[:0]) and all(h.strip() in said for h in hints)
 
 
 @given(st.lists(row, min_size=1, max_size=10), st.sampled_from(["utf-8", "latin-1"]))

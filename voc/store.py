@@ -87,6 +87,9 @@ def connect(db: Path, read_only: bool = False, create: bool = False,
         raise StoreError(f"{db} is a folder, not a voc store: pass a file path to --db")
     if not db.exists() and not create:
         raise StoreError(f"no voc store at {db}: check --db, or run `voc run --source ...` or `voc demo` first")
+    if not is_duckdb_file(db):
+        raise StoreError(f"no voc store at {db}: it is not a DuckDB file (is --db right? a store is made by "
+                         "`voc run --source ...` or `voc demo`)")
     if create:
         db.parent.mkdir(parents=True, exist_ok=True)
     con = _connect_waiting(db, read_only, LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
@@ -100,6 +103,20 @@ def connect(db: Path, read_only: bool = False, create: bool = False,
         con.close()
         raise
     return con
+
+
+DUCKDB_MAGIC = (8, b"DUCK")  # a DuckDB file says DUCK at byte 8 (after a checksum)
+
+
+def is_duckdb_file(db: Path) -> bool:
+    """False for an existing file that is not a DuckDB database (a CSV passed as --db, which DuckDB would open as
+    an in-memory database over it; an empty file). A missing file passes: `connect` creates or refuses it."""
+    try:
+        with Path(db).open("rb") as fh:
+            head = fh.read(DUCKDB_MAGIC[0] + len(DUCKDB_MAGIC[1]))
+    except FileNotFoundError:
+        return True
+    return head[DUCKDB_MAGIC[0]:] == DUCKDB_MAGIC[1]
 
 
 def _connect_waiting(db: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:

@@ -24,6 +24,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -269,7 +270,7 @@ def check_query(query: str) -> None:
     try:
         statements = duckdb.extract_statements(query)
     except duckdb.Error as exc:
-        raise SourceError(f"--query is not valid SQL ({exc})") from None
+        raise SourceError(f"--query is not valid SQL ({duckdb_said(exc)})") from None
     if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
         raise SourceError("--query must be a single SELECT statement (e.g. SELECT * FROM notes WHERE ...); "
                           "other statements are refused")
@@ -283,17 +284,35 @@ def _read_duckdb(path: Path, table: str | None, query: str | None) -> list[RawRo
     try:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
-        raise SourceError(f"cannot open DuckDB source {path} ({exc}); is another process writing it?") from exc
+        raise SourceError(f"cannot open DuckDB source {path} ({duckdb_said(exc)}); is another process writing "
+                          "it?") from exc
     try:
-        sql = f"SELECT * FROM {quote_ident(table)}" if table else query
-        result = con.execute(sql)
+        if table:
+            _check_table(con, path, table)
+        result = con.execute(f"SELECT * FROM {quote_ident(table)}" if table else query)
         names = [d[0] for d in result.description]
         data = result.fetchall()
     except duckdb.Error as exc:
-        raise SourceError(f"reading {path}: {exc}; check --table / --query") from exc
+        raise SourceError(f"{'--table' if table else '--query'} cannot be read from {path} ({duckdb_said(exc)}): "
+                          f"check {'the table' if table else 'the SQL'}") from exc
     finally:
         con.close()
     return [RawRow(i, path.name, {n: _text(v) for n, v in zip(names, row)}) for i, row in enumerate(data, start=1)]
+
+
+def _check_table(con, path: Path, table: str) -> None:
+    names = {n for n, in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    if table not in names:
+        raise SourceError(f"{path} has no table {table!r} (it has: {_listing(names) or 'no tables'}); pass one of "
+                          "them with --table")
+
+
+def duckdb_said(exc: Exception) -> str:
+    """DuckDB's error on one line: its message and hints ('Did you mean ...'), without the picture of the SQL it
+    draws below them (`LINE 1: ...` and a line of `^`)."""
+    lines = [line.strip() for line in str(exc).splitlines()]
+    kept = [line for line in lines if line and not re.match(r"LINE \d+:", line) and set(line) != {"^"}]
+    return " ".join(kept) or type(exc).__name__
 
 
 def _apply_mapping(batch: RawBatch, mapping: dict[str, str], path: Path) -> None:
