@@ -273,3 +273,22 @@ def test_a_bad_table_or_query_and_a_store_that_is_not_one_are_one_line_each(demo
         assert _refused(result, 3, f"no voc store at {not_a_store}: it is not a DuckDB file (is --db right? a store "
                                    "is made by `voc run --source ...` or `voc demo`)"), result.output
         assert len(result.output.strip().splitlines()) == 1 and "Catalog Error" not in result.output
+
+
+def test_exports_say_which_folders_they_made_and_refuse_a_workbook_name(published_db, tmp_path):
+    db, summary = published_db
+    out = tmp_path / "new" / "deeper" / "themes.csv"
+    result = invoke("export", "themes", "--db", db, "--out", out)
+    assert result.exit_code == 0 and out.exists()
+    assert f"wrote {summary['themes']} themes to {out} (created the folder {tmp_path / 'new'})" in result.output
+    again = invoke("export", "themes", "--db", db, "--out", out)
+    assert again.exit_code == 0 and "created the folder" not in again.output  # nothing made this time
+    for fmt in ("excel", "csv"):
+        for name in ("t.xlsx", "t.XLS", "t.xlsm"):
+            result = invoke("export", "themes", "--db", db, "--format", fmt, "--out", tmp_path / name)
+            assert _refused(result, 2, "voc writes no Excel workbook"), result.output
+            assert f"--format excel --out {tmp_path / name.split('.')[0]}.txt" in result.output
+            assert not (tmp_path / name).exists()
+    report = tmp_path / "r" / "report.html"
+    result = invoke("report", "--db", db, "--out", report)
+    assert f"wrote the report to {report} (created the folder {tmp_path / 'r'})" in result.output

@@ -8,7 +8,8 @@
   target), the link stays a link;
 - an existing file that is not a regular file (a FIFO, a character device such as /dev/stdout)
   is written into, never replaced;
-- `-` is standard output.
+- `-` is standard output;
+- missing folders on the way are created (`missing_folder` tells which, so the command can say so).
 
 A new file gets the usual mode of a new file (0666 less the umask); a replaced file keeps its mode.
 A target that is the store itself (or its write-ahead log) or a folder is refused.
@@ -44,6 +45,14 @@ def report_path(db: Path) -> Path:
     `<stem>.web-queue.sqlite`), so two stores in one folder never write over each other's report."""
     db = Path(db)
     return db.with_name(f"{db.stem}.report.html")
+
+
+def missing_folder(out: Path | str) -> Path | None:
+    """The outermost folder `write_file` will create for `out` (its parents are made as needed), or None."""
+    if str(out) == STDOUT:
+        return None
+    missing = [p for p in Path(out).parents if not p.exists()]
+    return missing[-1] if missing else None
 
 
 def is_stdout(out: Path | str) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -105,10 +106,12 @@ def friendly(fn):
     return wrapper
 
 
-def wrote(out, what: str) -> None:
-    """Say `wrote <what> to <out>`: on standard error when `out` is standard output, so the output stays clean."""
-    (err if is_stdout(out) else console).print(f"wrote {what} to {'standard output' if str(out) == '-' else out}",
-                                               highlight=False)
+def wrote(out, what: str, created: Path | None = None) -> None:
+    """Say `wrote <what> to <out>` (and `(created the folder <created>)` when writing it made folders): on standard
+    error when `out` is standard output, so the output stays clean."""
+    made = f" (created the folder {created})" if created else ""
+    (err if is_stdout(out) else console).print(f"wrote {what} to {'standard output' if str(out) == '-' else out}"
+                                               f"{made}", highlight=False)
 
 
 def sentiment_summary(stats: dict | None) -> str:

@@ -15,7 +15,7 @@ from rich.table import Table
 from voc import store
 from voc.cli.common import DbOption, app, console, friendly, limit_option, sentiment_summary, wrote
 from voc.errors import ConfigError
-from voc.outputs import report_path
+from voc.outputs import missing_folder, report_path
 from voc.pm import report, workflow
 from voc.ranking import trends
 from voc.ranking.rank import growth_text
@@ -154,10 +154,18 @@ for _what in EXPORT_HELP:
     _export_command(_what)
 
 
+EXCEL_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")  # what Excel expects to be a workbook, which voc does not write
+
+
 def _export(what: str, fmt: str, out: Path, db: Path) -> None:
+    if fmt in report.FORMATS and Path(out).suffix.lower() in EXCEL_WORKBOOK_SUFFIXES:
+        raise ConfigError(f"--out {out}: voc writes no Excel workbook, and Excel warns when a {Path(out).suffix} file "
+                          f"is not one; for Excel use --format excel --out {Path(out).with_suffix('.txt')} "
+                          "(Unicode text, which Excel opens as it is)")
+    created = missing_folder(out)
     with store.open(db) as con:
         n = report.export(con, what, fmt, out, db)
-    wrote(out, f"{n} {what}")
+    wrote(out, f"{n} {what}", created)
 
 
 @app.command("report")
@@ -171,8 +179,9 @@ def html_report(out: Optional[Path] = typer.Option(None, help="Output HTML file;
     Example: voc report --out report.html
     """
     out = out or report_path(db)
+    created = missing_folder(out)
     report.write_report(db, out)
-    wrote(out, "the report")
+    wrote(out, "the report", created)
 
 
 @app.command()
