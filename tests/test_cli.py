@@ -292,3 +292,23 @@ def test_exports_say_which_folders_they_made_and_refuse_a_workbook_name(publishe
     report = tmp_path / "r" / "report.html"
     result = invoke("report", "--db", db, "--out", report)
     assert f"wrote the report to {report} (created the folder {tmp_path / 'r'})" in result.output
+
+
+def test_a_store_with_no_published_run_says_so(tmp_path):
+    from voc import store
+
+    db = tmp_path / "new.duckdb"
+    with store.open(db, create=True):
+        pass
+    said = "no published results yet: run `voc run --source ...` or `voc demo` first"
+    for args in (["handoff", "--out", tmp_path / "h"], ["handoff", "--team", "payments", "--out", tmp_path / "h"],
+                 ["agent", "A01"], ["agent", "A01", "--peek"]):
+        result = invoke(*args, "--db", db)
+        assert _refused(result, 3, said), (args, result.output)
+        assert "team None" not in result.output and "agent_id column is empty" not in result.output
+    assert not (tmp_path / "h").exists()
+    result = runner.invoke(app, ["user", "add", "a01", "--role", "agent", "--agent-id", "A01", "--db", str(db)],
+                           env={"VOC_PASSWORD": "a long enough password"})
+    assert result.exit_code == 0, result.output
+    assert "nothing is published yet: run `voc run --source ...` first" in result.output
+    assert "agent_id column is empty" not in result.output

@@ -14,7 +14,7 @@ from voc import store
 from voc.agents import loop, notify as notify_lib, wording
 from voc.cli.common import DbOption, app, console, friendly, limit_option
 from voc.errors import ConfigError, DeliveryError
-from voc.pm import handoff as handoff_lib, workflow
+from voc.pm import handoff as handoff_lib, report, workflow
 
 
 @app.command()
@@ -67,6 +67,7 @@ def handoff(out: Path = typer.Option(..., help="Folder to write the package into
     Example: voc handoff --team payments --out handoff/payments
     """
     with store.open(db) as con:
+        report.overview(con, limit=1)  # nothing published yet: say so, not "no themes for team None"
         files = handoff_lib.write_handoff(con, out, team, db)
     console.print(f"wrote {files.themes} themes to {files.parquet}, {files.csv}, {files.markdown} and {files.jira}")
 
@@ -87,6 +88,7 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
         raise ConfigError(f"unknown format {format_!r}: choose table or json")
     language = wording.checked_language(language)  # before the store is opened: a typo is not "store busy"
     with store.open(db, write=not peek) as con:
+        report.overview(con, limit=1)  # nothing published yet: say so, not "the agent_id column is empty"
         view = loop.agent_view(con, agent_id, mark_seen=not peek, language=language)
     if format_ == "json":
         console.print_json(json.dumps(view.__dict__, default=str))

@@ -35,7 +35,8 @@ def user_add(name: str = typer.Argument(..., help="Login name."),
     with store.open(db, write=True) as con:
         user = users.add(con, name, role, password, agent_id, replace)
         unknown = user.agent_id is not None and not loop.has_comments(con, user.agent_id)
-        hint = loop.known_agents_hint(con, user.agent_id) if unknown else ""
+        hint = ("nothing is published yet: run `voc run --source ...` first" if store.published_run(con) is None
+                else loop.known_agents_hint(con, user.agent_id)) if unknown else ""
     console.print(f"user {user.name} ({user.role}" + (f", agent {user.agent_id}" if user.agent_id else "") + ") saved",
                   highlight=False, markup=False)
     if unknown:  # a new agent may have filed nothing yet; a typo would leave them an empty page
