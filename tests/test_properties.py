@@ -12,6 +12,7 @@ import shutil
 import string
 import tempfile
 import unicodedata
+from datetime import date as calendar_date
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ from voc import store
 from voc.config import Settings
 from voc.errors import SourceError
 from voc.ingest.read import RawBatch, RawRow, duckdb_said, read_source
-from voc.ingest.validate import validate
+from voc.ingest.validate import RowInvalid, parse_timestamp, validate
 from voc.pipeline import ingest, start_run
 from voc.text.redact import luhn_ok, redact
 from voc.text.util import stopwords
@@ -164,6 +165,25 @@ def test_a_duckdb_error_is_said_on_one_line_without_its_picture_of_the_sql(messa
     said = duckdb_said(Exception(raw))
     assert "\n" not in said and "LINE 1:" not in said and "^^^^" not in said
     assert said.startswith(message.strip() or said[:0]) and all(h.strip() in said for h in hints)
+
+
+@given(st.dates(min_value=calendar_date(2000, 1, 13), max_value=calendar_date(2026, 11, 1)).filter(lambda d: d.day > 12),
+       st.sampled_from(["dmy", "mdy"]))
+def test_a_date_written_in_the_other_order_is_refused_with_the_date_order_that_reads_it(day, order):
+    """A day past 12 cannot be a month: such a date in the other order is refused, and the reason names the
+    --date-order that reads it and the date it would be."""
+    us, european = f"{day.month:02d}/{day.day:02d}/{day.year}", f"{day.day:02d}/{day.month:02d}/{day.year}"
+    written, other = (us, "mdy") if order == "dmy" else (european, "dmy")
+    try:
+        parse_timestamp(written, order)
+        raise AssertionError(f"{written} was read in {order} order")
+    except RowInvalid as exc:
+        assert f"or pass --date-order {other}, which reads it as {day:%d %B %Y})" in str(exc), str(exc)
+    assert parse_timestamp(written, other).date() == day
+    try:
+        parse_timestamp(f"{written}x", order)
+    except RowInvalid as exc:
+        assert "--date-order" not in str(exc)  # no order reads it: no hint
 
 
 @given(st.lists(row, min_size=1, max_size=10), st.sampled_from(["utf-8", "latin-1"]))

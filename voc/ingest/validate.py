@@ -78,6 +78,15 @@ class RowInvalid(ValueError):
     """One value of one row breaks the contract; the message is the quarantine reason."""
 
 
+def _strptime_any(text: str, formats: tuple[str, ...]) -> datetime | None:
+    for fmt in formats:
+        try:
+            return datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    return None
+
+
 def parse_timestamp(value: str, date_order: str = "dmy", now: datetime | None = None) -> datetime:
     """A naive UTC-or-as-given datetime inside [MIN_CREATED_AT, now + MAX_FUTURE], or RowInvalid."""
     text = value.strip()
@@ -86,15 +95,12 @@ def parse_timestamp(value: str, date_order: str = "dmy", now: datetime | None = 
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError:
-        parsed = None
-        for fmt in DATE_FORMATS[date_order]:
-            try:
-                parsed = datetime.strptime(text, fmt)
-                break
-            except ValueError:
-                continue
+        parsed = _strptime_any(text, DATE_FORMATS[date_order])
     if parsed is None:
-        raise RowInvalid(f"created_at {value!r} is not a date (use ISO 8601, e.g. 2026-11-02 14:30)")
+        other = next(((o, d) for o in DATE_FORMATS if o != date_order
+                      for d in [_strptime_any(text, DATE_FORMATS[o])] if d), None)
+        hint = f", or pass --date-order {other[0]}, which reads it as {other[1]:%d %B %Y}" if other else ""
+        raise RowInvalid(f"created_at {value!r} is not a date (use ISO 8601, e.g. 2026-11-02 14:30{hint})")
     if parsed.tzinfo is not None:
         parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
     latest = (now or datetime.now(timezone.utc).replace(tzinfo=None)) + MAX_FUTURE
