@@ -19,7 +19,7 @@ import typer
 # heartbeat only competes for the API's SQLite file and logs a traceback when it loses.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from voc.cli.common import DbOption, console, friendly, wrote  # noqa: E402
+from voc.cli.common import DbOption, console, friendly, model_shown, wrote  # noqa: E402
 from voc.cli.main import app  # noqa: E402
 from voc.cli.results import themes  # noqa: E402
 from voc.config import Settings  # noqa: E402
@@ -134,7 +134,8 @@ def print_summary(summary: dict, db: Path) -> None:
     if ing["redactions"]:
         console.print("  redacted: " + ", ".join(f"{v} {k}" for k, v in ing["redactions"].items()), highlight=False)
     emb = summary["embed"]
-    console.print(f"embedded {emb['encoded']} new texts ({emb['cache_hits']} from cache) with {emb['model']}")
+    console.print(f"embedded {emb['encoded']} new texts ({emb['cache_hits']} from cache) with "
+                  f"{model_shown(emb, detail=True)}", highlight=False)
     console.print(f"{summary['mode']} run ({summary['reason']}): {summary['themes']} themes over "
                   f"{summary['comments_clustered']} comments; {summary['unclustered']} "
                   f"({summary['unclustered_share']:.1%}) unclustered", highlight=False)

@@ -115,3 +115,20 @@ def test_a_mistyped_model_is_refused_before_anything_runs(demo_files, tmp_path):
     assert result.output.startswith("error: unknown model 'nosuchmodel' (--model or VOC_MODEL): choose auto (the "
                                     "default), use, minilm-int8, minilm")
     assert "Flow run" not in result.output and not db.exists()  # no flow started, no store made
+
+
+def test_the_model_is_named_the_same_on_every_kind_of_night(store_copy, demo_files, drop_nights):
+    """The resolved short name everywhere (`voc runs`, the summary); the versioned id beside it only where a model
+    was loaded. A night that embedded nothing showed 'use', a full run 'use-multilingual-v3@0.2.1'."""
+    assert re.search(r"^embedded \d+ new texts \(\d+ from cache\) with use \(use-multilingual-v3@[\d.]+\)$",
+                     drop_nights["first"].output, re.M), drop_nights["first"].output
+    again = invoke("run", "--source", demo_files.comments, "--db", store_copy, "--source-name", "demo")
+    assert again.exit_code == 0, again.output
+    assert re.search(r"^embedded 0 new texts \(0 from cache\) with use$", again.output, re.M), again.output
+    assert "incremental run" in again.output
+    stats = json.loads(rows(store_copy, "SELECT stats FROM runs WHERE run_id = 1")[0][0])["embed"]
+    assert stats["model_name"] == "use" and stats["model"].startswith("use-multilingual-v3@")
+    table = invoke("runs", "--db", store_copy).output
+    models = {int(cells[1]): cells[5].strip() for line in table.splitlines()
+              if len(cells := line.split("│")) > 6 and cells[1].strip().isdigit()}
+    assert models == {1: "use", 2: "use"}, table

@@ -176,7 +176,9 @@ def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, boilerplate: tup
             corpus.cluster_texts[i] = text
     if len(rows) == 0:  # a night without new comments: nothing to embed, not even the model to load
         corpus.vectors = corpus.sentiment_vectors = np.zeros((0, 0), dtype=np.float32)
-        return corpus, {"stats": {"model": model, "model_name": model, "encoded": 0, "cache_hits": 0,
+        # stats: model_name is the resolved short name (what runs show); model the versioned id of the embedder
+        # that encoded, unknown here as none was loaded
+        return corpus, {"stats": {"model": None, "model_name": model, "encoded": 0, "cache_hits": 0,
                                   "assign_threshold": None}, "seed_vectors": {}}
     embedder = load_embedder(model)
     cache = functools.partial(store.open, settings.db, write=True)  # held per cache read / write, not while encoding

@@ -114,6 +114,16 @@ def wrote(out, what: str, created: Path | None = None) -> None:
                                                f"{made}", highlight=False)
 
 
+def model_shown(embed_stats: dict | None, detail: bool = False) -> str:
+    """The embedding model of a run as every command shows it: the resolved short name ('use', 'minilm-int8+use'),
+    the same on a full run and on a night that embedded nothing; with `detail`, the versioned id of the embedder
+    that encoded, when one did ('use (use-multilingual-v3@0.2.1)')."""
+    stats = embed_stats or {}
+    name = stats.get("model_name") or stats.get("model") or "-"
+    versioned = stats.get("model")
+    return f"{name} ({versioned})" if detail and versioned and versioned != name else name
+
+
 def sentiment_summary(stats: dict | None) -> str:
     """'learned from 120 labels (80 human, 40 CSAT/NPS), hold-out accuracy 71%' (on a night that scored with a
     saved head: 'the head run 3 learned from 120 labels; the store now has 135 labels (...); hold-out ...'),
