@@ -132,3 +132,29 @@ def test_the_model_is_named_the_same_on_every_kind_of_night(store_copy, demo_fil
     models = {int(cells[1]): cells[5].strip() for line in table.splitlines()
               if len(cells := line.split("│")) > 6 and cells[1].strip().isdigit()}
     assert models == {1: "use", 2: "use"}, table
+
+
+def test_the_readme_names_the_files_beside_a_store_as_they_are_named(store_copy, monkeypatch):
+    """README's names for the files voc keeps beside `voc.duckdb`, checked against the files the web app and a run
+    make there (it said `<store>.web-queue.sqlite`, where the files are named after the store's stem)."""
+    from pathlib import Path
+
+    from voc.web.auth import secret_for
+    from voc.web.mirror import Mirror
+
+    monkeypatch.delenv("VOC_WEB_SECRET", raising=False)
+    assert store_copy.name == "voc.duckdb"
+    mirror = Mirror(store_copy)
+    with mirror.read():
+        pass
+    secret_for(store_copy)
+    assert invoke("report", "--db", store_copy).exit_code == 0  # the report a run writes by default
+    made = {p.name for p in store_copy.parent.iterdir()}
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    assert "<store>.web-" not in readme
+    named = set(re.findall(r"`(?:data/)?(voc\.(?:web-[\w.-]+|report\.html|duckdb\.lock))`", readme))
+    assert {"voc.web-secret", "voc.web-queue.sqlite", "voc.web-snapshot-N.duckdb", "voc.report.html",
+            "voc.duckdb.lock"} <= named
+    for name in named - {"voc.duckdb.lock"}:  # the lock exists while a run holds the store
+        pattern = re.escape(name).replace("N", r"\d+")
+        assert any(re.fullmatch(pattern, m) for m in made), (name, made)
