@@ -51,6 +51,32 @@ def quiet_prefect_tracebacks() -> None:
         logging.getLogger(name).addFilter(_VocErrorsSaidOnce())
 
 
+class _PrefectChatterHidden(logging.Filter):
+    """Prefect's INFO lines on the terminal (the temporary API starting and stopping, with a link to its docs, and
+    each flow and task run beginning and finishing: ~15 a night) and its EventsWorker's "Still processing items"
+    warnings while it flushes on the way out give a voc user nothing to act on. Without --verbose the terminal shows
+    Prefect's warnings and errors only; voc's own lines stay, and the Prefect API (a server's UI) still gets every
+    log, since this filters the terminal's handler, not the loggers."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "EventsWorker":
+            return record.levelno >= logging.ERROR
+        return record.levelno >= logging.WARNING or not record.name.startswith("prefect")
+
+
+def prefect_console(verbose: bool) -> None:
+    """Hide Prefect's chatter from the terminal (`_PrefectChatterHidden`) for the rest of the process (the temporary
+    API says it stops at exit), or show it all again with `verbose`."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, PrefectConsoleHandler):
+            for old in [f for f in handler.filters if isinstance(f, _PrefectChatterHidden)]:
+                handler.removeFilter(old)
+            if not verbose:
+                handler.addFilter(_PrefectChatterHidden())
+
+
 @app.command()
 @friendly
 def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parquet file, a folder of them, or a DuckDB file."),
@@ -72,7 +98,9 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
         full: bool = typer.Option(False, "--full", help="Re-cluster everything instead of an incremental night."),
         report: Optional[Path] = typer.Option(None, "--report", help="Where to write the HTML report (default: "
                                               "beside the store, named after it: data/voc.duckdb -> "
-                                              "data/voc.report.html).")):
+                                              "data/voc.report.html)."),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Show Prefect's own log lines too (the "
+                                     "temporary API, each flow and task run).")):
     """Ingest a source and run the pipeline: an incremental night when possible, else a full re-cluster.
 
     A Prefect flow run. An incremental night embeds and places only the new comments; it runs when the last run
@@ -86,8 +114,9 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
 
     check_model(Settings.from_env(model=model).model)  # a typo is refused before the source is read
     source_options.check(source, table=table, query=query, delimiter=delimiter, encoding=encoding)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    log.setLevel(logging.INFO)  # voc's progress lines (`voc.progress`) when stderr is not a terminal
     quiet_prefect_tracebacks()
+    prefect_console(verbose)
     summary = nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8",
                       show_progress=True, mode="full" if full else "auto", delimiter=delimiter, date_order=date_order,
                       max_text_chars=max_text_chars, report=str(report) if report else None)
@@ -164,7 +193,7 @@ def demo(db: Path = DbOption,
     if not demo_file.exists():
         demo_file = generate(Path("data/demo")).comments
     run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding=None,
-        delimiter=None, date_order=None, max_text_chars=None, full=False, report=out)
+        delimiter=None, date_order=None, max_text_chars=None, full=False, report=out, verbose=False)
     themes(db=db, limit=20, as_json=False, since=None, why=False)
 
 

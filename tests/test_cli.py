@@ -1,6 +1,7 @@
 """The `voc` command: every command on a real store, and bad input as one clear line + exit code."""
 
 import csv
+import logging
 import os
 import re
 import subprocess
@@ -133,6 +134,41 @@ def test_the_console_script_keeps_exit_codes_and_ends_without_teardown_noise(tmp
     code, output = voc_run(wrong)  # refused inside the flow run
     assert code == 2 and output.count("lacks required column(s)") == 1, output  # said once, by voc, not by Prefect
     assert "nanobind" not in output and "Error logging to API" not in output and "Traceback" not in output
+    assert output.strip().splitlines() == [next(line for line in output.splitlines() if line.startswith("error:"))]
+
+
+PREFECT_CHATTER = ("Starting temporary server", "docs.prefect.io", "Beginning flow run", "Finished in state",
+                   "Stopping temporary server", "Still processing items")
+
+
+def test_voc_run_shows_voc_lines_and_prefect_chatter_only_when_verbose(demo_files, tmp_path):
+    """~15 Prefect INFO lines a run and its docs link drowned the summary: without --verbose the terminal gets
+    voc's lines (progress, summary, errors) and Prefect's warnings and errors only."""
+
+    def voc(*args):
+        result = subprocess.run([sys.executable, "-m", "flows.cli", "run", *map(str, args)], capture_output=True,
+                                text=True, timeout=600)
+        return result.returncode, result.stdout + result.stderr
+
+    small = tmp_path / "small.csv"
+    small.write_text("".join(open(demo_files.comments, encoding="utf-8").readlines()[:80]), encoding="utf-8")
+    code, output = voc("--source", small, "--db", tmp_path / "s.duckdb")
+    assert code == 0, output
+    assert not [c for c in PREFECT_CHATTER if c in output], output
+    assert re.search(r"\| voc - embedding: \d+/\d+$", output, re.M) and "run 1: read 79 rows" in output, output
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("a,b\n1,2\n")
+    code, output = voc("--source", wrong, "--db", tmp_path / "w.duckdb", "--verbose")
+    assert code == 2 and "lacks required column(s)" in output
+    assert all(c in output for c in PREFECT_CHATTER[:5]), output
+    from flows.cli import _PrefectChatterHidden
+
+    shown = {(name, level): _PrefectChatterHidden().filter(logging.LogRecord(name, level, "", 0, "m", (), None))
+             for name in ("prefect", "prefect.flow_runs", "EventsWorker", "voc")
+             for level in (logging.INFO, logging.WARNING, logging.ERROR)}
+    assert [k for k, v in shown.items() if not v] == [("prefect", logging.INFO), ("prefect.flow_runs", logging.INFO),
+                                                      ("EventsWorker", logging.INFO),
+                                                      ("EventsWorker", logging.WARNING)]  # "Still processing items"
 
 
 def test_trends_segments_and_the_loop_commands(store_copy, tmp_path):
