@@ -78,8 +78,10 @@ def test_failed_run_leaves_last_results_untouched(store_copy, demo_files, tmp_pa
     themes = rows(store_copy, "SELECT * FROM current_themes ORDER BY theme_id")
     extra = tmp_path / "more.csv"
     extra.write_text("comment_id,text,created_at,agent_id\nx1,Neue Beschwerde,2026-11-15,A1\n", encoding="utf-8")
+    not_a_model = tmp_path / "not-a-model"  # a folder, so the run starts; loading it fails after the ingest
+    not_a_model.mkdir()
     with pytest.raises(ModelError):
-        nightly(str(extra), str(store_copy), model=str(tmp_path / "no-such-model"), source_name="demo")
+        nightly(str(extra), str(store_copy), model=str(not_a_model), source_name="demo")
     assert rows(store_copy, "SELECT run_id FROM published") == published
     assert rows(store_copy, "SELECT * FROM current_themes ORDER BY theme_id") == themes
     status, error = rows(store_copy, "SELECT status, error FROM runs ORDER BY run_id DESC LIMIT 1")[0]

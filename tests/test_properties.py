@@ -156,6 +156,7 @@ def test_a_folder_reads_every_row_of_its_files_and_names_its_empty_ones(counts):
         assert [f.name for f in batch.files] == [f"{i}.csv" for i, n in enumerate(counts) if n]
 
 
+@FAST
 @given(st.text(alphabet=string.ascii_letters + " !\"", min_size=1, max_size=30), st.text(max_size=40),
        st.integers(0, 40), st.lists(st.text(alphabet=string.ascii_letters + ' "', min_size=1, max_size=20), max_size=2))
 def test_a_duckdb_error_is_said_on_one_line_without_its_picture_of_the_sql(message, sql_line, caret_at, hints):
@@ -167,6 +168,7 @@ def test_a_duckdb_error_is_said_on_one_line_without_its_picture_of_the_sql(messa
     assert said.startswith(message.strip() or said[:0]) and all(h.strip() in said for h in hints)
 
 
+@FAST
 @given(st.dates(min_value=calendar_date(2000, 1, 13), max_value=calendar_date(2026, 11, 1)).filter(lambda d: d.day > 12),
        st.sampled_from(["dmy", "mdy"]))
 def test_a_date_written_in_the_other_order_is_refused_with_the_date_order_that_reads_it(day, order):
@@ -186,6 +188,7 @@ def test_a_date_written_in_the_other_order_is_refused_with_the_date_order_that_r
         assert "--date-order" not in str(exc)  # no order reads it: no hint
 
 
+@STORE
 @given(st.lists(row, min_size=1, max_size=10), st.sampled_from(["utf-8", "latin-1"]))
 def test_ingest_into_a_real_store_keeps_every_row(rows, encoding):
     path = write(csv_bytes(rows, encoding), ".csv")
