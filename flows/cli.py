@@ -168,6 +168,8 @@ def print_summary(summary: dict, db: Path) -> None:
     console.print(f"{summary['mode']} run ({summary['reason']}): {summary['themes']} themes over "
                   f"{summary['comments_clustered']} comments; {summary['unclustered']} "
                   f"({summary['unclustered_share']:.1%}) unclustered", highlight=False)
+    if "distinct_texts" in summary:
+        no_themes_why(summary["distinct_texts"], summary["min_subtheme_size"])
     if summary["mode"] == "incremental":
         console.print(f"  {summary['assigned']} of {summary['pool']} comments placed tonight (new ones, and earlier "
                       "unclustered ones tried again) joined existing themes; "
@@ -176,6 +178,16 @@ def print_summary(summary: dict, db: Path) -> None:
         if summary[key]:
             console.print(f"  {label}: " + ", ".join(f"#{t}" for t in summary[key]))
     wrote(summary["report"], "the report")
+
+
+def no_themes_why(distinct: int, min_size: int) -> None:
+    """Say why a full run looked for no theme at all (too few distinct texts), if it did not."""
+    from voc.themes.cluster import distinct_texts_needed  # numpy and scikit-learn: only when a run was printed
+
+    if distinct < distinct_texts_needed(min_size):
+        console.print(f"  no themes looked for: {distinct} distinct texts (after placeholders and boilerplate are "
+                      f"removed), and themes need at least {distinct_texts_needed(min_size)}; see README \"How much "
+                      "data themes need\"", highlight=False)
 
 
 @app.command()

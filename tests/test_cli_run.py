@@ -158,3 +158,14 @@ def test_the_readme_names_the_files_beside_a_store_as_they_are_named(store_copy,
     for name in named - {"voc.duckdb.lock"}:  # the lock exists while a run holds the store
         pattern = re.escape(name).replace("N", r"\d+")
         assert any(re.fullmatch(pattern, m) for m in made), (name, made)
+
+
+def test_a_run_with_too_few_distinct_texts_says_why_it_found_no_theme(demo_files, drop_nights, tmp_path):
+    """A hand-made test file of a few phrasings copied many times: no theme, and the summary says why."""
+    phrasings = [r["text"] for r in demo_rows(demo_files, 8)]
+    records = [{**r, "comment_id": f"c{i}", "text": phrasings[i % 8]} for i, r in enumerate(demo_rows(demo_files, 48))]
+    (tmp_path / "few.csv").write_text(as_csv(records), encoding="utf-8")
+    result = invoke("run", "--source", tmp_path / "few.csv", "--db", tmp_path / "few.duckdb")
+    assert result.exit_code == 0, result.output
+    assert "  no themes looked for: 8 distinct texts" in result.output and "need at least 20" in result.output
+    assert "no themes looked for" not in drop_nights["first"].output  # 60 distinct texts: themes were looked for

@@ -52,10 +52,14 @@ def auto_min_cluster_size(n: int) -> int:
     return max(10, round(0.3 * math.sqrt(n)))
 
 
+def distinct_texts_needed(min_size: int) -> int:
+    """How many distinct texts a search for themes needs: UMAP and HDBSCAN need at least two of the smallest
+    theme's worth (and 10 at the very least); with fewer, every comment stays unclustered."""
+    return max(2 * min_size, 10)
+
+
 def too_few_to_cluster(n_distinct: int, min_size: int) -> bool:
-    """Whether there are too few distinct texts to look for themes: UMAP and HDBSCAN need at least two of the
-    smallest theme's worth (and 10 at the very least); below that every comment stays unclustered."""
-    return n_distinct < max(2 * min_size, 10)
+    return n_distinct < distinct_texts_needed(min_size)
 
 
 def centroids(x: np.ndarray, labels: np.ndarray, k: int) -> np.ndarray:
