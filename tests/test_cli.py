@@ -338,7 +338,8 @@ def test_a_store_with_no_published_run_says_so(tmp_path):
         pass
     said = "no published results yet: run `voc run --source ...` or `voc demo` first"
     for args in (["handoff", "--out", tmp_path / "h"], ["handoff", "--team", "payments", "--out", tmp_path / "h"],
-                 ["agent", "A01"], ["agent", "A01", "--peek"]):
+                 ["agent", "A01"], ["agent", "A01", "--peek"], ["status", "1"], ["theme", "show", "1"],
+                 ["status", "1", "--set", "under_review", "--by", "pm.anna"]):
         result = invoke(*args, "--db", db)
         assert _refused(result, 3, said), (args, result.output)
         assert "team None" not in result.output and "agent_id column is empty" not in result.output

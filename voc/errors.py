@@ -46,6 +46,13 @@ class StoreError(VocError):
     exit_code = 3
 
 
+class NoResultsError(StoreError):
+    """The store has no published run yet: the same words from every command and page that reads results."""
+
+    def __init__(self):
+        super().__init__("no published results yet: run `voc run --source ...` or `voc demo` first")
+
+
 class ModelError(VocError):
     """The embedding model cannot be loaded."""
 

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from voc.errors import ConfigError, StoreError
+from voc.errors import ConfigError, NoResultsError
 from voc.outputs import STDOUT, write_file
 from voc.ranking.trends import SEGMENTS_SQL, TRENDS_SQL
 from voc.store import dicts, first_row
@@ -62,7 +62,7 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overvi
     run = first_row(con, "SELECT r.run_id, r.finished_at, r.stats FROM runs r JOIN published p ON p.name = 'themes' "
                          "AND p.run_id = r.run_id")
     if run is None:
-        raise StoreError("no published results yet: run `voc run --source ...` or `voc demo` first")
+        raise NoResultsError()
     counts = first_row(con, "SELECT count(*), count(*) FILTER (WHERE theme_id < 0) FROM current_assignments")
     themes = dicts(con, EXPORTS["themes"] + (" LIMIT ?" if limit else ""), [limit] if limit else [])
     subs: dict[int, list[dict]] = {}

@@ -27,7 +27,7 @@ import numpy as np
 from voc import store
 from voc.config import Settings
 from voc.corpus import ThemeSet
-from voc.errors import NotFoundError, ThemeNotFoundError, TransitionError
+from voc.errors import NoResultsError, NotFoundError, ThemeNotFoundError, TransitionError
 from voc.pipeline import fail_run, load_corpus, rank
 from voc.pm import workflow
 from voc.publish import publish
@@ -80,7 +80,7 @@ def _load(db: Path) -> tuple[Settings, Previous, object]:
     with store.open(settings.db) as con:
         prev = load_previous(con, corpus.keys)
     if prev is None:
-        raise NotFoundError("no published results yet: run `voc run --source ...` or `voc demo` first")
+        raise NoResultsError()
     return settings, prev, corpus
 
 
