@@ -184,10 +184,11 @@ def no_themes_why(distinct: int, min_size: int) -> None:
     """Say why a full run looked for no theme at all (too few distinct texts), if it did not."""
     from voc.themes.cluster import distinct_texts_needed  # numpy and scikit-learn: only when a run was printed
 
-    if distinct < distinct_texts_needed(min_size):
+    needed = distinct_texts_needed(min_size)
+    if distinct < needed:
         console.print(f"  no themes looked for: {distinct} distinct texts (after placeholders and boilerplate are "
-                      f"removed), and themes need at least {distinct_texts_needed(min_size)}; see README \"How much "
-                      "data themes need\"", highlight=False)
+                      f"removed), and themes need at least {needed}; see README \"How much data themes need\"",
+                      highlight=False)
 
 
 @app.command()

@@ -28,7 +28,7 @@ from datetime import datetime
 import duckdb
 
 from voc.errors import ConfigError, NoResultsError, ThemeNotFoundError, TransitionError
-from voc.store import dicts, first_row, scalar, transaction
+from voc.store import dicts, first_row, published_run, scalar, transaction
 from voc.text.escape import http_url, one_line, without_controls
 from voc.text.redact import person, redact_text
 from voc.themes.identity import Lineage
@@ -84,7 +84,7 @@ def title(con: duckdb.DuckDBPyConnection, theme_id: int) -> str:
     """The theme's shown title; ThemeNotFoundError when the published run has no such theme (every command and
     page that takes a theme id checks it here, or raises that error itself)."""
     row = first_row(con, "SELECT display_title FROM current_themes WHERE theme_id = ?", [theme_id])
-    if row is None and first_row(con, "SELECT 1 FROM published WHERE name = 'themes'") is None:
+    if row is None and published_run(con) is None:
         raise NoResultsError()
     if row is None:
         raise ThemeNotFoundError(theme_id)
