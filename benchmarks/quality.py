@@ -196,19 +196,24 @@ def evaluate(dataset: str, model_name: str, bertopic: bool, seeds: list[int]) ->
     themes, subs, seconds, _, clusterer = run_voc(texts, vectors, langs, embedder.assign_threshold, model_name, phrases)
     start = time.perf_counter()
     reference = {level: k_given_reference(clusterer, len(set(y.tolist()))) for level, y in labels.items()}
-    runs = [("voc-themes", themes, seconds), ("voc-subthemes", subs, seconds),
-            ("reference-k-given", reference, time.perf_counter() - start)]  # k-means only, on voc's layout
+
+    def every_level(pred: np.ndarray) -> dict:  # one partition scored against each label level
+        return {level: pred for level in labels}
+
+    runs = [("voc-themes", every_level(themes), seconds), ("voc-subthemes", every_level(subs), seconds),
+            ("reference-k-given", reference, time.perf_counter() - start)]  # told each level's size
     other_seeds = [run_voc(texts, vectors, langs, embedder.assign_threshold, model_name, phrases, seed)[:2]
                    for seed in seeds if seed != DEFAULT_SEED]
     spread = {"voc-themes": [t for t, _ in other_seeds], "voc-subthemes": [s for _, s in other_seeds]}
     if bertopic:
         default, reduced, s1, s2 = run_bertopic(texts, vectors)
-        runs += [("bertopic-defaults", default, s1), ("bertopic-reduce-auto", reduced, s1 + s2)]
+        runs += [("bertopic-defaults", every_level(default), s1),
+                 ("bertopic-reduce-auto", every_level(reduced), s1 + s2)]
     rows = []
     for method, found, secs in runs:
         for level, y in labels.items():
             name = dataset if level == "label" else f"{dataset}_{level}"
-            pred = found[level] if isinstance(found, dict) else found  # the reference is told each level's size
+            pred = found[level]
             row = {"dataset": name, "n": len(texts), "model": model_name, "method": method, **scores(y, pred),
                    "seconds": round(secs, 1)}
             if spread.get(method):

@@ -17,7 +17,6 @@ from voc.agents import loop, notify, wording
 from voc.cli.main import app
 from voc.errors import AccessError, ConfigError, NotFoundError, TransitionError
 from voc.pm import corrections, handoff, theme_edit, workflow
-from voc.sentiment import labels as sentiment_labels
 
 
 class Webhook:
@@ -373,10 +372,10 @@ def test_every_change_names_who_made_it_redacted(con, tmp_path):
         with pytest.raises(TransitionError, match="say who"):
             corrections.correct(con, "demo", comment, by, sentiment="positive")
         with pytest.raises(TransitionError, match="say who"):
-            sentiment_labels.set_correction(con, comment, "positive", by)
+            corrections.set_correction(con, comment, "positive", by)
         with pytest.raises(TransitionError, match="say who"):
             theme_edit.merge(tmp_path / "never-opened.duckdb", theme, theme + 1, by)
-    sentiment_labels.set_correction(con, comment, "positive", "Herr Kurz +49 170 1234567")
+    corrections.set_correction(con, comment, "positive", "Herr Kurz +49 170 1234567")
     assert store.scalar(con, "SELECT set_by FROM sentiment_corrections") == "Herr [NAME] [PHONE]"
     workflow.update(con, theme, "Frau Meier  meier@example.com", status="under_review")
     assert store.scalar(con, "SELECT changed_by FROM theme_events ORDER BY event_id DESC LIMIT 1") == \

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from voc import store
 from voc.cli.common import DbOption, app, console, friendly, limit_option, model_shown, sentiment_summary
-from voc.sentiment.labels import set_correction
+from voc.pm.corrections import set_correction
 
 sentiment_app = typer.Typer(help="Sentiment labels: correct a comment's label; the next run learns from it.",
                             no_args_is_help=True)

@@ -1,4 +1,5 @@
-"""Where a comment's sentiment label can come from, and the PM corrections that no run overwrites.
+"""Where a comment's sentiment label can come from; the PM corrections that no run overwrites are kept by
+`voc.pm.corrections`.
 
 Precedence, first that applies:
 1. a PM's correction (`voc sentiment set`), kept in `sentiment_corrections`;
@@ -11,15 +12,6 @@ the sentence the agent wrote, so the learned head gives them `SCORE_LABEL_WEIGHT
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
-from datetime import datetime
-
-import duckdb
-
-from voc.errors import ConfigError, NotFoundError
-from voc.pm.workflow import changed_by
-from voc.store import first_row
 
 LABELS = ("negative", "neutral", "positive")
 SYNONYMS = {"neg": "negative", "-": "negative", "-1": "negative", "negativ": "negative",
@@ -57,42 +49,6 @@ def own_label(human: str | None, csat: int | None, nps: int | None) -> tuple[str
         return human, "human"
     weak = csat_label(csat) or nps_label(nps)
     return (weak, "score") if weak else (None, None)
-
-
-@dataclass
-class Correction:
-    source: str
-    comment_id: str
-    label: str
-    previous: str | None
-
-
-def set_correction(con: duckdb.DuckDBPyConnection, comment_id: str, label: str, by: str,
-                   source: str | None = None) -> Correction:
-    """Record a PM's label for one comment: it replaces an earlier correction of the same comment as the one shown and
-    learned from, and is added to the comment's correction history (both in the caller's transaction, if any)."""
-    try:
-        clean = parse_label(label)
-    except ValueError as exc:
-        raise ConfigError(f"label {exc}") from None
-    if clean is None:
-        raise ConfigError("give a label: negative, neutral or positive")
-    by = changed_by(by, "say who makes the correction: pass --by USER")
-    matches = con.execute("SELECT source FROM comments WHERE comment_id = ? AND (? IS NULL OR source = ?) "
-                          "ORDER BY source", [comment_id, source, source]).fetchall()
-    if not matches:
-        raise NotFoundError(f"no comment {comment_id!r}" + (f" in source {source!r}" if source else "")
-                            + ": check the id (see `voc export assignments`)")
-    if len(matches) > 1:
-        raise ConfigError(f"comment {comment_id!r} exists in sources {', '.join(m[0] for m in matches)}: "
-                          "pass --source NAME")
-    src = matches[0][0]
-    shown = first_row(con, "SELECT sentiment FROM current_assignments WHERE source = ? AND comment_id = ?",
-                      [src, comment_id])
-    row = [src, comment_id, clean, by, datetime.now(), shown[0] if shown else None]
-    con.execute("INSERT OR REPLACE INTO sentiment_corrections VALUES (?, ?, ?, ?, ?, ?)", row)
-    con.execute("INSERT INTO sentiment_correction_history VALUES (?, ?, ?, ?, ?, ?)", row)
-    return Correction(src, comment_id, clean, shown[0] if shown else None)
 
 
 # Per stored comment: the human label (a correction wins over the input column), CSAT and NPS.

@@ -14,38 +14,19 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse
+from fastapi.responses import FileResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from voc.errors import (AccessError, ConfigError, NotFoundError, SchemaTooNewError, StoreError,
                         StoreLockedError, TransitionError, VocError)
-from voc.text.escape import http_url
-from voc.web import auth, charts
+from voc.web import auth, charts, routes_agent, routes_auth, routes_runs, routes_theme, routes_themes
 from voc.web.mirror import SYNC_SECONDS, Mirror
+from voc.web.pages import HERE, render
 
-HERE = Path(__file__).parent
 HTTP_STATUS = {AccessError: 403, NotFoundError: 404, TransitionError: 409, ConfigError: 400,
                StoreLockedError: 503, StoreError: 503, SchemaTooNewError: 503}
-templates = Jinja2Templates(directory=str(HERE / "templates"))
-templates.env.filters["http_url"] = http_url  # a ticket link is a link only when it is http(s): see _charts.html
-
-
-def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
-    """A page with what every page needs: the user, the CSRF token, flash messages."""
-    user = None
-    with contextlib.suppress(auth.LoginRequired):
-        user = auth.user(request)
-    flashes = request.session.pop("flash", []) if "session" in request.scope else []
-    return templates.TemplateResponse(request, template, {"user": user, "csrf": auth.csrf_token(request),
-                                                      "flashes": flashes, **context}, status_code=status_code)
-
-
-def flash(request: Request, kind: str, text: str) -> None:
-    request.session.setdefault("flash", [])
-    request.session["flash"] = request.session["flash"] + [{"kind": kind, "text": text}]
 
 
 def status_for(exc: VocError) -> int:
@@ -79,6 +60,30 @@ def create_app(db: Path, secret: str | None = None, sync_seconds: float | None =
         return FileResponse(charts.PLOTLY_JS, media_type="text/javascript",
                             headers={"Cache-Control": "public, max-age=86400"})
 
+    _add_error_pages(app)
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    for module in (routes_auth, routes_themes, routes_theme, routes_agent, routes_runs):
+        app.include_router(module.router)
+    return app
+
+
+async def _sync_forever(mirror: Mirror, every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        with contextlib.suppress(StoreError):  # a store that cannot be opened now is retried at the next tick
+            await asyncio.to_thread(mirror.sync, 0.0)
+
+
+def _add_error_pages(app: FastAPI) -> None:
+    """One handler per kind of failure, each answering with the error page and its HTTP status."""
     @app.exception_handler(VocError)
     async def voc_error(request: Request, exc: VocError):
         return render(request, "error.html", status_code=status_for(exc), message=str(exc))
@@ -104,27 +109,3 @@ def create_app(db: Path, secret: str | None = None, sync_seconds: float | None =
     @app.exception_handler(auth.LoginRequired)
     async def login_required(request: Request, exc: auth.LoginRequired):
         return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        return response
-
-    from voc.web import routes_agent, routes_auth, routes_runs, routes_theme, routes_themes
-    for module in (routes_auth, routes_themes, routes_theme, routes_agent, routes_runs):
-        app.include_router(module.router)
-    return app
-
-
-async def _sync_forever(mirror: Mirror, every: float) -> None:
-    while True:
-        await asyncio.sleep(every)
-        with contextlib.suppress(StoreError):  # a store that cannot be opened now is retried at the next tick
-            await asyncio.to_thread(mirror.sync, 0.0)
-
-
-def mirror_of(request: Request) -> Mirror:
-    return request.app.state.mirror

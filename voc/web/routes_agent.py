@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 
 from voc.agents import loop, wording
 from voc.web import auth
-from voc.web.app import mirror_of, render
+from voc.web.pages import mirror_of, render
 from voc.web.users import User
 
 router = APIRouter()

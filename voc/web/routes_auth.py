@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from voc.errors import AccessError
 from voc.web import auth, users
-from voc.web.app import mirror_of, render
+from voc.web.pages import mirror_of, render
 
 router = APIRouter()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from voc.web import auth, queries
-from voc.web.app import mirror_of, render
+from voc.web.pages import mirror_of, render
 from voc.web.users import User
 
 router = APIRouter()

@@ -16,7 +16,7 @@ from voc.pm.corrections import SENTIMENTS
 from voc.ranking.trends import SEGMENT_DIMENSIONS
 from voc.text.escape import one_line
 from voc.web import auth, charts, queries
-from voc.web.app import flash, mirror_of, render
+from voc.web.pages import flash, mirror_of, render
 from voc.web.mirror import CHANGE_WAIT_SECONDS, Change
 from voc.web.users import User
 

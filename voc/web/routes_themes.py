@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 
 from voc.pm.workflow import STATUSES
 from voc.web import auth, charts, queries
-from voc.web.app import mirror_of, render
+from voc.web.pages import mirror_of, render
 from voc.web.users import User
 
 router = APIRouter()
