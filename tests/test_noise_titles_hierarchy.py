@@ -86,6 +86,15 @@ def test_titles_are_short_unique_and_clean():
     assert titles[2].startswith("Sendungsverfolgungsnummer funktioniert")  # cut at a word, not dropped
 
 
+def test_a_theme_no_phrase_names_is_titled_by_a_keyword_in_its_own_language_and_alone():
+    texts = ["Erstattung dauert schon Wochen", "Wartet auf die Erstattung, dauert ewig", "Gutschrift fehlt, Erstattung dauert",
+             "Waiting weeks for credit"]
+    group = TitleGroup(texts, ["de", "de", "de", "en"], ["weeks credit", "erstattung dauert", "gutschrift"])
+    assert choose_titles([group], Speller(texts)) == ["Erstattung dauert"]
+    twin = TitleGroup(texts, group.languages, group.keywords)  # the same keyword title is taken: the next keyword
+    assert choose_titles([group, twin], Speller(texts)) == ["Erstattung dauert", "Erstattung dauert (weeks credit)"]
+
+
 def profiles(rows):
     return sparse.csr_matrix(np.array(rows, dtype=float) / np.linalg.norm(rows, axis=1, keepdims=True))
 

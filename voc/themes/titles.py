@@ -22,7 +22,7 @@ For every theme (or sub-theme):
    the phrase the theme's comments repeat most, not three keyword fragments. A
    phrase fewer than MIN_SUPPORT comments say is never a title (agents see titles;
    a title must not be one colleague's note); without one the title is the top
-   keyword phrase.
+   keyword the theme's comments in its language use (`keyword_title`).
 4. Titles are at most MAX_CHARS characters (cut at a word) and unique among the
    themes of a run: a later theme whose best title is taken uses its next
    candidate, else gets its top keyword appended.
@@ -196,6 +196,15 @@ class TitleGroup:
         return pools + [[self.texts[i] for i in own]]
 
 
+def keyword_title(group: TitleGroup) -> str:
+    """The title of a theme no phrase names: its top keyword that its comments in its language use (keywords are
+    counted over all languages; "Weeks credit" does not name a German theme), else its top keyword."""
+    own = " ".join(t.lower() for t, lg in zip(group.texts, group.languages) if lg == group.language)
+    spoken = next((kw for kw in group.keywords if all(w in own for w in kw.lower().split())), None)
+    chosen = spoken or (group.keywords[0] if group.keywords else None)
+    return capitalise(shorten(chosen)) if chosen else "(no words)"
+
+
 def choose_titles(groups: list[TitleGroup], speller: Speller, taken: set[str] | None = None) -> list[str]:
     """One unique title per group, in the order given (most important first)."""
     used = {t.lower() for t in (taken or set())}
@@ -209,9 +218,9 @@ def choose_titles(groups: list[TitleGroup], speller: Speller, taken: set[str] | 
             if title is not None:
                 break
         if title is None:
-            base = options[0] if options else capitalise(keywords[0]) if keywords else "(no words)"
+            base = options[0] if options else keyword_title(group)
             extra = next((kw for kw in keywords if kw.lower() not in base.lower()), None)
-            title = shorten(f"{base} ({extra})") if extra else base
+            title = shorten(f"{base} ({extra})") if extra and base.lower() in used else base
             n = 2
             while title.lower() in used:
                 title, n = shorten(f"{base} ({n})"), n + 1
