@@ -139,7 +139,8 @@ def problem_report(y: np.ndarray, pred: np.ndarray, texts: list[str]) -> dict:
         marks.update(f.pattern for t in members for f in frames if f.search(t))
         top = marks.most_common(1)
         if top and top[0][1] > JUNK_SHARE * len(members):
-            junk.append({"theme": theme, "size": len(members), "shared": top[0][0], "share": round(top[0][1] / len(members), 2)})
+            junk.append({"theme": theme, "size": len(members), "shared": top[0][0],
+                         "share": round(top[0][1] / len(members), 2)})
     return {"problems": len(shares), "held": sum(v >= HELD_SHARE for v in shares.values()),
             "largest_theme_share": shares, "junk_themes": junk}
 
@@ -242,13 +243,15 @@ def growth(sizes: list[int], model_name: str) -> list[dict]:
         langs = np.array([detect(t) for t in texts])
         phrases = find_boilerplate(texts, list(langs)).phrases
         vectors = cached_vectors(embedder, Boilerplate(phrases).clean_all(texts))
-        themes, subs, seconds, theme_set, _ = run_voc(texts, vectors, langs, embedder.assign_threshold, model_name, phrases)
+        themes, subs, seconds, theme_set, _ = run_voc(texts, vectors, langs, embedder.assign_threshold, model_name,
+                                                      phrases)
         report = problem_report(y, themes, texts)
         titles = [lab.title for lab in theme_set.labels.values()]
         row = {"comments": len(texts), "problems": len(set(y)), "themes": scores(y, themes)["themes"],
                "subthemes": scores(y, subs)["themes"], "nmi": scores(y, themes)["nmi"], "held": report["held"],
                "junk_themes": len(report["junk_themes"]), "boilerplate_phrases": len(phrases),
-               "longest_title": max(map(len, titles)), "titles_unique": len(set(t.lower() for t in titles)) == len(titles),
+               "longest_title": max(map(len, titles)),
+               "titles_unique": len(set(t.lower() for t in titles)) == len(titles),
                "seconds": round(seconds, 1)}
         rows.append(row)
         print(" ".join(f"{k}={v}" for k, v in row.items()), flush=True)
@@ -277,10 +280,12 @@ def main() -> None:
                for row in evaluate(dataset, model_name, not args.no_bertopic, args.seeds)]
     out = RESULTS / (args.out or "quality.json")
     out.write_text(json.dumps({"sources": {d: SOURCES[d] for d in args.datasets}, "results": results}, indent=1))
-    print(f"\n{'dataset':<16} {'model':<6} {'method':<21} {'NMI':>5} {'ARI':>5} {'ACC':>5} {'outl':>5} {'k':>4}  held junk")
+    print(f"\n{'dataset':<16} {'model':<6} {'method':<21} {'NMI':>5} {'ARI':>5} {'ACC':>5} {'outl':>5} {'k':>4}"
+          "  held junk")
     for r in results:
         print(f"{r['dataset']:<16} {r['model']:<6} {r['method']:<21} {r['nmi']:>5} {r['ari']:>5} {r['acc']:>5} "
-              f"{r['outliers']:>5} {r['themes']:>4}  {r.get('held', '')} {len(r.get('junk_themes', '')) if 'junk_themes' in r else ''}")
+              f"{r['outliers']:>5} {r['themes']:>4}  {r.get('held', '')} "
+              f"{len(r.get('junk_themes', '')) if 'junk_themes' in r else ''}")
         if "nmi_seeds" in r:
             n, a = r["nmi_seeds"], r["ari_seeds"]
             print(f"{'':<16} {'':<6} {'  over ' + str(n['runs']) + ' seeds':<21} {n['mean']:>5} {a['mean']:>5}"

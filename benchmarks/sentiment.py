@@ -102,7 +102,8 @@ def real_text(embedder, seed_vecs: dict) -> list[dict]:
     free, old = np.array(free), np.array([label_of(s, 0.2) for s in old_scores])
     out = []
     for language in ("de", "en"):
-        train, test = np.flatnonzero((lang == language) & (split == "train")), np.flatnonzero((lang == language) & (split == "test"))
+        train, test = (np.flatnonzero((lang == language) & (split == "train")),
+                       np.flatnonzero((lang == language) & (split == "test")))
         g = list(gold[test])
 
         def row(method, preds):
@@ -119,7 +120,8 @@ def real_text(embedder, seed_vecs: dict) -> list[dict]:
             row("VADER alone (compound ±0.05)", [vader_labels([texts[i] for i in test])])
         cap = (MAX_TRAIN_LABELS,) if MAX_TRAIN_LABELS < len(train) else ()  # what a store learns from at most
         for n in SIZES + cap + (len(train),):
-            draws = [np.random.default_rng(d).choice(train, n, replace=False) for d in range(DRAWS if n < len(train) else 1)]
+            draws = [np.random.default_rng(d).choice(train, n, replace=False)
+                     for d in range(DRAWS if n < len(train) else 1)]
             row(f"learned, {n} labels", [learned(d, gold[d], "human", test, texts, langs, vectors, seed_vecs)
                                          for d in draws])
         noisy = noisy_csat_labels(list(gold[train]), np.random.default_rng(0))

@@ -1,12 +1,12 @@
 """Speed and memory per stage, end to end, on 2k / 20k / 100k generated comments.
 
-Each size runs in a fresh subprocess (so peak memory is that run's own) on a fresh store: read → ingest
-(validate, redact, language, store) → plan (boilerplate found) → embed (cache miss for every text) → cluster (sub-themes) → label (themes,
-ids and names) → sentiment → rank → publish, calling the same `voc.pipeline` functions the Prefect tasks call, in the
-flow's order (tests/test_benchmarks_run.py runs this script on a small size, so it cannot silently break). Before the pipeline, the same process
-measures the model's raw `encode` rate on exactly the texts the stage will encode (distinct, redacted), in
-batches of 512, its fastest setting here; the embedding stage (model load, cache lookup and writes included)
-is compared with it (target: >= 90%).
+Each size runs in a fresh subprocess (so peak memory is that run's own) on a fresh store: read → ingest (validate,
+redact, language, store) → plan (boilerplate found) → embed (cache miss for every text) → cluster (sub-themes) →
+label (themes, ids and names) → sentiment → rank → publish, calling the same `voc.pipeline` functions the Prefect
+tasks call, in the flow's order (tests/test_benchmarks_run.py runs this script on a small size, so it cannot silently
+break). Before the pipeline, the same process measures the model's raw `encode` rate on exactly the texts the stage
+will encode (distinct, redacted), in batches of 512, its fastest setting here; the embedding stage (model load, cache
+lookup and writes included) is compared with it (target: >= 90%).
 
     python benchmarks/speed.py [--sizes 2000 20000 100000] [--model use] [--out results/speed.json]
 
@@ -133,7 +133,8 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps({"machine": "2 cores, 24 GiB, no GPU", "results": results}, indent=1))
     stages = ["ingest", "embed", "cluster", "label", "sentiment", "publish"]
-    print(f"\n{'n':>7} {'total s':>8} " + " ".join(f"{s + ' s':>10}" for s in stages) + f" {'raw enc/s':>9} {'emb/raw':>7} {'excl load':>9} {'peak MB':>7}")
+    print(f"\n{'n':>7} {'total s':>8} " + " ".join(f"{s + ' s':>10}" for s in stages)
+          + f" {'raw enc/s':>9} {'emb/raw':>7} {'excl load':>9} {'peak MB':>7}")
     for r in results:
         print(f"{r['comments']:>7} {r['total_seconds']:>8} " + " ".join(f"{r['seconds'][s]:>10}" for s in stages)
               + f" {r['raw_encode_per_second']:>9} {r['embed_vs_raw']:>7} {r['embed_vs_raw_excluding_load']:>9}"

@@ -48,11 +48,12 @@ def build_store(db: Path, base: int, total: int) -> str:
         for k in range(1, copies + 1):
             suffix = f"-x{k}"
             con.execute("INSERT INTO comments BY NAME SELECT * REPLACE (comment_id || ? AS comment_id, "
-                        "created_at - to_days(? * 60) AS created_at) FROM comments WHERE NOT contains(comment_id, '-x')",
+                        "created_at - to_days(? * 60) AS created_at) FROM comments "
+                        "WHERE NOT contains(comment_id, '-x')",
                         [suffix, k % 3])
             for table in ("assignments", "comment_map"):
-                con.execute(f"INSERT INTO {table} BY NAME SELECT * REPLACE (comment_id || ? AS comment_id) FROM {table} "
-                            "WHERE run_id = ? AND NOT contains(comment_id, '-x')", [suffix, run_id])
+                con.execute(f"INSERT INTO {table} BY NAME SELECT * REPLACE (comment_id || ? AS comment_id) "
+                            f"FROM {table} WHERE run_id = ? AND NOT contains(comment_id, '-x')", [suffix, run_id])
         con.execute("CHECKPOINT")
         agent = con.execute("SELECT agent_id FROM current_assignments GROUP BY agent_id ORDER BY count(*) DESC, "
                             "agent_id LIMIT 1").fetchall()[0][0]
@@ -112,7 +113,8 @@ def main() -> None:
         top = pm.get("/themes").text
         theme_id = re.search(r'href="/themes/(\d+)"', top).group(1)
         pages = {"themes": (pm, "/themes"), "themes (filtered, daily)": (pm, "/themes?period=30d&grain=day&q=e"),
-                 "theme": (pm, f"/themes/{theme_id}"), "theme (page 3, filtered)": (pm, f"/themes/{theme_id}?page=3&sentiment=negative"),
+                 "theme": (pm, f"/themes/{theme_id}"),
+                 "theme (page 3, filtered)": (pm, f"/themes/{theme_id}?page=3&sentiment=negative"),
                  "map": (pm, "/map"), "runs": (pm, "/runs"), "my feedback (agent)": (agent_client, f"/agent/{agent}")}
         results = {}
         for name, (client, path) in pages.items():

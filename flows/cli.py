@@ -79,22 +79,27 @@ def prefect_console(verbose: bool) -> None:
 
 @app.command()
 @friendly
-def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parquet file, a folder of them, or a DuckDB file."),
+def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parquet file, a folder of them, or a "
+                                                                 "DuckDB file."),
         db: Path = DbOption,
         table: Optional[str] = typer.Option(None, help="Table to read when --source is a DuckDB file."),
         query: Optional[str] = typer.Option(None, help="A single SELECT to read when --source is a DuckDB file."),
-        map_: Optional[list[str]] = typer.Option(None, "--map", help="FIELD=COLUMN, e.g. --map text=comment_body. Repeatable."),
-        source_name: Optional[str] = typer.Option(None, help="Name the comments are filed under: comment ids are unique "
-                                                  "per source name (default: 'default'; give each source system its own)."),
+        map_: Optional[list[str]] = typer.Option(None, "--map", help="FIELD=COLUMN, e.g. --map text=comment_body. "
+                                                                     "Repeatable."),
+        source_name: Optional[str] = typer.Option(None, help="Name the comments are filed under: comment ids are "
+                                                  "unique per source name (default: 'default'; give each source "
+                                                  "system its own)."),
         model: Optional[str] = typer.Option(None, help="Embedding model: auto (default: by the comments' language "
                                             "mix), use, minilm-int8, minilm, two joined by + (minilm-int8+use), or "
                                             "the folder of a local sentence-transformers model."),
         encoding: Optional[str] = typer.Option(None, help="Text encoding of CSV/JSONL files (default utf-8; a "
                                                "byte-order mark wins)."),
         delimiter: Optional[str] = typer.Option(None, help="CSV delimiter (default: sniffed from , ; tab |)."),
-        date_order: Optional[str] = typer.Option(None, help="How 03/04/2026 is read: dmy (3 April, default) or mdy (March 4)."),
+        date_order: Optional[str] = typer.Option(None, help="How 03/04/2026 is read: dmy (3 April, default) or mdy "
+                                                 "(March 4)."),
         max_text_chars: Optional[int] = typer.Option(None, min=1, help="Embed at most this many characters of a "
-                                                     "comment (longer ones are stored whole and marked; default 5000)."),
+                                                     "comment (longer ones are stored whole and marked; default "
+                                                     "5000)."),
         full: bool = typer.Option(False, "--full", help="Re-cluster everything instead of an incremental night."),
         report: Optional[Path] = typer.Option(None, "--report", help="Where to write the HTML report (default: "
                                               "beside the store, named after it: data/voc.duckdb -> "

@@ -179,7 +179,8 @@ def test_trends_segments_and_the_loop_commands(store_copy, tmp_path):
     assert result.exit_code == 0 and "phone" in result.output
     assert "choose channel, product, team, language" in invoke("segments", "--db", store_copy, "--by", "x").output
     for what in ("trends", "segments"):
-        result = invoke("export", what, "--db", store_copy, "--format", "parquet", "--out", tmp_path / f"{what}.parquet")
+        result = invoke("export", what, "--db", store_copy, "--format", "parquet",
+                        "--out", tmp_path / f"{what}.parquet")
         assert result.exit_code == 0 and pq.read_table(tmp_path / f"{what}.parquet").num_rows > 0
     theme = invoke("themes", "--db", store_copy, "--json").output.split('"theme_id": ')[1].split(",")[0]
     result = invoke("status", theme, "--db", store_copy, "--set", "planned", "--owner", "payments",

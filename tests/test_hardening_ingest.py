@@ -21,7 +21,8 @@ FIELDS = ["comment_id", "text", "created_at", "agent_id", "channel", "product", 
 
 
 def demo_rows(demo_files, n):
-    data = [r for r in csv.DictReader(open(demo_files.comments, encoding="utf-8")) if not r["comment_id"].startswith("bad")]
+    data = [r for r in csv.DictReader(open(demo_files.comments, encoding="utf-8"))
+            if not r["comment_id"].startswith("bad")]
     return data[:n]
 
 
@@ -39,13 +40,15 @@ def runs(db):
 
 def test_one_latin1_row_among_utf8_rows_is_quarantined_and_the_rest_stored(demo_files, tmp_path):
     src = tmp_path / "drop.csv"
-    src.write_bytes(as_csv(demo_rows(demo_files, 300)).encode() + "x1,Grüße aus Köln,2026-11-10,A1,,,,,,\n".encode("latin-1"))
+    src.write_bytes(as_csv(demo_rows(demo_files, 300)).encode()
+                    + "x1,Grüße aus Köln,2026-11-10,A1,,,,,,\n".encode("latin-1"))
     db = tmp_path / "voc.duckdb"
     summary = nightly(str(src), str(db), source_name="t")
     assert summary["ingest"]["rows_read"] == 301 and summary["ingest"]["new"] == 300
     assert rows(db, "SELECT count(*) FROM comments")[0][0] == 300
     reason, raw = rows(db, "SELECT reason, raw FROM quarantine")[0]
-    assert reason.startswith("drop.csv line 302: broken encoding in text") and "Gr\\\\xfc\\\\xdfe" in raw  # kept, as escapes
+    assert (reason.startswith("drop.csv line 302: broken encoding in text")
+            and "Gr\\\\xfc\\\\xdfe" in raw)  # kept, as escapes
 
 
 @pytest.mark.parametrize("n_rows", [1, 2, 7])
@@ -196,7 +199,8 @@ def test_a_second_run_on_the_same_store_is_refused_with_a_clear_message(publishe
 
 def test_a_reader_during_a_run_makes_it_wait_not_fail(store_copy, demo_files):
     holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, time; c = duckdb.connect({str(store_copy)!r}, "
-                               "read_only=True); print('ok', flush=True); time.sleep(3)"], stdout=subprocess.PIPE, text=True)
+                               "read_only=True); print('ok', flush=True); time.sleep(3)"],
+                              stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "ok"
     summary = nightly(str(demo_files.comments), str(store_copy), source_name="demo")
     holder.wait()

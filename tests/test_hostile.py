@@ -70,7 +70,8 @@ def test_markup_in_names_notes_and_comments_is_shown_not_interpreted(store_copy)
     theme = top_theme(store_copy)
     with store.open(store_copy, write=True) as con:
         con.execute("UPDATE comments SET text = 'Kunde: [/bold] [red]' WHERE agent_id = 'A01'")
-    result = invoke("status", theme, "--db", store_copy, "--name", "[/bold] payments", "--note", "[/] see [b]", "--by", "anna")
+    result = invoke("status", theme, "--db", store_copy, "--name", "[/bold] payments", "--note", "[/] see [b]",
+                    "--by", "anna")
     assert result.exit_code == 0, result.output
     agent = invoke("agent", "A01", "--db", store_copy, "--peek").output
     assert '"[/bold] payments" has a new note: [/] see [b]' in agent, agent  # the change, by the theme's new name
@@ -165,7 +166,8 @@ def test_ids_holding_personal_data_are_quarantined_with_a_reason_that_does_not_r
     assert reasons == [
         "drop.csv line 2: comment_id looks like an e-mail address: use an opaque id (e.g. C-1042, A07) instead of "
         "personal data",
-        "drop.csv line 3: agent_id looks like a phone number: use an opaque id (e.g. C-1042, A07) instead of personal data",
+        "drop.csv line 3: agent_id looks like a phone number: use an opaque id (e.g. C-1042, A07) instead of "
+        "personal data",
         "drop.csv line 4: comment_id looks like an IBAN: use an opaque id (e.g. C-1042, A07) instead of personal data",
         "drop.csv line 5: agent_id looks like a payment card number: use an opaque id (e.g. C-1042, A07) instead of "
         "personal data"]
@@ -173,7 +175,8 @@ def test_ids_holding_personal_data_are_quarantined_with_a_reason_that_does_not_r
     for leak in ("anna.schmidt@", "2345678", "0532", "4111"):
         assert leak not in dump, leak
     # a plain login is an id; ticket_id is free text: redacted, not refused
-    assert rows(cfg.db, "SELECT comment_id, agent_id, ticket_id FROM comments") == [("C-5", "anna.schmidt", "INC-[PHONE]")]
+    assert (rows(cfg.db, "SELECT comment_id, agent_id, ticket_id FROM comments")
+            == [("C-5", "anna.schmidt", "INC-[PHONE]")])
 
 
 def test_pm_names_notes_and_reasons_are_redacted(store_copy):
@@ -230,7 +233,8 @@ def test_agent_ids_cannot_send_mail_outside_or_stop_other_digests(store_copy, sm
     recipients = {m["To"] for m in received}
     assert not any("attacker" in r for r in recipients)
     assert recipients == {f"{a}@cc.example" for a in good[1:]}
-    assert result["email"]["digests_failed"] == 1 and "cannot be used in an e-mail address" in result["email"]["errors"][0]
+    assert (result["email"]["digests_failed"] == 1
+            and "cannot be used in an e-mail address" in result["email"]["errors"][0])
 
 
 CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")  # every Cc but tab, line feed, carriage return

@@ -78,7 +78,8 @@ def test_jsonl_lines_table_rows_and_repeats_across_files_are_named(tmp_path):
     con.execute("CREATE TABLE notes AS SELECT * FROM (VALUES ('d1', 'ok', '2026-11-03', 'A3'), "
                 "('d1', 'again', '2026-11-03', 'A3')) t(comment_id, text, created_at, agent_id)")
     con.close()
-    assert [r.reason for r in validate(read_source(db, table="notes"))[1]] == ["comment_id 'd1' repeats row 1 of this input"]
+    assert [r.reason for r in validate(read_source(db, table="notes"))[1]] == [
+        "comment_id 'd1' repeats row 1 of this input"]
     assert validate(read_source(db, table="notes"))[1][0].where == "crm.duckdb row 2"
 
 

@@ -24,7 +24,8 @@ def test_every_clustered_comment_has_a_subtheme_beneath_its_theme(published_db):
                       WHERE a.theme_id >= 0 AND (s.theme_id IS NULL OR s.theme_id <> a.theme_id)""")[0][0]
     assert bad == 0
     assert rows(db, "SELECT count(*) FROM current_assignments WHERE theme_id < 0 AND subtheme_id <> -1")[0][0] == 0
-    n_themes, n_subs = rows(db, "SELECT (SELECT count(*) FROM current_themes), (SELECT count(*) FROM current_subthemes)")[0]
+    n_themes, n_subs = rows(db, "SELECT (SELECT count(*) FROM current_themes), "
+                                "(SELECT count(*) FROM current_subthemes)")[0]
     assert n_themes == summary["themes"] and n_subs == summary["subthemes"] and n_subs > n_themes
     sizes = rows(db, """SELECT t.size, (SELECT sum(size) FROM current_subthemes s WHERE s.theme_id = t.theme_id),
                                t.subthemes FROM current_themes t""")
@@ -64,7 +65,8 @@ def test_a_theme_is_named_after_its_largest_sub_theme(published_db):
                                WHERE speaking >= greatest(3, size / 3) GROUP BY 1"""))
     comments = rows(db, "SELECT theme_id, subtheme_id, lower(text) FROM current_assignments WHERE theme_id >= 0")
     for theme_id, title in rows(db, "SELECT theme_id, title FROM current_themes WHERE subthemes > 1"):
-        said = [text for t, sub, text in comments if t == theme_id and sub == largest[theme_id] and title.lower() in text]
+        said = [text for t, sub, text in comments
+                if t == theme_id and sub == largest[theme_id] and title.lower() in text]
         assert len(said) >= 3, (theme_id, title)
     only = rows(db, """SELECT t.title, s.title FROM current_themes t JOIN current_subthemes s USING (theme_id)
                        WHERE t.subthemes = 1""")
@@ -171,7 +173,8 @@ def test_an_edit_keeps_the_model_and_sentiment_so_the_next_night_continues(two_t
 
     db, a, b = two_themes
     theme_edit.merge(db, a, b, "pm.anna")
-    full, edit = (json.loads(rows(db, "SELECT stats FROM runs WHERE mode = ?", [mode])[0][0]) for mode in ("full", "edit"))
+    full, edit = (json.loads(rows(db, "SELECT stats FROM runs WHERE mode = ?", [mode])[0][0])
+                  for mode in ("full", "edit"))
     assert edit["embed"]["model_name"] == full["embed"]["model_name"]  # the model it continues, not the setting
     assert edit["sentiment"]["method"] == full["sentiment"]["method"] and "kept from run" in sentiment_summary(edit)
     with open(demo_files.comments, encoding="utf-8", newline="") as fh:

@@ -1,4 +1,5 @@
-"""Noise removal, boilerplate detection, titles, the sub-theme hierarchy and the score formulas, on controlled inputs."""
+"""Noise removal, boilerplate detection, titles, the sub-theme hierarchy and the score formulas, on controlled
+inputs."""
 
 import random
 import re
@@ -76,7 +77,8 @@ def test_a_version_number_or_a_price_does_not_end_a_clause():
 
 def test_titles_are_short_unique_and_clean():
     same = ["Paket kam beschädigt an. Kunde wartet", "Paket kam beschädigt an"] * 5
-    long = ["Sendungsverfolgungsnummer funktioniert überhaupt nicht mehr seit Wochenanfang laut Versanddienstleister"] * 3
+    long = ["Sendungsverfolgungsnummer funktioniert überhaupt nicht mehr seit Wochenanfang laut "
+            "Versanddienstleister"] * 3
     groups = [TitleGroup(same, ["de"] * 10, ["paket beschädigt"]), TitleGroup(same, ["de"] * 10, ["paket", "wartet"]),
               TitleGroup(long, ["de"] * 3, ["sendung"]), TitleGroup(["[IBAN]"] * 3, ["de"] * 3, ["konto"])]
     titles = choose_titles(groups, Speller([t for g in groups for t in g.texts]))
@@ -87,8 +89,8 @@ def test_titles_are_short_unique_and_clean():
 
 
 def test_a_theme_no_phrase_names_is_titled_by_a_keyword_in_its_own_language_and_alone():
-    texts = ["Erstattung dauert schon Wochen", "Wartet auf die Erstattung, dauert ewig", "Gutschrift fehlt, Erstattung dauert",
-             "Waiting weeks for credit"]
+    texts = ["Erstattung dauert schon Wochen", "Wartet auf die Erstattung, dauert ewig",
+             "Gutschrift fehlt, Erstattung dauert", "Waiting weeks for credit"]
     group = TitleGroup(texts, ["de", "de", "de", "en"], ["weeks credit", "erstattung dauert", "gutschrift"])
     assert choose_titles([group], Speller(texts)) == ["Erstattung dauert"]
     twin = TitleGroup(texts, group.languages, group.keywords)  # the same keyword title is taken: the next keyword

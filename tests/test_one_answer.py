@@ -114,9 +114,10 @@ def test_a_theme_name_must_say_something_and_be_no_other_themes_title_on_every_p
         for name, said in (("  ", empty), (other.upper(), taken)):
             assert client.post(f"/themes/{top}/rename", data={"csrf": token, "name": name}).status_code == 303
             shown = client.get(f"/themes/{top}").text
-            assert f"Rename of theme {top} was refused: " + said.removeprefix("error: ").replace("'", "&#39;").replace('"', "&#34;") \
-                in shown, name
-        assert client.post(f"/themes/{top}/rename", data={"csrf": token, "name": "Refunds take weeks"}).status_code == 303
+            assert (f"Rename of theme {top} was refused: "
+                    + said.removeprefix("error: ").replace("'", "&#39;").replace('"', "&#34;") in shown), name
+        assert client.post(f"/themes/{top}/rename",
+                           data={"csrf": token, "name": "Refunds take weeks"}).status_code == 303
     assert top_theme(db) == (top, "Refunds take weeks")
     # the app's rename is the CLI's: in the history and among the PM's decisions that later runs keep
     assert rows(db, "SELECT kind, theme_id, title, created_by FROM theme_overrides") == [

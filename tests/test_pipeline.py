@@ -46,7 +46,8 @@ def test_personal_data_never_reaches_the_store(published_db, demo_files):
     leaked = rows(db, "SELECT count(*) FROM comments WHERE text LIKE '%@example.%' OR text ILIKE '%DE89%' "
                       "OR text ILIKE '%GB82%' OR text LIKE '%2345678%' OR text LIKE '%5698%'")[0][0]
     assert leaked == 0
-    reps = rows(db, "SELECT list_aggregate(flatten(list(representatives)), 'string_agg', ' ') FROM current_themes")[0][0]
+    reps = rows(db, "SELECT list_aggregate(flatten(list(representatives)), 'string_agg', ' ') "
+                    "FROM current_themes")[0][0]
     assert "@" not in reps
 
 

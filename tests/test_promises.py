@@ -180,7 +180,8 @@ def test_done_reopens_and_declined_is_reconsidered(store_copy):
         workflow.update(con, theme, "anna", status="under_review")
         with pytest.raises(TransitionError, match="cannot go from under_review to done"):
             workflow.update(con, theme, "anna", status="done")
-        assert [h["to_status"] for h in workflow.history(con, theme)][-3:] == ["in_progress", "declined", "under_review"]
+        assert ([h["to_status"] for h in workflow.history(con, theme)][-3:]
+                == ["in_progress", "declined", "under_review"])
 
 
 def test_representatives_speak_each_common_language():

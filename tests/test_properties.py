@@ -169,7 +169,8 @@ def test_a_duckdb_error_is_said_on_one_line_without_its_picture_of_the_sql(messa
 
 
 @FAST
-@given(st.dates(min_value=calendar_date(2000, 1, 13), max_value=calendar_date(2026, 11, 1)).filter(lambda d: d.day > 12),
+@given(st.dates(min_value=calendar_date(2000, 1, 13),
+                max_value=calendar_date(2026, 11, 1)).filter(lambda d: d.day > 12),
        st.sampled_from(["dmy", "mdy"]))
 def test_a_date_written_in_the_other_order_is_refused_with_the_date_order_that_reads_it(day, order):
     """A day past 12 cannot be a month: such a date in the other order is refused, and the reason names the
@@ -291,7 +292,8 @@ def card(draw):
 
 @st.composite
 def customer_no(draw):
-    label = draw(st.sampled_from(["Kundennummer", "Kd-Nr.", "customer id", "Bestellnummer", "order no.", "Vertragsnummer"]))
+    label = draw(st.sampled_from(["Kundennummer", "Kd-Nr.", "customer id", "Bestellnummer", "order no.",
+                                  "Vertragsnummer"]))
     number = draw(st.sampled_from(["", "KD-", "A"])) + draw(digits(7))
     return f"{label} {number}", number
 
@@ -336,15 +338,17 @@ def name(draw):
 
 
 MONTHS_EN = ["January", "Feb", "March", "April", "May", "June", "July", "Aug.", "September", "Oct", "November", "Dec"]
-MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "Sept.", "Oktober", "Nov.", "Dezember"]
+MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "Sept.", "Oktober", "Nov.",
+             "Dezember"]
 
 
 @st.composite
 def date(draw, years=(1930, 2008)):
     day, month, year = draw(st.integers(1, 28)), draw(st.integers(1, 12)), draw(st.integers(*years))
-    return draw(st.sampled_from([f"{day:02d}.{month:02d}.{year}", f"{day}.{month}.{year}", f"{year}-{month:02d}-{day:02d}",
-                                 f"{month:02d}/{day:02d}/{year}", f"{day} {MONTHS_EN[month - 1]} {year}",
-                                 f"{day}. {MONTHS_DE[month - 1]} {year}", f"{MONTHS_EN[month - 1]} {day}, {year}"])), year
+    return draw(st.sampled_from([f"{day:02d}.{month:02d}.{year}", f"{day}.{month}.{year}",
+                                 f"{year}-{month:02d}-{day:02d}", f"{month:02d}/{day:02d}/{year}",
+                                 f"{day} {MONTHS_EN[month - 1]} {year}", f"{day}. {MONTHS_DE[month - 1]} {year}",
+                                 f"{MONTHS_EN[month - 1]} {day}, {year}"])), year
 
 
 @st.composite

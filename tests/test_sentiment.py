@@ -253,7 +253,8 @@ def test_a_night_scores_with_the_head_the_full_run_saved_and_a_full_run_without_
     assert night["mode"] == "incremental" and night["sentiment"]["head_run"] == full_run
     assert night["sentiment"]["labels_trained_on"] == full["sentiment"]["labels_trained_on"]
     assert sentiment_summary(night).startswith(f"the head run {full_run} learned from")
-    complaints = [r["comment_id"] for r in newest if labeled["truth"][r["comment_id"]] == "negative" and not r["sentiment"]]
+    complaints = [r["comment_id"] for r in newest
+                  if labeled["truth"][r["comment_id"]] == "negative" and not r["sentiment"]]
     shown = dict(rows(db, "SELECT comment_id, sentiment FROM current_assignments WHERE sentiment_origin = 'model'"))
     assert complaints and np.mean([shown[c] == "positive" for c in complaints]) > 0.7
     no_head = Scored(np.zeros(0), [], [])  # what a run that fitted no head publishes

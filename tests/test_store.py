@@ -9,7 +9,8 @@ def test_migrations_are_recorded_and_rerunnable(tmp_path):
     db = tmp_path / "v.duckdb"
     store.connect(db, create=True).close()
     con = store.connect(db)  # second open: nothing to apply
-    assert [v for v, in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()] == list(range(1, store.SCHEMA_VERSION + 1))
+    assert ([v for v, in con.execute("SELECT version FROM schema_migrations ORDER BY version").fetchall()]
+            == list(range(1, store.SCHEMA_VERSION + 1)))
     assert {"runs", "comments", "quarantine", "embeddings", "themes", "assignments", "published", "theme_workflow",
             "theme_events", "theme_lineage", "outbox", "deliveries"} <= {
         r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
@@ -20,11 +21,13 @@ def test_a_version_1_store_is_upgraded_with_its_data(tmp_path):
     db = tmp_path / "old.duckdb"
     con = duckdb.connect(str(db))
     store.migrate(con, db, steps=store.MIGRATIONS[:1])
-    con.execute("INSERT INTO themes VALUES (1, 7, 1, 't', ['k'], ['r'], 3, 0.5, '{}', 0, 0, NULL, NULL, 1, 1, 0, 1, 'w')")
+    con.execute("INSERT INTO themes VALUES (1, 7, 1, 't', ['k'], ['r'], 3, 0.5, '{}', 0, 0, "
+                "NULL, NULL, 1, 1, 0, 1, 'w')")
     con.execute("INSERT INTO published VALUES ('themes', 1)")
     con.close()
     con = store.connect(db)
-    assert con.execute("SELECT theme_id, title, status, spike FROM current_themes").fetchall() == [(7, "t", "new", False)]
+    assert (con.execute("SELECT theme_id, title, status, spike FROM current_themes").fetchall()
+            == [(7, "t", "new", False)])
     con.close()
 
 

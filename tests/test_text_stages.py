@@ -16,8 +16,8 @@ def test_redaction_of_each_kind_is_counted():
 
 
 def test_ibans_are_redacted_in_any_case_and_grouping():
-    for iban in ("DE89370400440532013000", "gb82 west 1234 5698 7654 32", "GB82 WEST 1234 5698 754 32", "gb82 wet 124 5698 7654 32",
-                 "GB2 WEST 1234 5698 7654 32", "g8b2 west 1234 5698 7654 32",
+    for iban in ("DE89370400440532013000", "gb82 west 1234 5698 7654 32", "GB82 WEST 1234 5698 754 32",
+                 "gb82 wet 124 5698 7654 32", "GB2 WEST 1234 5698 7654 32", "g8b2 west 1234 5698 7654 32",
                  "de89 3704 0044 0532 0130 00"):
         r = redact(f"IBAN {iban} bitte prüfen")
         assert r.text == "IBAN [IBAN] bitte prüfen" and r.counts == {"iban": 1}, iban

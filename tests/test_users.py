@@ -84,7 +84,8 @@ def test_a_login_name_holding_personal_data_is_refused_in_one_line(store_copy, m
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.from_regex(r"[a-z]{1,8}([._-][a-z0-9]{1,8})?@[a-z]{2,10}(-[a-z]{2,6})?\.(de|com|example|co\.uk)", fullmatch=True))
+@given(st.from_regex(r"[a-z]{1,8}([._-][a-z0-9]{1,8})?@[a-z]{2,10}(-[a-z]{2,6})?\.(de|com|example|co\.uk)",
+                     fullmatch=True))
 def test_no_e_mail_address_becomes_a_login_name(address):
     con = duckdb.connect()
     con.execute("CREATE TABLE users (name VARCHAR, role VARCHAR, agent_id VARCHAR, password_hash VARCHAR, "

@@ -68,8 +68,8 @@ def web_store(published_db, tmp_path_factory):
     shutil.copy(published_db[0], db)
     with store.open(db, write=True) as con:
         top_agents = [r[0] for r in con.execute(
-            "SELECT agent_id FROM current_assignments WHERE theme_id >= 0 GROUP BY agent_id ORDER BY count(*) DESC, agent_id "
-            "LIMIT 2").fetchall()]
+            "SELECT agent_id FROM current_assignments WHERE theme_id >= 0 GROUP BY agent_id "
+            "ORDER BY count(*) DESC, agent_id LIMIT 2").fetchall()]
         users.add(con, PM[0], "pm", PM[1])
         users.add(con, AGENT[0], "agent", AGENT[1], agent_id=top_agents[0])
         users.add(con, OTHER[0], "agent", OTHER[1], agent_id=top_agents[1])
@@ -351,7 +351,9 @@ def test_merge_and_split_start_with_no_target_and_ask_before_they_change_anythin
         assert rows(db, "SELECT count(*) FROM runs")[0][0] == runs  # asked, nothing merged yet
         page.click("#confirm-form button.primary")  # the box is not ticked: the browser does not send it
         assert rows(db, "SELECT count(*) FROM theme_lineage")[0][0] == 0
-        r = page.request.post(f"{server.url}/themes/{theme}/merge", form={"csrf": page.get_attribute("#confirm-form input[name=csrf]", "value"), "into": str(other)})
+        r = page.request.post(f"{server.url}/themes/{theme}/merge",
+                              form={"csrf": page.get_attribute("#confirm-form input[name=csrf]", "value"),
+                                    "into": str(other)})
         assert r.status == 200 and "Merge theme" in r.text()  # without the box: the question again, no merge
         assert rows(db, "SELECT count(*) FROM theme_lineage")[0][0] == 0
         page.check("#confirm-form input[name=confirm]")

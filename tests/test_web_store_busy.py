@@ -95,8 +95,9 @@ def test_what_a_pm_types_is_queued_and_shown_redacted_and_in_words(pm_store):
         runs = client.get("/runs").text
     for said in (queued.decode("utf-8", "replace"), runs):
         assert "Müller" not in said and "1234567" not in said and "mueller@" not in said and "Schulz" not in said
-    assert f"update theme {top}: status planned, note Rückruf: Herr [NAME], [PHONE], [EMAIL], owner Frau [NAME]" \
-        in runs  # in words, umlauts as they are (was the payload as JSON: {"note": "R\\u00fcckruf: Herr M\\u00fcller ...})
+    # in words, umlauts as they are (was the payload as JSON: {"note": "R\\u00fcckruf: Herr M\\u00fcller ...})
+    assert (f"update theme {top}: status planned, note Rückruf: Herr [NAME], [PHONE], [EMAIL], owner Frau [NAME]"
+            in runs)
 
 
 def test_a_refused_transition_is_said_at_once_and_nothing_is_queued(pm_store):

@@ -60,7 +60,8 @@ def start_run(settings: Settings, source: str, requested_mode: str = "auto") -> 
         con.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE status = 'running'",
                     [datetime.now(), "interrupted: the process ended before the run finished"])
         run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
-        con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) VALUES (?, ?, 'running', ?, ?, ?)",
+        con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) "
+                    "VALUES (?, ?, 'running', ?, ?, ?)",
                     [run_id, datetime.now(), source, json.dumps(settings.as_dict()), requested_mode])
         return run_id
 
@@ -128,7 +129,8 @@ def comment_row(c: Comment, source: str, run_id: int, redactions: Counter) -> di
 def quarantine_row(r: Rejected, source: str, run_id: int, now: datetime) -> dict:
     raw = json.dumps(redact_values({str(printable(k)): printable(v) for k, v in r.raw.items()}), ensure_ascii=False,
                      sort_keys=True)
-    return {"run_id": run_id, "source": source, "row_number": r.row_number, "comment_id": redact_text(printable(r.comment_id)),
+    return {"run_id": run_id, "source": source, "row_number": r.row_number,
+            "comment_id": redact_text(printable(r.comment_id)),
             "reason": redact_text(printable(f"{r.where}: {r.reason}")), "quarantined_at": now,
             "raw": raw, "raw_hash": text_hash(raw)}
 
@@ -192,7 +194,8 @@ def embed(settings: Settings, corpus: Corpus, rows: np.ndarray, boilerplate: tup
     corpus.vectors, corpus.sentiment_vectors = result.vectors[:len(rows)], result.vectors[len(rows):]
     offsets = np.cumsum([0] + [len(seeds[label]) for label in seeds])
     corpus_seeds = {label: seed_vecs[offsets[i]:offsets[i + 1]] for i, label in enumerate(seeds)}
-    stats = {"model": embedder.model_id, "model_name": model, "encoded": result.n_encoded, "cache_hits": result.n_cached,
+    stats = {"model": embedder.model_id, "model_name": model, "encoded": result.n_encoded,
+             "cache_hits": result.n_cached,
              "assign_threshold": settings.cluster.assign_threshold or embedder.assign_threshold}
     return corpus, {"stats": stats, "seed_vectors": corpus_seeds}
 

@@ -227,7 +227,8 @@ def _record(con, ids: list[int], channel: str, error: str | None, attempts: int,
                     [nid, channel, attempts, error, now, None if error else now])
 
 
-def send_digest(channels: Channels, channel: str, payload: dict, sleep: Callable[[float], None]) -> tuple[int, str | None]:
+def send_digest(channels: Channels, channel: str, payload: dict,
+                sleep: Callable[[float], None]) -> tuple[int, str | None]:
     """Try one digest: (attempts made, None when acknowledged else the last error)."""
     for attempt in range(1, channels.attempts + 1):
         try:

@@ -47,7 +47,8 @@ def status(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)
                                       default=str))
         return
     console.print(f"#{theme_id} {title}: {current.status}" + (f", owner {current.owner}" if current.owner else "")
-                  + (f", ticket {current.ticket_key} {current.ticket_url or ''}" if current.ticket_key else ""), highlight=False)
+                  + (f", ticket {current.ticket_key} {current.ticket_url or ''}" if current.ticket_key else ""),
+                  highlight=False)
     if current.note:
         console.print(f"note: {current.note}", highlight=False)
     if current.reason:
@@ -113,12 +114,14 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
 
 @app.command()
 @friendly
-def notify(db: Path = DbOption, webhook: Optional[str] = typer.Option(None, help="POST JSON digests here (env VOC_WEBHOOK_URL)."),
+def notify(db: Path = DbOption,
+           webhook: Optional[str] = typer.Option(None, help="POST JSON digests here (env VOC_WEBHOOK_URL)."),
            smtp: Optional[str] = typer.Option(None, help="HOST:PORT of an SMTP server (env VOC_SMTP_HOST/PORT)."),
            email: Optional[str] = typer.Option(None, help="Agent address template, e.g. '{agent_id}@corp.example'."),
            sender: Optional[str] = typer.Option(None, help="From address for e-mails."),
            attempts: int = typer.Option(3, min=1, help="Tries per digest before it waits for the next run."),
-           timeout: Optional[float] = typer.Option(None, help="Seconds to wait for each answer (env VOC_NOTIFY_TIMEOUT, default 10).")):
+           timeout: Optional[float] = typer.Option(None, help="Seconds to wait for each answer (env "
+                                                              "VOC_NOTIFY_TIMEOUT, default 10).")):
     """Send queued notifications: one digest per agent, by webhook and/or e-mail, at least once.
 
     Example: voc notify --webhook https://chat.example/hooks/voc --smtp mail.example:25 --email '{agent_id}@cc.example'

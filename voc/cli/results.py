@@ -29,7 +29,8 @@ app.add_typer(export_app, name="export")
 @friendly
 def themes(db: Path = DbOption, limit: int = limit_option(20, "themes"),
            as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
-           since: Optional[str] = typer.Option(None, help="Show trends over a window up to the newest comment: 7d, 2w."),
+           since: Optional[str] = typer.Option(None, help="Show trends over a window up to the newest comment: "
+                                                          "7d, 2w."),
            why: bool = typer.Option(False, "--why", help="Add the column that spells out each theme's priority.")):
     """Show the ranked themes of the last successful run, or with --since their recent trend.
 
@@ -127,7 +128,8 @@ def segments(db: Path = DbOption, by: str = typer.Option("channel", help="channe
 
 
 EXPORT_HELP = {
-    "themes": "Export the ranked themes with their status.\n\n    Example: voc export themes --format parquet --out themes.parquet"
+    "themes": "Export the ranked themes with their status.\n\n    "
+              "Example: voc export themes --format parquet --out themes.parquet"
               "\n\n    For Excel: voc export themes --format excel --out themes.txt",
     "trends": "Export volume, sentiment, CSAT and NPS per theme per day and per week.\n\n    "
               "Example: voc export trends --format parquet --out trends.parquet",

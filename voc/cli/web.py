@@ -23,8 +23,10 @@ app.add_typer(user_app, name="user")
 @friendly
 def user_add(name: str = typer.Argument(..., help="Login name."),
              role: str = typer.Option(..., help="pm, agent or admin."),
-             agent_id: Optional[str] = typer.Option(None, "--agent-id", help="For agents: their agent_id in the source."),
-             db: Path = DbOption, replace: bool = typer.Option(False, help="Reset an existing user's role and password."),
+             agent_id: Optional[str] = typer.Option(None, "--agent-id", help="For agents: their agent_id in the "
+                                                                             "source."),
+             db: Path = DbOption,
+             replace: bool = typer.Option(False, help="Reset an existing user's role and password."),
              password_env: str = typer.Option("VOC_PASSWORD", help="Read the password from this environment variable "
                                                                    "instead of asking (for scripts).")):
     """Create a user of the web app; asks for the password (or reads it from $VOC_PASSWORD).

@@ -62,7 +62,8 @@ def export_int8(source: Path, target: Path) -> Path:
         with torch.no_grad():
             torch.onnx.export(Pooled(AutoModel.from_pretrained(str(source)).eval()), (example, example, example * 0),
                               str(fp32), input_names=list(INPUTS), output_names=["embedding"],
-                              dynamic_axes={**{k: {0: "batch", 1: "tokens"} for k in INPUTS}, "embedding": {0: "batch"}},
+                              dynamic_axes={**{k: {0: "batch", 1: "tokens"} for k in INPUTS},
+                                            "embedding": {0: "batch"}},
                               opset_version=ONNX_OPSET, dynamo=False)
         int8 = Path(tmp) / "int8.onnx"
         quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True,

@@ -58,8 +58,8 @@ def markdown(themes: list[dict], team: str | None) -> str:
     """The team's summary. Everything users wrote (titles, notes, quotes, keywords) is shown as text."""
     md = escape.markdown
     lines = [f"# Customer themes for {md(team or 'all teams')}", "",
-             f"{len(themes)} themes, ranked by priority: share of comments × negativity × momentum × CSAT/NPS impact "
-             "(each theme's factors under 'Why this rank').", ""]
+             f"{len(themes)} themes, ranked by priority: share of comments × negativity × momentum × CSAT/NPS "
+             "impact (each theme's factors under 'Why this rank').", ""]
     for t in themes:
         lines += [f"## {t['rank']}. {md(t['title'])} (theme {t['theme_id']})", "",
                   f"- Status: **{md(t['status'])}**" + (f", owner {md(t['owner'])}" if t["owner"] else "")

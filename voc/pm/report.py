@@ -67,7 +67,8 @@ def overview(con: duckdb.DuckDBPyConnection, limit: int | None = None) -> Overvi
     themes = dicts(con, EXPORTS["themes"] + (" LIMIT ?" if limit else ""), [limit] if limit else [])
     subs: dict[int, list[dict]] = {}
     for theme_id, sub_id, title, size in con.execute(
-            "SELECT theme_id, subtheme_id, title, size FROM current_subthemes ORDER BY size DESC, subtheme_id").fetchall():
+            "SELECT theme_id, subtheme_id, title, size FROM current_subthemes "
+            "ORDER BY size DESC, subtheme_id").fetchall():
         subs.setdefault(theme_id, []).append({"subtheme_id": sub_id, "title": title, "size": size})
     for t in themes:
         t["languages"] = json.loads(t["languages"])

@@ -91,7 +91,8 @@ def merge(db: Path, into: int, other: int, by: str) -> dict:
         raise TransitionError(f"theme {into} cannot be merged with itself: pass two different theme ids")
     with store.run_lock(Path(db)):  # no run may publish between reading the published themes and this edit
         settings, prev, corpus = _load(db)
-        return _republish(settings, prev, corpus, _merged(prev, into, other, by), f"theme merge {other} -> {into} by {by}",
+        return _republish(settings, prev, corpus, _merged(prev, into, other, by),
+                          f"theme merge {other} -> {into} by {by}",
                           {"kind": "merge", "theme_id": into, "other_id": other, "by": by})
 
 

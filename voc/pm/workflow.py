@@ -231,7 +231,8 @@ def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lin
         if child.status == "new" and parent.status != "new":
             child.status, child.reason = parent.status, parent.reason
             child.owner = child.owner or parent.owner
-            child.ticket_key, child.ticket_url = child.ticket_key or parent.ticket_key, child.ticket_url or parent.ticket_url
+            child.ticket_key, child.ticket_url = (child.ticket_key or parent.ticket_key,
+                                                  child.ticket_url or parent.ticket_url)
         by = item.by or RUN_AUTHOR
         _write(con, item.child_id, child, by, now)
         event_id = _event(con, item.child_id, by, now, item.kind, parent.status, child.status,

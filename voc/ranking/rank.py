@@ -103,7 +103,8 @@ def growth_text(previous: int, current: int, growth: float) -> str:
 
 
 def explain(r: ThemeRank, period_days: int) -> str:
-    change = (f"new in the last {period_days} days (0 → {r.volume_current})" if r.volume_previous == 0 < r.volume_current
+    change = (f"new in the last {period_days} days (0 → {r.volume_current})"
+              if r.volume_previous == 0 < r.volume_current
               else f"{r.growth:+.0%} vs previous {period_days} days ({r.volume_previous} → {r.volume_current})")
     text = f"{r.share:.1%} of comments × {r.share_negative:.0%} negative × {change}"
     costs = [f"{r.csat_impact:+.2f} CSAT" if r.csat_impact else "", f"{r.nps_impact:+.1f} NPS" if r.nps_impact else ""]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 LABELS = ("negative", "neutral", "positive")
 SYNONYMS = {"neg": "negative", "-": "negative", "-1": "negative", "negativ": "negative",
-            "neu": "neutral", "0": "neutral", "pos": "positive", "+": "positive", "1": "positive", "positiv": "positive"}
+            "neu": "neutral", "0": "neutral", "pos": "positive", "+": "positive", "1": "positive",
+            "positiv": "positive"}
 LABEL_SCORE = {"negative": -1.0, "neutral": 0.0, "positive": 1.0}  # the score a labeled comment carries
 SCORE_LABEL_WEIGHT = 0.5  # CSAT/NPS labels count half: they rate the contact, not the comment
 

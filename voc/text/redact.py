@@ -54,7 +54,8 @@ _ACCOUNT_LABEL = re.compile(r"\b(?:iban|kontonummer|konto-?nr\.?|konto|account n
                             r"blz|bankleitzahl|sort code|routing number|bic)[:.#]?[ ]+", re.IGNORECASE)
 _ACCOUNT_TOKEN = re.compile(r"[A-Za-z0-9]{1,12}")
 _REFERENCES = {
-    "customer_no": re.compile(r"\b((?:kundennummer|kundennr\.?|kunden-nr\.?|kd\.?[ -]?nr\.?|customer (?:no\.?|number|id)"
+    "customer_no": re.compile(r"\b((?:kundennummer|kundennr\.?|kunden-nr\.?|kd\.?[ -]?nr\.?"
+                              r"|customer (?:no\.?|number|id)"
                               r"|vertragsnummer|vertrags-nr\.?|contract (?:no\.?|number)|account id)[:#.]?[ ]*)"
                               r"([A-Za-z]{0,4}[-/]?\d[\w/-]{2,})", re.IGNORECASE),
     "order_no": re.compile(r"\b((?:bestellnummer|bestell-?nr\.?|bestellung nr\.?|auftragsnummer|auftrags-nr\.?|"
@@ -75,7 +76,8 @@ _DOB = re.compile(
 # Salutations as typed: title case, upper case, lower case (agent notes are often all lower case). Left out are
 # the forms that are words of their own: "ms"/"MS" (milliseconds, Microsoft), "miss"/"MISS" (the verb).
 _SALUTATION_WORDS = ("Herrn", "Herr", "Frau", "Hr.", "Fr.", "Mrs.", "Mrs", "Mr.", "Mr", "Ms.", "Ms", "Miss", "Dr.",
-                     "Geb.", "Geborene", "Née")  # a maiden name: "Frau Meier geb. Schulz" (a date after "geb." is a DOB)
+                     # a maiden name: "Frau Meier geb. Schulz" (a date after "geb." is a DOB)
+                     "Geb.", "Geborene", "Née")
 _NOT_SALUTATIONS = {"ms", "MS", "miss", "MISS"}
 _SALUTATION = re.compile(r"(?<!\w)(" + "|".join(sorted(
     {re.escape(form) for word in _SALUTATION_WORDS for form in (word, word.upper(), word.lower())}
@@ -90,7 +92,8 @@ MAX_NAME_WORDS = 2     # first and last name; a third capitalised word is more o
 MAX_PARTICLES = 3      # "von und zu"
 _STREET = re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer)"
                      r"[ ]?\d{1,4}[ ]?[a-zA-Z]?\b"
-                     r"|\b[A-ZÄÖÜ][\wäöüß-]+[ ](?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee)[ ]\d{1,4}[a-zA-Z]?\b"
+                     r"|\b[A-ZÄÖÜ][\wäöüß-]+[ ](?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee)"
+                     r"[ ]\d{1,4}[a-zA-Z]?\b"
                      r"|\b\d{1,5}[ ][A-Z][a-z]+(?:[ ][A-Z][a-z]+)?[ ](?:Street|St\.|Road|Rd\.|Avenue|Ave\.|Lane|Drive)")
 _POSTCODE_TOWN = re.compile(r"\b\d{5}[ ](?!(?:Euro|EUR|Stück|Punkte|Kunden|Minuten|Stunden|Tage|Mal)\b)"
                             r"[A-ZÄÖÜ][a-zäöüß]+(?:[ -][A-ZÄÖÜ][a-zäöüß]+)?")

@@ -89,7 +89,8 @@ def calibrated_threshold(similarity: np.ndarray, merge_z: float, floor: float) -
 
 
 def agglomerate(similarity: np.ndarray, sizes: np.ndarray, threshold: float,
-                must_link: list[list[int]] | None = None, cannot_link: list[tuple[int, int]] | None = None) -> np.ndarray:
+                must_link: list[list[int]] | None = None,
+                cannot_link: list[tuple[int, int]] | None = None) -> np.ndarray:
     """Average linkage (weighted by group size in sub-themes) until no pair reaches `threshold`.
     Returns a group number 0..g-1 per item, groups ordered by total size (largest first)."""
     k = len(similarity)

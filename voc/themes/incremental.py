@@ -118,7 +118,8 @@ def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -
     sub_of = np.full(n, NOT_IN_PREVIOUS, dtype=np.int64)
     for source, cid, theme, meth, sim, sent, sc, orig, sub in con.execute(
             "SELECT source, comment_id, theme_id, method, similarity, sentiment, sentiment_score, "
-            "coalesce(sentiment_origin, 'lexicon'), subtheme_id FROM assignments WHERE run_id = ?", [run_id]).fetchall():
+            "coalesce(sentiment_origin, 'lexicon'), subtheme_id FROM assignments WHERE run_id = ?",
+            [run_id]).fetchall():
         i = row_of.get((source, cid))
         if i is not None:
             theme_of[i], method[i], similarity[i], sentiment[i], score[i] = theme, meth, sim or 0.0, sent, sc
@@ -191,7 +192,8 @@ def plan_night(settings: Settings, con: duckdb.DuckDBPyConnection, corpus: Corpu
 def escalate(settings: Settings, plan: Plan, themes: ThemeSet, corpus: Corpus) -> Plan:
     """Switch to a full re-cluster when an incremental night leaves too much unclustered."""
     if plan.mode == "incremental" and themes.unclustered_share > settings.max_unclustered_share:
-        why = f"{themes.unclustered_share:.0%} unclustered after the incremental pass (limit {settings.max_unclustered_share:.0%})"
+        why = (f"{themes.unclustered_share:.0%} unclustered after the incremental pass "
+               f"(limit {settings.max_unclustered_share:.0%})")
         return replace(plan, mode="full", reason=why, pool=np.arange(len(themes.theme_ids)),
                        boilerplate=find_boilerplate(corpus.texts, corpus.languages).phrases)
     return plan

@@ -156,7 +156,8 @@ def previous_grouping(sub_labels: np.ndarray, k: int, previous: Previous | None)
     return prior
 
 
-def constraints(sub_labels: np.ndarray, previous: Previous | None) -> tuple[list[list[int]], list[tuple[int, int]], dict]:
+def constraints(sub_labels: np.ndarray,
+                previous: Previous | None) -> tuple[list[list[int]], list[tuple[int, int]], dict]:
     """(must_link groups, cannot_link pairs, pinned sub -> theme id) from the PM's merges and splits."""
     if previous is None or not previous.pins:
         return [], [], {}

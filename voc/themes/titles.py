@@ -182,8 +182,8 @@ class TitleGroup:
     def pools(self) -> list[list[str]]:
         """The texts to draw the title from, in order of preference: the comments in the theme's language of its
         largest sub-theme, counted in all languages, that speaks that language (at least SPEAKS_SHARE of its
-        comments and MIN_SUPPORT; ties: the lower sub-theme), then all the theme's comments in that language. Unclustered comments (sub-theme -1) are no
-        sub-theme."""
+        comments and MIN_SUPPORT; ties: the lower sub-theme), then all the theme's comments in that language.
+        Unclustered comments (sub-theme -1) are no sub-theme."""
         language = self.language  # once: a property in the comprehension would count the languages per comment
         own = [i for i, lg in enumerate(self.languages) if lg == language] or list(range(len(self.texts)))
         pools = []

@@ -35,7 +35,8 @@ def top_themes(themes: list[dict]) -> dict:
     ids = [str(t["theme_id"]) for t in top]  # one bar per theme even where two shortened titles read alike
     return {"data": [{"type": "bar", "orientation": "h", "x": [t["volume"] for t in top], "y": ids,
                       "customdata": [t["title"] for t in top],
-                      "marker": {"color": [t["negative"] for t in top], "colorscale": [[0, NEGATIVE_SCALE[0]], [1, NEGATIVE_SCALE[1]]],
+                      "marker": {"color": [t["negative"] for t in top],
+                                 "colorscale": [[0, NEGATIVE_SCALE[0]], [1, NEGATIVE_SCALE[1]]],
                                  "cmin": 0, "cmax": 1, "colorbar": {"title": {"text": "negative"}, "thickness": 10}},
                       "hovertemplate": "%{customdata}<br>%{x} comments<extra></extra>"}],
             # labelled by title: "#<id>" read as the rank beside the table's "#" column
