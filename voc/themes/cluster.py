@@ -45,6 +45,7 @@ from sklearn.base import BaseEstimator, ClusterMixin
 from voc.embedding.vectors import normalise_rows
 
 UNCLUSTERED = -1
+CROSS_GROUP_MERGE = 0.4  # centroids of two languages' themes this similar are one problem (see the docstring)
 
 
 def auto_min_cluster_size(n: int) -> int:
@@ -146,7 +147,8 @@ def order_by_size(labels: np.ndarray) -> np.ndarray:
 class ThemeClusterer(BaseEstimator, ClusterMixin):
     def __init__(self, n_neighbors: int = 15, n_components: int = 5, min_dist: float = 0.0,
                  min_cluster_size: int | None = None, min_samples: int = 5,
-                 assign_threshold: float = 0.3, min_similarity: float = 0.15, cross_group_merge: float = 0.4,
+                 assign_threshold: float = 0.3, min_similarity: float = 0.15,
+                 cross_group_merge: float = CROSS_GROUP_MERGE,
                  random_state: int = 42):
         self.n_neighbors = n_neighbors
         self.n_components = n_components

@@ -37,7 +37,9 @@ from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import resolve_model
 from voc.embedding.vectors import normalise_rows
 from voc.store import first_row, published_run, scalar
-from voc.themes.cluster import UNCLUSTERED, auto_min_cluster_size, centre_groups, centroids, order_by_size
+from voc.themes.cluster import (CROSS_GROUP_MERGE, UNCLUSTERED, auto_min_cluster_size, centre_groups, centroids,
+                                merge_across_groups, order_by_size)
+from voc.themes.emerging import join_variants, unseen_groups
 from voc.themes.label import ThemeLabel, label_themes
 from voc.themes.noise import find_boilerplate
 
@@ -238,6 +240,45 @@ def cluster_leftovers(x: np.ndarray, min_size: int, threshold: float) -> np.ndar
     return order_by_size(labels)
 
 
+def reserved_for_emerging(x: np.ndarray, known: np.ndarray, prev: Previous, min_size: int,
+                          threshold: float) -> np.ndarray:
+    """Per pool row: whether it is in a dense group of tonight's comments that is unlike every known sub-theme
+    (`voc.themes.emerging`), so it is not placed comment by comment. Nothing is, for a store whose last full
+    run predates that calibration."""
+    limit = (prev.stats or {}).get("unseen_group_similarity")
+    if limit is None:
+        return np.zeros(len(x), dtype=bool)
+    return unseen_groups(x, cluster_leftovers(x, min_size, threshold), known, limit)
+
+
+def place(x: np.ndarray, languages: np.ndarray, known: np.ndarray, reserved: np.ndarray, min_size: int,
+          threshold: float, join_at: float | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(known sub-theme index or -1, emerging group or -1, similarity to either, emerging centroids) per pool row.
+    A row joins the most similar known sub-theme when `threshold` similar and not reserved; the rest are clustered
+    into emerging groups (one problem told in two languages is one group, as in a full run, and groups at least
+    `join_at` similar are variants of one problem: `voc.themes.emerging.join_variants`); then a placed row that is closer to an emerging group than to its sub-theme moves there,
+    and a reserved row left out of every group is placed as any other."""
+    sims = x @ known.T
+    best, best_sim = sims.argmax(axis=1), sims.max(axis=1)
+    left = (best_sim < threshold) | reserved
+    emerging = np.full(len(x), UNCLUSTERED)
+    emerging[left] = cluster_leftovers(x[left], min_size, threshold)
+    k = int(emerging.max()) + 1
+    if k > 1:
+        joined = merge_across_groups(x[left], emerging[left], k, languages[left], CROSS_GROUP_MERGE)
+        joined = join_variants(x[left], order_by_size(joined), join_at) if join_at is not None else joined
+        emerging[left] = order_by_size(joined)
+        k = int(emerging.max()) + 1
+    cents = centroids(x, emerging, k)
+    if k:
+        to_new = x @ cents.T
+        closer = ~left & (to_new.max(axis=1) >= threshold) & (to_new.max(axis=1) > best_sim)
+        emerging[closer] = to_new[closer].argmax(axis=1)
+    sub = np.where((emerging < 0) & (best_sim >= threshold), best, UNCLUSTERED)
+    own = np.einsum("ij,ij->i", x, cents[np.maximum(emerging, 0)]) if k else np.zeros(len(x))
+    return sub, emerging, np.where(emerging >= 0, own, np.where(sub >= 0, best_sim, 0.0)), cents
+
+
 def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float) -> ThemeSet:
     """Keep every known comment's theme; place the pool's comments in sub-themes; find emerging themes."""
     prev, rows = plan.previous, plan.pool
@@ -250,29 +291,28 @@ def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float)
     else:  # a run without sub-themes (published by an older voc): each theme is its own sub-theme
         sub_ids, sub_cents, sub_labels, parent = theme_ids.copy(), dict(cents), dict(labels), {t: t for t in cents}
     max_sub_id = max(prev.max_sub_id, max(sub_cents, default=0))
-    stats = {"pool": len(rows), "assigned": 0, "emerging_themes": 0}
+    stats = {"pool": len(rows), "assigned": 0, "emerging_themes": 0,
+             "unseen_group_similarity": (prev.stats or {}).get("unseen_group_similarity")}  # for the next night
     if len(rows):
-        x = centre_groups(normalise_rows(corpus.vectors), np.array(corpus.languages)[rows], prev.group_means)
+        languages = np.array(corpus.languages)[rows]
+        x = centre_groups(normalise_rows(corpus.vectors), languages, prev.group_means)
         ids = np.array(sorted(sub_cents))
-        sims = x @ np.stack([sub_cents[t] for t in ids]).T
-        best, best_sim = sims.argmax(axis=1), sims.max(axis=1)
-        hit = best_sim >= threshold
-        sub_ids[rows[hit]] = ids[best[hit]]
-        theme_ids[rows[hit]] = [parent[s] for s in ids[best[hit]].tolist()]
-        method[rows[hit]], similarity[rows[hit]] = "assigned", best_sim[hit]
-        left = rows[~hit]
-        emerging = cluster_leftovers(x[~hit], emerging_min_size(settings, len(corpus)), threshold)
-        k = int(emerging.max()) + 1 if len(emerging) else 0
-        new_cents = centroids(x[~hit], emerging, k)
-        own = np.einsum("ij,ij->i", x[~hit], new_cents[np.maximum(emerging, 0)]) if k else np.zeros(len(left))
-        theme_ids[left] = np.where(emerging >= 0, prev.max_theme_id + 1 + emerging, UNCLUSTERED)
-        sub_ids[left] = np.where(emerging >= 0, max_sub_id + 1 + emerging, UNCLUSTERED)
-        method[left] = np.where(emerging >= 0, "emerging", "unclustered")
-        similarity[left] = np.where(emerging >= 0, own, 0.0)
+        known = np.stack([sub_cents[t] for t in ids])
+        min_size = emerging_min_size(settings, len(corpus))
+        reserved = reserved_for_emerging(x, known, prev, min_size, threshold)
+        sub, emerging, sims, new_cents = place(x, languages, known, reserved, min_size, threshold,
+                                               stats["unseen_group_similarity"])
+        hit, new, k = sub >= 0, emerging >= 0, int(emerging.max()) + 1
+        sub_ids[rows[hit]] = ids[sub[hit]]
+        theme_ids[rows[hit]] = [parent[s] for s in ids[sub[hit]].tolist()]
+        theme_ids[rows[~hit]] = np.where(new[~hit], prev.max_theme_id + 1 + emerging[~hit], UNCLUSTERED)
+        sub_ids[rows[~hit]] = np.where(new[~hit], max_sub_id + 1 + emerging[~hit], UNCLUSTERED)
+        method[rows] = np.where(hit, "assigned", np.where(new, "emerging", "unclustered"))
+        similarity[rows] = sims
         taken = {lab.title for t, lab in labels.items() if t in set(theme_ids.tolist())}
-        clean = [corpus.cluster_texts[i] for i in left] if corpus.cluster_texts else None
-        for lab in label_themes([corpus.texts[i] for i in left], [corpus.languages[i] for i in left], emerging, own,
-                                clean, taken=taken):
+        clean = [corpus.cluster_texts[i] for i in rows[new]] if corpus.cluster_texts else None
+        for lab in label_themes([corpus.texts[i] for i in rows[new]], [corpus.languages[i] for i in rows[new]],
+                                emerging[new], sims[new], clean, taken=taken):
             theme_id, sub_id = prev.max_theme_id + 1 + lab.theme_id, max_sub_id + 1 + lab.theme_id
             labels[theme_id], sub_labels[sub_id] = replace(lab, theme_id=theme_id), replace(lab, theme_id=sub_id)
             cents[theme_id] = sub_cents[sub_id] = new_cents[lab.theme_id]

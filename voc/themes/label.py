@@ -105,10 +105,13 @@ def representatives(texts: list[str], languages: list[str], sims: np.ndarray, n:
 
 def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, similarity: np.ndarray,
                  clean_texts: list[str] | None = None, speller: Speller | None = None,
-                 taken: set[str] | None = None, variants: np.ndarray | None = None) -> list[ThemeLabel]:
+                 taken: set[str] | None = None, variants: np.ndarray | None = None,
+                 keep: dict[int, str] | None = None) -> list[ThemeLabel]:
     """One ThemeLabel per theme id 0..k-1 (unclustered comments are left out). `clean_texts` (default: `texts`)
     feed keywords and titles; titles are unique among these themes and differ from `taken`. With `variants`
-    (each comment's sub-theme) a theme is named after its largest sub-theme (`voc.themes.titles`)."""
+    (each comment's sub-theme) a theme is named after its largest sub-theme (`voc.themes.titles`). `keep` gives
+    themes their title as it was (theme number -> title): the others' titles differ from those."""
+    keep = keep or {}
     clean = clean_texts if clean_texts is not None else texts
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
     scores, vocabulary = class_tfidf(clean, labels, k)
@@ -122,8 +125,9 @@ def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, sim
         result.append(ThemeLabel(theme, title_from(keywords), keywords, reps, mix))
         groups.append(TitleGroup([clean[i] for i in idx], langs, keywords,
                                   variants[idx].tolist() if variants is not None else None))
-    order = sorted(range(k), key=lambda t: -len(groups[t].texts))  # the largest theme gets its best title first
-    titles = choose_titles([groups[t] for t in order], speller or Speller(clean, languages), taken)
-    for t, title in zip(order, titles):
+    order = [t for t in sorted(range(k), key=lambda t: -len(groups[t].texts)) if t not in keep]  # largest first
+    titles = choose_titles([groups[t] for t in order], speller or Speller(clean, languages),
+                           set(taken or ()) | set(keep.values()))
+    for t, title in [*zip(order, titles), *keep.items()]:
         result[t].title = title
     return result

@@ -28,6 +28,7 @@ import numpy as np
 from voc.corpus import Corpus, ThemeSet
 from voc.embedding.vectors import normalise_rows
 from voc.themes.cluster import ThemeClusterer, centre_groups, centroids
+from voc.themes.emerging import calibrate
 from voc.themes.hierarchy import ThemeHierarchy, keyword_profiles
 from voc.themes.identity import IdMatch, match_ids
 from voc.themes.incremental import Previous
@@ -38,6 +39,9 @@ PIN_SHARE = 0.5  # a sub-theme follows a PM decision when at least half its comm
 # Sticky re-cluster: a comment keeps its previous theme (when that theme id lives on) unless its new theme's
 # centroid is more similar than the previous theme's by at least this much cosine, i.e. clearly elsewhere.
 STICKY_MARGIN = 0.1
+# A re-cluster keeps a theme's generated title when at least this share of its comments were in it last run: a week
+# of new comments (~5-10%) does not rename a theme; absorbing another theme as large as a quarter of it does.
+TITLE_KEPT_SHARE = 0.8
 
 
 def sticky(x: np.ndarray, theme_ids: np.ndarray, sub_ids: np.ndarray, previous: Previous | None,
@@ -178,11 +182,27 @@ def constraints(sub_labels: np.ndarray,
     return [sorted(g) for g in groups.values()], cannot, pinned
 
 
+def titles_kept(theme_rows: np.ndarray, ids: dict[int, int], previous: Previous | None) -> dict[int, str]:
+    """Theme number -> last run's generated title, for each theme whose content stayed: at least TITLE_KEPT_SHARE
+    of its comments were in it (by id) last run, and it still holds at least half of what it held. PMs, agents and
+    tickets know a theme by its title; a re-cluster that re-ranks near-equal phrases must not rename it."""
+    if previous is None:
+        return {}
+    kept = {}
+    for number, theme_id in ids.items():
+        now, before = theme_rows == number, previous.theme_of == theme_id
+        if theme_id in previous.labels and now.any() and before.any():
+            both = int((now & before).sum())
+            if both >= TITLE_KEPT_SHARE * now.sum() and both >= before.sum() / 2:
+                kept[number] = previous.labels[theme_id].title
+    return kept
+
+
 def _labels(corpus: Corpus, labels: np.ndarray, similarity: np.ndarray, ids: dict[int, int], speller: Speller,
-            variants: np.ndarray) -> dict:
+            variants: np.ndarray, keep: dict[int, str]) -> dict:
     return {ids[lab.theme_id]: replace(lab, theme_id=ids[lab.theme_id])
             for lab in label_themes(corpus.texts, corpus.languages, labels, similarity, corpus.cluster_texts,
-                                    speller, variants=variants)}
+                                    speller, variants=variants, keep=keep)}
 
 
 def sub_titles(corpus: Corpus, sub_rows: np.ndarray, theme_rows: np.ndarray, similarity: np.ndarray,
@@ -256,7 +276,8 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
     theme_sim[clustered] = np.einsum("ij,ij->i", x[clustered], theme_cents[theme_rows[clustered]])
     present = set(sub_ids[sub_ids >= 0].tolist())
     speller = Speller(corpus.cluster_texts, corpus.languages)
-    labels = _labels(corpus, theme_rows, theme_sim, theme_match.ids, speller, sub_ids)
+    labels = _labels(corpus, theme_rows, theme_sim, theme_match.ids, speller, sub_ids,
+                     titles_kept(theme_rows, theme_match.ids, previous))
     return ThemeSet(
         "full", theme_ids, model.method_.astype(object), theme_sim,
         {theme_match.ids[i]: theme_cents[i] for i in range(n_themes) if (theme_rows == i).any()},
@@ -266,7 +287,9 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
          "splits": sum(x.kind == "split" for x in theme_match.lineage),
          "subthemes": k, "merge_threshold": round(hierarchy.threshold_, 4), "pinned_subthemes": len(pinned),
          "distinct_texts": model.n_distinct_, "min_subtheme_size": model.min_cluster_size_,
-         "kept_previous_theme": stayed, "revived_themes": len(revived)},
+         "kept_previous_theme": stayed, "revived_themes": len(revived),
+         "unseen_group_similarity": calibrate(x, sub_ids, sub_parent, sub_cents, model.min_cluster_size_ // 2,
+                                              model.random_state)},
         subtheme_ids=sub_ids, sub_parent={s: t for s, t in sub_parent.items() if s in present},
         sub_centroids={s: v for s, v in sub_cents.items() if s in present},
         sub_labels=named_like_their_theme(
