@@ -441,3 +441,53 @@ def test_an_agent_with_no_comments_yet_gets_an_empty_page_not_an_error(browser, 
         pm = login(browser, server, PM)
         response = pm.goto(f"{server.url}/agent/A99")
         assert response.status == 404 and "agent ids are what the source" in pm.inner_text(".flash.error")
+
+
+def test_the_themes_page_shows_each_themes_impact_as_the_ranking_report_and_exports_do(browser, server, web_store):
+    """F7: the small print under CSAT and NPS is the ranking's impact (the overall score without the theme's comments
+    minus the overall score; positive, red: the theme pulls it down), the number "Why this rank" and the
+    `csat_impact`/`nps_impact` columns carry; it was the theme's mean minus the overall mean, of the other sign."""
+    db, _ = web_store
+    stored = {t: (c, n, why) for t, c, n, why in rows(db, "SELECT theme_id, csat_impact, nps_impact, why "
+                                                          "FROM current_themes")}
+    page = login(browser, server, PM)
+    page.goto(server.url + "/themes")
+    checked = 0
+    for row in page.locator("table.themes tbody tr").all():
+        theme = int(row.locator("td.title a").get_attribute("href").rsplit("/", 1)[1])
+        csat, nps, why = stored[theme]
+        for cell, value, fmt, word in (("td.csat", csat, "%+.2f", "CSAT"), ("td.nps", nps, "%+.1f", "NPS")):
+            small = row.locator(f"{cell} small.impact")
+            if value is None:
+                assert small.count() == 0
+                continue
+            assert small.inner_text() == f"impact {fmt % value}", (theme, word, small.inner_text(), value)
+            assert value == 0 or f"{fmt % value} {word}" in why  # the same number as "Why this rank"
+            if value > 0:  # pulls the score down: red
+                assert "neg" in small.get_attribute("class").split(), theme
+            checked += 1
+    assert checked >= 2 * len(stored) - 2, checked  # the demo's themes carry CSAT and NPS ratings
+    assert any(c and c > 0 for c, _, _ in stored.values())  # a theme that pulls CSAT down: shown positive, in red
+
+
+def test_the_themes_pages_impact_under_a_filter_is_the_rankings_over_the_comments_shown(web_store):
+    """Under a filter the impact is measured the ranking's way (`voc.ranking.rank.impacts`) over the comments the
+    filter keeps, unclustered ones included."""
+    from voc.ranking.rank import impacts, nps_of
+    from voc.web import queries
+
+    db, _ = web_store
+    channel = rows(db, "SELECT channel FROM current_assignments GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
+    kept = rows(db, "SELECT theme_id, csat, nps FROM current_assignments WHERE channel = ?", [channel])
+    labels = np.array([t for t, _, _ in kept])
+    csat, nps = (np.array([np.nan if v is None else v for v in column], dtype=float)
+                 for column in ([c for _, c, _ in kept], [n for _, _, n in kept]))
+    with store.open(db) as con:
+        shown = queries.themes(con, queries.Filters(channel=channel))
+    assert shown
+    for t in shown:
+        _, csat_impact = impacts(csat, labels == t["theme_id"], lambda v: float(v.mean()) if len(v) else None)
+        _, nps_impact = impacts(nps, labels == t["theme_id"], nps_of)
+        assert t["csat_impact"] == pytest.approx(csat_impact, abs=1e-3), t["theme_id"]
+        assert t["nps_impact"] == pytest.approx(nps_impact, abs=1e-3), t["theme_id"]
+
