@@ -491,3 +491,35 @@ def test_the_themes_pages_impact_under_a_filter_is_the_rankings_over_the_comment
         assert t["csat_impact"] == pytest.approx(csat_impact, abs=1e-3), t["theme_id"]
         assert t["nps_impact"] == pytest.approx(nps_impact, abs=1e-3), t["theme_id"]
 
+
+def test_a_declined_themes_reason_is_on_the_agents_page_and_the_pms(browser, web_store, tmp_path):
+    """F9 on the pages: the agent's page shows why a theme of theirs was declined (the badge says declined; the line
+    under it the reason, then the note), in the agent's language, as text; the theme's page and its history too."""
+    from voc.pm import workflow
+
+    db = tmp_path / "voc.duckdb"
+    shutil.copy(web_store[0], db)
+    agent_id = web_store[1][0]
+    theme = rows(db, "SELECT theme_id FROM current_assignments WHERE agent_id = ? AND theme_id >= 0 "
+                     "GROUP BY theme_id ORDER BY count(*) DESC, theme_id LIMIT 1", [agent_id])[0][0]
+    with store.open(db, write=True) as con:
+        workflow.update(con, theme, "anna", status="declined", reason="Kein Fehler: <i>Bedienung</i>, anna@example.com",
+                        note="Bitte FAQ 12 nennen")
+    reason = "Kein Fehler: <i>Bedienung</i>, [EMAIL]"
+    with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:
+        agent = login(browser, server, AGENT)
+        agent.goto(f"{server.url}/agent/{agent_id}?lang=en")
+        group = agent.locator(f"section.group[data-theme='{theme}']")
+        assert group.locator(".status").inner_text() == "declined"
+        assert group.locator(".pm-note").inner_text().startswith(f"Reason: {reason}\nBitte FAQ 12 nennen")
+        assert f"is now declined (was new): Reason: {reason}" in agent.inner_text(".changes")
+        agent.goto(f"{server.url}/agent/{agent_id}?lang=de")
+        assert agent.locator(f"section.group[data-theme='{theme}'] .pm-note").inner_text().startswith(
+            f"Begründung: {reason}")
+        assert agent.locator("i").count() == 0 and "anna@example.com" not in agent.content()
+
+        page = login(browser, server, PM)
+        page.goto(f"{server.url}/themes/{theme}")
+        assert page.inner_text(".heading .reason") == f"Declined: {reason}"
+        assert f"reason: {reason}; note: Bitte FAQ 12 nennen" in page.inner_text("ul.history")
+        assert page.locator("main i").count() == 0

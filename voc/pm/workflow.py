@@ -148,10 +148,12 @@ def _write(con, theme_id: int, wf: Workflow, by: str, now: datetime) -> None:
 
 
 def _event(con, theme_id: int, by: str, now: datetime, kind: str, before: str, after: str, note: str | None,
-           run_id: int | None = None) -> int:
+           run_id: int | None = None, reason: str | None = None) -> int:
+    """One row of the history; `reason` is why the theme is declined, on the event that declined it."""
     event_id = scalar(con, "SELECT nextval('event_id_seq')")
-    con.execute("INSERT INTO theme_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [event_id, theme_id, now, by, kind, before, after, note, run_id])
+    con.execute("INSERT INTO theme_events (event_id, theme_id, changed_at, changed_by, kind, from_status, to_status, "
+                "note, run_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [event_id, theme_id, now, by, kind, before, after, note, run_id, reason])
     return event_id
 
 
@@ -202,14 +204,21 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     now = datetime.now()
     with transaction(con):
         _write(con, theme_id, after, by, now)
-        event_id = _event(con, theme_id, by, now, kind, before.status, target, note)
+        event_id = _event(con, theme_id, by, now, kind, before.status, target, note,
+                          reason=after.reason if kind == "status" and target == "declined" else None)
         queued = enqueue(con, event_id, theme_id, now) if kind in NOTIFYING_KINDS else 0
     return event_id, queued
 
 
 def history(con: duckdb.DuckDBPyConnection, theme_id: int) -> list[dict]:
-    return dicts(con, "SELECT event_id, changed_at, changed_by, kind, from_status, to_status, note, run_id "
-                      "FROM theme_events WHERE theme_id = ? ORDER BY event_id", [theme_id])
+    """Every change to the theme, oldest first. An event that declined the theme has its `reason`, and its `note`
+    (what a history line shows after the move) reads "reason: …" first, so every history a PM reads says why."""
+    events = dicts(con, "SELECT event_id, changed_at, changed_by, kind, from_status, to_status, note, run_id, reason "
+                        "FROM theme_events WHERE theme_id = ? ORDER BY event_id", [theme_id])
+    for e in events:
+        if e["reason"]:
+            e["note"] = f"reason: {e['reason']}" + (f"; note: {e['note']}" if e["note"] else "")
+    return events
 
 
 def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lineage]) -> None:
@@ -237,6 +246,7 @@ def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lin
         _write(con, item.child_id, child, by, now)
         event_id = _event(con, item.child_id, by, now, item.kind, parent.status, child.status,
                           f"{origin} #{item.parent_id} ({parent.status}" + (f", {parent.owner}" if parent.owner else "")
-                          + ")" + (f": {parent.note}" if parent.note else ""), run_id)
+                          + ")" + (f": {parent.note}" if parent.note else ""), run_id,
+                          reason=child.reason if child.status == "declined" else None)
         if item.by is not None:
             enqueue(con, event_id, item.child_id, now)
