@@ -1,5 +1,5 @@
-"""A declined theme's reason reaches agents and PMs. Real stores (copies of one real flow run), a real local HTTP
-endpoint and SMTP server, the CLI as users call it."""
+"""A declined theme's reason reaches agents and PMs, and a theme split off a declined one starts afresh. Real stores
+(copies of one real flow run), a real local HTTP endpoint and SMTP server, the CLI as users call it."""
 
 import functools
 
@@ -11,6 +11,8 @@ from voc import store
 from voc.agents import loop, notify
 from voc.cli.main import app
 from voc.pm import report, theme_edit, workflow
+from voc.pm.workflow import Workflow
+from voc.themes.identity import Lineage
 
 REASON = "Liegt am <b>Passwort-Manager</b>, siehe max@example.com"  # HTML to escape, an address to redact
 SHOWN = "Liegt am <b>Passwort-Manager</b>, siehe [EMAIL]"  # as stored and shown (as text)
@@ -32,6 +34,45 @@ def decline(db, theme: int, note: str | None = None) -> None:
 
 def agents_of(db, theme: int) -> set[str]:
     return {a for a, in rows(db, "SELECT DISTINCT agent_id FROM current_assignments WHERE theme_id = ?", [theme])}
+
+
+def test_a_theme_split_off_a_declined_theme_starts_new_without_its_reason_note_owner_or_ticket(store_copy):
+    """F8: the split-out sub-theme is a problem nobody has looked at: `new`, nothing of the parent's decision on it;
+    its history says where it came from and what the parent had. The parent stays declined."""
+    theme, sub = theme_with_subthemes(store_copy)
+    decline(store_copy, theme, note="Bitte auf den Passwort-Reset verweisen")
+    theme_edit.split(store_copy, theme, sub, "anna")
+    new = rows(store_copy, "SELECT child_id FROM theme_lineage WHERE kind = 'split'")[0][0]
+    runner = CliRunner()
+    shown = runner.invoke(app, ["status", str(new), "--db", str(store_copy)])
+    with store.open(store_copy) as con:
+        child, parent = workflow.current(con, new), workflow.current(con, theme)
+        history = [(h["kind"], h["from_status"], h["to_status"], h["note"]) for h in workflow.history(con, new)]
+        agent = sorted(agents_of(store_copy, new))[0]
+        mine = [c for c in loop.agent_view(con, agent, mark_seen=False).comments if c["theme_id"] == new]
+    assert child == Workflow(), child  # was: declined, the parent's reason, "[split from #5] ..." note, owner, ticket
+    assert parent.status == "declined" and parent.reason == SHOWN and parent.ticket_key == "ID-9"
+    assert history == [("split", "new", "new", f"split from #{theme} (declined, identity, ticket ID-9)")]
+    assert shown.exit_code == 0 and shown.output.splitlines()[0].endswith(": new"), shown.output
+    assert "reason" not in shown.output and "Passwort-Manager" not in shown.output
+    assert mine and all(c["status"] == "new" and c["note"] is None and c["reason"] is None for c in mine)
+
+
+def test_a_split_a_run_found_starts_new_too_and_a_merge_still_carries_the_status(store_copy):
+    """The same rule for a split a re-cluster found (`carry_lineage` without a PM); a merge keeps carrying the merged
+    theme's status and reason to a survivor that is still new (documented, unchanged)."""
+    parent, child, survivor = [t for t, in rows(store_copy, "SELECT theme_id FROM current_themes ORDER BY rank "
+                                                            "LIMIT 3")]
+    decline(store_copy, parent)
+    with store.open(store_copy, write=True) as con:
+        with store.transaction(con):
+            workflow.carry_lineage(con, 99, [Lineage(parent, child, "split", 0.9),
+                                             Lineage(parent, survivor, "merge", 0.9)])
+        split_off, merged = workflow.current(con, child), workflow.current(con, survivor)
+        events = {t: workflow.history(con, t)[-1] for t in (child, survivor)}
+    assert split_off == Workflow() and events[child]["reason"] is None
+    assert (merged.status, merged.reason, merged.owner) == ("declined", SHOWN, "identity")
+    assert events[survivor]["reason"] == SHOWN  # the merge declined it: its history says why
 
 
 def test_a_decline_reason_reaches_agents_by_webhook_email_cli_and_the_history(store_copy, smtp_server):

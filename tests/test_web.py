@@ -325,13 +325,18 @@ def _csrf(page) -> str:
 
 def test_merge_and_split_start_with_no_target_and_ask_before_they_change_anything(browser, web_store, tmp_path):
     """"Same problem as" starts empty and is required; the server refuses a merge without a target (400); "Merge
-    into it" and "Split out" lead to a page naming what will happen, and only its ticked box changes the themes."""
+    into it" and "Split out" lead to a page naming what will happen, and only its ticked box changes the themes. A
+    sub-theme split out of a declined theme is a new theme, whose history names what its parent had."""
+    from voc.pm import workflow
+
     db = tmp_path / "voc.duckdb"
     shutil.copy(web_store[0], db)
     theme, other = [t for t, in rows(db, "SELECT theme_id FROM current_themes ORDER BY rank DESC LIMIT 2")]
     parent, sub = rows(db, "SELECT theme_id, min(subtheme_id) FROM current_subthemes WHERE theme_id NOT IN (?, ?) "
                            "GROUP BY theme_id HAVING count(*) > 1 ORDER BY theme_id LIMIT 1", [theme, other])[0]
     runs = rows(db, "SELECT count(*) FROM runs")[0][0]
+    with store.open(db, write=True) as con:  # the sub-theme is split out of a declined theme
+        workflow.update(con, parent, "anna", status="declined", reason="Wontfix", owner="identity", ticket_key="ID-9")
     with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:
         page = login(browser, server, PM)
         page.goto(f"{server.url}/themes/{theme}")
@@ -366,12 +371,17 @@ def test_merge_and_split_start_with_no_target_and_ask_before_they_change_anythin
         page.click(f"form.split-form:has(input[value='{sub}']) button")
         page.wait_for_load_state("networkidle")
         assert page.inner_text("h1") == f"Split sub-theme {sub} out of theme #{parent}?"
+        assert f"It starts as new: #{parent}'s status, reason, note, owner and ticket stay with #{parent}" in \
+            page.inner_text("main")
         assert rows(db, "SELECT count(*) FROM theme_lineage WHERE kind = 'split'")[0][0] == 0
         page.check("#confirm-form input[name=confirm]")
         page.click("#confirm-form button.primary")
         page.wait_for_load_state("networkidle")
         assert "saved" in page.inner_text(".flash")
-        assert rows(db, "SELECT parent_id, kind FROM theme_lineage WHERE kind = 'split'") == [(parent, "split")]
+        (new,), = rows(db, "SELECT child_id FROM theme_lineage WHERE kind = 'split' AND parent_id = ?", [parent])
+        page.goto(f"{server.url}/themes/{new}")
+        assert page.inner_text("h1 .status") == "new" and "Wontfix" not in page.inner_text("main")  # was: declined
+        assert f"split from #{parent} (declined, identity, ticket ID-9)" in page.inner_text("ul.history")
 
 
 def test_a_ticket_link_is_http_only_and_shown_as_a_safe_link(browser, web_store, tmp_path):
