@@ -325,13 +325,18 @@ def _csrf(page) -> str:
 
 def test_merge_and_split_start_with_no_target_and_ask_before_they_change_anything(browser, web_store, tmp_path):
     """"Same problem as" starts empty and is required; the server refuses a merge without a target (400); "Merge
-    into it" and "Split out" lead to a page naming what will happen, and only its ticked box changes the themes."""
+    into it" and "Split out" lead to a page naming what will happen, and only its ticked box changes the themes. A
+    sub-theme split out of a declined theme is a new theme, whose history names what its parent had."""
+    from voc.pm import workflow
+
     db = tmp_path / "voc.duckdb"
     shutil.copy(web_store[0], db)
     theme, other = [t for t, in rows(db, "SELECT theme_id FROM current_themes ORDER BY rank DESC LIMIT 2")]
     parent, sub = rows(db, "SELECT theme_id, min(subtheme_id) FROM current_subthemes WHERE theme_id NOT IN (?, ?) "
                            "GROUP BY theme_id HAVING count(*) > 1 ORDER BY theme_id LIMIT 1", [theme, other])[0]
     runs = rows(db, "SELECT count(*) FROM runs")[0][0]
+    with store.open(db, write=True) as con:  # the sub-theme is split out of a declined theme
+        workflow.update(con, parent, "anna", status="declined", reason="Wontfix", owner="identity", ticket_key="ID-9")
     with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:
         page = login(browser, server, PM)
         page.goto(f"{server.url}/themes/{theme}")
@@ -366,12 +371,17 @@ def test_merge_and_split_start_with_no_target_and_ask_before_they_change_anythin
         page.click(f"form.split-form:has(input[value='{sub}']) button")
         page.wait_for_load_state("networkidle")
         assert page.inner_text("h1") == f"Split sub-theme {sub} out of theme #{parent}?"
+        assert f"It starts as new: #{parent}'s status, reason, note, owner and ticket stay with #{parent}" in \
+            page.inner_text("main")
         assert rows(db, "SELECT count(*) FROM theme_lineage WHERE kind = 'split'")[0][0] == 0
         page.check("#confirm-form input[name=confirm]")
         page.click("#confirm-form button.primary")
         page.wait_for_load_state("networkidle")
         assert "saved" in page.inner_text(".flash")
-        assert rows(db, "SELECT parent_id, kind FROM theme_lineage WHERE kind = 'split'") == [(parent, "split")]
+        (new,), = rows(db, "SELECT child_id FROM theme_lineage WHERE kind = 'split' AND parent_id = ?", [parent])
+        page.goto(f"{server.url}/themes/{new}")
+        assert page.inner_text("h1 .status") == "new" and "Wontfix" not in page.inner_text("main")  # was: declined
+        assert f"split from #{parent} (declined, identity, ticket ID-9)" in page.inner_text("ul.history")
 
 
 def test_a_ticket_link_is_http_only_and_shown_as_a_safe_link(browser, web_store, tmp_path):
@@ -441,3 +451,85 @@ def test_an_agent_with_no_comments_yet_gets_an_empty_page_not_an_error(browser, 
         pm = login(browser, server, PM)
         response = pm.goto(f"{server.url}/agent/A99")
         assert response.status == 404 and "agent ids are what the source" in pm.inner_text(".flash.error")
+
+
+def test_the_themes_page_shows_each_themes_impact_as_the_ranking_report_and_exports_do(browser, server, web_store):
+    """F7: the small print under CSAT and NPS is the ranking's impact (the overall score without the theme's comments
+    minus the overall score; positive, red: the theme pulls it down), the number "Why this rank" and the
+    `csat_impact`/`nps_impact` columns carry; it was the theme's mean minus the overall mean, of the other sign."""
+    db, _ = web_store
+    stored = {t: (c, n, why) for t, c, n, why in rows(db, "SELECT theme_id, csat_impact, nps_impact, why "
+                                                          "FROM current_themes")}
+    page = login(browser, server, PM)
+    page.goto(server.url + "/themes")
+    checked = 0
+    for row in page.locator("table.themes tbody tr").all():
+        theme = int(row.locator("td.title a").get_attribute("href").rsplit("/", 1)[1])
+        csat, nps, why = stored[theme]
+        for cell, value, fmt, word in (("td.csat", csat, "%+.2f", "CSAT"), ("td.nps", nps, "%+.1f", "NPS")):
+            small = row.locator(f"{cell} small.impact")
+            if value is None:
+                assert small.count() == 0
+                continue
+            assert small.inner_text() == f"impact {fmt % value}", (theme, word, small.inner_text(), value)
+            assert value == 0 or f"{fmt % value} {word}" in why  # the same number as "Why this rank"
+            if value > 0:  # pulls the score down: red
+                assert "neg" in small.get_attribute("class").split(), theme
+            checked += 1
+    assert checked >= 2 * len(stored) - 2, checked  # the demo's themes carry CSAT and NPS ratings
+    assert any(c and c > 0 for c, _, _ in stored.values())  # a theme that pulls CSAT down: shown positive, in red
+
+
+def test_the_themes_pages_impact_under_a_filter_is_the_rankings_over_the_comments_shown(web_store):
+    """Under a filter the impact is measured the ranking's way (`voc.ranking.rank.impacts`) over the comments the
+    filter keeps, unclustered ones included."""
+    from voc.ranking.rank import impacts, nps_of
+    from voc.web import queries
+
+    db, _ = web_store
+    channel = rows(db, "SELECT channel FROM current_assignments GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
+    kept = rows(db, "SELECT theme_id, csat, nps FROM current_assignments WHERE channel = ?", [channel])
+    labels = np.array([t for t, _, _ in kept])
+    csat, nps = (np.array([np.nan if v is None else v for v in column], dtype=float)
+                 for column in ([c for _, c, _ in kept], [n for _, _, n in kept]))
+    with store.open(db) as con:
+        shown = queries.themes(con, queries.Filters(channel=channel))
+    assert shown
+    for t in shown:
+        _, csat_impact = impacts(csat, labels == t["theme_id"], lambda v: float(v.mean()) if len(v) else None)
+        _, nps_impact = impacts(nps, labels == t["theme_id"], nps_of)
+        assert t["csat_impact"] == pytest.approx(csat_impact, abs=1e-3), t["theme_id"]
+        assert t["nps_impact"] == pytest.approx(nps_impact, abs=1e-3), t["theme_id"]
+
+
+def test_a_declined_themes_reason_is_on_the_agents_page_and_the_pms(browser, web_store, tmp_path):
+    """F9 on the pages: the agent's page shows why a theme of theirs was declined (the badge says declined; the line
+    under it the reason, then the note), in the agent's language, as text; the theme's page and its history too."""
+    from voc.pm import workflow
+
+    db = tmp_path / "voc.duckdb"
+    shutil.copy(web_store[0], db)
+    agent_id = web_store[1][0]
+    theme = rows(db, "SELECT theme_id FROM current_assignments WHERE agent_id = ? AND theme_id >= 0 "
+                     "GROUP BY theme_id ORDER BY count(*) DESC, theme_id LIMIT 1", [agent_id])[0][0]
+    with store.open(db, write=True) as con:
+        workflow.update(con, theme, "anna", status="declined", reason="Kein Fehler: <i>Bedienung</i>, anna@example.com",
+                        note="Bitte FAQ 12 nennen")
+    reason = "Kein Fehler: <i>Bedienung</i>, [EMAIL]"
+    with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:
+        agent = login(browser, server, AGENT)
+        agent.goto(f"{server.url}/agent/{agent_id}?lang=en")
+        group = agent.locator(f"section.group[data-theme='{theme}']")
+        assert group.locator(".status").inner_text() == "declined"
+        assert group.locator(".pm-note").inner_text().startswith(f"Reason: {reason}\nBitte FAQ 12 nennen")
+        assert f"is now declined (was new): Reason: {reason}" in agent.inner_text(".changes")
+        agent.goto(f"{server.url}/agent/{agent_id}?lang=de")
+        assert agent.locator(f"section.group[data-theme='{theme}'] .pm-note").inner_text().startswith(
+            f"Begründung: {reason}")
+        assert agent.locator("i").count() == 0 and "anna@example.com" not in agent.content()
+
+        page = login(browser, server, PM)
+        page.goto(f"{server.url}/themes/{theme}")
+        assert page.inner_text(".heading .reason") == f"Declined: {reason}"
+        assert f"reason: {reason}; note: Bitte FAQ 12 nennen" in page.inner_text("ul.history")
+        assert page.locator("main i").count() == 0

@@ -422,6 +422,20 @@ INSERT INTO sentiment_correction_history SELECT source, comment_id, label, set_b
 """
 
 
+# Version 10: why a theme was declined, on the event that declined it, so the history, the agents' view and their
+# digest say why (the reason in `theme_workflow` is only the latest). In a store written before, a theme that is
+# declined gets its reason on the last event that declined it (a move to declined, or the merge or split it came
+# with; not a later note).
+SCHEMA_V10 = """
+ALTER TABLE theme_events ADD COLUMN reason VARCHAR;
+UPDATE theme_events SET reason = w.reason FROM theme_workflow w
+WHERE theme_events.theme_id = w.theme_id AND w.status = 'declined' AND w.reason IS NOT NULL
+  AND theme_events.event_id = (SELECT max(e.event_id) FROM theme_events e
+                               WHERE e.theme_id = w.theme_id AND e.to_status = 'declined'
+                                 AND (e.kind IN ('merge', 'split') OR e.from_status IS DISTINCT FROM 'declined'));
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     version: int
@@ -440,5 +454,6 @@ MIGRATIONS: list[Migration] = [
     Migration(7, "who made a change, redacted", "", redact_who_made_changes),
     Migration(8, "the fitted sentiment head, for incremental nights", SCHEMA_V8),
     Migration(9, "every sentiment correction kept, not only the latest", SCHEMA_V9),
+    Migration(10, "why a theme was declined, on the event that declined it", SCHEMA_V10),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

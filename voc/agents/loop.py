@@ -2,7 +2,8 @@
 
 `agent_view` is the one place agent views are served from, and it enforces
 access itself: an agent sees only their own comments (already redacted), and of
-themes only the title, status, owner team, ticket and the PM's note, never other
+themes only the title, status, owner team, ticket and the PM's note (for a declined
+theme the reason first, in the agent's words: "Begründung: …"), never other
 agents' comments (so no theme "representatives" either). A caller that serves
 several people passes the authenticated `viewer`; a viewer asking for another
 agent's view gets `AccessError`. An agent with no published comment yet (new, or
@@ -27,7 +28,7 @@ from voc.store import dicts, scalar, transaction
 COMMENTS_SQL = """
 SELECT a.created_at, a.comment_id, a.text, a.language, a.theme_id, coalesce(a.theme_title, 'unclustered') AS theme,
        CASE WHEN a.theme_id < 0 THEN NULL ELSE coalesce(w.status, 'new') END AS status,
-       w.owner, w.note, w.ticket_key, w.ticket_url
+       w.owner, w.note, CASE WHEN w.status = 'declined' THEN w.reason END AS reason, w.ticket_key, w.ticket_url
 FROM current_assignments a LEFT JOIN theme_workflow w USING (theme_id)
 WHERE a.agent_id = ?
 ORDER BY a.created_at DESC, a.comment_id
@@ -35,7 +36,7 @@ ORDER BY a.created_at DESC, a.comment_id
 
 CHANGES_SQL = """
 SELECT e.event_id, e.theme_id, coalesce(t.display_title, '#' || e.theme_id) AS theme, e.changed_at, e.kind,
-       e.from_status, e.to_status, e.note
+       e.from_status, e.to_status, e.note, e.reason
 FROM theme_events e LEFT JOIN current_themes t USING (theme_id)
 WHERE e.event_id > ? AND e.theme_id IN (SELECT DISTINCT theme_id FROM current_assignments WHERE agent_id = ?)
   AND e.kind IN (SELECT unnest(?))
@@ -85,6 +86,7 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
     changed = {c["theme_id"] for c in changes}
     for c in comments:
         c["changed_since_last_look"] = c["theme_id"] in changed
+        c["note"] = wording.with_reason(c["note"], c["reason"], language)  # a declined theme's note says why first
     shipped = scalar(con, """
         SELECT count(DISTINCT e.theme_id) FROM theme_events e JOIN theme_workflow w USING (theme_id)
         WHERE w.status = 'done' AND e.to_status = 'done' AND e.changed_at >= ?

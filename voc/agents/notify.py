@@ -60,7 +60,7 @@ PENDING_SQL = """
 WITH last_titles AS (SELECT theme_id, arg_max(title, run_id) AS title FROM themes GROUP BY theme_id)
 SELECT o.notification_id, o.agent_id, o.theme_id,
        coalesce(t.display_title, w.name, l.title, '#' || o.theme_id) AS theme,
-       e.kind, e.from_status, e.to_status, e.note, e.changed_at
+       e.kind, e.from_status, e.to_status, e.note, e.reason, e.changed_at
 FROM outbox o
 JOIN theme_events e USING (event_id)
 LEFT JOIN current_themes t ON t.theme_id = o.theme_id

@@ -25,6 +25,7 @@ CHANGE_WORDS = {  # after the theme's name; a merge's or split's event note says
            "merge": "hat die Kommentare eines anderen Themas übernommen",
            "split": "wurde von einem anderen Thema abgetrennt"},
 }
+REASON_WORDS = {"en": "Reason: {reason}", "de": "Begründung: {reason}"}  # why a theme is declined, before the note
 DIGEST_WORDS = {
     "en": {"intro": "What happened to the customer comments you filed:", "theme": "Theme",
            "subject": "voc: {count} update(s) on themes you reported"},
@@ -89,18 +90,27 @@ def describe_change(kind: str, from_status: str | None, to_status: str | None, l
                                                   was=status_word(from_status, language))
 
 
-def agent_note(kind: str, note: str | None) -> str | None:
-    """The part of an event's note an agent reads: a PM's words on a status or note change. A merge's or split's
-    note is the record product managers read in the theme's history ("merged from #12 (planned, payments)", in
-    English); agents read the change itself, and the merged theme's notes are carried into the theme's own note."""
-    return note if kind in NOTE_KINDS else None
+def with_reason(note: str | None, reason: str | None, language: str = DEFAULT) -> str | None:
+    """A PM's note as agents read it where the theme is declined: why first ("Begründung: …"), then the note on a
+    line of its own; without a reason, the note as it is."""
+    if not reason:
+        return note
+    return "\n".join(filter(None, [REASON_WORDS[language].format(reason=reason), note]))
+
+
+def agent_note(kind: str, note: str | None, reason: str | None = None, language: str = DEFAULT) -> str | None:
+    """The part of an event's note an agent reads: a PM's words on a status or note change, and on the change that
+    declined the theme the reason first (`with_reason`). A merge's or split's note is the record product managers
+    read in the theme's history ("merged from #12 (planned, payments)", in English); agents read the change itself,
+    and the merged theme's notes are carried into the theme's own note."""
+    return with_reason(note, reason, language) if kind in NOTE_KINDS else None
 
 
 def for_agent(event: dict, language: str = DEFAULT) -> dict:
     """A theme event as agents read it (digest, page, `voc agent`): the change in words as `what`, and only the
-    note an agent reads (`agent_note`)."""
+    note an agent reads (`agent_note`, with the reason of a decline); `reason` stays as it is, for other tools."""
     return {**event, "what": describe_change(event["kind"], event["from_status"], event["to_status"], language),
-            "note": agent_note(event["kind"], event["note"])}
+            "note": agent_note(event["kind"], event["note"], event.get("reason"), language)}
 
 
 def digest_text(items: list[dict], language: str = DEFAULT) -> str:

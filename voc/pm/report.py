@@ -28,7 +28,8 @@ FORMATS = ("csv", "excel", "parquet")  # excel: UTF-16 text with tabs, what Exce
 BINARY_FORMATS = {"parquet": "parquet", "excel": "txt"}  # not for a terminal; the file name suffix to suggest
 EXPORTS = {
     "themes": "SELECT theme_id, rank, display_title AS title, title AS generated_title, status, owner, note, "
-              "ticket_key, keywords, size, share, languages, mean_sentiment, share_negative, mean_csat, mean_nps, "
+              "CASE WHEN status = 'declined' THEN reason END AS reason, ticket_key, keywords, size, share, languages, "
+              "mean_sentiment, share_negative, mean_csat, mean_nps, "
               "nps, csat_impact, nps_impact, subthemes, volume_current, volume_previous, growth, priority, first_seen, "
               "emerging, spike, why, representatives, share_human_label, share_score_label "
               "FROM current_themes ORDER BY rank",
@@ -113,7 +114,8 @@ def write_excel_text(table: pa.Table, path: Path) -> None:
 
 def render_html(ov: Overview, con: duckdb.DuckDBPyConnection | None = None) -> str:
     """A self-contained HTML report: charts (inline SVG, no script), a table of contents, one section per theme in
-    rank order with status, owner and note; with `con`, each theme's weekly trend too (see voc.web.static_report)."""
+    rank order with status (and why, when declined), owner and note; with `con`, each theme's weekly trend too (see
+    voc.web.static_report)."""
     from voc.web.static_report import render
 
     return render(ov, con)

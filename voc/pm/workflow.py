@@ -15,9 +15,12 @@ change or a new note also puts one notification per contributing agent into the
 `outbox` (see `voc.agents.notify`), in the same transaction.
 
 Because theme ids are stable, all of this outlives re-clusters. When themes merge
-or split (`voc.themes.identity` lineage), `carry_lineage` moves what was attached to the
-surviving theme: notes are appended with their origin, and a theme that is still
-`new` takes over the status, owner and ticket of the theme merged into it.
+(`voc.themes.identity` lineage, or a PM's `voc theme merge`), `carry_lineage` moves what
+was attached to the surviving theme: notes are appended with their origin, and a theme
+that is still `new` takes over the status, reason, owner and ticket of the theme merged
+into it. A theme split off another one is a problem nobody has looked at yet: it starts
+`new`, with no reason, note, owner or ticket of its parent; its history records where it
+came from and what the parent had (status, owner, ticket), for the PM to take over or not.
 """
 
 from __future__ import annotations
@@ -148,10 +151,12 @@ def _write(con, theme_id: int, wf: Workflow, by: str, now: datetime) -> None:
 
 
 def _event(con, theme_id: int, by: str, now: datetime, kind: str, before: str, after: str, note: str | None,
-           run_id: int | None = None) -> int:
+           run_id: int | None = None, reason: str | None = None) -> int:
+    """One row of the history; `reason` is why the theme is declined, on the event that declined it."""
     event_id = scalar(con, "SELECT nextval('event_id_seq')")
-    con.execute("INSERT INTO theme_events VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [event_id, theme_id, now, by, kind, before, after, note, run_id])
+    con.execute("INSERT INTO theme_events (event_id, theme_id, changed_at, changed_by, kind, from_status, to_status, "
+                "note, run_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [event_id, theme_id, now, by, kind, before, after, note, run_id, reason])
     return event_id
 
 
@@ -202,14 +207,21 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
     now = datetime.now()
     with transaction(con):
         _write(con, theme_id, after, by, now)
-        event_id = _event(con, theme_id, by, now, kind, before.status, target, note)
+        event_id = _event(con, theme_id, by, now, kind, before.status, target, note,
+                          reason=after.reason if kind == "status" and target == "declined" else None)
         queued = enqueue(con, event_id, theme_id, now) if kind in NOTIFYING_KINDS else 0
     return event_id, queued
 
 
 def history(con: duckdb.DuckDBPyConnection, theme_id: int) -> list[dict]:
-    return dicts(con, "SELECT event_id, changed_at, changed_by, kind, from_status, to_status, note, run_id "
-                      "FROM theme_events WHERE theme_id = ? ORDER BY event_id", [theme_id])
+    """Every change to the theme, oldest first. An event that declined the theme has its `reason`, and its `note`
+    (what a history line shows after the move) reads "reason: …" first, so every history a PM reads says why."""
+    events = dicts(con, "SELECT event_id, changed_at, changed_by, kind, from_status, to_status, note, run_id, reason "
+                        "FROM theme_events WHERE theme_id = ? ORDER BY event_id", [theme_id])
+    for e in events:
+        if e["reason"]:
+            e["note"] = f"reason: {e['reason']}" + (f"; note: {e['note']}" if e["note"] else "")
+    return events
 
 
 def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lineage]) -> None:
@@ -225,18 +237,37 @@ def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lin
         if parent == Workflow() and item.by is None:
             continue
         child = current(con, item.child_id)
-        origin = "merged from" if item.kind == "merge" else "split from"
-        if parent.note:
-            child.note = "\n".join(filter(None, [child.note, f"[{origin} #{item.parent_id}] {parent.note}"]))
-        if child.status == "new" and parent.status != "new":
-            child.status, child.reason = parent.status, parent.reason
-            child.owner = child.owner or parent.owner
-            child.ticket_key, child.ticket_url = (child.ticket_key or parent.ticket_key,
-                                                  child.ticket_url or parent.ticket_url)
+        before = child.status
+        if item.kind == "merge":
+            _take_over(child, parent, item.parent_id)
         by = item.by or RUN_AUTHOR
         _write(con, item.child_id, child, by, now)
-        event_id = _event(con, item.child_id, by, now, item.kind, parent.status, child.status,
-                          f"{origin} #{item.parent_id} ({parent.status}" + (f", {parent.owner}" if parent.owner else "")
-                          + ")" + (f": {parent.note}" if parent.note else ""), run_id)
+        event_id = _event(con, item.child_id, by, now, item.kind, parent.status if item.kind == "merge" else before,
+                          child.status, lineage_note(item, parent), run_id,
+                          reason=child.reason if child.status == "declined" else None)
         if item.by is not None:
             enqueue(con, event_id, item.child_id, now)
+
+
+def _take_over(child: Workflow, parent: Workflow, parent_id: int) -> None:
+    """What a merge carries into the surviving theme `child`: the merged theme's notes, and its status, reason,
+    owner and ticket where the survivor is still new. (A split carries nothing: see the module's docstring.)"""
+    if parent.note:
+        child.note = "\n".join(filter(None, [child.note, f"[merged from #{parent_id}] {parent.note}"]))
+    if child.status == "new" and parent.status != "new":
+        child.status, child.reason = parent.status, parent.reason
+        child.owner = child.owner or parent.owner
+        child.ticket_key, child.ticket_url = (child.ticket_key or parent.ticket_key,
+                                              child.ticket_url or parent.ticket_url)
+
+
+def lineage_note(item: Lineage, parent: Workflow) -> str:
+    """The history's record of a merge or split: "merged from #12 (planned, payments): <its note>", or "split from
+    #5 (declined, identity, ticket ID-9)": a split's parent's owner and ticket are named for the PM to take over, and
+    its note (about another problem) is left out."""
+    if item.kind == "merge":
+        return (f"merged from #{item.parent_id} ({parent.status}" + (f", {parent.owner}" if parent.owner else "")
+                + ")" + (f": {parent.note}" if parent.note else ""))
+    ticket = parent.ticket_key or parent.ticket_url
+    held = [parent.status, parent.owner, f"ticket {ticket}" if ticket else None]
+    return f"split from #{item.parent_id} ({', '.join(filter(None, held))})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from voc.ranking.trends import SEGMENT_DIMENSIONS, nps_sql
+from voc.ranking.trends import DETRACTOR, PROMOTER, SEGMENT_DIMENSIONS, nps_sql
 from voc.store import dicts as rows
 from voc.store import first_row, scalar
 
@@ -41,9 +41,10 @@ class Filters:
         f.period = f.period if f.period in PERIODS else "all"
         return f
 
-    def where(self, as_of) -> tuple[str, list]:
-        """A WHERE clause over current_assignments (alias a) for the comment-level filters."""
-        clauses, params = ["a.theme_id >= 0"], []
+    def where(self, as_of, themed: bool = True) -> tuple[str, list]:
+        """A WHERE clause over current_assignments (alias a) for the comment-level filters; `themed=False` keeps the
+        unclustered comments too (the whole the ranking measures a theme's impact against)."""
+        clauses, params = ["a.theme_id >= 0" if themed else "TRUE"], []
         days = PERIODS[self.period]
         if days and as_of is not None:
             clauses.append("a.created_at > ?::TIMESTAMP - to_days(?)")
@@ -82,24 +83,50 @@ def facets(con) -> dict[str, list[str]]:
     return out
 
 
+SCORE_SUMS = f"""sum(a.csat) AS csat_sum, count(a.csat) AS csat_n, count(*) FILTER (WHERE a.nps >= {PROMOTER}) AS
+    promoters, count(*) FILTER (WHERE a.nps <= {DETRACTOR}) AS detractors, count(a.nps) AS nps_n"""
+SCORE_KEYS = ("csat_sum", "csat_n", "promoters", "detractors", "nps_n")
+IMPACT_DIGITS = 3  # as the ranking stores a theme's impact (`voc.ranking.rank.impacts`)
+
+
 def themes(con, f: Filters) -> list[dict]:
-    """Ranked themes with their volume under the filters, sentiment, CSAT/NPS and its impact, flags, status."""
+    """Ranked themes with their volume under the filters, sentiment, CSAT/NPS and their impact, flags, status."""
     where, params = f.where(as_of(con))
-    overall_csat = scalar(con, "SELECT avg(csat) FROM current_assignments WHERE theme_id >= 0")
+    everyone_where, everyone_params = f.where(as_of(con), themed=False)
+    everyone = first_row(con, f"SELECT {SCORE_SUMS} FROM current_assignments a WHERE {everyone_where}",
+                         everyone_params)
     found = rows(con, f"""
         WITH v AS (SELECT a.theme_id, count(*) AS volume, avg(a.sentiment_score) AS sentiment,
                           avg(CASE WHEN a.sentiment = 'negative' THEN 1 ELSE 0 END) AS negative,
-                          avg(a.csat) AS csat, {nps_sql("a.nps")} AS nps
+                          avg(a.csat) AS csat, {nps_sql("a.nps")} AS nps, {SCORE_SUMS}
                    FROM current_assignments a WHERE {where} GROUP BY a.theme_id)
         SELECT t.theme_id, t.rank, t.display_title AS title, t.keywords, t.status, t.owner, t.note, t.why,
-               t.emerging, t.spike, t.size, v.volume, v.sentiment, v.negative, v.csat, v.nps
+               t.emerging, t.spike, t.size, v.volume, v.sentiment, v.negative, v.csat, v.nps,
+               {", ".join(f"v.{k}" for k in SCORE_KEYS)}
         FROM current_themes t JOIN v USING (theme_id)
         WHERE (? = '' OR t.status = ?)
           AND (? = '' OR t.display_title ILIKE ? OR t.title ILIKE ? OR array_to_string(t.keywords, ' ') ILIKE ?)
         ORDER BY t.rank""", params + [f.status, f.status] + [f.q] + [f"%{f.q}%"] * 3)
+    everyone = dict(zip(SCORE_KEYS, everyone))
     for t in found:
-        t["csat_impact"] = (t["csat"] - overall_csat) if t["csat"] is not None and overall_csat is not None else None
+        t["csat_impact"], t["nps_impact"] = score_impacts(t, everyone)
     return found
+
+
+def score_impacts(theme: dict, everyone: dict) -> tuple[float | None, float | None]:
+    """A theme's impact as the ranking defines it (`voc.ranking.rank`), over the comments the filters keep: how many
+    points the overall CSAT and NPS would change without the theme's comments (positive: the theme pulls the score
+    down); None where the theme, or everything else, has no rating. Both dicts hold the SCORE_SUMS columns."""
+    def change(keys: tuple[str, ...], score) -> float | None:
+        total = [everyone[k] or 0 for k in keys]
+        rest = [a - (theme[k] or 0) for a, k in zip(total, keys)]
+        if not theme[keys[-1]] or not rest[-1]:  # the last key counts the ratings
+            return None
+        return round(score(*rest) - score(*total), IMPACT_DIGITS)
+
+    return (change(("csat_sum", "csat_n"), lambda total, n: total / n),
+            change(("promoters", "detractors", "nps_n"), lambda promoters, detractors, n:
+                   100.0 * (promoters - detractors) / n))
 
 
 def trend_counts(con, theme_ids: list[int], grain: str, f: Filters) -> tuple[list[str], dict[int, list[int]]]:

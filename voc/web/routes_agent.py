@@ -25,7 +25,8 @@ def group_by_theme(comments: list[dict], changed: set[int]) -> list[dict]:
     groups: dict[int, dict] = {}
     for c in comments:
         g = groups.setdefault(c["theme_id"], {"theme_id": c["theme_id"], "title": c["theme"], "status": c["status"],
-                                              "owner": c["owner"], "note": c["note"], "ticket_key": c["ticket_key"],
+                                              "owner": c["owner"], "note": c["note"], "reason": c["reason"],
+                                              "ticket_key": c["ticket_key"],
                                               "ticket_url": c["ticket_url"],
                                               "changed": c["theme_id"] in changed, "comments": []})
         g["comments"].append(c)

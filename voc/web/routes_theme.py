@@ -184,7 +184,9 @@ def split(request: Request, theme_id: int, subtheme_id: int = Form(...), confirm
         sub = subs[subtheme_id]
         return _confirm(request, theme_id, f"Split sub-theme {subtheme_id} out of theme #{theme_id}?", [
             f"“{sub['title']}” ({sub['size']} comments) leaves #{theme_id} “{theme['display_title']}” and "
-            "becomes a theme of its own, with a new id; later runs keep it apart."],
+            "becomes a theme of its own, with a new id; later runs keep it apart.",
+            f"It starts as new: #{theme_id}'s status, reason, note, owner and ticket stay with #{theme_id} (its "
+            "history names them)."],
             f"/themes/{theme_id}/split", {"subtheme_id": subtheme_id},
             f"I understand this splits sub-theme {subtheme_id} out of #{theme_id}", "Split it out")
     _submit(request, "split", {"theme_id": theme_id, "subtheme_id": subtheme_id}, user,
