@@ -1,6 +1,10 @@
 """Plotly figures as plain dicts for the web app's pages (the static report draws SVG: `voc.web.svg`).
 
-Pure functions from query results to {"data": [...], "layout": {...}}; the browser draws them.
+Pure functions from query results to {"data": [...], "layout": {...}}; the browser draws them. Plotly reads a
+subset of HTML in every text of a figure (tick labels, legend, annotations, hover: `<b>`, `<a href>`, entities),
+so every figure leaves through `_figure`, which escapes each string in it (`voc.text.escape.plotly_text`): a title
+typed as `<b>x</b>` reads as typed, as on every page. Only the hover templates voc writes keep their markup; what
+users wrote enters them through `%{...}` fields, which are escaped data.
 """
 
 from __future__ import annotations
@@ -8,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import plotly
+
+from voc.text.escape import plotly_text
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 NEGATIVE_SCALE = ("#9ec5e8", "#c8423b")  # bar colour from no negative comments to all negative
@@ -17,11 +23,27 @@ FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12, 
 TOP_THEMES = 15       # bars in the top-themes chart
 LINES = 6             # themes drawn in a volume-over-time chart
 TITLE_CHARS = 38      # longer titles are cut in chart labels (the table shows them whole)
+MARKUP_KEYS = ("hovertemplate",)  # the only strings of a figure not escaped: voc's own templates
 
 
 def short_title(title: str) -> str:
     """The title, cut to TITLE_CHARS with an ellipsis for chart labels."""
     return title if len(title) <= TITLE_CHARS else title[:TITLE_CHARS - 1] + "…"
+
+
+def _escaped(value, key: str | None = None):
+    if isinstance(value, str):
+        return value if key in MARKUP_KEYS else plotly_text(value)
+    if isinstance(value, dict):
+        return {k: _escaped(v, k) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_escaped(v, key) for v in value]
+    return value
+
+
+def _figure(data: list[dict], layout: dict) -> dict:
+    """The figure with every string in it escaped for Plotly, but for voc's hover templates (MARKUP_KEYS)."""
+    return {"data": _escaped(data), "layout": _escaped(layout)}
 
 
 def _layout(height: int, **extra) -> dict:
@@ -33,16 +55,16 @@ def top_themes(themes: list[dict]) -> dict:
     """Horizontal bars: the top themes by volume under the current filters, coloured by negative share."""
     top = sorted(themes, key=lambda t: -t["volume"])[:TOP_THEMES][::-1]
     ids = [str(t["theme_id"]) for t in top]  # one bar per theme even where two shortened titles read alike
-    return {"data": [{"type": "bar", "orientation": "h", "x": [t["volume"] for t in top], "y": ids,
+    return _figure([{"type": "bar", "orientation": "h", "x": [t["volume"] for t in top], "y": ids,
                       "customdata": [t["title"] for t in top],
                       "marker": {"color": [t["negative"] for t in top],
                                  "colorscale": [[0, NEGATIVE_SCALE[0]], [1, NEGATIVE_SCALE[1]]],
                                  "cmin": 0, "cmax": 1, "colorbar": {"title": {"text": "negative"}, "thickness": 10}},
                       "hovertemplate": "%{customdata}<br>%{x} comments<extra></extra>"}],
-            # labelled by title: "#<id>" read as the rank beside the table's "#" column
-            "layout": _layout(max(220, 22 * len(top) + 40), margin={"l": 290, "r": 10, "t": 10, "b": 30},
-                              yaxis={"type": "category", "tickmode": "array", "tickvals": ids,
-                                     "ticktext": [short_title(t["title"]) for t in top]})}
+                   # labelled by title: "#<id>" read as the rank beside the table's "#" column
+                   _layout(max(220, 22 * len(top) + 40), margin={"l": 290, "r": 10, "t": 10, "b": 30},
+                           yaxis={"type": "category", "tickmode": "array", "tickvals": ids,
+                                  "ticktext": [short_title(t["title"]) for t in top]}))
 
 
 def volume_lines(labels: list[str], counts: dict[int, list[int]], titles: dict[int, str]) -> dict:
@@ -50,32 +72,32 @@ def volume_lines(labels: list[str], counts: dict[int, list[int]], titles: dict[i
     data = [{"type": "scatter", "mode": "lines+markers", "x": labels, "y": counts[t],
              "name": short_title(titles[t]), "line": {"color": PALETTE[i % len(PALETTE)], "width": 2}}
             for i, t in enumerate(list(counts)[:LINES])]
-    return {"data": data, "layout": _layout(380, legend={"orientation": "h", "y": -0.15, "font": {"size": 11}},
-                                            yaxis={"title": {"text": "comments"}, "rangemode": "tozero"})}
+    return _figure(data, _layout(380, legend={"orientation": "h", "y": -0.15, "font": {"size": 11}},
+                                 yaxis={"title": {"text": "comments"}, "rangemode": "tozero"}))
 
 
 def theme_series(series: list[dict]) -> dict:
     """One theme's volume (bars) and mean sentiment (line, right axis) over time."""
     x = [str(s["period"]) for s in series]
-    return {"data": [{"type": "bar", "x": x, "y": [s["volume"] for s in series], "name": "comments",
+    return _figure([{"type": "bar", "x": x, "y": [s["volume"] for s in series], "name": "comments",
                       "marker": {"color": "#3b6fb6"}},
                      {"type": "scatter", "mode": "lines+markers", "x": x, "y": [s["sentiment"] for s in series],
                       "name": "sentiment", "yaxis": "y2", "line": {"color": "#c8423b"}}],
-            "layout": _layout(300, legend={"orientation": "h", "y": -0.2}, margin={"l": 45, "r": 45, "t": 10, "b": 30},
-                              yaxis={"title": {"text": "comments"}, "rangemode": "tozero"},
-                              yaxis2={"overlaying": "y", "side": "right", "range": [-1, 1], "showgrid": False,
-                                      "zeroline": False, "tickvals": [-1, 0, 1], "title": {"text": "sentiment"}})}
+                   _layout(300, legend={"orientation": "h", "y": -0.2}, margin={"l": 45, "r": 45, "t": 10, "b": 30},
+                           yaxis={"title": {"text": "comments"}, "rangemode": "tozero"},
+                           yaxis2={"overlaying": "y", "side": "right", "range": [-1, 1], "showgrid": False,
+                                   "zeroline": False, "tickvals": [-1, 0, 1], "title": {"text": "sentiment"}}))
 
 
 def segment_mix(rows: list[dict], dimension: str) -> dict:
     """This theme's share of each segment value beside the share among all comments."""
     values = [r["value"] for r in rows]
-    return {"data": [{"type": "bar", "x": values, "y": [r["share"] for r in rows], "name": "this theme",
+    return _figure([{"type": "bar", "x": values, "y": [r["share"] for r in rows], "name": "this theme",
                       "marker": {"color": "#3b6fb6"}},
                      {"type": "bar", "x": values, "y": [r["overall"] for r in rows], "name": "all comments",
                       "marker": {"color": "#c9d3df"}}],
-            "layout": _layout(220, barmode="group", yaxis={"tickformat": ".0%"},
-                              legend={"orientation": "h", "y": -0.3}, xaxis={"title": {"text": dimension}})}
+                   _layout(220, barmode="group", yaxis={"tickformat": ".0%"},
+                           legend={"orientation": "h", "y": -0.3}, xaxis={"title": {"text": dimension}}))
 
 
 def theme_map(points: list[dict]) -> dict:
@@ -92,5 +114,4 @@ def theme_map(points: list[dict]) -> dict:
                      "text": [name] * len(t["x"]), "hovertemplate": "%{text}<extra></extra>",
                      "marker": {"size": 4, "opacity": 0.7,
                                 "color": "#bbbbbb" if theme_id < 0 else PALETTE[i % len(PALETTE)]}})
-    return {"data": data, "layout": _layout(640, showlegend=False, xaxis={"visible": False},
-                                            yaxis={"visible": False})}
+    return _figure(data, _layout(640, showlegend=False, xaxis={"visible": False}, yaxis={"visible": False}))
