@@ -1,5 +1,5 @@
 """The web app's Plotly charts in a real browser: user text shown as text, a period that is not over drawn as
-partial. (Server, login and the store: tests/test_web.py.)
+partial, a theme map whose largest themes are named and told apart. (Server, login and the store: tests/test_web.py.)
 """
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def _no_markup(plot) -> None:
 
 def test_titles_in_charts_read_as_typed_not_as_markup(browser, web_store, tmp_path):  # noqa: F811
     """Plotly reads `<b>`, `<a href>` and entities in labels, legends, annotations and hover: a theme renamed to
-    markup is shown as the text it is in the bar chart, the line chart's legend and the hover, as on every page; a
-    segment value (a channel named in markup) too."""
+    markup is shown as the text it is in the bar chart, the line chart's legend, the map's labels and every hover,
+    as on every page; a segment value (a channel named in markup) too."""
     from voc.pm import theme_edit
 
     db = _copy(web_store, tmp_path)
@@ -63,6 +63,12 @@ def test_titles_in_charts_read_as_typed_not_as_markup(browser, web_store, tmp_pa
         assert charts.short_title(BOLD) in _hover(page, 1, 0, 0)
         for plot in (bars, lines):
             _no_markup(plot)
+
+        page.goto(f"{server.url}/map")
+        (plot,) = _plots(page)
+        labels = plot.locator(".annotation-text").all_text_contents()
+        assert charts.short_title(BOLD) in labels and LINK in labels, labels
+        _no_markup(plot)
 
         page.goto(f"{server.url}/themes/{biggest}")
         channel = _plots(page)[1]  # the segment mix, channel first
@@ -137,3 +143,35 @@ def test_the_last_day_is_partial_when_the_run_read_it_before_it_was_over(web_sto
         assert {c.so_far for c in counts.values()} == {"to Wed 11:00"}
         series = queries.series(con, ids[0], "day")
         assert series[-1]["so_far"] in (None, "to 11:00") and all(s["so_far"] is None for s in series[:-1])
+
+
+def test_the_map_names_its_largest_themes_in_colours_of_their_own(browser, web_store, tmp_path):  # noqa: F811
+    """The map's caption says what it shows (comments in themes, the unclustered not shown: no "sample" when
+    nothing was sampled); the ten largest themes each have a colour no other theme has and their title on the map;
+    the others are grey."""
+    db = _copy(web_store, tmp_path)
+    with store.open(db, write=True) as con:  # three more unclustered comments (placed on an earlier map)
+        con.execute("UPDATE assignments SET theme_id = -1 WHERE comment_id IN (SELECT comment_id FROM comment_map "
+                    "ORDER BY comment_id LIMIT 3)")
+    sizes = rows(db, "SELECT a.theme_title, count(*) AS n FROM comment_map m JOIN current_assignments a "
+                     "USING (source, comment_id) WHERE a.theme_id >= 0 GROUP BY a.theme_id, a.theme_title "
+                     "ORDER BY n DESC, a.theme_id")
+    comments, unclustered = rows(db, "SELECT count(*), count(*) FILTER (theme_id < 0) FROM current_assignments")[0]
+    assert len(sizes) > len(charts.PALETTE) and unclustered >= 3  # more themes than colours
+    with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:
+        page = login(browser, server, PM)
+        page.goto(f"{server.url}/map")
+        (plot,) = _plots(page)
+        caption = page.inner_text(".sub")
+        assert caption.startswith(f"{comments - unclustered:,} comments in {len(sizes)} themes; "
+                                  f"{unclustered:,} unclustered not shown."), caption
+        assert "sample" not in caption
+        named = sizes[:len(charts.PALETTE)]
+        labels = plot.locator(".annotation-text").all_text_contents()
+        assert sorted(labels) == sorted(charts.short_title(t) for t, _ in named), labels
+        colour = dict(page.evaluate("document.querySelector('.js-plotly-plot').data.map(t => [t.name, "
+                                    "t.marker.color])"))
+        assert len({colour[t] for t, _ in named}) == len(named)  # no two alike
+        assert {colour[t] for t, _ in sizes[len(named):]} == {charts.OTHER}
+        assert sum(page.evaluate("document.querySelector('.js-plotly-plot').data.map(t => t.x.length)")) == (
+            comments - unclustered)

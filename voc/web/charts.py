@@ -19,8 +19,10 @@ from voc.text.escape import plotly_text
 
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 NEGATIVE_SCALE = ("#9ec5e8", "#c8423b")  # bar colour from no negative comments to all negative
-PALETTE = ["#3b6fb6", "#e07b39", "#3a9d5d", "#c8423b", "#8a62b8", "#8c6d4f", "#d16ba5", "#6f7a86",
-           "#b5a642", "#2fa5b5"]
+# Ten colours told apart at a glance (no grey: grey is the map's "smaller theme")
+PALETTE = ["#3b6fb6", "#e07b39", "#3a9d5d", "#c8423b", "#8a62b8", "#8c6d4f", "#d16ba5", "#e6b422",
+           "#2fa5b5", "#1d3d6e"]
+OTHER = "#c3c8cf"     # a map theme beyond the palette: grey, named on hover
 FONT = {"family": "system-ui, -apple-system, Segoe UI, sans-serif", "size": 12, "color": "#333"}
 MUTED = "#6b7280"     # the "so far" note, as the pages' muted text
 TOP_THEMES = 15       # bars in the top-themes chart
@@ -162,18 +164,30 @@ def segment_mix(rows: list[dict], dimension: str) -> dict:
                            legend={"orientation": "h", "y": -0.3}, xaxis={"title": {"text": dimension}}))
 
 
+def _map_label(xs: list[float], ys: list[float], title: str, colour: str) -> dict:
+    """A theme's title over the middle of its points, just above them (so they stay visible), framed in its colour."""
+    return {"x": sum(xs) / len(xs), "y": max(ys), "yanchor": "bottom", "text": short_title(title), "showarrow": False,
+            "font": {"size": 12, "color": "#1f2937"}, "bgcolor": "rgba(255,255,255,0.75)", "bordercolor": colour,
+            "borderwidth": 1.5, "borderpad": 2}
+
+
 def theme_map(points: list[dict]) -> dict:
-    """Comments on their stored 2-D positions, one trace per theme (WebGL, so tens of thousands draw quickly)."""
+    """Comments on their stored 2-D positions, one trace per theme (WebGL, so tens of thousands draw quickly). The
+    len(PALETTE) largest themes get a colour each (no two alike) and their title over them; smaller ones are grey.
+    Hover a point for its theme (its trace name, escaped as every text)."""
     by_theme: dict[int, dict] = {}
     for p in points:
         trace = by_theme.setdefault(p["theme_id"], {"x": [], "y": [], "title": p["title"]})
         trace["x"].append(round(p["x"], 3))
         trace["y"].append(round(p["y"], 3))
-    data = []
-    for i, (theme_id, t) in enumerate(sorted(by_theme.items())):
-        name = "unclustered" if theme_id < 0 else t["title"]
-        data.append({"type": "scattergl", "mode": "markers", "x": t["x"], "y": t["y"], "name": name,
-                     "text": [name] * len(t["x"]), "hovertemplate": "%{text}<extra></extra>",
-                     "marker": {"size": 4, "opacity": 0.7,
-                                "color": "#bbbbbb" if theme_id < 0 else PALETTE[i % len(PALETTE)]}})
-    return _figure(data, _layout(640, showlegend=False, xaxis={"visible": False}, yaxis={"visible": False}))
+    data, labels = [], []
+    for rank, theme_id in enumerate(sorted(by_theme, key=lambda t: (-len(by_theme[t]["x"]), t))):
+        t = by_theme[theme_id]
+        colour = PALETTE[rank] if rank < len(PALETTE) else OTHER
+        data.append({"type": "scattergl", "mode": "markers", "x": t["x"], "y": t["y"], "name": t["title"],
+                     "hovertemplate": "%{fullData.name}<extra></extra>",
+                     "marker": {"size": 4, "opacity": 0.7, "color": colour}})
+        if rank < len(PALETTE):
+            labels.append(_map_label(t["x"], t["y"], t["title"], colour))
+    return _figure(data[::-1], _layout(640, showlegend=False, annotations=labels,  # grey drawn first, under
+                                       xaxis={"visible": False}, yaxis={"visible": False}))
