@@ -253,7 +253,7 @@ def test_theme_map_and_runs_pages(browser, server, web_store):
     page.goto(server.url + "/map")
     page.wait_for_selector(".js-plotly-plot")
     placed = rows(db, "SELECT count(*) FROM comment_map")[0][0]
-    assert placed > 0 and f"{placed} of" in page.inner_text(".sub")
+    assert placed > 0 and page.inner_text(".sub").startswith(f"{placed:,} comments in ")
     assert page.evaluate("document.querySelector('.js-plotly-plot').data.length") >= 3  # one trace per theme
     page.goto(server.url + "/runs")
     assert "succeeded" in page.inner_text("table") and "Quarantine" in page.inner_text("main")

@@ -5,7 +5,9 @@ One function per medium, used by every writer of that medium:
   return before one) as a formula; such cells get a leading apostrophe (OWASP's advice);
 - `csv_table`: the same for every text column of an Arrow table (numbers stay numbers);
 - `markdown`: HTML tags and Markdown syntax are shown as text, not rendered;
-- `http_url`: a link's address only when it is http(s) (a `javascript:` link would run in the page).
+- `http_url`: a link's address only when it is http(s) (a `javascript:` link would run in the page);
+- `plotly_text`: Plotly reads a subset of HTML in every label, title, legend and hover text (`<b>`, `<a href>`,
+  `<br>`, entities), so text in a web chart has `&`, `<` and `>` as entities (`voc.web.charts` escapes every figure).
 HTML goes through `html.escape` (the report) or Jinja2's autoescape (the web app); the CLI's
 consoles have Rich markup switched off (`voc.cli.common`), so `[/bold]` in a note is printed as it is.
 
@@ -51,6 +53,12 @@ def http_url(value: str | None) -> str | None:
     except ValueError:  # e.g. "http://[" (a broken IPv6 host)
         return None
     return text if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
+def plotly_text(value: str) -> str:
+    """Text Plotly shows as it is written: `&`, `<`, `>` as the entities Plotly turns back into those characters
+    (it knows no `&quot;`, and a quote is no markup outside a tag, so quotes stay)."""
+    return html.escape(value, quote=False)
 
 
 def csv_cell(value):

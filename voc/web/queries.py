@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 
 from voc.ranking.trends import DETRACTOR, PROMOTER, SEGMENT_DIMENSIONS, nps_sql
 from voc.store import dicts as rows
@@ -19,6 +20,7 @@ GRAINS = ("week", "day")
 PAGE_SIZE = 25                  # comments per page on a theme page
 TREND_BUCKETS = {"week": 12, "day": 28}  # how many weeks / days the themes table's trend column shows
 MAP_POINTS = 20_000             # a map of more points is slow to draw and no more readable: a stable sample
+PERIOD_DAYS = {"week": 7, "day": 1}
 
 
 @dataclass
@@ -129,8 +131,42 @@ def score_impacts(theme: dict, everyone: dict) -> tuple[float | None, float | No
                    100.0 * (promoters - detractors) / n))
 
 
-def trend_counts(con, theme_ids: list[int], grain: str, f: Filters) -> tuple[list[str], dict[int, list[int]]]:
-    """Volume per theme per week or day over the last TREND_BUCKETS[grain] periods: (period labels, counts)."""
+class PeriodCounts(list):
+    """Comments per period, oldest first. `so_far` says how much of the last period the data cover when that period
+    is not over ("3 of 7 days", "to 11:05"), else None: charts draw such a period as partial, not as a drop."""
+
+    def __init__(self, values=(), so_far: str | None = None):
+        super().__init__(values)
+        self.so_far = so_far
+
+
+def data_until(con) -> datetime | None:
+    """When the published comments end: the end of the newest comment's day, or the start of the run that read
+    them if that came first (a run during the day). A period ending later is not over in the data."""
+    newest = as_of(con)
+    if newest is None:
+        return None
+    day_end = datetime.combine(newest.date(), time()) + timedelta(days=1)
+    read = scalar(con, "SELECT max(started_at) FROM runs WHERE status = 'succeeded' AND mode <> 'edit'")
+    return max(newest, min(read, day_end)) if read is not None else day_end
+
+
+def so_far(start, grain: str, until: datetime | None) -> str | None:
+    """How much of the period `grain` starting at `start` the data reaching `until` cover, when not all of it."""
+    start = datetime.combine(start, time()) if not isinstance(start, datetime) else start
+    length = timedelta(days=PERIOD_DAYS[grain])
+    if until is None or until >= start + length:
+        return None
+    if grain == "day":
+        return f"to {until:%H:%M}"
+    if until.time() != time():  # a run during the day: up to when
+        return f"to {until:%a %H:%M}"
+    return f"{(until - start).days} of {PERIOD_DAYS[grain]} days"
+
+
+def trend_counts(con, theme_ids: list[int], grain: str, f: Filters) -> tuple[list[str], dict[int, PeriodCounts]]:
+    """Volume per theme per week or day over the last TREND_BUCKETS[grain] periods: (period labels, counts); the
+    counts say when the last period is not over yet (`PeriodCounts.so_far`)."""
     end = as_of(con)
     if end is None or not theme_ids:
         return [], {}
@@ -141,17 +177,18 @@ def trend_counts(con, theme_ids: list[int], grain: str, f: Filters) -> tuple[lis
         FROM current_assignments a WHERE {where} AND a.theme_id IN (SELECT unnest(?))
           AND date_trunc(?, a.created_at) > date_trunc(?, ?::TIMESTAMP) - to_days(?)
         GROUP BY ALL""", [grain, grain, grain, end] + params + [theme_ids, grain, grain, end,
-                                                                n * (7 if grain == "week" else 1)]).fetchall()
+                                                                n * PERIOD_DAYS[grain]]).fetchall()
     counts = {t: [0] * n for t in theme_ids}
     for theme, age, count in found:
         if 0 <= age < n:
             counts[theme][n - 1 - age] = count
-    labels = [str(r[0])[:10] for r in con.execute(
+    starts = [r[0] for r in con.execute(
         "SELECT date_trunc(?, ?::TIMESTAMP) - to_days(? * i) FROM range(?) r(i) ORDER BY i DESC",
-        [grain, end, 7 if grain == "week" else 1, n]).fetchall()]
+        [grain, end, PERIOD_DAYS[grain], n]).fetchall()]
     first = min((next((i for i, v in enumerate(c) if v), n) for c in counts.values()), default=0)
     first = min(first, n - 1)  # periods before the oldest comment are left out, not drawn as zeros
-    return labels[first:], {t: c[first:] for t, c in counts.items()}
+    partial = so_far(starts[-1], grain, data_until(con))
+    return [str(s)[:10] for s in starts[first:]], {t: PeriodCounts(c[first:], partial) for t, c in counts.items()}
 
 
 def theme(con, theme_id: int) -> dict | None:
@@ -191,11 +228,15 @@ def comments(con, theme_id: int, f: Filters, page: int) -> tuple[list[dict], int
 
 
 def series(con, theme_id: int, grain: str) -> list[dict]:
-    """Volume and mean sentiment of one theme per week or day."""
-    return rows(con, """SELECT date_trunc(?, created_at)::DATE AS period, count(*) AS volume,
-                               round(avg(sentiment_score), 3) AS sentiment
-                        FROM current_assignments WHERE theme_id = ? GROUP BY ALL ORDER BY period""",
-                [grain, theme_id])
+    """Volume and mean sentiment of one theme per week or day; the last period's `so_far` says how much of it the
+    data cover when it is not over yet (else None)."""
+    found = rows(con, """SELECT date_trunc(?, created_at)::DATE AS period, count(*) AS volume,
+                                round(avg(sentiment_score), 3) AS sentiment, NULL AS so_far
+                         FROM current_assignments WHERE theme_id = ? GROUP BY ALL ORDER BY period""",
+                 [grain, theme_id])
+    if found:
+        found[-1]["so_far"] = so_far(found[-1]["period"], grain, data_until(con))
+    return found
 
 
 def segments(con, theme_id: int) -> dict[str, list[dict]]:
@@ -240,10 +281,10 @@ def merged_into(con, theme_id: int) -> list[int]:
 
 
 def map_points(con, limit: int = MAP_POINTS) -> list[dict]:
-    """Up to `limit` comments of the published run with their stored 2-D position, a stable sample."""
+    """Up to `limit` themed comments of the published run with their stored 2-D position, a stable sample."""
     return rows(con, """
-        SELECT m.x, m.y, a.theme_id, coalesce(a.theme_title, 'unclustered') AS title
-        FROM comment_map m JOIN current_assignments a USING (source, comment_id)
+        SELECT m.x, m.y, a.theme_id, a.theme_title AS title
+        FROM comment_map m JOIN current_assignments a USING (source, comment_id) WHERE a.theme_id >= 0
         ORDER BY hash(m.source || m.comment_id) LIMIT ?""", [limit])
 
 
