@@ -47,6 +47,8 @@ from voc.themes.levels import build_levels
 from voc.themes.noise import Boilerplate
 
 MODES = ("auto", "full", "incremental")
+# the labels a full run measured the hold-out accuracies on, carried with them by the nights after it
+MEASURED_ON = ("holdout_labels", "holdout_labels_human", "holdout_labels_score")
 MAX_ERROR_CHARS = 2000  # runs.error: the one line a user needs, not a whole traceback
 log = logging.getLogger("voc")
 
@@ -270,13 +272,18 @@ def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Sco
 
 
 def _measured_by_full_run(prev: Previous | None) -> dict:
-    """The hold-out accuracies the last full run measured, the head's and the label-free scorer's (edits and
-    incremental nights carry them on)."""
+    """The hold-out accuracies the last full run measured, the head's and the label-free scorer's, with the run and
+    the labels it measured them on (edits and incremental nights carry them on): a night's own label counts are the
+    store's now, not those the accuracies belong to."""
     last = prev.sentiment_stats if prev else {}
     if last.get("holdout_accuracy") is None:
         return {}
+    carried = last.get("holdout_run") is not None
+    measured_on = ({k: last.get(k) for k in MEASURED_ON} if carried else
+                   {"holdout_labels": last.get("labels_trained_on"), "holdout_labels_human": last.get("labels_human"),
+                    "holdout_labels_score": last.get("labels_score")})
     return {"holdout_accuracy": last["holdout_accuracy"], "label_free_accuracy": last.get("label_free_accuracy"),
-            "holdout_run": last.get("holdout_run") or last.get("kept_from_run") or prev.run_id}
+            "holdout_run": last.get("holdout_run") or last.get("kept_from_run") or prev.run_id, **measured_on}
 
 
 def rank(settings: Settings, corpus: Corpus, themes: ThemeSet, sentiment: Scored) -> list[ThemeRank]:
