@@ -125,7 +125,7 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
             ranks = rank(settings, corpus, themes, sentiment)
             summary = publish(settings, run_id, corpus, themes, ranks, sentiment, stats)
         except BaseException as exc:  # recorded, then raised again: a run never stays `running`
-            pipeline.fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
+            pipeline.fail_run(settings, run_id, exc)
             raise
     out = write_report(settings.db, Path(report) if report else report_path(settings.db))
     return {**summary, "report": str(out), "notifications": notify(settings)}

@@ -1,5 +1,5 @@
-"""A source night after night as an operator meets it (walkthrough 2): the labels a night's sentiment accuracy was
-measured on.
+"""A source night after night as an operator meets it (walkthrough 2): a failed run in `voc runs`, and the labels
+a night's sentiment accuracy was measured on.
 
 Real `voc run` commands (Typer's runner) on real DuckDB files, with Prefect flow runs against the test API.
 """
@@ -8,6 +8,7 @@ import csv
 import io
 import json
 
+import duckdb
 from dbutil import rows
 from typer.testing import CliRunner
 
@@ -33,6 +34,29 @@ def as_csv(records: list[dict], rename: dict[str, str] | None = None) -> str:
     writer.writerow([(rename or {}).get(f, f) for f in FIELDS])
     writer.writerows([[r[f] for f in FIELDS] for r in records])
     return out.getvalue()
+
+
+def test_voc_runs_shows_a_failed_runs_whole_error_without_the_class_name(tmp_path):
+    """It was cut at 80 characters mid-word behind 'SourceError: '; recorded and shown whole now, wrapped also in a
+    narrow terminal. A run recorded with the class name by an older voc is shown without it."""
+    broken, db = tmp_path / "broken.csv", tmp_path / "voc.duckdb"
+    broken.write_text("id,body,when\n1,App stürzt ab,2026-11-01\n", encoding="utf-8")
+    run = invoke("run", "--source", broken, "--db", db)
+    said = run.output
+    assert run.exit_code == 2, said
+    error = rows(db, "SELECT error FROM runs WHERE run_id = 1")[0][0]
+    assert said.strip() == f"error: {error}" and error.startswith(f"{broken} lacks required column(s) comment_id")
+    assert error.endswith("map yours with e.g. --map comment_id=<your column>.")
+    with duckdb.connect(str(db)) as con:  # as voc recorded failures before
+        con.execute("INSERT INTO runs (run_id, started_at, status, error) VALUES (2, now(), 'failed', ?)",
+                    [f"SourceError: {error}"])
+    for width in (80, 200):
+        table = invoke("runs", "--db", db, columns=width).output
+        cells = [line.split("│") for line in table.splitlines() if line.count("│") > 4]
+        status = " ".join(c[3].strip() for c in cells)
+        assert status.count("failed:") == 2 and "SourceError" not in table, table
+        for shown in status.split("failed:")[1:]:
+            assert "".join(shown.split()) == "".join(error.split()), table  # every word, in order
 
 
 def test_a_nights_sentiment_line_says_the_labels_its_accuracy_was_measured_on(store_copy, demo_files, tmp_path):

@@ -27,7 +27,7 @@ from voc.agents.notify import Channels, deliver
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import Progress, embed_texts, load_embedder, lookup, resolve_model
-from voc.errors import ConfigError, NothingToDoError, StoreLockedError
+from voc.errors import ConfigError, NothingToDoError, StoreLockedError, VocError
 from voc.ingest.read import RawBatch, printable
 from voc.ingest.validate import Comment, Rejected, validate
 from voc.ranking.rank import ThemeRank, rank_themes
@@ -299,9 +299,17 @@ def notify(settings: Settings, channels: Channels) -> dict:
     return deliver(functools.partial(store.open, settings.db, write=True), channels)
 
 
-def fail_run(settings: Settings, run_id: int, error: str) -> None:
-    """Record the failure (redacted); published results stay as they were. When the store stays locked past
-    the wait, the next run's `start_run` marks this run failed instead: the original error is what matters."""
+def error_line(exc: BaseException) -> str:
+    """What a failed run records: a voc error's own line (it says what is wrong and what to do; its class name
+    says nothing to a user), any other exception with its type (`KeyError: 'x'` is a bug, `'x'` alone is nothing)."""
+    return str(exc) if isinstance(exc, VocError) else f"{type(exc).__name__}: {exc}"
+
+
+def fail_run(settings: Settings, run_id: int, error: str | BaseException) -> None:
+    """Record the failure (redacted; an exception as `error_line` says it); published results stay as they were.
+    When the store stays locked past the wait, the next run's `start_run` marks this run failed instead: the
+    original error is what matters."""
+    error = error_line(error) if isinstance(error, BaseException) else error
     try:
         with store.open(settings.db, write=True) as con:
             con.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",

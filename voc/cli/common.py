@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -104,6 +105,17 @@ def friendly(fn):
             err.print(f"error: {redact_text(str(exc))}", style="bold red", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
     return wrapper
+
+
+def voc_error_names(cls: type = VocError) -> set[str]:
+    """The class names of voc's errors (`SourceError`, ...)."""
+    return {cls.__name__}.union(*(voc_error_names(sub) for sub in cls.__subclasses__()))
+
+
+def run_error(error: str) -> str:
+    """A failed run's error as a user reads it: without the class name of a voc error ("SourceError: "), which runs
+    recorded before `voc.pipeline.error_line` (and PM edits) put in front of the message; a bug keeps its type."""
+    return re.sub(rf"^(?:{'|'.join(sorted(voc_error_names()))}): ", "", error)
 
 
 def wrote(out, what: str, created: Path | None = None) -> None:
