@@ -150,6 +150,9 @@ def print_summary(summary: dict, db: Path) -> None:
     console.print(f"run {summary['run_id']}: {read_counts(ing)}", highlight=False)
     for skipped in ing["skipped_files"]:
         console.print(f"  skipped {skipped}: same content, nothing new", highlight=False)
+    if ing.get("no_rows"):
+        console.print(f"  {ing['no_rows']}: nothing new tonight; the published themes stay as they were",
+                      highlight=False)
     for empty in ing.get("empty_files", []):
         console.print(f"  skipped {empty}: the file is empty, nothing to read (export it again if it should hold "
                       "comments)", highlight=False)
@@ -159,6 +162,9 @@ def print_summary(summary: dict, db: Path) -> None:
     if ing["quarantined"] > len(shown):
         console.print(f"  … {ing['quarantined'] - len(shown)} more: voc quarantine --db {db}", highlight=False,
                       soft_wrap=True)
+    if ing.get("quarantine_resolved"):
+        console.print(f"  {ing['quarantine_resolved']} row(s) quarantined by earlier runs are now stored: resolved "
+                      "(voc quarantine --resolved lists them)", highlight=False)
     if ing["truncated"]:
         console.print(f"  {ing['truncated']} long comments stored whole; their beginning is embedded", highlight=False)
     if ing["redactions"]:

@@ -27,7 +27,8 @@ from voc.config import Settings
 from voc.corpus import Corpus
 from voc.embedding.models import check_model
 from voc.errors import StoreLockedError
-from voc.ingest.read import parse_mapping, read_source
+from voc.ingest.columns import parse_mapping
+from voc.ingest.read import read_source
 from voc.outputs import report_path
 from voc.pm.report import write_report as write_report_file
 from voc.progress import progress_bar

@@ -28,7 +28,9 @@ from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import Progress, embed_texts, load_embedder, lookup, resolve_model
 from voc.errors import ConfigError, NothingToDoError, StoreLockedError, VocError
-from voc.ingest.read import RawBatch, printable
+from voc.ingest.columns import printable
+from voc.ingest.quarantine import RESOLVED_BY_RUN_SQL
+from voc.ingest.read import RawBatch
 from voc.ingest.validate import Comment, Rejected, validate
 from voc.ranking.rank import ThemeRank, rank_themes
 from voc.ranking.trends import theme_flags
@@ -88,15 +90,18 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
         with store.transaction(con):
             n_new = store.insert_arrow(con, "comments", pa.Table.from_pylist(rows), or_ignore=True) if rows else 0
             n_quarantined = insert_new_quarantine(con, quarantine)
+            n_resolved = store.scalar(con, RESOLVED_BY_RUN_SQL, [run_id, run_id]) if n_new else 0
             if imports:
                 store.insert_arrow(con, "imports", pa.Table.from_pylist(imports), or_ignore=True)
     # rows_read counts the rows read from the files not skipped: rows_read = new + already_known + quarantined
     return {"rows_read": len(batch.rows), "files_read": len(imports), "valid": len(comments), "new": n_new,
             "already_known": len(comments) - n_new, "quarantined": len(rejected),
             "quarantined_before": len(rejected) - n_quarantined,
+            "quarantine_resolved": n_resolved,
             "skipped_files": [f"{name} (imported in run {run})" for name, run in skipped.items()],
             "skipped_rows": sum(f.rows for f in batch.files if f.name in skipped),
             "empty_files": list(batch.empty_files),
+            "no_rows": batch.no_rows,  # a table or query without rows: a quiet night, said in the run summary
             "truncated": sum(c.truncated for c in comments),
             "quarantine_reasons": [q["reason"] for q in quarantine[:20]],
             "redactions": dict(redactions)}
