@@ -19,7 +19,7 @@ import typer
 # heartbeat only competes for the API's SQLite file and logs a traceback when it loses.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from voc.cli.common import DbOption, console, friendly, model_shown, wrote  # noqa: E402
+from voc.cli.common import DbOption, console, friendly, model_shown, voc_error_names, wrote  # noqa: E402
 from voc.cli.main import app  # noqa: E402
 from voc.cli.results import themes  # noqa: E402
 from voc.config import Settings  # noqa: E402
@@ -31,10 +31,6 @@ from voc.shutdown import exit_now  # noqa: E402
 log = logging.getLogger("voc")
 
 
-def _voc_error_names(cls: type = VocError) -> set[str]:
-    return {cls.__name__}.union(*(_voc_error_names(sub) for sub in cls.__subclasses__()))
-
-
 class _VocErrorsSaidOnce(logging.Filter):
     """Prefect logs a failing task and its flow, each with the exception; for a voc error the CLI's one line
     (`friendly`) says it all, so those records are dropped. Any other exception keeps Prefect's logs."""
@@ -42,7 +38,7 @@ class _VocErrorsSaidOnce(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if record.exc_info and isinstance(record.exc_info[1], VocError):
             return False
-        names = "|".join(sorted(_voc_error_names()))
+        names = "|".join(sorted(voc_error_names()))
         return not re.search(rf"\b({names})\b[:(]", record.getMessage())  # "Failed('... SourceError: ...')"
 
 
@@ -154,6 +150,9 @@ def print_summary(summary: dict, db: Path) -> None:
     console.print(f"run {summary['run_id']}: {read_counts(ing)}", highlight=False)
     for skipped in ing["skipped_files"]:
         console.print(f"  skipped {skipped}: same content, nothing new", highlight=False)
+    if ing.get("no_rows"):
+        console.print(f"  {ing['no_rows']}: nothing new tonight; the published themes stay as they were",
+                      highlight=False)
     for empty in ing.get("empty_files", []):
         console.print(f"  skipped {empty}: the file is empty, nothing to read (export it again if it should hold "
                       "comments)", highlight=False)
@@ -163,6 +162,9 @@ def print_summary(summary: dict, db: Path) -> None:
     if ing["quarantined"] > len(shown):
         console.print(f"  … {ing['quarantined'] - len(shown)} more: voc quarantine --db {db}", highlight=False,
                       soft_wrap=True)
+    if ing.get("quarantine_resolved"):
+        console.print(f"  {ing['quarantine_resolved']} row(s) quarantined by earlier runs are now stored: resolved "
+                      "(voc quarantine --resolved lists them)", highlight=False)
     if ing["truncated"]:
         console.print(f"  {ing['truncated']} long comments stored whole; their beginning is embedded", highlight=False)
     if ing["redactions"]:

@@ -27,7 +27,8 @@ from voc.config import Settings
 from voc.corpus import Corpus
 from voc.embedding.models import check_model
 from voc.errors import StoreLockedError
-from voc.ingest.read import parse_mapping, read_source
+from voc.ingest.columns import parse_mapping
+from voc.ingest.read import read_source
 from voc.outputs import report_path
 from voc.pm.report import write_report as write_report_file
 from voc.progress import progress_bar
@@ -125,7 +126,7 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
             ranks = rank(settings, corpus, themes, sentiment)
             summary = publish(settings, run_id, corpus, themes, ranks, sentiment, stats)
         except BaseException as exc:  # recorded, then raised again: a run never stays `running`
-            pipeline.fail_run(settings, run_id, f"{type(exc).__name__}: {exc}")
+            pipeline.fail_run(settings, run_id, exc)
             raise
     out = write_report(settings.db, Path(report) if report else report_path(settings.db))
     return {**summary, "report": str(out), "notifications": notify(settings)}

@@ -86,7 +86,7 @@ def test_failed_run_leaves_last_results_untouched(store_copy, demo_files, tmp_pa
     assert rows(store_copy, "SELECT run_id FROM published") == published
     assert rows(store_copy, "SELECT * FROM current_themes ORDER BY theme_id") == themes
     status, error = rows(store_copy, "SELECT status, error FROM runs ORDER BY run_id DESC LIMIT 1")[0]
-    assert status == "failed" and "ModelError" in error
+    assert status == "failed" and error.startswith("cannot load the sentence-transformers model")  # voc's line only
     assert rows(store_copy, "SELECT count(*) FROM comments WHERE comment_id = 'x1'")[0][0] == 1  # not lost
 
 

@@ -330,7 +330,7 @@ def test_a_store_whose_labels_teach_less_than_the_label_free_scorer_knows_is_sco
     assert rows(db, "SELECT sentiment_origin FROM current_assignments WHERE comment_id = ?",
                 [newest["comment_id"]]) == [("lexicon",)]
     summary = sentiment_summary({"sentiment": night["sentiment"]})
-    assert summary.startswith("label-free: it agrees with the store's") and "measured by run" in summary
+    assert summary.startswith("label-free: it agreed with the store's") and "measured by run" in summary
 
 
 def test_a_pm_correction_is_shown_at_once_and_survives_the_next_runs(labeled):

@@ -27,8 +27,10 @@ from voc.agents.notify import Channels, deliver
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import Progress, embed_texts, load_embedder, lookup, resolve_model
-from voc.errors import ConfigError, NothingToDoError, StoreLockedError
-from voc.ingest.read import RawBatch, printable
+from voc.errors import ConfigError, NothingToDoError, StoreLockedError, VocError
+from voc.ingest.columns import printable
+from voc.ingest.quarantine import RESOLVED_BY_RUN_SQL
+from voc.ingest.read import RawBatch
 from voc.ingest.validate import Comment, Rejected, validate
 from voc.ranking.rank import ThemeRank, rank_themes
 from voc.ranking.trends import theme_flags
@@ -47,6 +49,8 @@ from voc.themes.levels import build_levels
 from voc.themes.noise import Boilerplate
 
 MODES = ("auto", "full", "incremental")
+# the labels a full run measured the hold-out accuracies on, carried with them by the nights after it
+MEASURED_ON = ("holdout_labels", "holdout_labels_human", "holdout_labels_score")
 MAX_ERROR_CHARS = 2000  # runs.error: the one line a user needs, not a whole traceback
 log = logging.getLogger("voc")
 
@@ -86,15 +90,18 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
         with store.transaction(con):
             n_new = store.insert_arrow(con, "comments", pa.Table.from_pylist(rows), or_ignore=True) if rows else 0
             n_quarantined = insert_new_quarantine(con, quarantine)
+            n_resolved = store.scalar(con, RESOLVED_BY_RUN_SQL, [run_id, run_id]) if n_new else 0
             if imports:
                 store.insert_arrow(con, "imports", pa.Table.from_pylist(imports), or_ignore=True)
     # rows_read counts the rows read from the files not skipped: rows_read = new + already_known + quarantined
     return {"rows_read": len(batch.rows), "files_read": len(imports), "valid": len(comments), "new": n_new,
             "already_known": len(comments) - n_new, "quarantined": len(rejected),
             "quarantined_before": len(rejected) - n_quarantined,
+            "quarantine_resolved": n_resolved,
             "skipped_files": [f"{name} (imported in run {run})" for name, run in skipped.items()],
             "skipped_rows": sum(f.rows for f in batch.files if f.name in skipped),
             "empty_files": list(batch.empty_files),
+            "no_rows": batch.no_rows,  # a table or query without rows: a quiet night, said in the run summary
             "truncated": sum(c.truncated for c in comments),
             "quarantine_reasons": [q["reason"] for q in quarantine[:20]],
             "redactions": dict(redactions)}
@@ -270,13 +277,18 @@ def score(settings: Settings, corpus: Corpus, embedded: dict, plan: Plan) -> Sco
 
 
 def _measured_by_full_run(prev: Previous | None) -> dict:
-    """The hold-out accuracies the last full run measured, the head's and the label-free scorer's (edits and
-    incremental nights carry them on)."""
+    """The hold-out accuracies the last full run measured, the head's and the label-free scorer's, with the run and
+    the labels it measured them on (edits and incremental nights carry them on): a night's own label counts are the
+    store's now, not those the accuracies belong to."""
     last = prev.sentiment_stats if prev else {}
     if last.get("holdout_accuracy") is None:
         return {}
+    carried = last.get("holdout_run") is not None
+    measured_on = ({k: last.get(k) for k in MEASURED_ON} if carried else
+                   {"holdout_labels": last.get("labels_trained_on"), "holdout_labels_human": last.get("labels_human"),
+                    "holdout_labels_score": last.get("labels_score")})
     return {"holdout_accuracy": last["holdout_accuracy"], "label_free_accuracy": last.get("label_free_accuracy"),
-            "holdout_run": last.get("holdout_run") or last.get("kept_from_run") or prev.run_id}
+            "holdout_run": last.get("holdout_run") or last.get("kept_from_run") or prev.run_id, **measured_on}
 
 
 def rank(settings: Settings, corpus: Corpus, themes: ThemeSet, sentiment: Scored) -> list[ThemeRank]:
@@ -292,9 +304,17 @@ def notify(settings: Settings, channels: Channels) -> dict:
     return deliver(functools.partial(store.open, settings.db, write=True), channels)
 
 
-def fail_run(settings: Settings, run_id: int, error: str) -> None:
-    """Record the failure (redacted); published results stay as they were. When the store stays locked past
-    the wait, the next run's `start_run` marks this run failed instead: the original error is what matters."""
+def error_line(exc: BaseException) -> str:
+    """What a failed run records: a voc error's own line (it says what is wrong and what to do; its class name
+    says nothing to a user), any other exception with its type (`KeyError: 'x'` is a bug, `'x'` alone is nothing)."""
+    return str(exc) if isinstance(exc, VocError) else f"{type(exc).__name__}: {exc}"
+
+
+def fail_run(settings: Settings, run_id: int, error: str | BaseException) -> None:
+    """Record the failure (redacted; an exception as `error_line` says it); published results stay as they were.
+    When the store stays locked past the wait, the next run's `start_run` marks this run failed instead: the
+    original error is what matters."""
+    error = error_line(error) if isinstance(error, BaseException) else error
     try:
         with store.open(settings.db, write=True) as con:
             con.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -106,6 +107,17 @@ def friendly(fn):
     return wrapper
 
 
+def voc_error_names(cls: type = VocError) -> set[str]:
+    """The class names of voc's errors (`SourceError`, ...)."""
+    return {cls.__name__}.union(*(voc_error_names(sub) for sub in cls.__subclasses__()))
+
+
+def run_error(error: str) -> str:
+    """A failed run's error as a user reads it: without the class name of a voc error ("SourceError: "), which runs
+    recorded before `voc.pipeline.error_line` (and PM edits) put in front of the message; a bug keeps its type."""
+    return re.sub(rf"^(?:{'|'.join(sorted(voc_error_names()))}): ", "", error)
+
+
 def wrote(out, what: str, created: Path | None = None) -> None:
     """Say `wrote <what> to <out>` (and `(created the folder <created>)` when writing it made folders): on standard
     error when `out` is standard output, so the output stays clean."""
@@ -124,27 +136,55 @@ def model_shown(embed_stats: dict | None, detail: bool = False) -> str:
     return f"{name} ({versioned})" if detail and versioned and versioned != name else name
 
 
+def _labels(n: int, human: int, score: int) -> str:
+    """'2155 labels (0 human, 2155 CSAT/NPS)'."""
+    return f"{n} labels ({human} human, {score} CSAT/NPS)"
+
+
+def _measured_on(s: dict) -> str | None:
+    """The labels the hold-out accuracies were measured on: "the store's 2060 labels (...)" (or "a sample of 10000
+    of the store's 100000 labels (...)"), this run's, or, when an earlier full run measured them (`holdout_run`),
+    those the store had then (carried in `holdout_labels*`, never this night's); None for a night recorded before
+    that count was carried."""
+    if s.get("holdout_run") is None:
+        n, human, score = s.get("labels_trained_on"), s.get("labels_human", 0), s.get("labels_score", 0)
+    elif s.get("holdout_labels") is None:
+        return None
+    else:
+        n, human, score = s["holdout_labels"], s.get("holdout_labels_human") or 0, s.get("holdout_labels_score") or 0
+    if n is None or n == human + score:
+        return f"the store's {_labels(human + score, human, score)}"
+    return f"a sample of {n} of the store's {_labels(human + score, human, score)}"
+
+
 def sentiment_summary(stats: dict | None) -> str:
-    """'learned from 120 labels (80 human, 40 CSAT/NPS), hold-out accuracy 71%' (on a night that scored with a
-    saved head: 'the head run 3 learned from 120 labels; the store now has 135 labels (...); hold-out ...'),
-    'label-free: it agrees with the store's 2155 labels (...) 59% of the time, a head learned from them 54%
-    (hold-out)' or 'label-free (12 labels, ...)'."""
+    """How a run scored sentiment, each accuracy with the labels it was measured on:
+    'learned from 120 labels (80 human, 40 CSAT/NPS), hold-out accuracy 71%'; on a night that scored with a saved
+    head 'the head run 3 learned from 120 labels, hold-out accuracy 71% (measured by run 3 on the store's 120
+    labels (...)); the store now has 135 labels (...)'; 'label-free: it agrees with the store's 2060 labels (...) 59% of the time,
+    a head learned from them 54% (hold-out)' (a night after it: 'label-free: it agreed with the store's 2060 labels
+    (...) 59% ..., measured by run 1; the store now has 2155 labels (...)'); or 'label-free (12 labels, ...)'."""
     s = (stats or {}).get("sentiment") or {}
     if not s:
         return "-"
-    labels = s.get("labels_human", 0) + s.get("labels_score", 0)
-    counts = f"{labels} labels ({s.get('labels_human', 0)} human, {s.get('labels_score', 0)} CSAT/NPS)"
+    counts = _labels(s.get("labels_human", 0) + s.get("labels_score", 0), s.get("labels_human", 0),
+                     s.get("labels_score", 0))
     kept = f" (kept from run {s['kept_from_run']})" if s.get("kept_from_run") is not None else ""
-    acc, measured = s.get("holdout_accuracy"), s.get("holdout_run")
-    by = f" (measured by run {measured})" if measured is not None and not kept else ""
+    acc, by, measured_on = s.get("holdout_accuracy"), s.get("holdout_run"), _measured_on(s)
     if s.get("method") == "learned":
-        learned = (f"the head run {s['head_run']} learned from {s.get('labels_trained_on')} labels; the store now has "
-                   f"{counts};" if s.get("head_run") is not None else f"learned from {counts},")
-        return f"{learned} hold-out accuracy " + (f"{acc:.0%}{by}" if acc is not None else
-                                                  "measured by full runs") + kept
+        head_run = s.get("head_run")
+        learned = (f"the head run {head_run} learned from {s.get('labels_trained_on')} labels"
+                   if head_run is not None else f"learned from {counts}")
+        accuracy = f"hold-out accuracy {acc:.0%}" if acc is not None else "hold-out accuracy measured by full runs"
+        if acc is not None and by is not None:
+            accuracy += f" (measured by run {by}" + (f" on {measured_on})" if measured_on else ")")
+        now = f"; the store now has {counts}" if head_run is not None else ""
+        return f"{learned}, {accuracy}{now}{kept}"
     if s.get("head_beaten") and acc is not None:
-        return (f"label-free: it agrees with the store's {counts} {s.get('label_free_accuracy', 0):.0%} of the time, "
-                f"a head learned from them {acc:.0%} (hold-out){by}{kept}")
+        agrees = f"it {'agrees' if by is None else 'agreed'} with {measured_on or 'the labels the store had then'}"
+        then = f", measured by run {by}; the store now has {counts}" if by is not None else ""
+        return (f"label-free: {agrees} {s.get('label_free_accuracy', 0):.0%} of the time, a head learned from them "
+                f"{acc:.0%} (hold-out){then}{kept}")
     if s.get("method") == "label-free":
         return f"label-free ({counts}; learning starts at {s.get('min_labels')}){kept}"
     return s.get("method", "-")

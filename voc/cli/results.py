@@ -15,6 +15,7 @@ from rich.table import Table
 from voc import store
 from voc.cli.common import DbOption, app, console, friendly, limit_option, sentiment_summary, wrote
 from voc.errors import ConfigError
+from voc.ingest.quarantine import QUARANTINE_SQL
 from voc.outputs import missing_folder, report_path
 from voc.pm import report, workflow
 from voc.ranking import trends
@@ -188,17 +189,25 @@ def html_report(out: Optional[Path] = typer.Option(None, help="Output HTML file;
 
 @app.command()
 @friendly
-def quarantine(db: Path = DbOption, limit: int = limit_option(50, "rows")):
-    """List quarantined input rows with the reason each was refused.
+def quarantine(db: Path = DbOption, limit: int = limit_option(50, "rows"),
+               resolved: bool = typer.Option(False, "--resolved", help="List the resolved rows instead: those whose "
+                                             "comment a later run stored (the file fixed, a mapping added).")):
+    """List quarantined input rows with the reason each was refused: the open ones (their comment is not stored).
 
-    Example: voc quarantine --limit 20
+    Example: voc quarantine --limit 20      (or: voc quarantine --resolved)
     """
     with store.open(db) as con:
-        rows = con.execute("SELECT run_id, source, reason FROM quarantine ORDER BY run_id DESC, source, row_number "
-                           "LIMIT ?", [limit]).fetchall()
-    table = Table(title="Quarantined rows")
-    for col in ("run", "source", "reason"):
+        rows = con.execute(f"SELECT run_id, source, reason, resolved_run_id FROM ({QUARANTINE_SQL}) "
+                           f"WHERE resolved_run_id IS {'NOT ' if resolved else ''}NULL "
+                           "ORDER BY run_id DESC, source, row_number LIMIT ?", [limit]).fetchall()
+        n_resolved = store.scalar(con, f"SELECT count(*) FROM ({QUARANTINE_SQL}) WHERE resolved_run_id IS NOT NULL")
+    table = Table(title="Quarantined rows, resolved by a later run" if resolved else "Quarantined rows")
+    for col in ("run", "source", "reason", *(["stored by run"] if resolved else [])):
         table.add_column(col, overflow="fold")
-    for run_id, source, reason in rows:
-        table.add_row(str(run_id), source, reason)
+    for run_id, source, reason, resolved_by in rows:
+        table.add_row(str(run_id), source, reason, *([str(resolved_by)] if resolved else []))
     console.print(table)
+    if n_resolved and not resolved:
+        console.print(f"{n_resolved} quarantined row(s) not listed: a later run stored their comment (the file "
+                      f"fixed, a mapping added); see them with voc quarantine --resolved --db {db}", highlight=False,
+                      soft_wrap=True)

@@ -10,7 +10,8 @@ import typer
 from rich.table import Table
 
 from voc import store
-from voc.cli.common import DbOption, app, console, friendly, limit_option, model_shown, sentiment_summary
+from voc.cli.common import (DbOption, app, console, friendly, limit_option, model_shown, run_error,
+                            sentiment_summary)
 from voc.pm.corrections import set_correction
 
 sentiment_app = typer.Typer(help="Sentiment labels: correct a comment's label; the next run learns from it.",
@@ -78,7 +79,7 @@ def runs(db: Path = DbOption, limit: int = limit_option(20, "runs"),
         table.add_column(col, overflow="fold")
     for run_id, started, status, mode, stats, error in rows:
         st = json.loads(stats) if stats else {}
-        table.add_row(str(run_id), str(started)[:16], status if not error else f"{status}: {error[:80]}",
+        table.add_row(str(run_id), str(started)[:16], status if not error else f"{status}: {run_error(error)}",
                       mode or "-", model_shown(st.get("embed")), str(st.get("themes", "-")),
                       sentiment_summary(st))
     console.print(table)

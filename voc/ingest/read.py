@@ -12,9 +12,14 @@ What a file cannot be read as, it says once, with what to do:
 - the delimiter: `,` `;` tab or `|`, sniffed from the header unless given;
 - a field of any length (a pasted e-mail thread is still one comment).
 
-An empty file in a folder is skipped (and named in the run summary); the
-folder's other files are read. Each file's SHA-256 goes with the batch, so the store recognises a file it has
-already imported (`voc.pipeline.ingest`).
+Each file of a folder is checked as a file given alone is: one that lacks a required column (an export whose
+columns changed) stops the night with the file-level message, before anything is stored, so the file is read
+again once it is fixed (its rows are not quarantined one by one as "text is missing"). An empty file in a folder
+is skipped (and named in the run summary); the folder's other files are read. Each file's SHA-256 goes with the
+batch, so the store recognises a file it has already imported (`voc.pipeline.ingest`).
+
+A single file without data rows is an error (an export cut short); a `--table` or `--query` without rows is a
+quiet night (`RawBatch.no_rows` says so), not a failure: a query over "the last day" returns nothing on a holiday.
 """
 
 from __future__ import annotations
@@ -33,11 +38,10 @@ import duckdb
 import pyarrow.parquet as pq
 
 from voc.errors import SourceError
+from voc.ingest.columns import check_columns, check_mapped_columns_exist, has_surrogates, listing
+from voc.ingest.columns import parse_mapping  # noqa: F401  (voc.ingest.read.parse_mapping, as before)
 from voc.store import quote_ident
-from voc.text.redact import redact
 
-REQUIRED = ("comment_id", "text", "created_at", "agent_id")
-OPTIONAL = ("channel", "product", "team", "language", "csat", "nps", "ticket_id", "sentiment")
 FILE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
 DELIMITERS = ",;\t|"
@@ -82,19 +86,7 @@ class RawBatch:
     rows: list[RawRow] = field(default_factory=list)
     files: list[SourceFile] = field(default_factory=list)
     empty_files: list[str] = field(default_factory=list)  # a folder's empty files: skipped, said in the run summary
-
-
-def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
-    """`["text=comment_body"]` -> `{"comment_body": "text"}` (source column -> voc field)."""
-    mapping: dict[str, str] = {}
-    for pair in pairs or []:
-        target, sep, column = pair.partition("=")
-        if not sep or not target.strip() or not column.strip():
-            raise SourceError(f"--map {pair!r} is not FIELD=COLUMN, e.g. --map text=comment_body")
-        if target.strip() not in REQUIRED + OPTIONAL:
-            raise SourceError(f"--map {pair!r}: unknown field {target!r}; fields are {', '.join(REQUIRED + OPTIONAL)}")
-        mapping[column.strip()] = target.strip()
-    return mapping
+    no_rows: str | None = None  # a table or query without rows, a quiet night: "the query returned no rows"
 
 
 def require_existing(path: Path) -> Path:
@@ -108,26 +100,36 @@ def require_existing(path: Path) -> Path:
 def read_source(path: Path, mapping: dict[str, str] | None = None, table: str | None = None,
                 query: str | None = None, name: str | None = None, encoding: str = "utf-8",
                 delimiter: str | None = None) -> RawBatch:
-    """Read every row of a source. Raises SourceError with what to do when it cannot."""
+    """Read every row of a source. Raises SourceError with what to do when it cannot. Each part (a file, a table,
+    a query's result) must have the required columns, after `mapping` (source column -> voc field)."""
     path = require_existing(path)
     _check_encoding_name(encoding)
     if delimiter is not None and len(delimiter) != 1:
         raise SourceError(f"--delimiter {delimiter!r} must be one character, e.g. ';'")
+    mapping = mapping or {}
     batch = RawBatch(source=name or DEFAULT_SOURCE_NAME)
+    columns: set[str] = set()  # of every part, for the --map check
     if path.suffix.lower() in DUCKDB_SUFFIXES and path.is_file():
-        batch.rows = _read_duckdb(path, table, query)
+        names, batch.rows = _read_duckdb(path, table, query)
+        columns = check_columns(path, set(names), mapping)
+        if not batch.rows:
+            batch.no_rows = "the query returned no rows" if query else f"table {table} has no rows"
     elif path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in FILE_SUFFIXES and p.is_file())
         if not files:
             raise SourceError(f"folder {path} has no .csv, .jsonl or .parquet files")
         for f in files:
-            _add_file(batch, f, encoding, delimiter, in_folder=True)
+            columns |= _add_file(batch, f, encoding, delimiter, mapping, folder=path)
+        if not batch.rows:
+            empty = f" ({', '.join(batch.empty_files)} empty)" if batch.empty_files else ""
+            raise SourceError(f"folder {path} has no data rows in any file{empty}: nothing to ingest; export the "
+                              "comments again")
     else:
-        _add_file(batch, path, encoding, delimiter)
-    if not batch.rows:
-        empty = f" ({', '.join(batch.empty_files)} empty)" if batch.empty_files else ""
-        raise SourceError(f"source {path} has no data rows{empty}: nothing to ingest")
-    _apply_mapping(batch, mapping or {}, path)
+        columns = _add_file(batch, path, encoding, delimiter, mapping)
+        if not batch.rows:
+            raise SourceError(f"{path} has no data rows{' below its header' if path.suffix.lower() == '.csv' else ''}"
+                              ": an export cut short? export the comments again")
+    _apply_mapping(batch, mapping, path, columns)
     return batch
 
 
@@ -138,23 +140,27 @@ def _check_encoding_name(encoding: str) -> None:
         raise SourceError(f"unknown --encoding {encoding!r}: use e.g. utf-8, latin-1, cp1252 or utf-16") from None
 
 
-def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None, in_folder: bool = False) -> None:
-    """Read one file into the batch. In a drop folder an empty file (an export that failed, a drop still being
-    written) is skipped and listed in `batch.empty_files`, so it cannot stop every night; given alone it stops the
-    run (`_read_file`)."""
+def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None, mapping: dict[str, str],
+              folder: Path | None = None) -> set[str]:
+    """Read one file into the batch and return its columns. In a drop folder an empty file (an export that failed,
+    a drop still being written) is skipped and listed in `batch.empty_files`, so it cannot stop every night; given
+    alone it stops the run (`_read_file`). A file that lacks a required column stops the run, in a folder too."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read {path} ({exc.strerror or exc}); check its permissions") from exc
-    if in_folder and not data:
+    if folder is not None and not data:
         batch.empty_files.append(path.name)
-        return
-    rows = _read_file(path, data, encoding, delimiter)
+        return set()
+    names, rows = _read_file(path, data, encoding, delimiter)
+    columns = check_columns(path, names, mapping, folder)
     batch.rows.extend(rows)
     batch.files.append(SourceFile(path.name, hashlib.sha256(data).hexdigest(), len(rows)))
+    return columns
 
 
-def _read_file(path: Path, data: bytes, encoding: str, delimiter: str | None) -> list[RawRow]:
+def _read_file(path: Path, data: bytes, encoding: str, delimiter: str | None) -> tuple[set[str], list[RawRow]]:
+    """The file's columns and rows."""
     suffix = path.suffix.lower()
     if not data:
         raise SourceError(f"{path} is empty: export the comments again")
@@ -163,9 +169,9 @@ def _read_file(path: Path, data: bytes, encoding: str, delimiter: str | None) ->
     if suffix not in (".csv", ".jsonl", ".ndjson"):
         raise SourceError(f"{path}: unsupported file type {suffix!r}; use .csv, .jsonl or .parquet")
     text = decode(path, data, encoding)
-    rows = _read_csv(path, text, delimiter) if suffix == ".csv" else _read_jsonl(path, text)
+    names, rows = _read_csv(path, text, delimiter) if suffix == ".csv" else _read_jsonl(path, text)
     _check_mostly_decodable(path, rows, encoding)
-    return rows
+    return names, rows
 
 
 def decode(path: Path, data: bytes, encoding: str) -> str:
@@ -192,8 +198,8 @@ def sniff_delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
-def _read_csv(path: Path, text: str, delimiter: str | None) -> list[RawRow]:
-    """Rows as `csv.DictReader` makes them (blank lines skipped, missing cells None, extra cells dropped), each
+def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[set[str], list[RawRow]]:
+    """The header's columns and the rows as `csv.DictReader` makes them (blank lines skipped, missing cells None, extra cells dropped), each
     with the line it starts on: `line_num` counts physical lines, so a quoted field over several lines is right."""
     header = text.split("\n", 1)[0]
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(header))
@@ -212,7 +218,7 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> list[RawRow]:
     except csv.Error as exc:
         raise SourceError(f"{path} line {reader.line_num} is not readable CSV ({exc}); "
                           "check quoting, or pass --delimiter") from None
-    return rows
+    return set(names), rows
 
 
 def _check_mostly_decodable(path: Path, rows: list[RawRow], encoding: str) -> None:
@@ -225,18 +231,8 @@ def _check_mostly_decodable(path: Path, rows: list[RawRow], encoding: str) -> No
         )
 
 
-def has_surrogates(value: str | None) -> bool:
-    return isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value)
-
-
-def printable(value: str | None) -> str | None:
-    """A value safe to store and show: undecodable bytes written as \\xNN escapes."""
-    if not has_surrogates(value):
-        return value
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-
-
-def _read_jsonl(path: Path, text: str) -> list[RawRow]:
+def _read_jsonl(path: Path, text: str) -> tuple[set[str] | None, list[RawRow]]:
+    """The keys of its readable lines (None when none is: each line is quarantined with its reason) and the rows."""
     rows: list[RawRow] = []
     for i, line in enumerate(io.StringIO(text, newline=""), start=1):  # lines as an editor counts them (\n, \r\n, \r)
         line = line.rstrip("\r\n")
@@ -249,20 +245,21 @@ def _read_jsonl(path: Path, text: str) -> list[RawRow]:
         if not isinstance(obj, dict):
             obj = {"_unparsed": line, "_error": "line is not a JSON object"}
         rows.append(RawRow(len(rows) + 1, path.name, {str(k): _text(v) for k, v in obj.items()}, line=i))
-    return rows
+    parsed = [r.values.keys() for r in rows if "_error" not in r.values]
+    return (set().union(*parsed) if parsed else None), rows
 
 
 def _text(value) -> str | None:
     return None if value is None else str(value)
 
 
-def _read_parquet(path: Path) -> list[RawRow]:
+def _read_parquet(path: Path) -> tuple[set[str], list[RawRow]]:
     try:
         table = pq.read_table(path)
     except Exception as exc:  # pyarrow raises several types for a damaged file; all mean the same to a user
         raise SourceError(f"{path} is not a readable Parquet file ({exc}); export it again") from exc
-    return [RawRow(i, path.name, {k: _text(v) for k, v in row.items()})
-            for i, row in enumerate(table.to_pylist(), start=1)]
+    return set(table.column_names), [RawRow(i, path.name, {k: _text(v) for k, v in row.items()})
+                                     for i, row in enumerate(table.to_pylist(), start=1)]
 
 
 def check_query(query: str) -> None:
@@ -276,7 +273,8 @@ def check_query(query: str) -> None:
                           "other statements are refused")
 
 
-def _read_duckdb(path: Path, table: str | None, query: str | None) -> list[RawRow]:
+def _read_duckdb(path: Path, table: str | None, query: str | None) -> tuple[list[str], list[RawRow]]:
+    """The result's column names and rows (none on a quiet night: the caller says so)."""
     if bool(table) == bool(query):
         raise SourceError(f"{path} is a DuckDB file: pass exactly one of --table NAME or --query SQL")
     if query:
@@ -297,13 +295,14 @@ def _read_duckdb(path: Path, table: str | None, query: str | None) -> list[RawRo
                           f"check {'the table' if table else 'the SQL'}") from exc
     finally:
         con.close()
-    return [RawRow(i, path.name, {n: _text(v) for n, v in zip(names, row)}) for i, row in enumerate(data, start=1)]
+    return names, [RawRow(i, path.name, {n: _text(v) for n, v in zip(names, row)})
+                   for i, row in enumerate(data, start=1)]
 
 
 def _check_table(con, path: Path, table: str) -> None:
     names = {n for n, in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
     if table not in names:
-        raise SourceError(f"{path} has no table {table!r} (it has: {_listing(names) or 'no tables'}); pass one of "
+        raise SourceError(f"{path} has no table {table!r} (it has: {listing(names) or 'no tables'}); pass one of "
                           "them with --table")
 
 
@@ -315,28 +314,9 @@ def duckdb_said(exc: Exception) -> str:
     return " ".join(kept) or type(exc).__name__
 
 
-def _apply_mapping(batch: RawBatch, mapping: dict[str, str], path: Path) -> None:
-    columns = set().union(*(r.values.keys() for r in batch.rows[:1000]))
-    missing_sources = [c for c in mapping if c not in columns]
-    if missing_sources:
-        raise SourceError(f"--map names column(s) {', '.join(missing_sources)} that {path} does not have "
-                          f"(it has: {_listing(columns)})")
-    mapped = {mapping.get(c, c) for c in columns}
-    missing = [c for c in REQUIRED if c not in mapped]
-    if missing and "_unparsed" not in columns:
-        hint = (" The header has one column only: is the file separated by another character? pass --delimiter"
-                if len(columns) == 1 else "")
-        raise SourceError(
-            f"{path} lacks required column(s) {', '.join(missing)} (it has: {_listing(columns)}); "
-            f"map yours with e.g. --map {missing[0]}=<your column>.{hint}"
-        )
+def _apply_mapping(batch: RawBatch, mapping: dict[str, str], path: Path, columns: set[str]) -> None:
+    """Rename the mapped columns of every row; each part passed `check_columns` already."""
+    check_mapped_columns_exist(path, columns, mapping)
     if mapping:
         for r in batch.rows:
             r.values = {mapping.get(k, k): v for k, v in r.values.items()}
-
-
-def _listing(columns: set[str]) -> str:
-    """Column names for an error line: printable, and not a whole pasted row."""
-    names = sorted(redact(printable(c) or "").text for c in columns)
-    text = ", ".join(n[:40] for n in names[:20])
-    return text + (f", ... ({len(names)} columns)" if len(names) > 20 else "")

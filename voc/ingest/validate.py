@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from voc.errors import ConfigError
-from voc.ingest.read import RawBatch, RawRow, has_surrogates
+from voc.ingest.columns import has_surrogates
+from voc.ingest.read import RawBatch, RawRow
 from voc.sentiment.labels import parse_label
 from voc.text.escape import one_line
 from voc.text.redact import ID_PERSONAL_DATA, personal_data_in_id
