@@ -533,3 +533,32 @@ def test_a_declined_themes_reason_is_on_the_agents_page_and_the_pms(browser, web
         assert page.inner_text(".heading .reason") == f"Declined: {reason}"
         assert f"reason: {reason}; note: Bitte FAQ 12 nennen" in page.inner_text("ul.history")
         assert page.locator("main i").count() == 0
+
+
+def test_new_or_spiking_themes_come_first_on_the_page_the_report_and_the_cli_whatever_their_rank(browser, server,
+                                                                                                 web_store, tmp_path):
+    """A new problem starts small: the demo's emerging app crash ranked 16th of 20. The themes page, the report and
+    `voc themes` name the emerging and spiking themes above the ranking, and only those."""
+    from voc.cli.main import app
+    from voc.pm.report import write_report
+    from typer.testing import CliRunner
+
+    db, _ = web_store
+    flagged = {t: title for t, title in rows(db, "SELECT theme_id, display_title FROM current_themes "
+                                                 "WHERE emerging OR spike")}
+    quiet = [title for title, in rows(db, "SELECT display_title FROM current_themes WHERE NOT (emerging OR spike)")]
+    lowest = max(r for r, in rows(db, "SELECT rank FROM current_themes WHERE emerging OR spike"))
+    assert flagged and quiet and lowest > 1
+    page = login(browser, server, PM)
+    block = page.locator("section.attention")
+    assert sorted(block.locator("li a").all_text_contents()) == sorted(flagged.values())
+    assert "spike" in block.inner_text() or "emerging" in block.inner_text()
+    report = tmp_path / "report.html"
+    shutil.copy(db, tmp_path / "voc.duckdb")
+    write_report(tmp_path / "voc.duckdb", report)
+    page.goto(report.as_uri())
+    assert sorted(page.locator("section.attention li a").all_text_contents()) == sorted(flagged.values())
+    out = CliRunner().invoke(app, ["themes", "--db", str(tmp_path / "voc.duckdb"), "--limit", "1"]).output
+    head = out.split("Themes (run")[0]
+    assert "new or spiking" in head and all(f"(id {t})" in head for t in flagged), out
+    assert not any(title in head for title in quiet)

@@ -19,7 +19,7 @@ from voc.ingest.quarantine import QUARANTINE_SQL
 from voc.outputs import missing_folder, report_path
 from voc.pm import report, workflow
 from voc.ranking import trends
-from voc.ranking.rank import growth_text
+from voc.ranking.rank import growth_text, needs_a_look
 
 export_app = typer.Typer(help="Export published results as CSV, Parquet or Excel (Unicode text).",
                          no_args_is_help=True)
@@ -40,10 +40,12 @@ def themes(db: Path = DbOption, limit: int = limit_option(20, "themes"),
     if since:
         return _recent(db, parse_window(since), limit, as_json)
     with store.open(db) as con:
-        ov = report.overview(con, limit)
+        ov = report.overview(con)
+    shown = ov.themes[:limit]
     if as_json:
-        console.print_json(json.dumps(ov.themes, default=str))
+        console.print_json(json.dumps(shown, default=str))
         return
+    _needs_a_look(ov.themes)
     table = Table(title=f"Themes (run {ov.run_id}, {ov.comments} comments, {ov.unclustered_share:.1%} unclustered)")
     # Titles wrap at word boundaries and get the room; the priority's explanation is one flag away (and in the report).
     table.add_column("#", justify="right")
@@ -53,7 +55,7 @@ def themes(db: Path = DbOption, limit: int = limit_option(20, "themes"),
         table.add_column(col, no_wrap=True)
     if why:
         table.add_column("why", ratio=2)
-    for t in ov.themes:
+    for t in shown:
         csat = f"{t['mean_csat']:.1f}" if t["mean_csat"] is not None else "-"
         nps = f"{t['nps']:+.0f}" if t["nps"] is not None else "-"
         labeled = (t.get("share_human_label") or 0) + (t.get("share_score_label") or 0)
@@ -65,6 +67,16 @@ def themes(db: Path = DbOption, limit: int = limit_option(20, "themes"),
     console.print(table)
     console.print(f"sentiment: {sentiment_summary(ov.stats)}; labeled = share of a theme's comments "
                   "labeled by a person or by CSAT/NPS", highlight=False)
+
+
+def _needs_a_look(themes: list[dict]) -> None:
+    """The emerging and spiking themes first, whatever their rank: a new problem starts small."""
+    attention = needs_a_look(themes)
+    if attention:
+        console.print("new or spiking, whatever their rank:", highlight=False)
+    for t in attention:
+        flags = t["flags"] or " and ".join(f for f in ("emerging", "spike") if t.get(f))
+        console.print(f"  #{t['rank']} (id {t['theme_id']}) {t['title']}: {flags}", highlight=False)
 
 
 def parse_window(text: str) -> int:

@@ -34,6 +34,8 @@ import numpy as np
 
 from voc.ranking.trends import DETRACTOR, PROMOTER, ThemeFlags
 
+# `why` is the priority's factors, then (after this) the spike / emerging detail of `voc.ranking.trends`
+FLAG_SEPARATOR = "; "
 CSAT_POINTS = 0.25  # a theme that costs a quarter point of overall CSAT (1-5 scale) doubles its priority
 NPS_POINTS = 5.0    # ... or five points of overall NPS
 
@@ -112,6 +114,17 @@ def explain(r: ThemeRank, period_days: int) -> str:
     return text + (f" × impact (overall without it: {', '.join(costs)})" if costs else "")
 
 
+def flag_detail(why: str) -> str:
+    """The spike / emerging part of a theme's `why` ("spike: 12 on the last day vs 0.8 ± 0.9 a day"), or ""."""
+    return why.split(FLAG_SEPARATOR, 1)[1] if FLAG_SEPARATOR in (why or "") else ""
+
+
+def needs_a_look(themes: list[dict]) -> list[dict]:
+    """The themes flagged emerging or spiking, in rank order, each with its `flags` detail: what a PM should see
+    first even when its volume ranks it low (a new problem starts small: the demo's app crash ranked 16th of 20)."""
+    return [{**t, "flags": flag_detail(t.get("why") or "")} for t in themes if t.get("emerging") or t.get("spike")]
+
+
 def _mean(values: list[float | None]) -> float | None:
     present = [v for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
     return round(float(np.mean(present)), 2) if present else None
@@ -162,5 +175,5 @@ def rank_themes(labels: np.ndarray, sentiment_scores: np.ndarray, sentiment_labe
         flag = (flags or {}).get(r.theme_id)
         if flag:
             r.first_seen, r.emerging, r.spike = flag.first_seen, flag.emerging, flag.spike
-            r.why += f"; {flag.detail}" if flag.detail else ""
+            r.why += f"{FLAG_SEPARATOR}{flag.detail}" if flag.detail else ""
     return ranks

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 
 from voc.pm.workflow import STATUSES
+from voc.ranking.rank import needs_a_look
 from voc.web import auth, charts, queries
 from voc.web.pages import mirror_of, render
 from voc.web.users import User
@@ -25,7 +26,8 @@ def themes_page(request: Request, grain: str = "week", user: User = Depends(auth
     trend_max = max((max(c) for c in counts.values() if c), default=0)
     titles = {t["theme_id"]: t["title"] for t in rows}
     top = {t: counts[t] for t in sorted(counts, key=lambda t: -sum(counts[t]))}
-    return render(request, "themes.html", run=run, themes=rows, f=f, grain=grain, facets=facets, totals=totals,
+    return render(request, "themes.html", run=run, themes=rows, attention=needs_a_look(rows), f=f, grain=grain,
+                  facets=facets, totals=totals,
                   statuses=STATUSES, periods=list(queries.PERIODS), labels=labels, counts=counts,
                   trend_max=trend_max, subs=subs, bar_chart=charts.top_themes(rows) if rows else None,
                   line_chart=charts.volume_lines(labels, top, titles) if rows else None)

@@ -15,6 +15,7 @@ import duckdb
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from voc.ranking.rank import needs_a_look
 from voc.web import queries, svg
 from voc.web.charts import LINES, TOP_THEMES
 
@@ -51,5 +52,6 @@ def render(ov, con: duckdb.DuckDBPyConnection | None = None) -> str:
     line_chart = svg.lines(periods, [(name[t], counts[t]) for t in biggest],
                            label="weekly volume of the biggest themes") if biggest else None
     return _env().get_template("report.html").render(
-        ov=ov, themes=themes, trend=trend, bar_chart=bar_chart, line_chart=line_chart,
+        ov=ov, themes=themes, attention=needs_a_look(themes), trend=trend, bar_chart=bar_chart,
+        line_chart=line_chart,
         css=_inline(HERE / "static" / "voc.css"))
