@@ -337,6 +337,22 @@ def name(draw):
     return case(f"{salutation} {title}{first}{particle}{surname}"), case(surname)
 
 
+FIRST_NAMES = ["Anna", "Jürgen", "Max", "Fatma", "John", "Mary", "Piotr", "Emma", "Mehmet", "Sophie"]
+
+
+@st.composite
+def customer_name(draw):
+    """A name after a word for the customer, as agents write it: first and last name, or the surname alone before a
+    comma or a verb of a person, or after a label."""
+    cue = draw(st.sampled_from(["Kunde", "Kundin", "kunde", "KUNDIN", "Kd.", "Kdn.", "Stammkunde", "Kunden",
+                                "Anrufer", "customer", "Client", "caller", "Kunde:"]))
+    surname = draw(st.sampled_from(SURNAMES))
+    form = draw(st.sampled_from(["{cue} {first} {surname}", "{cue} {surname}, Rechnung", "{cue} {surname} ruft an",
+                                 "{cue} {surname} called", "{cue} {surname} ({first})", "Name: {surname}",
+                                 "Kundenname: {first} {surname}", "{cue} namens {surname}"]))
+    return form.format(cue=cue, first=draw(st.sampled_from(FIRST_NAMES)), surname=surname), surname
+
+
 MONTHS_EN = ["January", "Feb", "March", "April", "May", "June", "July", "Aug.", "September", "Oct", "November", "Dec"]
 MONTHS_DE = ["Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "Sept.", "Oktober", "Nov.",
              "Dezember"]
@@ -360,7 +376,7 @@ def date_of_birth(draw):
 
 
 KINDS = {"card": card(), "iban": iban(), "email": email(), "phone": phone(), "reference": customer_no(),
-         "name": name(), "dob": date_of_birth()}
+         "name": name(), "customer_name": customer_name(), "dob": date_of_birth()}
 
 
 def survives(secret: str, out: str) -> bool:
@@ -389,6 +405,39 @@ def test_a_stop_word_after_a_lower_case_salutation_is_not_a_name(salutation, wor
     """"frau am telefon", "herr der lage": no name to redact, the text stays as typed."""
     text = f"{salutation} {word}"
     assert redact(f"{text} {after}").text.startswith(text)
+
+
+CUSTOMER_WORDS = ["Kunde", "Kundin", "Kd.", "Kunden", "Anrufer", "customer", "Client", "Caller"]
+NOT_A_PERSONS_DOING = ["gekündigt", "gewünscht", "stürzt ab", "kaputt", "fehlt", "defekt", "abgelehnt", "geht nicht",
+                       "crashed", "broken", "missing", "not working"]
+
+
+@FAST
+@given(st.sampled_from(CUSTOMER_WORDS), st.from_regex(r"[A-ZÄÖÜ][a-zäöüß]{1,12}", fullmatch=True),
+       st.sampled_from(NOT_A_PERSONS_DOING), filler)
+def test_one_capitalised_word_after_the_customer_before_what_no_person_does_stays(cue, word, doing, after):
+    """"Kunde App stürzt ab", "Kundin Rückruf gewünscht": German capitalises every noun, so a single capitalised word
+    after a word for the customer is a name only before punctuation or a verb of a person, whatever the word is."""
+    text = f"{cue} {word} {doing}"
+    assert redact(f"{text} {after}").text.startswith(text)
+
+
+# Phrases agents write around a name: a cue (a word for the customer, a label, a salutation) or none, a name or a
+# noun, then what follows (a verb, punctuation, a placeholder, an address, contact data), in any order.
+_cue = st.sampled_from(["", "Kunde", "kundin", "Kd.", "Kunden", "customer", "Name:", "namens", "Herr", "frau", "Dr.",
+                        "geb."])
+_word = st.sampled_from(["Anna", "Max", "Schmidt", "Müller", "O'Brien", "de", "van der", "Vertrag", "Rückruf", "App",
+                         "Service", "Wochen", "meier", "[NAME]"])
+_follower = st.sampled_from(["", "ruft", "called", "is", "gekündigt", ",", "(", ".", ":", "[EMAIL]", "Hauptstraße 5",
+                             "10115 Berlin", "12 Baker Street", "max@firma.de", "0171 2345678", "Kundin"])
+NAME_CONTEXT = st.lists(st.tuples(_cue, _word, _word | _follower, _follower).map(" ".join), max_size=5).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAME_CONTEXT)
+def test_redacting_text_full_of_names_and_nouns_twice_is_redacting_it_once(text):
+    once = redact(text).text
+    assert redact(once).text == once, text
 
 
 @st.composite

@@ -15,12 +15,11 @@ redactions per kind is counted. The kinds, in the order they are applied:
   same length that fail it stay readable);
 - phone: international (`+49`, `0049`, `49 171 ...`), national (`030 1234567`,
   `(030) 123 456`), North American (`(212) 555-0198`), with an extension (`-89`, `ext. 12`);
-- name: the name after a salutation (Herr, Frau, Hr., Fr., Mr, Mrs, Ms, Dr) in any case ("HERR MÜLLER",
-  "frau meier"), with particles ("Herr de Vries", "van der Berg") and titles ("Herr Prof. Dr. Weber"); in
-  lower-case text a lower-case word is a name unless it is a stop word ("frau am telefon" has none); and a
-  maiden name ("geb. Schulz", "geborene Schulz", "née Jones");
 - address: a street with its number (`Hauptstraße 5`, `12 Baker Street`) and a
-  postcode with its town (`10115 Berlin`).
+  postcode with its town (`10115 Berlin`);
+- name: the name after a salutation ("Herr Müller", "frau meier", "Herr Prof. Dr. Weber", "geb. Schulz") and
+  after a word for the customer ("Kunde Max Mustermann", "Kundin Schulz ruft an", "Name: Meier"), told from the
+  nouns German capitalises ("Kunde Vertrag gekündigt" stays): see `voc.text.names`.
 
 Regular expressions, not a model: they run offline at ~100k comments a minute, and
 each rule is tested with generated values (tests/test_properties.py).
@@ -32,7 +31,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from voc.text.util import stopwords
+from voc.text.names import redact_names
 
 MIN_ACCOUNT_DIGITS = 6  # a sort code has 6, a BLZ 8, an account number 7-10: fewer is a quantity or a date
 MIN_IBAN_CHARS, MAX_IBAN_CHARS = 15, 34  # Norway's IBANs are the shortest, ISO 13616 allows up to 34
@@ -73,23 +72,6 @@ _DOB = re.compile(
     r"|\d{1,2}(?:\.|st|nd|rd|th)?[ ]+(?:of[ ]+)?" + _MONTH + r",?[ ]+\d{4}"                   # 12. März 1980
     r"|" + _MONTH + r"[ ]+\d{1,2}(?:st|nd|rd|th)?,?[ ]+\d{4}|(?:19|20)\d{2})(?!\d))",          # March 12, 1980; 1980
     re.IGNORECASE)
-# Salutations as typed: title case, upper case, lower case (agent notes are often all lower case). Left out are
-# the forms that are words of their own: "ms"/"MS" (milliseconds, Microsoft), "miss"/"MISS" (the verb).
-_SALUTATION_WORDS = ("Herrn", "Herr", "Frau", "Hr.", "Fr.", "Mrs.", "Mrs", "Mr.", "Mr", "Ms.", "Ms", "Miss", "Dr.",
-                     # a maiden name: "Frau Meier geb. Schulz" (a date after "geb." is a DOB)
-                     "Geb.", "Geborene", "Née")
-_NOT_SALUTATIONS = {"ms", "MS", "miss", "MISS"}
-_SALUTATION = re.compile(r"(?<!\w)(" + "|".join(sorted(
-    {re.escape(form) for word in _SALUTATION_WORDS for form in (word, word.upper(), word.lower())}
-    - {re.escape(w) for w in _NOT_SALUTATIONS}, key=len, reverse=True)) + r")"
-    r"((?i:[ ]+(?:dr|prof|med|dent|dipl\.-ing|ing|mag)\.)*)(?=[ ])")  # titles: "Herr Prof. Dr."
-_NAME_TOKEN = re.compile(r"[ ]+([^\W\d_](?:[\w'’-]*\w)?)")  # "O'Brien", "Meyer-Lüdenscheidt"; not a closing quote
-# Lower-case words that join a name ("de Vries", "van der Berg", "von und zu Guttenberg"); "der", "den" and "und"
-# only after one of the first kind, so "herr der lage" has no name.
-_PARTICLES = frozenset("de da di do dos du del della la le van von vom zu zum zur ten ter op af".split())
-_LATER_PARTICLES = _PARTICLES | {"der", "den", "dem", "und", "het"}
-MAX_NAME_WORDS = 2     # first and last name; a third capitalised word is more often a noun ("Herr Müller Rückruf")
-MAX_PARTICLES = 3      # "von und zu"
 _STREET = re.compile(r"\b[A-ZÄÖÜ][\wäöüß-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer)"
                      r"[ ]?\d{1,4}[ ]?[a-zA-Z]?\b"
                      r"|\b[A-ZÄÖÜ][\wäöüß-]+[ ](?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee)"
@@ -169,53 +151,6 @@ def _labeled_accounts(text: str, counts: Counter) -> str:
     return "".join(out) + text[pos:]
 
 
-def _is_name_word(word: str, lower_case_names: bool) -> bool:
-    """A capitalised word is a name ("Müller", "MÜLLER", not an all-caps stop word: "HERR DER LAGE"); a lower-case
-    word only in lower-case text, and not a stop word ("frau meier", not "frau am telefon")."""
-    common = word.lower() in stopwords("any")
-    if word[0].isupper():
-        return not (common and word.isupper())
-    return lower_case_names and not common
-
-
-def _name_end(text: str, pos: int, lower_case_names: bool) -> tuple[int, int] | None:
-    """(start, end) of the name that follows position `pos`, right after a salutation, or None."""
-    start = end = None
-    words = particles = 0
-    while words < MAX_NAME_WORDS:
-        token = _NAME_TOKEN.match(text, pos)
-        if token is None:
-            break
-        word = token.group(1)
-        if _SALUTATION.match(text, token.start(1)):  # "Herr Müller Frau Meier": the next person, named on its own
-            break
-        if (particles < MAX_PARTICLES and (word.islower() or word.isupper())
-                and word.lower() in (_LATER_PARTICLES if particles else _PARTICLES)):
-            particles, pos = particles + 1, token.end()
-            start = token.start(1) if start is None else start
-            continue
-        if not _is_name_word(word, lower_case_names or (words > 0 and text[start].islower())):
-            break
-        start = token.start(1) if start is None else start
-        words, particles, pos, end = words + 1, 0, token.end(), token.end()
-    return (start, end) if end is not None else None
-
-
-def _names(text: str, counts: Counter) -> str:
-    """The name after a salutation becomes [NAME]; the salutation and titles stay ("Herr Dr. [NAME]")."""
-    out, pos = [], 0
-    for salutation in _SALUTATION.finditer(text):
-        if salutation.start() < pos:
-            continue
-        span = _name_end(text, salutation.end(), salutation.group(1).islower())
-        if span is None:
-            continue
-        out.append(text[pos:span[0]] + "[NAME]")
-        counts["name"] += 1
-        pos = span[1]
-    return "".join(out) + text[pos:]
-
-
 @dataclass
 class Redaction:
     text: str
@@ -245,8 +180,8 @@ def redact(text: str) -> Redaction:
              *[_replace(p, kind, counts, keep_prefix=True) for kind, p in _REFERENCES.items()],
              _replace(_CARD, "card", counts, card_ok), _replace(_PHONE, "phone", counts),
              lambda s: _PHONE_EXTENSION.sub("[PHONE]", s),
-             lambda s: _names(s, counts),
-             _replace(_STREET, "address", counts), _replace(_POSTCODE_TOWN, "address", counts)]
+             _replace(_STREET, "address", counts), _replace(_POSTCODE_TOWN, "address", counts),
+             lambda s: redact_names(s, counts)]  # last: "Kunde Meier Hauptstraße 5" has a name and an address
     for step in steps:
         text = step(text)
     return Redaction(text, counts)
