@@ -19,7 +19,8 @@ import typer
 # heartbeat only competes for the API's SQLite file and logs a traceback when it loses.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from voc.cli.common import DbOption, console, friendly, model_shown, voc_error_names, wrote  # noqa: E402
+from flows.summary import SUMMARY, summary_lines  # noqa: E402
+from voc.cli.common import DbOption, console, friendly, voc_error_names  # noqa: E402
 from voc.cli.main import app  # noqa: E402
 from voc.cli.results import themes  # noqa: E402
 from voc.config import Settings  # noqa: E402
@@ -52,9 +53,18 @@ class _PrefectChatterHidden(logging.Filter):
     each flow and task run beginning and finishing: ~15 a night) and its EventsWorker's "Still processing items"
     warnings while it flushes on the way out give a voc user nothing to act on. Without --verbose the terminal shows
     Prefect's warnings and errors only; voc's own lines stay, and the Prefect API (a server's UI) still gets every
-    log, since this filters the terminal's handler, not the loggers."""
+    log, since this filters the terminal's handler, not the loggers. The run summary the flow logs (`SUMMARY`) is
+    kept off the terminal even with --verbose: `print_summary` prints it."""
+
+    def __init__(self, verbose: bool = False):
+        super().__init__()
+        self.verbose = verbose
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, SUMMARY, False):
+            return False
+        if self.verbose:
+            return True
         if record.name == "EventsWorker":
             return record.levelno >= logging.ERROR
         return record.levelno >= logging.WARNING or not record.name.startswith("prefect")
@@ -62,15 +72,14 @@ class _PrefectChatterHidden(logging.Filter):
 
 def prefect_console(verbose: bool) -> None:
     """Hide Prefect's chatter from the terminal (`_PrefectChatterHidden`) for the rest of the process (the temporary
-    API says it stops at exit), or show it all again with `verbose`."""
+    API says it stops at exit), or show it all again with `verbose` (but the run summary, printed by `voc run`)."""
     from prefect.logging.handlers import PrefectConsoleHandler
 
     for handler in logging.getLogger().handlers:
         if isinstance(handler, PrefectConsoleHandler):
             for old in [f for f in handler.filters if isinstance(f, _PrefectChatterHidden)]:
                 handler.removeFilter(old)
-            if not verbose:
-                handler.addFilter(_PrefectChatterHidden())
+            handler.addFilter(_PrefectChatterHidden(verbose))
 
 
 @app.command()
@@ -124,78 +133,11 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
     print_summary(summary, db)
 
 
-def _files(n: int) -> str:
-    return f"{n} file{'' if n == 1 else 's'}"
-
-
-def read_counts(ing: dict) -> str:
-    """'read 35 rows from 1 file (2 files skipped: same content as before): 30 new, 2 already known, 3
-    quarantined'. The rows read are those of the files read, so they add up: read = new + already known +
-    quarantined; a skipped file's rows are not read again."""
-    same, empty = len(ing["skipped_files"]), len(ing.get("empty_files", []))
-    why = [w for n, w in ((same, "same content as before"), (empty, "empty")) if n]
-    if same and empty:
-        why = [f"{same} same content as before", f"{empty} empty"]
-    skipped = f" ({_files(same + empty)} skipped: {', '.join(why)})" if why else ""
-    files = f" from {_files(ing['files_read'])}" if ing.get("files_read") or skipped else ""
-    return (f"read {ing['rows_read']} rows{files}{skipped}: {ing['new']} new, {ing['already_known']} already known, "
-            f"{ing['quarantined']} quarantined")
-
-
-QUARANTINE_SHOWN = 5  # reasons listed in the run summary; `voc quarantine` lists them all
-
-
 def print_summary(summary: dict, db: Path) -> None:
-    ing = summary["ingest"]
-    console.print(f"run {summary['run_id']}: {read_counts(ing)}", highlight=False)
-    for skipped in ing["skipped_files"]:
-        console.print(f"  skipped {skipped}: same content, nothing new", highlight=False)
-    if ing.get("no_rows"):
-        console.print(f"  {ing['no_rows']}: nothing new tonight; the published themes stay as they were",
-                      highlight=False)
-    for empty in ing.get("empty_files", []):
-        console.print(f"  skipped {empty}: the file is empty, nothing to read (export it again if it should hold "
-                      "comments)", highlight=False)
-    shown = ing["quarantine_reasons"][:QUARANTINE_SHOWN]
-    for reason in shown:
-        console.print(f"  quarantined: {reason}", highlight=False, soft_wrap=True)
-    if ing["quarantined"] > len(shown):
-        console.print(f"  … {ing['quarantined'] - len(shown)} more: voc quarantine --db {db}", highlight=False,
-                      soft_wrap=True)
-    if ing.get("quarantine_resolved"):
-        console.print(f"  {ing['quarantine_resolved']} row(s) quarantined by earlier runs are now stored: resolved "
-                      "(voc quarantine --resolved lists them)", highlight=False)
-    if ing["truncated"]:
-        console.print(f"  {ing['truncated']} long comments stored whole; their beginning is embedded", highlight=False)
-    if ing["redactions"]:
-        console.print("  redacted: " + ", ".join(f"{v} {k}" for k, v in ing["redactions"].items()), highlight=False)
-    emb = summary["embed"]
-    console.print(f"embedded {emb['encoded']} new texts ({emb['cache_hits']} from cache) with "
-                  f"{model_shown(emb, detail=True)}", highlight=False)
-    console.print(f"{summary['mode']} run ({summary['reason']}): {summary['themes']} themes over "
-                  f"{summary['comments_clustered']} comments; {summary['unclustered']} "
-                  f"({summary['unclustered_share']:.1%}) unclustered", highlight=False)
-    if "distinct_texts" in summary:
-        no_themes_why(summary["distinct_texts"], summary["min_subtheme_size"])
-    if summary["mode"] == "incremental":
-        console.print(f"  {summary['assigned']} of {summary['pool']} comments placed tonight (new ones, and earlier "
-                      "unclustered ones tried again) joined existing themes; "
-                      f"{summary['emerging_themes']} emerging theme(s) found among the rest")
-    for key, label in (("emerging", "emerging themes"), ("spikes", "spiking themes")):
-        if summary[key]:
-            console.print(f"  {label}: " + ", ".join(f"#{t}" for t in summary[key]))
-    wrote(summary["report"], "the report")
-
-
-def no_themes_why(distinct: int, min_size: int) -> None:
-    """Say why a full run looked for no theme at all (too few distinct texts), if it did not."""
-    from voc.themes.cluster import distinct_texts_needed  # numpy and scikit-learn: only when a run was printed
-
-    needed = distinct_texts_needed(min_size)
-    if distinct < needed:
-        console.print(f"  no themes looked for: {distinct} distinct texts (after placeholders and boilerplate are "
-                      f"removed), and themes need at least {needed}; see README \"How much data themes need\"",
-                      highlight=False)
+    """The run summary on the terminal: the lines the flow logged (`flows.summary`), which `voc run` keeps off the
+    terminal's log handler so that each is shown once."""
+    for line in summary_lines(summary, db):
+        console.print(line, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -17,10 +17,11 @@ import functools
 import sys
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.utilities.annotations import quote
 
+from flows.summary import SUMMARY, read_lines, result_lines
 from voc import pipeline, store
 from voc.agents.notify import Channels
 from voc.config import Settings
@@ -110,6 +111,7 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
         try:
             batch = read(source, table, query, mapping, source_name, encoding, delimiter)
             ingested = ingest(settings, run_id, batch)
+            say(read_lines(run_id, ingested, settings.db))
             corpus = load_corpus(settings)
             night = plan(settings, corpus, mode)
             if night.mode == "incremental":
@@ -129,7 +131,17 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
             pipeline.fail_run(settings, run_id, exc)
             raise
     out = write_report(settings.db, Path(report) if report else report_path(settings.db))
-    return {**summary, "report": str(out), "notifications": notify(settings)}
+    summary = {**summary, "report": str(out)}
+    say(result_lines(summary))
+    return {**summary, "notifications": notify(settings)}
+
+
+def say(lines: list[str]) -> None:
+    """Log the run summary's lines through the flow run's logger, which sends them to the Prefect API (a server's UI
+    shows them with the run), marked `SUMMARY` so that `voc run`, which prints them itself, shows each once."""
+    logger = get_run_logger()
+    for line in lines:
+        logger.info("%s", line, extra={SUMMARY: True})
 
 
 if __name__ == "__main__":

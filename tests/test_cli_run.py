@@ -169,3 +169,32 @@ def test_a_run_with_too_few_distinct_texts_says_why_it_found_no_theme(demo_files
     assert result.exit_code == 0, result.output
     assert "  no themes looked for: 8 distinct texts" in result.output and "need at least 20" in result.output
     assert "no themes looked for" not in drop_nights["first"].output  # 60 distinct texts: themes were looked for
+
+
+def _flow_run_logs(db) -> list[str]:
+    """The messages the Prefect API holds for the first flow run on the store `db`, in order."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.sorting import LogSort
+    from prefect.logging.handlers import APILogHandler
+
+    APILogHandler().flush()  # the logs go to the API in batches: send what is queued
+    with get_client(sync_client=True) as client:
+        runs = [r for r in client.read_flow_runs() if r.parameters.get("db") == str(db)]
+        first = min(runs, key=lambda r: r.start_time)
+        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[first.id])),
+                                sort=LogSort.TIMESTAMP_ASC)
+    return [entry.message for entry in logs]
+
+
+def test_the_run_summary_reaches_the_prefect_api_and_the_terminal_once(drop_nights):
+    """A server's UI shows a flow run's logs: the summary (counts, quarantine reasons, themes, report) is among them;
+    `voc run` prints each of its lines once."""
+    first, db = drop_nights["first"], drop_nights["db"]
+    logs = _flow_run_logs(db)
+    assert "run 1: read 67 rows from 1 file (1 file skipped: empty): 60 new, 0 already known, 7 quarantined" in logs
+    assert any(m.startswith("  quarantined: a.csv line 62: created_at 'gestern' is not a date") for m in logs), logs
+    assert any(re.match(r"full run \(.*\): \d+ themes over 60 comments", m) for m in logs), logs
+    assert any(m.startswith("wrote the report to ") for m in logs), logs
+    assert first.output.count("run 1: read 67 rows") == 1, first.output
+    assert first.output.count("  quarantined: a.csv line 62:") == 1, first.output

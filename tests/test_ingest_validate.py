@@ -156,3 +156,49 @@ def test_jsonl_parquet_folder_and_duckdb_sources(tmp_path):
     assert validate(read_source(db, query="SELECT * FROM notes"))[0][0].text == "Hotline besetzt"
     with pytest.raises(SourceError, match="exactly one of --table"):
         read_source(db)
+
+
+SWALLOW_HEADER = "comment_id,text,created_at,agent_id\n"
+
+
+def test_an_unclosed_quote_that_swallows_rows_is_quarantined_with_where_it_opens_and_closes(tmp_path):
+    """A cut or damaged export: the quote opened on line 4 is closed only on line 9, so lines 5-9 (five rows) went
+    into one field. The row says so (not 'created_at ... is not a date'), and the summary counts lines vs rows."""
+    good = [f"c{i},App stürzt ab {i},2026-11-10 10:00,A07\n" for i in range(1, 9)]
+    text = (SWALLOW_HEADER + "".join(good[:2]) + 'x999,"Kunde sagt: App geht nicht,2026-11-15 10:00,A07\n'
+            + "".join(good[2:6]) + 'c7,Kunde sagt "schlimm",2026-11-10 10:00,A07\n' + "".join(good[7:]))
+    path = tmp_path / "cut.csv"
+    path.write_text(text, encoding="utf-8")
+    batch = read_source(path)
+    comments, rejected = validate(batch)
+    assert [r.line for r in batch.rows] == [2, 3, 4, 10]
+    assert len(rejected) == 1 and rejected[0].where == "cut.csv line 4"
+    assert rejected[0].reason.startswith("a quote opened on this line is not closed until line 9; 5 following lines "
+                                         "(5 of them like rows of this file) were read into this field: fix the quote")
+    assert [c.comment_id for c in comments] == ["c1", "c2", "c8"]
+    assert [said for _, said in batch.swallowed] == [
+        "cut.csv has 9 data lines but 4 rows were read: an unclosed quote (line 4 took lines 5-9); those lines are "
+        "quarantined in one row, not read: fix the quote and run again"]
+    cfg = Settings(db=tmp_path / "s.duckdb")
+    stats = ingest(cfg, start_run(cfg, "cut"), batch)
+    assert stats["swallowed"] == [said for _, said in batch.swallowed]
+    assert stats["rows_read"] == stats["new"] + stats["quarantined"] == 4
+
+
+def test_a_quote_never_closed_says_it_runs_to_the_end_of_the_file(tmp_path):
+    path = tmp_path / "cut.csv"
+    path.write_text(SWALLOW_HEADER + 'c1,"Kunde sagt,2026-11-10 10:00,A07\nc2,ok,2026-11-10 10:00,A07\n',
+                    encoding="utf-8")
+    (bad,) = validate(read_source(path))[1]
+    assert "not closed until the end of the file (line 3); 1 following line (1 of them like rows" in bad.reason
+
+
+def test_a_note_written_over_several_lines_is_one_valid_row(tmp_path):
+    """Agents write notes with line breaks (and commas): those lines are prose, not rows, so the row is read."""
+    path = tmp_path / "notes.csv"
+    path.write_text(SWALLOW_HEADER + 'c1,"Kunde sagt:\nApp stürzt ab, bitte prüfen\n\nTermin, morgen, 10 Uhr, bitte",'
+                    "2026-11-10 10:00,A07\nc2,ok,2026-11-10 10:00,A07\n", encoding="utf-8")
+    batch = read_source(path)
+    comments, rejected = validate(batch)
+    assert not rejected and [c.comment_id for c in comments] == ["c1", "c2"]
+    assert comments[0].text.startswith("Kunde sagt: App stürzt ab") and not batch.swallowed

@@ -538,3 +538,33 @@ def test_any_page_asked_for_is_a_page_number_of_one_or_more(asked):
     text = asked.strip()
     if re.fullmatch(r"[0-9]{1,9}", text):
         assert page == max(1, int(text))
+
+
+prose = st.text(alphabet=string.ascii_letters + "äöü ,.!?", min_size=1, max_size=30)
+
+
+@FAST
+@given(st.lists(st.tuples(prose, st.lists(prose, max_size=3)), min_size=0, max_size=6),
+       st.lists(prose, min_size=1, max_size=6), prose)
+def test_an_unclosed_quote_quarantines_one_row_that_names_the_lines_it_swallowed(before, after, opened):
+    """Notes written over several lines (prose, commas and all) before an unclosed quote are read as rows; the row
+    with the quote is quarantined saying which lines it swallowed; rows in = comments + quarantined."""
+    text, line = HEADER, 2
+    for i, (first, more) in enumerate(before):
+        note = "\n".join([first, *more]).replace('"', "")
+        text += f'c{i},"{note}",2026-11-02 14:30,A1,,,chat\n'
+        line += 1 + len(more)
+    opened_on = line
+    text += f'x999,"{opened},2026-11-02 14:30,A1,,,chat\n'
+    text += "".join(f"d{i},{t.replace(',', ' ')},2026-11-02 14:30,A1,,,chat\n" for i, t in enumerate(after))
+    batch, comments, rejected = read_or_named_error(write(text.encode(), ".csv"))
+    assert [c.comment_id for c in comments] == [f"c{i}" for i in range(len(before))]
+    (bad,) = rejected
+    last = opened_on + len(after)
+    assert bad.where == f"drop.csv line {opened_on}"
+    assert bad.reason.startswith(f"a quote opened on this line is not closed until the end of the file (line {last}); "
+                                 f"{len(after)} following line")
+    assert [said for _, said in batch.swallowed] == [
+        f"drop.csv has {last - 1} data lines but {len(before) + 1} rows were read: an unclosed quote (line {opened_on} "
+        f"took line{'s' * (len(after) > 1)} {opened_on + 1}{f'-{last}' if len(after) > 1 else ''}); those lines are "
+        "quarantined in one row, not read: fix the quote and run again"]

@@ -108,7 +108,8 @@ def test_voc_runs_shows_a_failed_runs_whole_error_without_the_class_name(tmp_pat
     assert run.exit_code == 2, said
     error = rows(db, "SELECT error FROM runs WHERE run_id = 1")[0][0]
     assert said.strip() == f"error: {error}" and error.startswith(f"{broken} lacks required column(s) comment_id")
-    assert error.endswith("map yours with e.g. --map comment_id=<your column>.")
+    assert error.endswith('map yours with e.g. --map comment_id=<your column> (a deployment\'s parameter: mapping: '
+                          '["comment_id=<your column>"]).')  # a Prefect deployment has no --map
     with duckdb.connect(str(db)) as con:  # as voc recorded failures before
         con.execute("INSERT INTO runs (run_id, started_at, status, error) VALUES (2, now(), 'failed', ?)",
                     [f"SourceError: {error}"])

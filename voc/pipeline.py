@@ -101,6 +101,7 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
             "skipped_files": [f"{name} (imported in run {run})" for name, run in skipped.items()],
             "skipped_rows": sum(f.rows for f in batch.files if f.name in skipped),
             "empty_files": list(batch.empty_files),
+            "swallowed": [s for f, s in batch.swallowed if f not in skipped],  # rows an unclosed quote took
             "no_rows": batch.no_rows,  # a table or query without rows: a quiet night, said in the run summary
             "truncated": sum(c.truncated for c in comments),
             "quarantine_reasons": [q["reason"] for q in quarantine[:20]],

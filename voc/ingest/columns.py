@@ -50,7 +50,8 @@ def check_columns(part: Path, names: set[str] | None, mapping: dict[str, str], f
     hint = (" The header has one column only: is the file separated by another character? pass --delimiter"
             if len(names) == 1 else "")
     raise SourceError(f"{part} lacks required column(s) {', '.join(missing)} (it has: {listing(names)}); "
-                      f"map yours with e.g. --map {missing[0]}=<your column>.{hint}{after}")
+                      f"map yours with e.g. --map {missing[0]}=<your column> (a deployment's parameter: mapping: "
+                      f"[\"{missing[0]}=<your column>\"]).{hint}{after}")
 
 
 def check_mapped_columns_exist(source: Path, columns: set[str], mapping: dict[str, str]) -> None:

@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 
 from voc.errors import SourceError
 from voc.ingest.columns import check_columns, check_mapped_columns_exist, has_surrogates, listing
+from voc.ingest.quotes import mark_swallowing, swallowed_summary
 from voc.ingest.columns import parse_mapping  # noqa: F401  (voc.ingest.read.parse_mapping, as before)
 from voc.store import quote_ident
 
@@ -61,6 +62,8 @@ class RawRow:
     file: str
     values: dict[str, str | None]
     line: int | None = None  # CSV/JSONL: the file's line the record starts on (header = line 1), as an editor shows
+    last_line: int | None = None  # CSV: the line the record ends on (a quoted field may hold line breaks)
+    swallowed: int = 0       # CSV: lines an unclosed quote read into this row (`voc.ingest.quotes`), 0 for a good row
 
     @property
     def position(self) -> str:
@@ -87,6 +90,8 @@ class RawBatch:
     files: list[SourceFile] = field(default_factory=list)
     empty_files: list[str] = field(default_factory=list)  # a folder's empty files: skipped, said in the run summary
     no_rows: str | None = None  # a table or query without rows, a quiet night: "the query returned no rows"
+    swallowed: list[tuple[str, str]] = field(default_factory=list)  # (file, what an unclosed quote took), said in the
+    # run summary
 
 
 def require_existing(path: Path) -> Path:
@@ -155,6 +160,7 @@ def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None,
     names, rows = _read_file(path, data, encoding, delimiter)
     columns = check_columns(path, names, mapping, folder)
     batch.rows.extend(rows)
+    batch.swallowed.extend(swallowed_summary(path.name, rows))
     batch.files.append(SourceFile(path.name, hashlib.sha256(data).hexdigest(), len(rows)))
     return columns
 
@@ -202,7 +208,9 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[set[str], l
     """The header's columns and the rows as `csv.DictReader` makes them (blank lines skipped, missing cells None, extra cells dropped), each
     with the line it starts on: `line_num` counts physical lines, so a quoted field over several lines is right."""
     header = text.split("\n", 1)[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter or sniff_delimiter(header))
+    delimiter = delimiter or sniff_delimiter(header)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines: list[str] | None = None  # the file's physical lines, split only when a row spans several
     rows: list[RawRow] = []
     try:
         names = next(reader, None)
@@ -213,7 +221,10 @@ def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[set[str], l
         for cells in reader:
             if cells:
                 values = dict(zip(names, cells + [None] * (len(names) - len(cells))))
-                rows.append(RawRow(len(rows) + 1, path.name, values, line=start))
+                rows.append(RawRow(len(rows) + 1, path.name, values, line=start, last_line=reader.line_num))
+                if reader.line_num > start:
+                    lines = lines if lines is not None else list(io.StringIO(text, newline=""))
+                    mark_swallowing(rows[-1], lines, reader.line_num, delimiter, len(names))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise SourceError(f"{path} line {reader.line_num} is not readable CSV ({exc}); "
