@@ -128,10 +128,16 @@ def test_the_model_is_named_the_same_on_every_kind_of_night(store_copy, demo_fil
     assert "incremental run" in again.output
     stats = json.loads(rows(store_copy, "SELECT stats FROM runs WHERE run_id = 1")[0][0])["embed"]
     assert stats["model_name"] == "use" and stats["model"].startswith("use-multilingual-v3@")
-    table = invoke("runs", "--db", store_copy).output
-    models = {int(cells[1]): cells[5].strip() for line in table.splitlines()
-              if len(cells := line.split("│")) > 6 and cells[1].strip().isdigit()}
-    assert models == {1: "use", 2: "use"}, table
+    table = invoke("runs", "--db", store_copy, "--limit", "2").output
+    header = next(line for line in table.splitlines() if "┃ run" in line)
+    column = {name.strip(): i for i, name in enumerate(header.split("┃"))}
+    cells = {int(c[1]): c for line in table.splitlines()
+             if len(c := line.split("│")) > 6 and c[1].strip().isdigit()}
+    assert {run: c[column["model"]].strip() for run, c in cells.items()} == {1: "use", 2: "use"}, table
+    ingest = json.loads(rows(store_copy, "SELECT stats FROM runs WHERE run_id = 1")[0][0])["ingest"]
+    assert cells[1][column["read"]].strip() == str(ingest["rows_read"]) and ingest["quarantined"] > 0
+    assert cells[1][column["quarantined"]].strip() == str(ingest["quarantined"])  # what a night read, at a glance
+    assert re.fullmatch(r" \d+ s ", cells[1][column["took"]]), table
 
 
 def test_the_readme_names_the_files_beside_a_store_as_they_are_named(store_copy, monkeypatch):

@@ -116,7 +116,7 @@ def test_voc_runs_shows_a_failed_runs_whole_error_without_the_class_name(tmp_pat
     for width in (80, 200):
         table = invoke("runs", "--db", db, columns=width).output
         cells = [line.split("│") for line in table.splitlines() if line.count("│") > 4]
-        status = " ".join(c[3].strip() for c in cells)
+        status = " ".join(c[4].strip() for c in cells)  # run, started, took, status
         assert status.count("failed:") == 2 and "SourceError" not in table, table
         for shown in status.split("failed:")[1:]:
             assert "".join(shown.split()) == "".join(error.split()), table  # every word, in order

@@ -62,24 +62,27 @@ def show(db: Path = DbOption, limit: int = limit_option(50, "corrections"),
 @friendly
 def runs(db: Path = DbOption, limit: int = limit_option(20, "runs"),
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
-    """List runs, newest first: status, mode, model, themes and how sentiment was scored.
+    """List runs, newest first: how long each took, status, mode, rows read and quarantined, model, themes and how
+    sentiment was scored.
 
     Example: voc runs --limit 5
     """
     with store.open(db) as con:
-        rows = con.execute("SELECT run_id, started_at, status, mode, stats, error FROM runs ORDER BY run_id DESC "
-                           "LIMIT ?", [limit]).fetchall()
+        rows = con.execute("SELECT run_id, started_at, status, mode, stats, error, finished_at FROM runs "
+                           "ORDER BY run_id DESC LIMIT ?", [limit]).fetchall()
     if as_json:
-        console.print_json(json.dumps([{"run_id": r, "started_at": str(s), "status": st, "mode": m,
-                                        "stats": json.loads(x) if x else None, "error": e}
-                                       for r, s, st, m, x, e in rows]))
+        console.print_json(json.dumps([{"run_id": r, "started_at": str(s), "finished_at": str(f) if f else None,
+                                        "status": st, "mode": m, "stats": json.loads(x) if x else None, "error": e}
+                                       for r, s, st, m, x, e, f in rows]))
         return
     table = Table(title="Runs")
-    for col in ("run", "started", "status", "mode", "model", "themes", "sentiment"):
+    for col in ("run", "started", "took", "status", "mode", "read", "quarantined", "model", "themes", "sentiment"):
         table.add_column(col, overflow="fold")
-    for run_id, started, status, mode, stats, error in rows:
+    for run_id, started, status, mode, stats, error, finished in rows:
         st = json.loads(stats) if stats else {}
-        table.add_row(str(run_id), str(started)[:16], status if not error else f"{status}: {run_error(error)}",
-                      mode or "-", model_shown(st.get("embed")), str(st.get("themes", "-")),
-                      sentiment_summary(st))
+        ingest = st.get("ingest") or {}
+        took = f"{(finished - started).total_seconds():.0f} s" if finished else "-"
+        table.add_row(str(run_id), str(started)[:16], took, status if not error else f"{status}: {run_error(error)}",
+                      mode or "-", str(ingest.get("rows_read", "-")), str(ingest.get("quarantined", "-")),
+                      model_shown(st.get("embed")), str(st.get("themes", "-")), sentiment_summary(st))
     console.print(table)
