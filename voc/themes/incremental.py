@@ -256,8 +256,9 @@ def place(x: np.ndarray, languages: np.ndarray, known: np.ndarray, reserved: np.
     """(known sub-theme index or -1, emerging group or -1, similarity to either, emerging centroids) per pool row.
     A row joins the most similar known sub-theme when `threshold` similar and not reserved; the rest are clustered
     into emerging groups (one problem told in two languages is one group, as in a full run, and groups at least
-    `join_at` similar are variants of one problem: `voc.themes.emerging.join_variants`); then a placed row that is closer to an emerging group than to its sub-theme moves there,
-    and a reserved row left out of every group is placed as any other."""
+    `join_at` similar are variants of one problem: `voc.themes.emerging.join_variants`); then a placed row that is
+    closer to an emerging group than to its sub-theme moves there, and a reserved row left out of every group is
+    placed as any other."""
     sims = x @ known.T
     best, best_sim = sims.argmax(axis=1), sims.max(axis=1)
     left = (best_sim < threshold) | reserved
