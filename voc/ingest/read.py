@@ -206,7 +206,8 @@ def sniff_delimiter(header: str) -> str:
 
 def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[set[str], list[RawRow]]:
     """The header's columns and the rows as `csv.DictReader` makes them (blank lines skipped, missing cells None,
-    extra cells dropped), each with the line it starts on: `line_num` counts physical lines, so a quoted field over several lines is right."""
+    extra cells dropped), each with the line it starts on: `line_num` counts physical lines, so a quoted field over
+    several lines is right."""
     header = text.split("\n", 1)[0]
     delimiter = delimiter or sniff_delimiter(header)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
