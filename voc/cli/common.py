@@ -163,7 +163,8 @@ def sentiment_summary(stats: dict | None) -> str:
     head 'the head run 3 learned from 120 labels, hold-out accuracy 71% (measured by run 3 on the store's 120
     labels (...)); the store now has 135 labels (...)'; 'label-free: it agrees with the store's 2060 labels (...)
     59% of the time, a head learned from them 54% (hold-out)' (a night after it: 'label-free: it agreed with the
-    store's 2060 labels (...) 59% ..., measured by run 1; the store now has 2155 labels (...)'); or 'label-free (12 labels, ...)'."""
+    store's 2060 labels (...) 59% ..., measured by run 1; the store now has 2155 labels (...)'); or
+    'label-free (12 labels, ...)'."""
     s = (stats or {}).get("sentiment") or {}
     if not s:
         return "-"
