@@ -562,3 +562,29 @@ def test_new_or_spiking_themes_come_first_on_the_page_the_report_and_the_cli_wha
     head = out.split("Themes (run")[0]
     assert "new or spiking" in head and all(f"(id {t})" in head for t in flagged), out
     assert not any(title in head for title in quiet)
+
+
+def test_a_very_long_comment_shows_its_beginning_and_the_rest_on_request(browser, web_store, tmp_path):
+    """voc stores a comment whole, whatever its length; a 20,800-character paste was shown whole on the theme page
+    and the agent's page. Now its beginning, and "20,800 characters: show all" (in the agent's language) for the rest."""
+    db = tmp_path / "voc.duckdb"
+    shutil.copy(web_store[0], db)
+    theme, source, comment, agent = rows(db, """SELECT a.theme_id, a.source, a.comment_id, c.agent_id
+        FROM current_assignments a JOIN comments c USING (source, comment_id) WHERE a.theme_id =
+        (SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1) ORDER BY c.created_at DESC LIMIT 1""")[0]
+    long_text = "Kunde meldet: die App stürzt ab. " * 630 + "ENDE"
+    with store.open(db, write=True) as con:
+        con.execute("UPDATE comments SET text = ? WHERE source = ? AND comment_id = ?", [long_text, source, comment])
+    with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:
+        page = login(browser, server, PM)
+        for path, label in ((f"/themes/{theme}", f"{len(long_text):,} characters: show all"),
+                            (f"/agent/{agent}?lang=de", f"{len(long_text):,} Zeichen: alles zeigen")):
+            page.goto(server.url + path)
+            more = page.locator("details.more")
+            assert more.count() == 1 and more.locator("summary").inner_text() == label, path
+            excerpt = page.locator(".excerpt").inner_text()
+            assert excerpt.endswith("…") and len(excerpt) <= 601 and long_text.startswith(excerpt[:-1]), path
+            height = lambda: more.evaluate("d => d.getBoundingClientRect().height")  # noqa: E731
+            assert not more.evaluate("d => d.open") and height() < 60, path  # one line: the summary
+            more.locator("summary").click()
+            assert more.evaluate("d => d.open") and height() > 500, path  # the rest, one click away

@@ -58,14 +58,16 @@ PAGE_WORDS = {  # the agent's page and `voc agent` (quotes: the page's; the dige
            "alone": "Not part of a theme yet: no other comment describes this problem so far.",
            "unscheduled": "Product teams see this theme; it has not been scheduled yet.",
            "since_look": "new since your last look", "columns": ("date", "comment", "theme", "status", "note"),
-           "more": "showing the newest {limit} of {total} comments: --limit N shows more"},
+           "more": "showing the newest {limit} of {total} comments: --limit N shows more",
+           "long": "{chars} characters: show all"},
     "de": {"name": "Deutsch", "mine": "Meine Kundenstimmen", "logout": "Abmelden", "quotes": "„{}“",
            "of": "Kundenstimmen von {agent}", "changes": "Neu seit Ihrem letzten Besuch",
            "theme": "Thema", "new": "neu", "unclustered": "keinem Thema zugeordnet",
            "alone": "Noch keinem Thema zugeordnet: bisher beschreibt kein anderer Kommentar dieses Problem.",
            "unscheduled": "Die Produktteams sehen dieses Thema; es ist noch nicht eingeplant.",
            "since_look": "neu seit Ihrem letzten Blick", "columns": ("Datum", "Kommentar", "Thema", "Status", "Notiz"),
-           "more": "Angezeigt: die neuesten {limit} von {total} Kommentaren; --limit N zeigt mehr"},
+           "more": "Angezeigt: die neuesten {limit} von {total} Kommentaren; --limit N zeigt mehr",
+           "long": "{chars} Zeichen: alles zeigen"},
 }
 LANGUAGES = tuple(DIGEST_WORDS)  # what voc speaks to agents
 NOTE_KINDS = ("status", "note")  # events whose note holds a product manager's own words
