@@ -5,6 +5,13 @@ from voc import store
 from voc.errors import SchemaTooNewError, StoreError
 
 
+def store_at_version(db, version: int) -> duckdb.DuckDBPyConnection:
+    """A plain connection to a new store migrated only up to `version`: a store as an older voc left it."""
+    con = duckdb.connect(str(db))
+    store.migrate(con, db, steps=store.MIGRATIONS[:version])
+    return con
+
+
 def test_migrations_are_recorded_and_rerunnable(tmp_path):
     db = tmp_path / "v.duckdb"
     store.connect(db, create=True).close()
@@ -19,8 +26,7 @@ def test_migrations_are_recorded_and_rerunnable(tmp_path):
 
 def test_a_version_1_store_is_upgraded_with_its_data(tmp_path):
     db = tmp_path / "old.duckdb"
-    con = duckdb.connect(str(db))
-    store.migrate(con, db, steps=store.MIGRATIONS[:1])
+    con = store_at_version(db, 1)
     con.execute("INSERT INTO themes VALUES (1, 7, 1, 't', ['k'], ['r'], 3, 0.5, '{}', 0, 0, "
                 "NULL, NULL, 1, 1, 0, 1, 'w')")
     con.execute("INSERT INTO published VALUES ('themes', 1)")
@@ -34,8 +40,7 @@ def test_a_version_1_store_is_upgraded_with_its_data(tmp_path):
 def test_upgrading_redacts_who_made_changes_before_names_were_redacted(tmp_path):
     """A version 6 store kept `--by` as typed; the upgrade redacts it in every table that records who did what."""
     db = tmp_path / "v6.duckdb"
-    con = duckdb.connect(str(db))
-    store.migrate(con, db, steps=store.MIGRATIONS[:6])
+    con = store_at_version(db, 6)
     typed = "Herr Müller mueller@example.com"
     con.execute("INSERT INTO theme_events (event_id, theme_id, changed_at, changed_by, kind) VALUES "
                 "(1, 7, now(), ?, 'status'), (2, 7, now(), 'anna', 'note')", [typed])
@@ -92,8 +97,7 @@ def test_views_lost_between_the_last_step_and_their_creation_are_rebuilt_on_the_
 
 def test_upgrading_keeps_the_corrections_made_before_as_the_first_of_their_history(tmp_path):
     db = tmp_path / "v8.duckdb"
-    con = duckdb.connect(str(db))
-    store.migrate(con, db, steps=store.MIGRATIONS[:8])
+    con = store_at_version(db, 8)
     con.execute("INSERT INTO sentiment_corrections VALUES ('s', 'c1', 'negative', 'anna', '2026-11-02 10:00', "
                 "'positive')")
     con.close()

@@ -22,6 +22,8 @@ problem 0.52, the night's groups of known problems 0.85-0.91.
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from voc.embedding.vectors import normalise_rows
 from voc.themes.cluster import centroids
@@ -76,12 +78,5 @@ def join_variants(x: np.ndarray, groups: np.ndarray, threshold: float) -> np.nda
     if k < 2:
         return groups
     cents = centroids(x, groups, k)
-    close = cents @ cents.T >= threshold
-    root = list(range(k))
-    for a, b in zip(*np.nonzero(np.triu(close, 1))):
-        ra, rb = root[a], root[b]
-        root = [min(ra, rb) if r in (ra, rb) else r for r in root]
-    _, renumbered = np.unique([root[g] for g in groups[groups >= 0].tolist()], return_inverse=True)
-    out = groups.copy()
-    out[groups >= 0] = renumbered
-    return out
+    _, component = connected_components(sparse.csr_matrix(cents @ cents.T >= threshold), directed=False)
+    return np.where(groups >= 0, component[np.maximum(groups, 0)], groups)

@@ -240,12 +240,11 @@ def cluster_leftovers(x: np.ndarray, min_size: int, threshold: float) -> np.ndar
     return order_by_size(labels)
 
 
-def reserved_for_emerging(x: np.ndarray, known: np.ndarray, prev: Previous, min_size: int,
+def reserved_for_emerging(x: np.ndarray, known: np.ndarray, limit: float | None, min_size: int,
                           threshold: float) -> np.ndarray:
     """Per pool row: whether it is in a dense group of tonight's comments that is unlike every known sub-theme
-    (`voc.themes.emerging`), so it is not placed comment by comment. Nothing is, for a store whose last full
-    run predates that calibration."""
-    limit = (prev.stats or {}).get("unseen_group_similarity")
+    (`voc.themes.emerging`; `limit` is the last full run's `unseen_group_similarity`), so it is not placed comment
+    by comment. Nothing is, for a store whose last full run predates that calibration (`limit` None)."""
     if limit is None:
         return np.zeros(len(x), dtype=bool)
     return unseen_groups(x, cluster_leftovers(x, min_size, threshold), known, limit)
@@ -300,9 +299,9 @@ def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float)
         ids = np.array(sorted(sub_cents))
         known = np.stack([sub_cents[t] for t in ids])
         min_size = emerging_min_size(settings, len(corpus))
-        reserved = reserved_for_emerging(x, known, prev, min_size, threshold)
-        sub, emerging, sims, new_cents = place(x, languages, known, reserved, min_size, threshold,
-                                               stats["unseen_group_similarity"])
+        limit = stats["unseen_group_similarity"]
+        reserved = reserved_for_emerging(x, known, limit, min_size, threshold)
+        sub, emerging, sims, new_cents = place(x, languages, known, reserved, min_size, threshold, limit)
         hit, new, k = sub >= 0, emerging >= 0, int(emerging.max()) + 1
         sub_ids[rows[hit]] = ids[sub[hit]]
         theme_ids[rows[hit]] = [parent[s] for s in ids[sub[hit]].tolist()]
