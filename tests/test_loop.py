@@ -200,6 +200,7 @@ def test_agents_hear_of_a_pms_merge_under_the_pms_name(store_copy):
     with store.open(store_copy) as con:
         a, b = [t for t, in con.execute("SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2").fetchall()]
         agents = agents_of(con, a) | agents_of(con, b)
+        title_b = workflow.title(con, b)
     theme_edit.merge(store_copy, a, b, "pm.anna")
     with store.open(store_copy) as con:
         merge = [e for e in workflow.history(con, a) if e["kind"] == "merge"]
@@ -216,12 +217,32 @@ def test_agents_hear_of_a_pms_merge_under_the_pms_name(store_copy):
         hook.close()
     with store.open(store_copy) as con:
         title = workflow.title(con, a)
-    said = {"en": f'- Theme #{a} "{title}" took in another theme\'s comments',  # the record "merged from #…" is
-            "de": f'- Thema #{a} "{title}" hat die Kommentare eines anderen Themas übernommen'}  # for PMs only
+    # it names the theme the comments came from (merged away, so by its last title) and the status they now share
+    took = {"en": f'took in the comments of #{b} "{title_b}" (status: new)',
+            "de": f'hat die Kommentare von #{b} "{title_b}" übernommen (Status: neu)'}
+    said = {"en": f'- Theme #{a} "{title}" ' + took["en"], "de": f'- Thema #{a} "{title}" ' + took["de"]}
     assert {d["language"] for d in hook.accepted} == {"en", "de"}
     assert all(d["text"].splitlines()[1:] == [said[d["language"]]] for d in hook.accepted), hook.accepted
-    took = {"en": "took in another theme's comments", "de": "hat die Kommentare eines anderen Themas übernommen"}
     assert all([(i["what"], i["note"]) for i in d["items"]] == [(took[d["language"]], None)] for d in hook.accepted)
+    assert all([i["other_theme_id"] for i in d["items"]] == [b] for d in hook.accepted)
+
+
+def test_agents_hear_which_theme_a_pms_split_came_from_and_its_status(store_copy):
+    """The split-off theme starts new; its agents read from which theme it was split (walkthrough F12)."""
+    with store.open(store_copy, write=True) as con:
+        theme, sub = con.execute("SELECT theme_id, subtheme_id FROM current_subthemes WHERE theme_id IN "
+                                 "(SELECT theme_id FROM current_subthemes GROUP BY theme_id HAVING count(*) > 1) "
+                                 "ORDER BY size DESC LIMIT 1").fetchone()
+        workflow.update(con, theme, "pm.anna", status="planned")
+        con.execute("DELETE FROM outbox")
+        parent = workflow.title(con, theme)
+    theme_edit.split(store_copy, theme, sub, "pm.anna")
+    with store.open(store_copy) as con:
+        new = store.scalar(con, "SELECT child_id FROM theme_lineage WHERE kind = 'split'")
+        agent = sorted(agents_of(con, new))[0]
+        seen = loop.agent_view(con, agent, mark_seen=False, language="de").changes
+    assert [c["what"] for c in seen if c["theme_id"] == new] == [
+        f'wurde von #{theme} "{parent}" abgetrennt und ist neu']
 
 
 def test_a_note_over_several_lines_reads_as_one_item_of_the_digest(con):
@@ -386,16 +407,16 @@ def test_the_thank_you_headline_counts_what_became_of_the_comments_and_leaves_ou
     """One headline for `voc agent` and the agent's page: singular and plural right (German counts in the dative),
     zero counts not shown."""
     summary = {"comments": 3, "themes": 2, "planned": 2, "in_progress": 0, "done": 1, "shipped_this_quarter": 1}
-    assert wording.headline(summary) == ("Thank you: your 3 comments fed 2 customer problems product teams see. "
+    assert wording.headline(summary) == ("Thank you: your 3 comments fed 2 themes product teams see. "
                                          "1 fixed, 2 planned. 1 fix shipped this quarter drew on them.")
     assert wording.headline(summary, "de") == (
-        "Danke: Mit 3 Kommentaren haben Sie zu 2 Kundenproblemen beigetragen, die die Produktteams sehen. "
+        "Danke: Mit 3 Kommentaren haben Sie zu 2 Themen beigetragen, die die Produktteams sehen. "
         "1 behoben, 2 eingeplant. Darauf gestützt in diesem Quartal ausgeliefert: 1 Lösung.")
     one = {"comments": 1, "themes": 1, "planned": 0, "in_progress": 0, "done": 0, "shipped_this_quarter": 0}
-    assert wording.headline(one) == "Thank you: your 1 comment fed 1 customer problem product teams see."
-    assert wording.headline(one, "de") == ("Danke: Mit 1 Kommentar haben Sie zu 1 Kundenproblem beigetragen, "
+    assert wording.headline(one) == "Thank you: your 1 comment fed 1 theme product teams see."
+    assert wording.headline(one, "de") == ("Danke: Mit 1 Kommentar haben Sie zu 1 Thema beigetragen, "
                                            "das die Produktteams sehen.")
-    alone = {**one, "comments": 2, "themes": 0}  # only unclustered comments: no "0 customer problems"
+    alone = {**one, "comments": 2, "themes": 0}  # only unclustered comments: no "0 themes"
     assert wording.headline(alone) == ("Thank you for your comments: 2 filed, none is part of a theme product teams "
                                        "see yet.")
     assert wording.headline(alone, "de") == ("Danke für Ihre Kundenstimmen: 2 erfasst, noch keine gehört zu einem "

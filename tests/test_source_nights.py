@@ -139,6 +139,26 @@ def test_rows_quarantined_earlier_are_resolved_when_a_later_run_stores_their_com
     assert rows(db, "SELECT count(*) FROM quarantine") == [(4,)]  # kept for the record
 
 
+
+def test_the_web_runs_page_lists_only_the_open_quarantined_rows(nights, tmp_path):
+    """As `voc quarantine`: the 3 rows a later run stored are counted as resolved, not listed as open."""
+    from tests.test_web import PM
+    from tests.test_web_store_busy import pm_app
+
+    from voc import store
+    from voc.web import users
+
+    db = tmp_path / "voc.duckdb"
+    db.write_bytes(nights["db"].read_bytes())
+    with store.open(db, write=True) as con:
+        users.add(con, PM[0], "pm", PM[1])
+    with pm_app(db) as (client, _, _):
+        page = client.get("/runs").text
+    quarantine = page.split("<h2>Quarantine", 1)[1].split("<h2>", 1)[0]
+    assert "(1 open, 3 resolved by a later run)" in quarantine, quarantine
+    assert "repeats line 2" in quarantine and "gestern" not in quarantine
+
+
 def test_a_query_without_rows_is_a_quiet_night_not_a_failure(nights):
     """README's nightly --query on a day without new notes failed the run ('has no data rows', exit 2): now it
     succeeds, says so, and the themes stay as they were."""

@@ -105,3 +105,20 @@ def test_upgrading_keeps_the_corrections_made_before_as_the_first_of_their_histo
     assert con.execute("SELECT source, comment_id, label, set_by, previous FROM sentiment_correction_history"
                        ).fetchall() == [("s", "c1", "negative", "anna", "positive")]
     con.close()
+
+
+def test_upgrading_names_the_other_theme_of_a_merge_recorded_before(tmp_path):
+    """A version 10 store's merge event gets the theme it took in from its run's lineage, so agents read "took in the
+    comments of #8 …"; an event whose run merged two themes into it cannot say which, and stays unnamed."""
+    db = tmp_path / "v10.duckdb"
+    con = store_at_version(db, 10)
+    con.execute("INSERT INTO theme_lineage VALUES (5, 8, 7, 'merge', 1.0), (6, 3, 9, 'merge', 1.0), "
+                "(6, 4, 9, 'merge', 1.0), (5, 7, 2, 'split', 1.0)")
+    con.execute("INSERT INTO theme_events (event_id, theme_id, changed_at, changed_by, kind, run_id) VALUES "
+                "(1, 7, now(), 'anna', 'merge', 5), (2, 9, now(), 'voc', 'merge', 6), (3, 2, now(), 'anna', 'split', 5),"
+                " (4, 7, now(), 'anna', 'status', 5)")
+    con.close()
+    con = store.connect(db)
+    other = con.execute("SELECT event_id, other_theme_id FROM theme_events ORDER BY event_id").fetchall()
+    con.close()
+    assert other == [(1, 8), (2, None), (3, 7), (4, None)]

@@ -345,6 +345,8 @@ CREATE TABLE IF NOT EXISTS sentiment_heads (
 #   the published run no longer has is ignored rather than hiding the comment, and a sentiment correction made
 #   after the last run is shown at once. (The PM's name is read by a subquery, not a join on the coalesced id: with
 #   that join DuckDB 2.0 ignored LIMIT under `WHERE theme_id >= 0`.)
+# - theme_names: every theme ever published, by the name it was last shown under (a PM's name, else its title in the
+#   last published run that had it): a theme merged away since is still named in the digests and the agent view.
 VIEWS = """
 CREATE OR REPLACE VIEW current_themes AS
     SELECT t.*, coalesce(w.name, t.title) AS display_title, coalesce(w.status, 'new') AS status,
@@ -377,8 +379,15 @@ CREATE OR REPLACE VIEW current_assignments AS
     LEFT JOIN themes t ON t.run_id = a.run_id AND t.theme_id = coalesce(ot.theme_id, a.theme_id)
     LEFT JOIN sentiment_corrections sc ON sc.source = a.source AND sc.comment_id = a.comment_id
     LEFT JOIN subthemes s ON s.run_id = a.run_id AND s.subtheme_id = a.subtheme_id;
+
+CREATE OR REPLACE VIEW theme_names AS
+    SELECT t.theme_id, coalesce(any_value(w.name), arg_max(t.title, t.run_id)) AS name
+    FROM themes t
+    JOIN published p ON p.name = 'themes' AND t.run_id <= p.run_id
+    LEFT JOIN theme_workflow w USING (theme_id)
+    GROUP BY t.theme_id;
 """
-VIEW_NAMES = ("current_themes", "current_subthemes", "current_assignments")
+VIEW_NAMES = ("current_themes", "current_subthemes", "current_assignments", "theme_names")
 
 
 # Version 7: who made a change, redacted in stores written before `--by` and the web app's user name were redacted
@@ -435,6 +444,18 @@ WHERE theme_events.theme_id = w.theme_id AND w.status = 'declined' AND w.reason 
                                  AND (e.kind IN ('merge', 'split') OR e.from_status IS DISTINCT FROM 'declined'));
 """
 
+# Version 11: the other theme of a merge or split, so agents read which theme their comments came from or went to
+# ("took in the comments of #21 …"), not only that something moved. In a store written before, an event gets it
+# from the lineage row of its run where that row is the only one of its kind for the theme.
+SCHEMA_V11 = """
+ALTER TABLE theme_events ADD COLUMN other_theme_id INTEGER;
+UPDATE theme_events SET other_theme_id = l.parent_id
+FROM (SELECT run_id, child_id, kind, min(parent_id) AS parent_id FROM theme_lineage
+      GROUP BY run_id, child_id, kind HAVING count(*) = 1) l
+WHERE theme_events.kind IN ('merge', 'split') AND theme_events.run_id = l.run_id
+  AND theme_events.theme_id = l.child_id AND theme_events.kind = l.kind;
+"""
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -455,5 +476,6 @@ MIGRATIONS: list[Migration] = [
     Migration(8, "the fitted sentiment head, for incremental nights", SCHEMA_V8),
     Migration(9, "every sentiment correction kept, not only the latest", SCHEMA_V9),
     Migration(10, "why a theme was declined, on the event that declined it", SCHEMA_V10),
+    Migration(11, "the other theme of a merge or split, on its event", SCHEMA_V11),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

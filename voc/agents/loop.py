@@ -35,9 +35,11 @@ ORDER BY a.created_at DESC, a.comment_id
 """
 
 CHANGES_SQL = """
-SELECT e.event_id, e.theme_id, coalesce(t.display_title, '#' || e.theme_id) AS theme, e.changed_at, e.kind,
-       e.from_status, e.to_status, e.note, e.reason
-FROM theme_events e LEFT JOIN current_themes t USING (theme_id)
+SELECT e.event_id, e.theme_id, coalesce(n.name, '#' || e.theme_id) AS theme, e.changed_at, e.kind,
+       e.from_status, e.to_status, e.note, e.reason,
+       e.other_theme_id, coalesce(n2.name, '#' || e.other_theme_id) AS other_theme
+FROM theme_events e LEFT JOIN theme_names n USING (theme_id)
+LEFT JOIN theme_names n2 ON n2.theme_id = e.other_theme_id
 WHERE e.event_id > ? AND e.theme_id IN (SELECT DISTINCT theme_id FROM current_assignments WHERE agent_id = ?)
   AND e.kind IN (SELECT unnest(?))
 ORDER BY e.event_id

@@ -57,15 +57,13 @@ class Timeout(DeliveryError):
 
 # A theme merged away since the change was queued is no longer published: it is named as it was last shown.
 PENDING_SQL = """
-WITH last_titles AS (SELECT theme_id, arg_max(title, run_id) AS title FROM themes GROUP BY theme_id)
-SELECT o.notification_id, o.agent_id, o.theme_id,
-       coalesce(t.display_title, w.name, l.title, '#' || o.theme_id) AS theme,
-       e.kind, e.from_status, e.to_status, e.note, e.reason, e.changed_at
+SELECT o.notification_id, o.agent_id, o.theme_id, coalesce(n.name, '#' || o.theme_id) AS theme,
+       e.kind, e.from_status, e.to_status, e.note, e.reason, e.changed_at,
+       e.other_theme_id, coalesce(n2.name, '#' || e.other_theme_id) AS other_theme
 FROM outbox o
 JOIN theme_events e USING (event_id)
-LEFT JOIN current_themes t ON t.theme_id = o.theme_id
-LEFT JOIN theme_workflow w ON w.theme_id = o.theme_id
-LEFT JOIN last_titles l ON l.theme_id = o.theme_id
+LEFT JOIN theme_names n ON n.theme_id = o.theme_id
+LEFT JOIN theme_names n2 ON n2.theme_id = e.other_theme_id
 LEFT JOIN deliveries d ON d.notification_id = o.notification_id AND d.channel = ?
 WHERE d.delivered_at IS NULL
 ORDER BY o.agent_id, o.notification_id

@@ -18,12 +18,16 @@ STATUS_WORDS = {
     "de": {"new": "neu", "under_review": "in Prüfung", "planned": "eingeplant", "in_progress": "in Arbeit",
            "done": "erledigt", "declined": "abgelehnt"},
 }
-CHANGE_WORDS = {  # after the theme's name; a merge's or split's event note says which theme and its status
-    "en": {"status": "is now {to} (was {was})", "note": "has a new note", "merge": "took in another theme's comments",
-           "split": "was split off another theme"},
+CHANGE_WORDS = {  # after the theme's name; `other` is the theme a merge took in or a split came from, as last named
+    "en": {"status": "is now {to} (was {was})", "note": "has a new note",
+           "merge": "took in the comments of {other} (status: {to})",
+           "split": "was split off {other} and is {to}",
+           "merge_unknown": "took in another theme's comments", "split_unknown": "was split off another theme"},
     "de": {"status": "ist jetzt {to} (vorher {was})", "note": "hat eine neue Notiz",
-           "merge": "hat die Kommentare eines anderen Themas übernommen",
-           "split": "wurde von einem anderen Thema abgetrennt"},
+           "merge": "hat die Kommentare von {other} übernommen (Status: {to})",
+           "split": "wurde von {other} abgetrennt und ist {to}",
+           "merge_unknown": "hat die Kommentare eines anderen Themas übernommen",
+           "split_unknown": "wurde von einem anderen Thema abgetrennt"},
 }
 REASON_WORDS = {"en": "Reason: {reason}", "de": "Begründung: {reason}"}  # why a theme is declined, before the note
 DIGEST_WORDS = {
@@ -39,15 +43,15 @@ HEADLINE_WORDS = {  # the thank-you line on the agent's page and in `voc agent`;
                       "you see here what became of each.",
            "none": "Thank you for your comments: {count} filed, none is part of a theme product teams see yet.",
            "which": ("", ""),
-           "problem": ("customer problem", "customer problems"), "done": "fixed", "in_progress": "being worked on",
+           "problem": ("theme", "themes"), "done": "fixed", "in_progress": "being worked on",
            "planned": "planned", "shipped": "{fixes} shipped this quarter drew on them.", "fix": ("fix", "fixes")},
     "de": {"thanks": "Danke: Mit {comments} haben Sie zu {themes} beigetragen, {which} die Produktteams sehen.",
            "nothing": "Noch keine Kundenstimmen von Ihnen: Sobald Ihre erfassten Kommentare bei voc ankommen (nach "
                       "dem nächsten nächtlichen Lauf), sehen Sie hier, was aus jedem wurde.",
            "none": "Danke für Ihre Kundenstimmen: {count} erfasst, noch keine gehört zu einem Thema, das die "
                    "Produktteams sehen.",
-           "which": ("das", "die"),  # the relative pronoun: "1 Kundenproblem, das", "2 Kundenproblemen, die"
-           "comment": ("Kommentar", "Kommentaren"), "problem": ("Kundenproblem", "Kundenproblemen"),
+           "which": ("das", "die"),  # the relative pronoun: "1 Thema, das", "2 Themen, die"
+           "comment": ("Kommentar", "Kommentaren"), "problem": ("Thema", "Themen"),
            "done": "behoben", "in_progress": "in Arbeit", "planned": "eingeplant",
            "shipped": "Darauf gestützt in diesem Quartal ausgeliefert: {fixes}.", "fix": ("Lösung", "Lösungen")},
 }
@@ -86,10 +90,16 @@ def status_word(status: str | None, language: str = DEFAULT) -> str:
     return STATUS_WORDS[language].get(status or "", status or "")
 
 
-def describe_change(kind: str, from_status: str | None, to_status: str | None, language: str = DEFAULT) -> str:
-    """What an event did to a theme: "is now in progress (was planned)", "took in another theme's comments"."""
+def describe_change(kind: str, from_status: str | None, to_status: str | None, language: str = DEFAULT,
+                    other_id: int | None = None, other: str | None = None) -> str:
+    """What an event did to a theme: "is now in progress (was planned)", "took in the comments of #21 "Login"
+    (status: planned)". A merge or split recorded before voc kept its other theme reads "took in another theme's
+    comments"."""
+    if kind in ("merge", "split") and other_id is None:
+        kind += "_unknown"
+    named = f'#{other_id} "{other}"' if other and other != f"#{other_id}" else f"#{other_id}"
     return CHANGE_WORDS[language][kind].format(to=status_word(to_status, language),
-                                                  was=status_word(from_status, language))
+                                                  was=status_word(from_status, language), other=named)
 
 
 def with_reason(note: str | None, reason: str | None, language: str = DEFAULT) -> str | None:
@@ -111,7 +121,9 @@ def agent_note(kind: str, note: str | None, reason: str | None = None, language:
 def for_agent(event: dict, language: str = DEFAULT) -> dict:
     """A theme event as agents read it (digest, page, `voc agent`): the change in words as `what`, and only the
     note an agent reads (`agent_note`, with the reason of a decline); `reason` stays as it is, for other tools."""
-    return {**event, "what": describe_change(event["kind"], event["from_status"], event["to_status"], language),
+    what = describe_change(event["kind"], event["from_status"], event["to_status"], language,
+                           event.get("other_theme_id"), event.get("other_theme"))
+    return {**event, "what": what,
             "note": agent_note(event["kind"], event["note"], event.get("reason"), language)}
 
 

@@ -151,12 +151,13 @@ def _write(con, theme_id: int, wf: Workflow, by: str, now: datetime) -> None:
 
 
 def _event(con, theme_id: int, by: str, now: datetime, kind: str, before: str, after: str, note: str | None,
-           run_id: int | None = None, reason: str | None = None) -> int:
-    """One row of the history; `reason` is why the theme is declined, on the event that declined it."""
+           run_id: int | None = None, reason: str | None = None, other_id: int | None = None) -> int:
+    """One row of the history; `reason` is why the theme is declined, on the event that declined it; `other_id` the
+    theme a merge took in or a split came from."""
     event_id = scalar(con, "SELECT nextval('event_id_seq')")
     con.execute("INSERT INTO theme_events (event_id, theme_id, changed_at, changed_by, kind, from_status, to_status, "
-                "note, run_id, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [event_id, theme_id, now, by, kind, before, after, note, run_id, reason])
+                "note, run_id, reason, other_theme_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [event_id, theme_id, now, by, kind, before, after, note, run_id, reason, other_id])
     return event_id
 
 
@@ -244,7 +245,7 @@ def carry_lineage(con: duckdb.DuckDBPyConnection, run_id: int, lineage: list[Lin
         _write(con, item.child_id, child, by, now)
         event_id = _event(con, item.child_id, by, now, item.kind, parent.status if item.kind == "merge" else before,
                           child.status, lineage_note(item, parent), run_id,
-                          reason=child.reason if child.status == "declined" else None)
+                          reason=child.reason if child.status == "declined" else None, other_id=item.parent_id)
         if item.by is not None:
             enqueue(con, event_id, item.child_id, now)
 

@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
+from voc.ingest.quarantine import QUARANTINE_SQL
 from voc.ranking.trends import DETRACTOR, PROMOTER, SEGMENT_DIMENSIONS, nps_sql
 from voc.store import dicts as rows
 from voc.store import first_row, scalar
@@ -301,10 +302,14 @@ def runs(con, limit: int = 50) -> list[dict]:
     return found
 
 
-def quarantine(con, limit: int = 200) -> tuple[list[dict], int]:
-    total = scalar(con, "SELECT count(*) FROM quarantine")
-    return rows(con, "SELECT run_id, source, row_number, comment_id, reason, quarantined_at FROM quarantine "
-                     "ORDER BY run_id DESC, source, row_number LIMIT ?", [limit]), total
+def quarantine(con, limit: int = 200) -> tuple[list[dict], int, int]:
+    """The open quarantined rows, newest run first (at most `limit`), how many are open, and how many a later run
+    resolved by storing their comment (`voc quarantine --resolved` lists those)."""
+    open_rows, resolved = first_row(con, f"SELECT count(*) FILTER (WHERE resolved_run_id IS NULL), "
+                                         f"count(resolved_run_id) FROM ({QUARANTINE_SQL})")
+    return rows(con, f"SELECT run_id, source, row_number, comment_id, reason, quarantined_at FROM ({QUARANTINE_SQL}) "
+                     "WHERE resolved_run_id IS NULL ORDER BY run_id DESC, source, row_number LIMIT ?",
+                [limit]), open_rows, resolved
 
 
 def counts(con) -> dict:

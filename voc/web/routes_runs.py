@@ -1,4 +1,4 @@
-"""The runs page: run history and the quarantine with reasons."""
+"""The runs page: run history and the open quarantined rows with reasons."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def runs_page(request: Request, user: User = Depends(auth.pm)):
     mirror = mirror_of(request)
     with mirror.read() as con:
         runs = queries.runs(con)
-        quarantined, total = queries.quarantine(con)
-    return render(request, "runs.html", runs=runs, quarantined=quarantined, quarantine_total=total,
+        quarantined, still_open, resolved = queries.quarantine(con)
+    return render(request, "runs.html", runs=runs, quarantined=quarantined, quarantine_open=still_open,
+                  quarantine_resolved=resolved,
                   changes=mirror.changes(limit=30))
