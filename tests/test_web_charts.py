@@ -116,6 +116,19 @@ def test_a_week_not_over_is_drawn_as_so_far_not_as_a_drop(browser, web_store, tm
         shapes = page.evaluate("document.querySelectorAll('.js-plotly-plot')[0].data[0].marker.pattern.shape")
         assert shapes[-1] == "/" and set(shapes[:-1]) == {""}, shapes
 
+    from voc.pm.report import write_report
+
+    page.goto(write_report(db, tmp_path / "report.html").as_uri())  # the report says so too: it is mailed around
+    charts = page.locator("section.theme svg")
+    assert charts.count() > 3
+    for i in range(charts.count()):
+        chart = charts.nth(i)
+        fills = chart.locator("circle").evaluate_all("els => els.map(e => e.getAttribute('fill'))")
+        assert [f == "white" for f in fills] == [False] * (len(fills) - 1) + [True], fills
+        assert "2026-11-16 (so far, 3 of 7 days): " in chart.locator("circle").last.locator("title").text_content()
+        assert chart.locator("polyline.partial").count() == 1
+        assert chart.locator("text.so-far").text_content() == "so far (3 of 7 days)"
+
     (tmp_path / "whole").mkdir()
     whole = _copy(web_store, tmp_path / "whole")
     with store.open(whole, write=True) as con:
@@ -126,6 +139,8 @@ def test_a_week_not_over_is_drawn_as_so_far_not_as_a_drop(browser, web_store, tm
         assert "so far" not in lines.inner_text() and page.locator("svg.spark rect.partial").count() == 0
         assert "dot" not in page.evaluate("document.querySelectorAll('.js-plotly-plot')[1].data.map(t => "
                                           "(t.line || {}).dash || 'solid')")
+        page.goto(write_report(whole, tmp_path / "whole" / "report.html").as_uri())
+        assert page.locator("svg circle[fill=white]").count() == 0 and page.locator("text.so-far").count() == 0
 
 
 def test_the_last_day_is_partial_when_the_run_read_it_before_it_was_over(web_store, tmp_path):  # noqa: F811

@@ -12,7 +12,7 @@ import math
 
 from markupsafe import Markup, escape
 
-from voc.web.charts import NEGATIVE_SCALE, PALETTE, short_title
+from voc.web.charts import MUTED, NEGATIVE_SCALE, PALETTE, SO_FAR, short_title
 
 WIDTH = 640                 # viewBox width; the chart scales to its container
 BAR_HEIGHT = 18             # one horizontal bar, with BAR_GAP below it
@@ -73,16 +73,22 @@ def bars(items: list[tuple[str, int, float]], label: str = "bar chart") -> Marku
 def lines(periods: list[str], series: list[tuple[str, list[int]]], height: int = 220, y_max: float | None = None,
           legend: bool = True, label: str = "line chart") -> Markup:
     """Counts per period, one line per (name, counts), on one y axis from 0 (to `y_max` if given, so several
-    charts share a scale); a legend under the plot unless `legend` is False."""
+    charts share a scale); a legend under the plot unless `legend` is False. A last period that is not over yet
+    (counts with `so_far`, `voc.web.queries.PeriodCounts`) is drawn dashed to a hollow point and marked "so far
+    (3 of 7 days)", as on the pages, so a week just begun does not read as a drop."""
     top = y_max if y_max is not None else max((max(c) for _, c in series if c), default=0)
     ticks = nice_ticks(top)
     legend_rows = len(series) if legend else 0
     plot_h = height - 24 - 16 * legend_rows
     x0, x1 = AXIS_ROOM, WIDTH - AXIS_ROOM  # room for half of the last period's label
     step = (x1 - x0) / max(len(periods) - 1, 1)
+    so_far = next((getattr(c, "so_far", None) for _, c in series if getattr(c, "so_far", None)), None)
 
     def y(v: float) -> float:
         return plot_h - v / ticks[-1] * (plot_h - 6)
+
+    def point(i: int, v: float) -> str:
+        return f"{x0 + i * step:.1f},{y(v):.1f}"
 
     body = []
     for t in ticks:
@@ -93,14 +99,25 @@ def lines(periods: list[str], series: list[tuple[str, list[int]]], height: int =
         if i % every == 0:
             body.append(f'<text x="{x0 + i * step:.1f}" y="{plot_h + 16}" text-anchor="middle" fill="#666">'
                         f'{escape(period)}</text>')
+    if so_far and periods:
+        body.append(f'<text class="so-far" x="{x1:.1f}" y="10" text-anchor="end" fill="{MUTED}">'
+                    f'{escape(SO_FAR)} ({escape(so_far)})</text>')
     for n, (name, counts) in enumerate(series):
         colour = PALETTE[n % len(PALETTE)]
-        points = " ".join(f"{x0 + i * step:.1f},{y(v):.1f}" for i, v in enumerate(counts))
+        whole = len(counts) - 1 if so_far and len(counts) > 1 else len(counts)
+        points = " ".join(point(i, v) for i, v in enumerate(counts[:whole]))
         body.append(f'<polyline class="series" points="{points}" fill="none" stroke="{colour}" stroke-width="2">'
                     f'<title>{escape(name)}</title></polyline>')
-        body += [f'<circle cx="{x0 + i * step:.1f}" cy="{y(v):.1f}" r="2.5" fill="{colour}">'
-                 f'<title>{escape(name)}, {escape(period)}: {v}</title></circle>'
-                 for i, (period, v) in enumerate(zip(periods, counts))]
+        if whole < len(counts):
+            body.append(f'<polyline class="partial" points="{point(whole - 1, counts[whole - 1])} '
+                        f'{point(whole, counts[whole])}" fill="none" stroke="{colour}" stroke-width="2" '
+                        f'stroke-dasharray="4 3"/>')
+        for i, (period, v) in enumerate(zip(periods, counts)):
+            last = so_far and i == len(counts) - 1
+            fill = "white" if last else colour
+            note = f" ({SO_FAR}, {so_far})" if last else ""
+            body.append(f'<circle cx="{x0 + i * step:.1f}" cy="{y(v):.1f}" r="2.5" fill="{fill}" stroke="{colour}">'
+                        f'<title>{escape(name)}, {escape(period)}{escape(note)}: {v}</title></circle>')
         if legend:
             ly = plot_h + 36 + 16 * n
             body.append(f'<rect x="{x0}" y="{ly - 9}" width="10" height="10" fill="{colour}"/>'
