@@ -282,6 +282,8 @@ def test_static_report_draws_its_charts_as_svg_with_no_script(browser, web_store
     theme_edit.rename(db, biggest, "Bills <b>doubled</b> & more", by="anna")
     with store.open(db, write=True) as con:
         workflow.update(con, theme_id, "anna", status="under_review", note="Looking <i>into</i> it", owner="web")
+        con.execute("""UPDATE themes SET languages = '{"de": 0.996, "other": 0.004, "en": 0.0}' WHERE theme_id = ?""",
+                    [theme_id])
     theme_of["Bills <b>doubled</b> & more"] = biggest
     html = write_report(db, tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<script" not in html and "src=" not in html and 'href="http' not in html  # self-contained, no code
@@ -291,6 +293,7 @@ def test_static_report_draws_its_charts_as_svg_with_no_script(browser, web_store
     section = page.locator(f"#theme-{theme_id}")
     assert "under review" in section.inner_text() and "owner web" in section.inner_text()
     assert "Note: Looking <i>into</i> it" in section.inner_text()  # escaped: shown as text
+    assert "comments · de 100% other <1% · sentiment" in section.inner_text()  # was "other 0%" (and "en 0%")
     subs = rows(db, "SELECT theme_id, title, size FROM current_subthemes WHERE theme_id IN (SELECT theme_id FROM "
                     "current_subthemes GROUP BY ALL HAVING count(*) > 1) ORDER BY size DESC LIMIT 1")
     assert subs

@@ -160,17 +160,22 @@ def test_the_last_day_is_partial_when_the_run_read_it_before_it_was_over(web_sto
         assert series[-1]["so_far"] in (None, "to 11:00") and all(s["so_far"] is None for s in series[:-1])
 
 
-def test_the_map_names_its_largest_themes_in_colours_of_their_own(browser, web_store, tmp_path):  # noqa: F811
+def test_the_map_names_its_new_and_largest_themes_in_colours_of_their_own(browser, web_store, tmp_path):  # noqa: F811
     """The map's caption says what it shows (comments in themes, the unclustered not shown: no "sample" when
-    nothing was sampled); the ten largest themes each have a colour no other theme has and their title on the map;
-    the others are grey."""
+    nothing was sampled); a new theme, however small, then the nine largest each have a colour no other theme has
+    and their title on the map (the new problem was a grey cloud with no name); the others are grey."""
     db = _copy(web_store, tmp_path)
     with store.open(db, write=True) as con:  # three more unclustered comments (placed on an earlier map)
         con.execute("UPDATE assignments SET theme_id = -1 WHERE comment_id IN (SELECT comment_id FROM comment_map "
                     "ORDER BY comment_id LIMIT 3)")
+        con.execute("UPDATE themes SET emerging = (theme_id = (SELECT theme_id FROM current_themes ORDER BY size, "
+                    "theme_id LIMIT 1)), spike = false WHERE run_id = (SELECT run_id FROM published "
+                    "WHERE name = 'themes')")  # the smallest theme new, none spiking
     sizes = rows(db, "SELECT a.theme_title, count(*) AS n FROM comment_map m JOIN current_assignments a "
-                     "USING (source, comment_id) WHERE a.theme_id >= 0 GROUP BY a.theme_id, a.theme_title "
-                     "ORDER BY n DESC, a.theme_id")
+                     "USING (source, comment_id) JOIN current_themes t ON t.theme_id = a.theme_id "
+                     "WHERE a.theme_id >= 0 GROUP BY a.theme_id, a.theme_title, t.emerging "
+                     "ORDER BY t.emerging DESC, n DESC, a.theme_id")
+    assert rows(db, "SELECT count(*) FROM current_themes WHERE emerging")[0][0] == 1
     comments, unclustered = rows(db, "SELECT count(*), count(*) FILTER (theme_id < 0) FROM current_assignments")[0]
     assert len(sizes) > len(charts.PALETTE) and unclustered >= 3  # more themes than colours
     with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:

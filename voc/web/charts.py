@@ -173,15 +173,18 @@ def _map_label(xs: list[float], ys: list[float], title: str, colour: str) -> dic
 
 def theme_map(points: list[dict]) -> dict:
     """Comments on their stored 2-D positions, one trace per theme (WebGL, so tens of thousands draw quickly). The
-    len(PALETTE) largest themes get a colour each (no two alike) and their title over them; smaller ones are grey.
-    Hover a point for its theme (its trace name, escaped as every text)."""
+    new or spiking themes (`flagged`), then the largest, len(PALETTE) in all, get a colour each (no two alike) and
+    their title over them; the others are grey: a new problem is found on the map whatever its size. Hover a point
+    for its theme (its trace name, escaped as every text)."""
     by_theme: dict[int, dict] = {}
     for p in points:
-        trace = by_theme.setdefault(p["theme_id"], {"x": [], "y": [], "title": p["title"]})
+        trace = by_theme.setdefault(p["theme_id"], {"x": [], "y": [], "title": p["title"],
+                                                    "flagged": bool(p.get("flagged"))})
         trace["x"].append(round(p["x"], 3))
         trace["y"].append(round(p["y"], 3))
     data, labels = [], []
-    for rank, theme_id in enumerate(sorted(by_theme, key=lambda t: (-len(by_theme[t]["x"]), t))):
+    shown_first = sorted(by_theme, key=lambda t: (not by_theme[t]["flagged"], -len(by_theme[t]["x"]), t))
+    for rank, theme_id in enumerate(shown_first):
         t = by_theme[theme_id]
         colour = PALETTE[rank] if rank < len(PALETTE) else OTHER
         data.append({"type": "scattergl", "mode": "markers", "x": t["x"], "y": t["y"], "name": t["title"],

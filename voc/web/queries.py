@@ -282,10 +282,13 @@ def merged_into(con, theme_id: int) -> list[int]:
 
 
 def map_points(con, limit: int = MAP_POINTS) -> list[dict]:
-    """Up to `limit` themed comments of the published run with their stored 2-D position, a stable sample."""
+    """Up to `limit` themed comments of the published run with their stored 2-D position, a stable sample; `flagged`:
+    their theme is new or spiking."""
     return rows(con, """
-        SELECT m.x, m.y, a.theme_id, a.theme_title AS title
-        FROM comment_map m JOIN current_assignments a USING (source, comment_id) WHERE a.theme_id >= 0
+        SELECT m.x, m.y, a.theme_id, a.theme_title AS title, coalesce(t.emerging OR t.spike, false) AS flagged
+        FROM comment_map m JOIN current_assignments a USING (source, comment_id)
+        LEFT JOIN current_themes t ON t.theme_id = a.theme_id
+        WHERE a.theme_id >= 0
         ORDER BY hash(m.source || m.comment_id) LIMIT ?""", [limit])
 
 
