@@ -147,6 +147,9 @@ def test_flags_on_a_synthetic_series():
     flags = theme_flags(ids, stamps, period_days=7)
     assert not flags[1].spike and not flags[1].emerging
     assert flags[2].emerging and "emerging" in flags[2].detail
+    stamps += [start + timedelta(days=39)] * 30  # theme 1 surges on the last day: the baseline says its window
+    flags = theme_flags(np.array([1] * 80 + [2] * 12 + [1] * 30), stamps, period_days=7)
+    assert flags[1].detail == "spike: 32 on the last day vs 2.0 ± 0.0 a day in the 28 days before"
 
 
 def test_when_a_night_is_full_or_incremental():

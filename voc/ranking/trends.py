@@ -39,7 +39,7 @@ class ThemeFlags:
     first_seen: datetime
     emerging: bool
     spike: bool
-    detail: str  # e.g. "spike: 14 today vs 2.1 ± 1.3 a day"; empty when nothing is flagged
+    detail: str  # e.g. "spike: 14 on the last day vs 2.1 ± 1.3 a day in the 28 days before"; "" when not flagged
 
 
 def is_spike(current: float, trailing: np.ndarray, sigma: float = SPIKE_SIGMA,
@@ -88,7 +88,8 @@ def theme_flags(theme_ids: np.ndarray, created_at: list[datetime], period_days: 
         day_spike, period_spike = is_spike(daily[-1], trail_days), is_spike(periods[-1], trail_periods)
         detail = ""
         if day_spike:
-            detail = f"spike: {daily[-1]} on the last day vs {trail_days.mean():.1f} ± {trail_days.std():.1f} a day"
+            detail = (f"spike: {daily[-1]} on the last day vs {trail_days.mean():.1f} ± {trail_days.std():.1f} a day "
+                      f"in the {len(trail_days)} days before")
         elif period_spike:
             detail = (f"spike: {periods[-1]} in the last {period_days} days vs "
                       f"{trail_periods.mean():.1f} ± {trail_periods.std():.1f}")
