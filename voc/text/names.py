@@ -1,12 +1,13 @@
-"""Names of people in a comment, replaced by [NAME] (a step of `voc.text.redact.redact`).
+"""Names of people in a comment, replaced by [NAME] (the last steps of `voc.text.redact.redact`).
 
-Two cues say that a name follows, and only what follows a cue is searched (no names dictionary: none ships):
+Two cues say that a name follows, and mostly only what follows a cue is searched:
 
 - a salutation (Herr, Frau, Hr., Fr., Mr, Mrs, Ms, Dr) in any case ("HERR MÜLLER", "frau meier"), with particles
   ("Herr de Vries", "van der Berg") and titles ("Herr Prof. Dr. Weber"); in lower-case text a lower-case word is a
   name unless it is a stop word ("frau am telefon" has none); and a maiden name ("geb. Schulz", "née Jones");
-- a word for the customer ("Kunde", "Kundin", "Stammkunde", "Kd.", "Kdn.", "Kunden", "Anrufer(in)",
-  "Kontoinhaber(in)", "customer", "client", "caller", "account holder", "cardholder") or a label ("Name:",
+- a word for the customer or a contact ("Kunde", "Kundin", "Stammkunde", "Kd.", "Kdn.", "Kunden", "Anrufer(in)",
+  "Kontoinhaber(in)", "Vertragsinhaber(in)", "Ansprechpartner(in)", "Kontaktperson", "customer", "client",
+  "caller", "account holder", "cardholder", "contact person") or a label ("Name:",
   "Kundenname:", "customer name:", "namens", "name is"). German capitalises every noun, so after a word for the
   customer a name is what looks like one: two or three capitalised words ("Kunde Max Mustermann", "customer John
   Smith"), or one followed by a comma, a semicolon, a bracket, another placeholder or a verb whose subject is a
@@ -22,6 +23,13 @@ Two cues say that a name follows, and only what follows a cue is searched (no na
   before "Kühlschrank" and "Tür" were listed): the list grows with what agents write.
   Text after these cues in lower case or in capitals is not searched: "kunde max mustermann" cannot be told
   from "kunde ruft an", "KUNDE MAX MUSTERMANN" from "KUNDE APP STÜRZT AB".
+  The name may stand in quotes or brackets (`Kunde "Ottokar Quirinius"`, `Herr (Xaver Quetschlich)`); one word
+  closed by its quote or bracket counts as a name after a word for the customer (`Kunde (Meier) ruft an`).
+
+Without a cue, a common first name (voc/resources/first_names.txt) followed by a capitalised word that could be a
+name is redacted with it ("invoice from Anna Freeman", "Lisa Müller rief an"). First names that are words too
+("Frank", "Mark", "Max", "Jack", "Till") count only in mid-sentence ("bill from Frank Miller"; "Frank Feedback" at
+the start of a line stays), and a few brands named after people stay ("Hugo Boss", "Tom Tailor").
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ import re
 from collections import Counter
 from collections.abc import Callable
 from functools import lru_cache
+from importlib import resources
 
 from voc.text.util import _resource_words, agent_words, stopwords
 
@@ -43,7 +52,9 @@ _SALUTATION = re.compile(r"(?<!\w)(" + "|".join(sorted(
     {re.escape(form) for word in _SALUTATION_WORDS for form in (word, word.upper(), word.lower())}
     - {re.escape(w) for w in _NOT_SALUTATIONS}, key=len, reverse=True)) + r")"
     r"((?i:[ ]+(?:dr|prof|med|dent|dipl\.-ing|ing|mag)\.)*)(?=[ ])")  # titles: "Herr Prof. Dr."
-_NAME_TOKEN = re.compile(r"[ ]+([^\W\d_](?:[\w'’-]*\w)?)")  # "O'Brien", "Meyer-Lüdenscheidt"; not a closing quote
+# "O'Brien", "Meyer-Lüdenscheidt"; not a closing quote. The first word of a name may open a quote or a bracket.
+_OPENERS, _CLOSERS = "\"'„“”‚‘«»‹›(", "\"'“”‘’«»‹›)"
+_NAME_TOKEN = re.compile(r"[ ]+(?P<open>[" + _OPENERS + r"]?)(?P<word>[^\W\d_](?:[\w'’-]*\w)?)")
 # Lower-case words that join a name ("de Vries", "van der Berg", "von und zu Guttenberg"); "der", "den" and "und"
 # only after one of the first kind, so "herr der lage" has no name.
 _PARTICLES = frozenset("de da di do dos du del della la le van von vom zu zum zur ten ter op af".split())
@@ -53,8 +64,9 @@ MAX_PARTICLES = 3      # "von und zu"
 
 # A word for the customer, then a name ("Kunde Max Mustermann"); "Stammkunde", "Neukundin" too. Not after a
 # hyphen or a dot ("Kunden-App", "web.customer").
-_CUSTOMER = re.compile(r"(?<![\w.-])(?i:\w*kund(?:e|in|en)|kdn?\.?|anrufer(?:in)?|kontoinhaber(?:in)?"
-                       r"|karteninhaber(?:in)?|(?P<en>customer|client|caller|account holder|card ?holder))"
+_CUSTOMER = re.compile(r"(?<![\w.-])(?i:\w*kund(?:e|in|en)|kdn?\.?|anrufer(?:in)?|\w*inhaber(?:in)?"
+                       r"|ansprechpartner(?:in)?|kontaktperson"
+                       r"|(?P<en>customer|client|caller|account holder|card ?holder|contact person|account owner))"
                        r"(?:[ ]?:)?(?=[ ])")
 # A label: what follows is a name ("Name: Meier", "Kunde namens Meier", "customer name is John Smith").
 _NAME_LABEL = re.compile(r"(?<![\w.-])(?i:(?:kunden|vor|nach|familien|customer |client |caller |full |first |last "
@@ -144,26 +156,27 @@ def _is_name_word(word: str, lower_case_names: bool) -> bool:
 NameTest = Callable[[str, int, "int | None"], bool]  # (word, name words so far, start of the name) -> a name word?
 
 
-def _name_span(text: str, pos: int, is_name: NameTest, max_words: int = MAX_NAME_WORDS
+def _name_span(text: str, pos: int, is_name: NameTest, max_words: int = MAX_NAME_WORDS, quoted: bool = True
                ) -> tuple[int, int, int] | None:
-    """(start, end, number of name words) of the name that follows position `pos`, right after a cue, or None."""
+    """(start, end, number of name words) of the name that follows position `pos`, right after a cue, or None.
+    With `quoted`, the name may open a quote or a bracket."""
     start = end = None
     words = particles = 0
     while words < max_words:
         token = _NAME_TOKEN.match(text, pos)
-        if token is None:
+        if token is None or (token.group("open") and (start is not None or not quoted)):
             break
-        word = token.group(1)
-        if _SALUTATION.match(text, token.start(1)):  # "Herr Müller Frau Meier": the next person, named on its own
+        word = token.group("word")
+        if _SALUTATION.match(text, token.start("word")):  # "Herr Müller Frau Meier": the next person, named on its own
             break
         if (particles < MAX_PARTICLES and (word.islower() or word.isupper())
                 and word.lower() in (_LATER_PARTICLES if particles else _PARTICLES)):
             particles, pos = particles + 1, token.end()
-            start = token.start(1) if start is None else start
+            start = token.start("word") if start is None else start
             continue
         if not is_name(word, words, start):
             break
-        start = token.start(1) if start is None else start
+        start = token.start("word") if start is None else start
         words, particles, pos, end = words + 1, 0, token.end(), token.end()
     return (start, end, words) if end is not None else None
 
@@ -182,7 +195,8 @@ def _after_customer(text: str, match: re.Match) -> tuple[int, int, int] | None:
         return None
     end, words = span[1:]
     english = match.group("en") and _ENGLISH_AFTER_ONE_NAME.match(text, end)
-    return span if words > 1 or _AFTER_ONE_NAME.match(text, end) or english else None
+    closed = text[span[0] - 1] in _OPENERS and text[end:end + 1] in _CLOSERS  # "Kunde (Meier)", 'Kunde "Meier"'
+    return span if words > 1 or _AFTER_ONE_NAME.match(text, end) or english or closed else None
 
 
 def _after_label(text: str, match: re.Match) -> tuple[int, int, int] | None:
@@ -190,20 +204,69 @@ def _after_label(text: str, match: re.Match) -> tuple[int, int, int] | None:
 
 
 _CUES = ((_SALUTATION, _after_salutation), (_CUSTOMER, _after_customer), (_NAME_LABEL, _after_label))
+Edit = tuple[int, int, str]
 
 
-def redact_names(text: str, counts: Counter) -> str:
-    """The name after a cue becomes [NAME]; the cue and titles stay ("Herr Dr. [NAME]", "Kunde [NAME] ruft an")."""
-    for cue, find in _CUES:
-        out, pos = [], 0
+def _cue_step(cue: re.Pattern, find: Callable) -> Callable[[str, Counter], list[Edit]]:
+    """The name after each cue becomes [NAME]; the cue and titles stay ("Herr Dr. [NAME]", "Kunde [NAME] ruft an")."""
+    def step(text: str, counts: Counter) -> list[Edit]:
+        edits, pos = [], 0
         for match in cue.finditer(text):
             if match.start() < pos:
                 continue
             span = find(text, match)
-            if span is None:
-                continue
-            out.append(text[pos:span[0]] + "[NAME]")
-            counts["name"] += 1
-            pos = span[1]
-        text = "".join(out) + text[pos:]
-    return text
+            if span is not None:
+                edits.append((span[0], span[1], "[NAME]"))
+                counts["name"] += 1
+                pos = span[1]
+        return edits
+    return step
+
+
+# A capitalised word not inside an address, a handle, a path or a compound: a first name maybe.
+_CAPITALISED = re.compile(r"(?<![\w@./#&'’-])[^\W\d_a-zäöüß][^\W\d_]+(?:-[^\W\d_]+)?(?=[ ])")
+# First names that are words too ("Frank feedback", "Mark as read", "Jan 12", "Till Montag", "Heinz Ketchup").
+# "Super Mario Galaxy".
+_WORD_FIRST_NAMES = frozenset("Frank Mark Max Ernst Jack Till Jan Kai Heinz Oscar Carol Christian Iris Victor "
+                              "Pablo Otto Mario".split())
+_NOT_IN_A_NAME = re.compile(r"\b(?:zu|zum|zur)\b")  # "Joseph zum Papst gewählt": a preposition, not "von und zu"
+# Brands named after a person: a product, not somebody's data.
+_PERSON_BRANDS = frozenset({"Hugo Boss", "Tom Tailor", "Calvin Klein", "Ralph Lauren", "Tommy Hilfiger", "Ali Express",
+                            "Harley Davidson", "Marc O'Polo", "Ben Sherman", "Louis Vuitton", "Emma Matratze"})
+
+
+@lru_cache(maxsize=None)
+def first_names() -> frozenset[str]:
+    text = resources.files("voc.resources").joinpath("first_names.txt").read_text("utf-8")
+    return frozenset(w for line in text.splitlines() if not line.startswith("#") for w in line.split())
+
+
+def _mid_sentence(text: str, pos: int) -> bool:
+    """The word before `pos` is in lower case or ends with a comma ("bill from Frank", "Hi, Frank"), not capitalised
+    ("Super Mario") and not the end of a sentence."""
+    before = text[:pos].rstrip().rsplit(" ", 1)[-1]
+    return bool(before) and (before[0].islower() or before[-1] in ",;:")
+
+
+def _first_name_step(text: str, counts: Counter) -> list[Edit]:
+    """A common first name and a surname, no cue needed ("invoice from Anna Freeman" -> "invoice from [NAME]")."""
+    edits, pos = [], 0
+    for match in _CAPITALISED.finditer(text):
+        first = match.group(0).split("-")[0]
+        if match.start() < pos or first not in first_names() or not first[1:].islower():
+            continue
+        if (first in _WORD_FIRST_NAMES or _is_common(first.lower())) and not _mid_sentence(text, match.start()):
+            continue
+        span = _name_span(text, match.end(), lambda word, words, start: looks_like_name(word) and (
+            words == 0 or text[start:].split(" ", 1)[0] in first_names()), quoted=False)  # "Anna Maria Schmidt"
+        if (span is None or f"{match.group(0)} {text[span[0]:span[1]]}" in _PERSON_BRANDS
+                or _NOT_IN_A_NAME.search(text, span[0], span[1])):
+            continue
+        edits.append((match.start(), span[1], "[NAME]"))
+        counts["name"] += 1
+        pos = span[1]
+    return edits
+
+
+# Applied one after the other, each on the text the one before left: cues first, then first names.
+NAME_STEPS = [*(_cue_step(cue, find) for cue, find in _CUES), _first_name_step]
