@@ -11,6 +11,7 @@ from scipy import sparse
 from voc.ranking.rank import impacts, nps_of, priority_score, rank_themes
 from voc.themes.hierarchy import ThemeHierarchy, agglomerate, calibrated_threshold
 from voc.themes.noise import Boilerplate, find_boilerplate, strip_placeholders
+from voc.themes.label import label_themes
 from voc.themes.titles import MAX_CHARS, Speller, TitleGroup, choose_titles, clauses
 
 KINDS = ["EMAIL", "IBAN", "PHONE", "CARD", "NAME", "CUSTOMER_NO", "ADDRESS"]
@@ -214,3 +215,52 @@ def test_the_largest_sub_theme_is_counted_in_all_languages_and_must_speak_the_th
     stray = TitleGroup(["Paket kam beschädigt an"] * 3 + ["Karton eingedrückt"] * 4, ["de"] * 7, [],
                        variants=[0] * 3 + [-1] * 4)
     assert choose_titles([stray], Speller(stray.texts)) == ["Paket kam beschädigt an"]
+
+
+PROBLEMS = {"parcel": ["my parcel arrived damaged", "the parcel arrived damaged again", "parcel arrived damaged today"],
+            "refund": ["still no refund for my return", "no refund for my return yet", "refund for my return missing"],
+            "password": ["password reset link is broken", "the password reset link is broken",
+                         "password reset link is broken again"],
+            "voucher": ["voucher code rejected at checkout", "my voucher code rejected", "voucher code rejected"],
+            "hotline": ["hotline always busy", "your hotline always busy", "hotline always busy all day"]}
+
+
+def wrapped_themes():
+    """Five themes whose customers all ask "Can you help me?" before their problem, said in varied words."""
+    return [TitleGroup([f"Can you help me? {p}" for p in variants * 3], ["en"] * 9, [])
+            for variants in PROBLEMS.values()]
+
+
+def test_a_phrase_every_theme_says_is_no_title_and_a_fragment_names_the_problem():
+    groups = wrapped_themes()
+    titles = choose_titles(groups, Speller([t for g in groups for t in g.texts]))
+    assert titles == ["Parcel arrived damaged", "Refund for my return", "Password reset link is broken",
+                      "Voucher code rejected", "Hotline always busy"]
+
+
+def test_a_new_problem_said_in_varied_words_is_titled_by_what_they_share():
+    """The night's new problem (walkthrough F7: "Sign"): no whole clause is said three times, the fragment is."""
+    texts = ["how can i inform of signup problems", "I have got to report signup problems",
+             "who do I tell about signup problems", "need to notify you of signup problems"]
+    assert choose_titles([TitleGroup(texts, ["en"] * 4, ["signup", "report"])], Speller(texts)) == ["Signup problems"]
+
+
+def test_a_line_a_few_comments_of_a_large_theme_repeat_is_no_title():
+    """Walkthrough F13: a boilerplate line 5 of 287 comments repeated named the theme."""
+    varied = [f"Preis {n} Vertrag {n}" for n in range(200)]  # no phrase in common: the top keyword names them
+    texts = varied + ["Beitrag kann nach Anmeldung gelesen werden"] * 5  # 2.4%
+    group = TitleGroup(texts, ["de"] * len(texts), ["preis", "vertrag"])
+    assert choose_titles([group], Speller(texts)) == ["Preis"]
+
+
+def test_no_title_or_keyword_names_a_person_or_a_salutation():
+    """Walkthrough F3/F4: "Anna freeman", "Bills mr"."""
+    texts = (["where is the invoice from Anna Freeman"] * 6 + ["I need the bill from Mr. [NAME]"] * 5
+             + ["download invoice"] * 3)
+    clean = [strip_placeholders(t) for t in texts]
+    others = ["hotline always busy"] * 14
+    labels = label_themes(texts + others, ["en"] * 28, np.array([0] * 14 + [1] * 14), np.ones(28),
+                          clean + others)
+    words = " ".join([labels[0].title, *labels[0].keywords]).lower()
+    assert "anna" not in words and "freeman" not in words and " mr" not in f" {words}", words
+    assert labels[0].title == "Download invoice"

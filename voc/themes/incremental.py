@@ -40,6 +40,7 @@ from voc.store import first_row, published_run, scalar
 from voc.themes.cluster import (CROSS_GROUP_MERGE, UNCLUSTERED, auto_min_cluster_size, centre_groups, centroids,
                                 merge_across_groups, order_by_size)
 from voc.themes.emerging import join_variants, unseen_groups
+from voc.themes.generic import generic_words
 from voc.themes.label import ThemeLabel, label_themes
 from voc.themes.noise import find_boilerplate
 
@@ -311,8 +312,9 @@ def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float)
         similarity[rows] = sims
         taken = {lab.title for t, lab in labels.items() if t in set(theme_ids.tolist())}
         clean = [corpus.cluster_texts[i] for i in rows[new]] if corpus.cluster_texts else None
+        generic = generic_words(corpus.cluster_texts or corpus.texts, corpus.languages, theme_ids.tolist())
         for lab in label_themes([corpus.texts[i] for i in rows[new]], [corpus.languages[i] for i in rows[new]],
-                                emerging[new], sims[new], clean, taken=taken):
+                                emerging[new], sims[new], clean, taken=taken, generic=generic):
             theme_id, sub_id = prev.max_theme_id + 1 + lab.theme_id, max_sub_id + 1 + lab.theme_id
             labels[theme_id], sub_labels[sub_id] = replace(lab, theme_id=theme_id), replace(lab, theme_id=sub_id)
             cents[theme_id] = sub_cents[sub_id] = new_cents[lab.theme_id]

@@ -20,7 +20,8 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 from voc.text.util import TOKEN, stopwords
-from voc.themes.titles import Speller, TitleGroup, choose_titles
+from voc.themes.titles import (Speller, TitleGroup, choose_titles, clauses, fold, groups_generic,
+                               person_words)
 
 N_KEYWORDS = 8
 N_REPRESENTATIVES = 5
@@ -77,6 +78,12 @@ def top_keywords(scores: np.ndarray, vocabulary: np.ndarray, n: int = N_KEYWORDS
     return chosen
 
 
+def without_names(keywords: list[str], texts: list[str]) -> list[str]:
+    """The keywords without a person's name redaction missed ("anna freeman": `voc.themes.titles.person_words`)."""
+    persons = {w for t in texts for clause in clauses(t) for w in person_words(clause)}
+    return [kw for kw in keywords if not {fold(w) for w in kw.split()} & persons]
+
+
 def title_from(keywords: list[str]) -> str:
     return " / ".join(k[:1].upper() + k[1:] for k in keywords[:3]) or "(no keywords)"
 
@@ -106,11 +113,13 @@ def representatives(texts: list[str], languages: list[str], sims: np.ndarray, n:
 def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, similarity: np.ndarray,
                  clean_texts: list[str] | None = None, speller: Speller | None = None,
                  taken: set[str] | None = None, variants: np.ndarray | None = None,
-                 keep: dict[int, str] | None = None) -> list[ThemeLabel]:
+                 keep: dict[int, str] | None = None,
+                 generic: dict[str, frozenset[str]] | None = None) -> list[ThemeLabel]:
     """One ThemeLabel per theme id 0..k-1 (unclustered comments are left out). `clean_texts` (default: `texts`)
     feed keywords and titles; titles are unique among these themes and differ from `taken`. With `variants`
     (each comment's sub-theme) a theme is named after its largest sub-theme (`voc.themes.titles`). `keep` gives
-    themes their title as it was (theme number -> title): the others' titles differ from those."""
+    themes their title as it was (theme number -> title): the others' titles differ from those. `generic`: language
+    -> words every theme says, never a title (`voc.themes.generic`); by default those of these themes."""
     keep = keep or {}
     clean = clean_texts if clean_texts is not None else texts
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
@@ -119,7 +128,8 @@ def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, sim
     for theme in range(k):
         idx = np.flatnonzero(labels == theme)
         langs = [languages[i] for i in idx]
-        keywords = top_keywords(scores[theme], vocabulary) if len(vocabulary) else []
+        keywords = without_names(top_keywords(scores[theme], vocabulary) if len(vocabulary) else [],
+                                 [texts[i] for i in idx])
         mix = {lang: round(c / len(idx), 3) for lang, c in Counter(langs).most_common()}
         reps = representatives([texts[i] for i in idx], langs, similarity[idx])
         result.append(ThemeLabel(theme, title_from(keywords), keywords, reps, mix))
@@ -127,7 +137,7 @@ def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, sim
                                   variants[idx].tolist() if variants is not None else None))
     order = [t for t in sorted(range(k), key=lambda t: -len(groups[t].texts)) if t not in keep]  # largest first
     titles = choose_titles([groups[t] for t in order], speller or Speller(clean, languages),
-                           set(taken or ()) | set(keep.values()))
+                           set(taken or ()) | set(keep.values()), groups_generic(groups) if generic is None else generic)
     for t, title in [*zip(order, titles), *keep.items()]:
         result[t].title = title
     return result

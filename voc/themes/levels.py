@@ -32,6 +32,7 @@ from voc.themes.emerging import calibrate
 from voc.themes.hierarchy import ThemeHierarchy, keyword_profiles
 from voc.themes.identity import IdMatch, match_ids
 from voc.themes.incremental import Previous
+from voc.themes.generic import generic_words
 from voc.themes.label import label_themes
 from voc.themes.titles import Speller
 
@@ -199,20 +200,21 @@ def titles_kept(theme_rows: np.ndarray, ids: dict[int, int], previous: Previous 
 
 
 def _labels(corpus: Corpus, labels: np.ndarray, similarity: np.ndarray, ids: dict[int, int], speller: Speller,
-            variants: np.ndarray, keep: dict[int, str]) -> dict:
+            variants: np.ndarray, keep: dict[int, str], generic: dict[str, frozenset[str]]) -> dict:
     return {ids[lab.theme_id]: replace(lab, theme_id=ids[lab.theme_id])
             for lab in label_themes(corpus.texts, corpus.languages, labels, similarity, corpus.cluster_texts,
-                                    speller, variants=variants, keep=keep)}
+                                    speller, variants=variants, keep=keep, generic=generic)}
 
 
 def sub_titles(corpus: Corpus, sub_rows: np.ndarray, theme_rows: np.ndarray, similarity: np.ndarray,
-               speller: Speller, sub_ids: dict[int, int]) -> dict:
-    """Sub-theme labels, titles unique within each theme."""
+               speller: Speller, sub_ids: dict[int, int], generic: dict[str, frozenset[str]]) -> dict:
+    """Sub-theme labels, titles unique within each theme; the words all themes say are no title (`generic`)."""
     result = {}
     for theme in np.unique(theme_rows[theme_rows >= 0]).tolist():
         subs = sorted(set(sub_rows[theme_rows == theme].tolist()))
         local = np.array([subs.index(s) if t == theme else -1 for s, t in zip(sub_rows.tolist(), theme_rows.tolist())])
-        for lab in label_themes(corpus.texts, corpus.languages, local, similarity, corpus.cluster_texts, speller):
+        for lab in label_themes(corpus.texts, corpus.languages, local, similarity, corpus.cluster_texts, speller,
+                                generic=generic):
             sid = sub_ids[subs[lab.theme_id]]
             result[sid] = replace(lab, theme_id=sid)
     return result
@@ -276,8 +278,9 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
     theme_sim[clustered] = np.einsum("ij,ij->i", x[clustered], theme_cents[theme_rows[clustered]])
     present = set(sub_ids[sub_ids >= 0].tolist())
     speller = Speller(corpus.cluster_texts, corpus.languages)
+    generic = generic_words(corpus.cluster_texts, corpus.languages, theme_rows.tolist())
     labels = _labels(corpus, theme_rows, theme_sim, theme_match.ids, speller, sub_ids,
-                     titles_kept(theme_rows, theme_match.ids, previous))
+                     titles_kept(theme_rows, theme_match.ids, previous), generic)
     return ThemeSet(
         "full", theme_ids, model.method_.astype(object), theme_sim,
         {theme_match.ids[i]: theme_cents[i] for i in range(n_themes) if (theme_rows == i).any()},
@@ -293,6 +296,7 @@ def build_levels(corpus: Corpus, model: ThemeClusterer, previous: Previous | Non
         subtheme_ids=sub_ids, sub_parent={s: t for s, t in sub_parent.items() if s in present},
         sub_centroids={s: v for s, v in sub_cents.items() if s in present},
         sub_labels=named_like_their_theme(
-            sub_titles(corpus, sub_rows(sub_ids, sub_match.ids), theme_rows, model.similarity_, speller, sub_match.ids),
+            sub_titles(corpus, sub_rows(sub_ids, sub_match.ids), theme_rows, model.similarity_, speller, sub_match.ids,
+                       generic),
             {s: t for s, t in sub_parent.items() if s in present}, labels),
         sub_lineage=sub_match.lineage, boilerplate=boilerplate)

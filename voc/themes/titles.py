@@ -14,16 +14,30 @@ For every theme (or sub-theme):
    a word becomes its most frequent spelling within one edit (or the same word up to
    umlaut spelling and case: "fuer" -> "für", "Wartezeti" -> "Wartezeit") when
    that spelling is at least TYPO_RATIO times more frequent.
-3. The score of a normalised candidate is how many of the theme's comments say it
+3. Besides each whole clause, its fragments of 2 to SPAN_WORDS words are candidates: a
+   fragment begins and ends with a word that is neither a stop word nor generic (a word
+   most themes' customers say, found from the data: `voc.themes.generic`), so "how can i
+   inform of signup problems" also offers "signup problems". On real text few whole
+   clauses repeat verbatim; without fragments the titles of bitext customer-service
+   messages were "Help me", "How to do it" or one keyword ("Sign", "Dollars", "User").
+   A fragment counts SPAN_WEIGHT of a clause, so a clause said verbatim keeps its title
+   unless more comments share the fragment; a fragment said only inside one longer
+   candidate is that candidate ("parcel arrived" of "parcel arrived damaged").
+   Never a title: a phrase of only stop and generic words ("Help me"), a clause with a
+   salutation left by redaction ("bill from Mr"), a phrase with a word of two
+   name-like words in a row ("invoice from Anna Freeman": `person_words`).
+4. The score of a candidate is how many of the theme's comments say it
    (support; a clause after a comment's first candidate clause counts half: agents
    write the problem first, then its consequence or the customer's mood, "neuer
    Preis viel zu hoch, denkt über Wechsel nach") times how much of the theme's
    keyword weight it covers; ties: the shorter, then alphabetical. So the title is
    the phrase the theme's comments repeat most, not three keyword fragments. A
-   phrase fewer than MIN_SUPPORT comments say is never a title (agents see titles;
-   a title must not be one colleague's note); without one the title is the top
-   keyword the theme's comments in its language use (`keyword_title`).
-4. Titles are at most MAX_CHARS characters (cut at a word) and unique among the
+   phrase fewer than MIN_SUPPORT comments say, or fewer than MIN_SHARE of a large
+   theme's, is never a title (agents see titles; a title must not be one colleague's
+   note nor a line 5 of 287 comments repeat); without one the title is the top
+   keyword the theme's comments in its language use, not one of generic words
+   (`keyword_title`).
+5. Titles are at most MAX_CHARS characters (cut at a word) and unique among the
    themes of a run: a later theme whose best title is taken uses its next
    candidate, else gets its top keyword appended.
 Keywords stay as they are (`voc.themes.label`).
@@ -35,11 +49,16 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from voc.text.util import TOKEN
+from voc.text.names import looks_like_name
+from voc.text.util import TOKEN, stopwords
+from voc.themes.generic import generic_words
 
 MAX_CHARS = 60
 MAX_WORDS = 9          # a clause longer than this is a story, not a title
 MIN_SUPPORT = 3        # a title is a phrase at least three comments say, never one person's note
+MIN_SHARE = 0.03       # ... and in a large theme 3% of them: not a line 5 of 287 comments repeat
+SPAN_WORDS = 5         # a fragment of a clause is at most five words ("transfer not received by recipient")
+SPAN_WEIGHT = 0.75     # a fragment beats the whole clause it is cut from only when more comments say it
 # A sub-theme speaks the theme's language when a third of its comments are in it: a bilingual variant does, a
 # mostly English one with a few German notes does not (its title would rest on those few).
 SPEAKS_SHARE = 1 / 3
@@ -48,6 +67,9 @@ MIN_TYPO_LENGTH = 5    # shorter words have too many neighbours one edit away
 LATER_CLAUSE_WEIGHT = 0.5  # agents write the problem first, then its consequence ("..., denkt über Wechsel nach")
 # A clause runs to the next punctuation mark; a point or comma between digits ("Update 5.2.1", "4,99 €") is not one.
 CLAUSE = re.compile(r"(?:[^.,;:!?()\[\]\n–]|(?<=\d)[.,](?=\d))+")
+# What is left of "Mr. [NAME]" once the placeholder is gone: a clause with one is no title, only its fragments are
+# ("bill from Mr" -> "bill"); they are stop words too, so no fragment begins or ends with one ("Bills mr").
+SALUTATIONS = frozenset({"mr", "mrs", "ms", "dr", "herr", "herrn", "frau", "hr", "fr"})
 UMLAUTS = (("ä", "ae"), ("ö", "oe"), ("ü", "ue"), ("ß", "ss"))
 
 
@@ -133,31 +155,72 @@ def capitalise(title: str) -> str:
     return title[:1].upper() + title[1:]
 
 
-def candidates(texts: list[str], keywords: list[str], speller: Speller,
-               language: str | None = None) -> list[tuple[float, str]]:
-    """(score, title) of a theme's candidate phrases in `language`, best first."""
+def fragments(clause: str, filler: frozenset[str]) -> list[str]:
+    """The clause's spans of 2 to SPAN_WORDS words that begin and end with a word that is not `filler` (stop words
+    and generic words): "how can i inform of signup problems" -> "signup problems", "inform of signup problems"."""
+    words = list(TOKEN.finditer(clause))
+    out = []
+    for i, first in enumerate(words):
+        if first.group(0).lower() in filler:
+            continue
+        for last in words[i + 1:i + SPAN_WORDS]:
+            if last.group(0).lower() not in filler:
+                out.append(clause[first.start():last.end()])
+    return out
+
+
+def is_filler(phrase: str, filler: frozenset[str]) -> bool:
+    """A phrase made only of stop words and generic words ("Help me", "How to do it") names no problem."""
+    return all(w.lower() in filler for w in TOKEN.findall(phrase))
+
+
+def person_words(clause: str) -> set[str]:
+    """The words of two name-like capitalised words in a row ("invoice from Anna Freeman"): a name redaction missed,
+    which no title shows (`voc.text.names.looks_like_name`: not a stop word nor a common noun), nor half of it."""
+    words = [w.strip(".,;:!?'\"") for w in clause.split()]  # "Zwei-Faktor-Code" is one word, no name
+    return {fold(w) for a, b in zip(words, words[1:]) if a.isalpha() and b.isalpha()
+            and looks_like_name(a) and looks_like_name(b) for w in (a, b)}
+
+
+def inside_another(key: str, keys: list[str], weight: Counter) -> bool:
+    """A fragment no comment says but inside one longer phrase is that phrase: "parcel arrived" of "parcel arrived
+    damaged" (else the shorter would win the tie and drop the problem's last word)."""
+    return any(weight[other] >= weight[key] and other != key and f" {key} " in f" {other} " for other in keys)
+
+
+def candidates(texts: list[str], keywords: list[str], speller: Speller, language: str | None = None,
+               generic: frozenset[str] = frozenset()) -> list[tuple[float, str]]:
+    """(score, title) of a theme's candidate phrases in `language`, best first: its clauses and their fragments."""
+    filler = stopwords("any") | generic
     weights = {w: 1.0 / (1 + i) for i, kw in enumerate(keywords) for w in kw.lower().split()}
     support: Counter = Counter()
     weight: Counter = Counter()
     shown: dict[str, Counter] = defaultdict(Counter)
+    persons: set[str] = set()
     for text in texts:
         seen: set[str] = set()
         for position, clause in enumerate(clauses(text)):
+            persons |= person_words(clause)
             normal = speller.normalise(clause, language)
-            key = fold(normal)
-            if key in seen:
-                continue
-            seen.add(key)
-            support[key] += 1
-            weight[key] += 1.0 if position == 0 else LATER_CLAUSE_WEIGHT
-            shown[key][normal] += 1
+            said = 1.0 if position == 0 else LATER_CLAUSE_WEIGHT
+            whole = [] if SALUTATIONS & {w.lower() for w in TOKEN.findall(normal)} else [(normal, 1.0)]
+            for phrase, share in [*whole, *((f, SPAN_WEIGHT) for f in fragments(normal, filler))]:
+                key = fold(phrase)
+                if key in seen:
+                    continue
+                seen.add(key)
+                support[key] += 1
+                weight[key] += said * share
+                shown[key][phrase] += 1
+    need = max(MIN_SUPPORT, MIN_SHARE * len(texts))
+    said = [key for key, n in support.items() if n >= need]
     scored = []
-    for key, n in support.items():
-        if n < MIN_SUPPORT:
-            continue
+    for key in said:
         words = {w.lower() for w in TOKEN.findall(key)}
-        cover = sum(weights.get(w, 0.0) for w in words) or 0.1
+        if is_filler(key, filler) or words & persons or inside_another(key, said, weight):
+            continue
         surface = shown[key].most_common(1)[0][0]
+        cover = sum(weights.get(w, 0.0) for w in words) or 0.1
         scored.append((weight[key] * cover, capitalise(shorten(surface))))
     scored.sort(key=lambda s: (-s[0], len(s[1]), s[1]))
     return scored
@@ -196,29 +259,41 @@ class TitleGroup:
         return pools + [[self.texts[i] for i in own]]
 
 
-def keyword_title(group: TitleGroup) -> str:
+def keyword_title(group: TitleGroup, generic: frozenset[str] = frozenset()) -> str:
     """The title of a theme no phrase names: its top keyword that its comments in its language use (keywords are
-    counted over all languages; "Weeks credit" does not name a German theme), else its top keyword."""
+    counted over all languages; "Weeks credit" does not name a German theme), else its top keyword. Never a keyword
+    of only generic words (keywords hold no person's name: `voc.themes.label.without_names`)."""
     own = " ".join(t.lower() for t, lg in zip(group.texts, group.languages) if lg == group.language)
-    spoken = next((kw for kw in group.keywords if all(w in own for w in kw.lower().split())), None)
-    chosen = spoken or (group.keywords[0] if group.keywords else None)
+    fit = [kw for kw in group.keywords if not is_filler(kw, stopwords("any") | generic)]
+    spoken = next((kw for kw in fit if all(w in own for w in kw.lower().split())), None)
+    chosen = spoken or next(iter(fit + group.keywords), None)
     return capitalise(shorten(chosen)) if chosen else "(no words)"
 
 
-def choose_titles(groups: list[TitleGroup], speller: Speller, taken: set[str] | None = None) -> list[str]:
-    """One unique title per group, in the order given (most important first)."""
+def groups_generic(groups: list[TitleGroup]) -> dict[str, frozenset[str]]:
+    """The generic words (`voc.themes.generic`) of groups that are a run's themes."""
+    return generic_words([t for g in groups for t in g.texts], [lg for g in groups for lg in g.languages],
+                         [n for n, g in enumerate(groups) for _ in g.texts])
+
+
+def choose_titles(groups: list[TitleGroup], speller: Speller, taken: set[str] | None = None,
+                  generic: dict[str, frozenset[str]] | None = None) -> list[str]:
+    """One unique title per group, in the order given (most important first). `generic`: language -> generic
+    words, by default those of these groups (right when they are a run's themes, not when they are sub-themes)."""
+    generic = groups_generic(groups) if generic is None else generic
     used = {t.lower() for t in (taken or set())}
     titles = []
     for group in groups:
         keywords, language = group.keywords, group.language
         options: list[str] = []
         for pool in group.pools():  # the next pool only when this one gave no free title
-            options += [title for _, title in candidates(pool, keywords, speller, language)]
+            options += [title for _, title in candidates(pool, keywords, speller, language,
+                                                         generic.get(language, frozenset()))]
             title = next((t for t in options if t.lower() not in used), None)
             if title is not None:
                 break
         if title is None:
-            base = options[0] if options else keyword_title(group)
+            base = options[0] if options else keyword_title(group, generic.get(language, frozenset()))
             extra = next((kw for kw in keywords if kw.lower() not in base.lower()), None)
             title = shorten(f"{base} ({extra})") if extra and base.lower() in used else base
             n = 2
