@@ -1,5 +1,5 @@
 """Every benchmark stays runnable on what a clone has (the demo generator; timings and scores are not checked):
-speed, nightly, weeks, web, and quality and sentiment on the demo data. Their results and embedding cache go to
+speed, nightly, weeks, web, and quality, sentiment, titles and redaction on the demo data. Their results and embedding cache go to
 tmp_path."""
 
 import json
@@ -53,3 +53,11 @@ def test_the_weeks_benchmark_runs(tmp_path):
     result = json.loads((tmp_path / "weeks.json").read_text())
     assert result["base"]["themes"] > 0 and [w["week"] for w in result["weeks"]] == [1, 2]
     assert all(0 < w["theme_ids_kept"] <= 1 and 0 < w["purity"] <= 1 for w in result["weeks"])
+
+
+def test_the_titles_and_redaction_benchmarks_run_on_the_demo_data(tmp_path):
+    run_benchmark(tmp_path, "titles.py", "--datasets", "demo", "--out", "titles.json")
+    demo = json.loads((tmp_path / "titles.json").read_text())
+    assert demo, demo
+    run_benchmark(tmp_path, "redaction.py", "--sets", "demo", "--baseline", "HEAD")
+    assert json.loads((tmp_path / "redaction.json").read_text())
