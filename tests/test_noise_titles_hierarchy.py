@@ -245,6 +245,17 @@ def test_a_new_problem_said_in_varied_words_is_titled_by_what_they_share():
     assert choose_titles([TitleGroup(texts, ["en"] * 4, ["signup", "report"])], Speller(texts)) == ["Signup problems"]
 
 
+def test_a_question_cut_open_is_no_title_and_a_statement_with_i_is():
+    """bitext's "how soon can I expect my order" lost "how" and "my order" as boilerplate: "Soon can I expect" named
+    the delivery-period theme, "Hours I can reach" the opening hours'. A note that starts with "I" says a problem."""
+    asked = ["soon can I expect", "soon can I expect", "soon can I expect", "product arrive", "product arrive",
+             "product arrive today", "when will the product arrive"]
+    said = ["I can't log in"] * 4 + ["login fails"] * 2
+    titles = choose_titles([TitleGroup(asked, ["en"] * len(asked), ["soon", "expect", "arrive", "product"]),
+                            TitleGroup(said, ["en"] * len(said), ["log", "login"])], Speller(asked + said))
+    assert titles == ["Product arrive", "I can't log in"]
+
+
 def test_a_line_a_few_comments_of_a_large_theme_repeat_is_no_title():
     """Walkthrough F13: a boilerplate line 5 of 287 comments repeated named the theme."""
     varied = [f"Preis {n} Vertrag {n}" for n in range(200)]  # no phrase in common: the top keyword names them

@@ -58,6 +58,11 @@ MAX_WORDS = 9          # a clause longer than this is a story, not a title
 MIN_SUPPORT = 3        # a title is a phrase at least three comments say, never one person's note
 MIN_SHARE = 0.03       # ... and in a large theme 3% of them: not a line 5 of 287 comments repeat
 SPAN_WORDS = 5         # a fragment of a clause is at most five words ("transfer not received by recipient")
+# A phrase with the asker inside it is a question cut open ("how soon can I expect", its "how" taken as
+# boilerplate: "Soon can I expect"), not a problem's name; one that starts with the asker is a statement ("I can't
+# log in").
+ASKER = frozenset({"i", "you", "we", "ich", "du", "wir"})
+WORD = re.compile(r"[^\W\d_]+")  # every word, one letter too (TOKEN skips "I")
 SPAN_WEIGHT = 0.75     # a fragment beats the whole clause it is cut from only when more comments say it
 # A sub-theme speaks the theme's language when a third of its comments are in it: a bilingual variant does, a
 # mostly English one with a few German notes does not (its title would rest on those few).
@@ -157,16 +162,26 @@ def capitalise(title: str) -> str:
 
 def fragments(clause: str, filler: frozenset[str]) -> list[str]:
     """The clause's spans of 2 to SPAN_WORDS words that begin and end with a word that is not `filler` (stop words
-    and generic words): "how can i inform of signup problems" -> "signup problems", "inform of signup problems"."""
+    and generic words), without the asker after their first word (`ASKER`): "how can i inform of signup problems"
+    -> "signup problems", "inform of signup problems"."""
     words = list(TOKEN.finditer(clause))
+    lower = [w.group(0).lower() for w in words]
     out = []
     for i, first in enumerate(words):
-        if first.group(0).lower() in filler:
+        if lower[i] in filler:
             continue
-        for last in words[i + 1:i + SPAN_WORDS]:
-            if last.group(0).lower() not in filler:
-                out.append(clause[first.start():last.end()])
+        for j in range(i + 1, min(i + SPAN_WORDS, len(words))):
+            span = clause[first.start():words[j].end()]
+            if asks(span):
+                break
+            if lower[j] not in filler:
+                out.append(span)
     return out
+
+
+def asks(phrase: str) -> bool:
+    """Whether the asker stands after the phrase's first word (`ASKER`: a question cut open, "Soon can I expect")."""
+    return bool(ASKER & set(WORD.findall(phrase.lower())[1:]))
 
 
 def is_filler(phrase: str, filler: frozenset[str]) -> bool:
@@ -203,7 +218,8 @@ def candidates(texts: list[str], keywords: list[str], speller: Speller, language
             persons |= person_words(clause)
             normal = speller.normalise(clause, language)
             said = 1.0 if position == 0 else LATER_CLAUSE_WEIGHT
-            whole = [] if SALUTATIONS & {w.lower() for w in TOKEN.findall(normal)} else [(normal, 1.0)]
+            said_by = SALUTATIONS & {w.lower() for w in TOKEN.findall(normal)}
+            whole = [] if said_by or asks(normal) else [(normal, 1.0)]
             for phrase, share in [*whole, *((f, SPAN_WEIGHT) for f in fragments(normal, filler))]:
                 key = fold(phrase)
                 if key in seen:
