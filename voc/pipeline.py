@@ -334,4 +334,7 @@ def fail_run(settings: Settings, run_id: int, error: str | BaseException) -> Non
 
 
 def source_label(path: Path, table: str | None, query: str | None) -> str:
-    return f"{path}::{table}" if table else (f"{path}::query" if query else str(path))
+    """What `runs.source` says was read: the path (redacted, without control characters, as file names are stored),
+    with the table or "query"."""
+    shown = redact_text(one_line(printable(str(path))))
+    return f"{shown}::{one_line(table)}" if table else (f"{shown}::query" if query else shown)
