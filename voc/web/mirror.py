@@ -277,8 +277,7 @@ class Mirror:
     def _done(self, change: Change, error: str | None) -> None:
         with self._queue() as q:
             q.execute("UPDATE changes SET applied_at = ?, error = ? WHERE id = ?",
-                      [datetime.now().isoformat(timespec="seconds"), clean_message(error) if error else error,
-                       change.id])
+                      [datetime.now().isoformat(timespec="seconds"), error, change.id])  # a VocError is clean
 
     def _build_snapshot(self, con: duckdb.DuckDBPyConnection) -> None:
         generation = self._generation + 1
