@@ -27,6 +27,8 @@ from voc.config import Settings  # noqa: E402
 from voc.embedding.models import check_model  # noqa: E402
 from voc.errors import VocError  # noqa: E402
 from voc.ingest import options as source_options  # noqa: E402
+from voc.ingest import naming  # noqa: E402
+from voc.ingest.read import DEFAULT_SOURCE_NAME  # noqa: E402
 from voc.shutdown import exit_now  # noqa: E402
 
 log = logging.getLogger("voc")
@@ -124,6 +126,7 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
 
     check_model(Settings.from_env(model=model).model)  # a typo is refused before the source is read
     source_options.check(source, table=table, query=query, delimiter=delimiter, encoding=encoding)
+    source_name = naming.source_name(source_name, DEFAULT_SOURCE_NAME)  # refused before a run: it is a key
     log.setLevel(logging.INFO)  # voc's progress lines (`voc.progress`) when stderr is not a terminal
     quiet_prefect_tracebacks()
     prefect_console(verbose)

@@ -7,6 +7,13 @@ the embedding cache lives in DuckDB, keyed by model id + text hash, so it surviv
 across nightly runs (Prefect's default cache key includes the flow run id, which
 would make it useless there).
 
+What Prefect keeps of a run holds no personal data: no task or flow result is persisted (`persist_result=False`;
+Prefect would otherwise pickle a failed task's exception into $PREFECT_HOME/storage, one file per failure, never
+cleaned; a failed flow returns its state, see `failed`), voc's errors are redacted when they are built
+(`voc.errors`), so a failed state's message is too, and the flow run's parameters are recorded redacted
+(`RedactedFlow`: a file name, a source name or a query's literals). A bug's exception (not a voc error) keeps its
+own message in its task's state.
+
 Run it with no server (a temporary local API starts by itself):
     python -m flows.nightly data/demo/comments.csv
 """
@@ -17,8 +24,9 @@ import functools
 import sys
 from pathlib import Path
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.states import Failed, State
 from prefect.utilities.annotations import quote
 
 from flows.summary import SUMMARY, read_lines, result_lines
@@ -27,7 +35,7 @@ from voc.agents.notify import Channels
 from voc.config import Settings
 from voc.corpus import Corpus
 from voc.embedding.models import check_model
-from voc.errors import StoreLockedError
+from voc.errors import StoreLockedError, clean_message
 from voc.ingest.columns import parse_mapping
 from voc.ingest.read import read_source
 from voc.outputs import report_path
@@ -58,11 +66,27 @@ def quoted(prefect_task):
 
 
 def io_task(fn):
-    return quoted(task(fn, cache_policy=NONE, retries=2, retry_delay_seconds=5, retry_condition_fn=transient))
+    return quoted(task(fn, cache_policy=NONE, persist_result=False, retries=2, retry_delay_seconds=5,
+                       retry_condition_fn=transient))
 
 
 def compute_task(fn):
-    return quoted(task(fn, cache_policy=NONE))
+    return quoted(task(fn, cache_policy=NONE, persist_result=False))
+
+
+class RedactedFlow(Flow):
+    """A flow whose parameters are recorded redacted in Prefect (its database, its UI): the run itself gets them as
+    given. The source's path may name a customer (`Kunde_Meier.csv`), a query may quote one."""
+
+    def serialize_parameters(self, parameters: dict) -> dict:
+        return {k: redacted_parameter(v) for k, v in super().serialize_parameters(parameters).items()}
+
+
+def redacted_parameter(value):
+    """A serialized parameter with every text in it redacted and without control characters (a list: each item)."""
+    if isinstance(value, str):
+        return clean_message(value)
+    return [redacted_parameter(v) for v in value] if isinstance(value, list) else value
 
 
 @io_task
@@ -95,7 +119,7 @@ def notify(settings: Settings) -> dict:
     return pipeline.notify(settings, Channels.from_env())
 
 
-@flow(name="voc-nightly")
+@functools.partial(RedactedFlow, name="voc-nightly", persist_result=False)  # @flow(...), recorded redacted
 def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, table: str | None = None,
             query: str | None = None, mapping: list[str] | None = None, source_name: str | None = None,
             encoding: str = "utf-8", show_progress: bool = False, mode: str = "auto", delimiter: str | None = None,
@@ -127,13 +151,24 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
                      "sentiment": sentiment.stats}
             ranks = rank(settings, corpus, themes, sentiment)
             summary = publish(settings, run_id, corpus, themes, ranks, sentiment, stats)
-        except BaseException as exc:  # recorded, then raised again: a run never stays `running`
+        except BaseException as exc:  # recorded, then the flow run fails with it: a run never stays `running`
             pipeline.fail_run(settings, run_id, exc)
-            raise
+            if not isinstance(exc, Exception):
+                raise  # Ctrl-C, a shutdown: Prefect marks the run crashed
+            return failed(exc)
     out = write_report(settings.db, Path(report) if report else report_path(settings.db))
     summary = {**summary, "report": str(out)}
     say(result_lines(summary))
     return {**summary, "notifications": notify(settings)}
+
+
+def failed(exc: Exception) -> State:
+    """The failed flow run's state, raised as `exc` to whoever called the flow. Returned, not raised: Prefect pickles
+    the exception a flow raises into its result storage ($PREFECT_HOME/storage, a file per failure, never cleaned)
+    whatever `persist_result` says; a returned state's exception stays in this process. Its message (what the Prefect
+    UI shows) is redacted like voc's own errors, a bug's too."""
+    return Failed(message=f"Flow run encountered an exception: {clean_message(f'{type(exc).__name__}: {exc}')}",
+                  data=exc)
 
 
 def say(lines: list[str]) -> None:

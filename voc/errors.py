@@ -1,13 +1,26 @@
 """Named errors. The library raises these; the CLI turns each into one line and an exit code.
 
-Every message says what is wrong and what to do next.
+Every message says what is wrong and what to do next. A message is redacted and without control characters from the
+moment the error is built: it quotes what it was given (a file name, a column, a value DuckDB quoted), and it goes
+further than voc's own edges (Prefect keeps a failed task's and flow's message in its database and its UI).
 """
+
+
+def clean_message(message: str) -> str:
+    """An error message as it may be kept and shown anywhere: control characters removed, personal data redacted."""
+    from voc.text.escape import without_controls  # here: keeps `voc.errors` quick to import
+    from voc.text.redact import redact_text
+
+    return redact_text(without_controls(message))
 
 
 class VocError(Exception):
     """Base class for every error voc reports to a user."""
 
     exit_code = 1
+
+    def __init__(self, *args):
+        super().__init__(*(clean_message(a) if isinstance(a, str) else a for a in args))
 
 
 class SourceError(VocError):

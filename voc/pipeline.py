@@ -39,6 +39,7 @@ from voc.sentiment.labels import LABEL_SQL, own_label
 from voc.sentiment.learn import (MAX_TRAIN_LABELS, OwnLabels, Scored, apply_own_labels, score_rows,
                                  training_sample)
 from voc.sentiment.score import seed_sentences
+from voc.text.escape import one_line, without_controls
 from voc.text.language import detect
 from voc.text.redact import redact, redact_text, redact_values
 from voc.text.util import text_hash
@@ -134,12 +135,20 @@ def comment_row(c: Comment, source: str, run_id: int, redactions: Counter) -> di
             "truncated": c.truncated, "sentiment": c.sentiment}
 
 
+def stored_raw(values: dict[str, str | None]) -> dict[str, str | None]:
+    """A rejected row's values as `quarantine.raw` keeps them: the column names (the source's header may hold
+    personal data too) and the values redacted alike, undecodable bytes as \\xNN, control characters removed (an ESC
+    would reach the terminal of whoever reads the row); a value keeps its line breaks."""
+    clean = {redact_text(one_line(printable(str(k)))): without_controls(printable(v)) if isinstance(v, str) else v
+             for k, v in values.items()}
+    return redact_values(clean)
+
+
 def quarantine_row(r: Rejected, source: str, run_id: int, now: datetime) -> dict:
-    raw = json.dumps(redact_values({str(printable(k)): printable(v) for k, v in r.raw.items()}), ensure_ascii=False,
-                     sort_keys=True)
+    raw = json.dumps(stored_raw(r.raw), ensure_ascii=False, sort_keys=True)
     return {"run_id": run_id, "source": source, "row_number": r.row_number,
-            "comment_id": redact_text(printable(r.comment_id)),
-            "reason": redact_text(printable(f"{r.where}: {r.reason}")), "quarantined_at": now,
+            "comment_id": redact_text(one_line(printable(r.comment_id))) if r.comment_id is not None else None,
+            "reason": redact_text(one_line(printable(f"{r.where}: {r.reason}"))), "quarantined_at": now,
             "raw": raw, "raw_hash": text_hash(raw)}
 
 
@@ -325,4 +334,7 @@ def fail_run(settings: Settings, run_id: int, error: str | BaseException) -> Non
 
 
 def source_label(path: Path, table: str | None, query: str | None) -> str:
-    return f"{path}::{table}" if table else (f"{path}::query" if query else str(path))
+    """What `runs.source` says was read: the path (redacted, without control characters, as file names are stored),
+    with the table or "query"."""
+    shown = redact_text(one_line(printable(str(path))))
+    return f"{shown}::{one_line(table)}" if table else (f"{shown}::query" if query else shown)

@@ -15,7 +15,8 @@ per channel and at least once:
   acknowledged it (HTTP 2xx, or the SMTP server accepted the message); then a row in
   `deliveries` gets `delivered_at`, and it is never sent on that channel again;
 - an agent id that cannot be part of an address (`AGENT_ID`), or an address that is not
-  exactly one mailbox in the template's domain, fails that digest only.
+  exactly one mailbox in the template's domain, fails that digest only (`Unaddressable`): it is the agent's
+  failure, not the channel's, so it is not retried and does not count toward giving the channel up.
 
 A crash between the endpoint's acknowledgement and the database write can send a
 digest twice; that is the price of never losing one.
@@ -49,6 +50,10 @@ Store = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
 AGENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # what may stand in an e-mail address's local part
 MAX_FAILED_IN_A_ROW = 3
 MAX_PORT = 65535  # TCP ports are 16 bits
+
+
+class Unaddressable(DeliveryError):
+    """The agent's id cannot make an e-mail address from the template: that agent's digest fails, not the channel."""
 
 
 class Timeout(DeliveryError):
@@ -190,12 +195,12 @@ def send_webhook(channels: Channels, payload: dict) -> None:
 def agent_address(template: str, agent_id: str) -> str:
     """The agent's e-mail address from the template, or DeliveryError when the id cannot safely be part of one."""
     if not AGENT_ID.fullmatch(agent_id):
-        raise DeliveryError(f"agent id {agent_id!r} cannot be used in an e-mail address (letters, digits, . _ - only)")
+        raise Unaddressable(f"agent id {agent_id!r} cannot be used in an e-mail address (letters, digits, . _ - only)")
     address = template.format(agent_id=agent_id)
     parsed = getaddresses([address])
     domain = template.rsplit("@", 1)[-1]
     if len(parsed) != 1 or parsed[0][1] != address or not address.endswith("@" + domain):
-        raise DeliveryError(f"{address!r} is not one address in {domain}; check --email")
+        raise Unaddressable(f"{address!r} is not one address in {domain}; check --email")
     return address
 
 
@@ -226,17 +231,18 @@ def _record(con, ids: list[int], channel: str, error: str | None, attempts: int,
 
 
 def send_digest(channels: Channels, channel: str, payload: dict,
-                sleep: Callable[[float], None]) -> tuple[int, str | None]:
-    """Try one digest: (attempts made, None when acknowledged else the last error)."""
+                sleep: Callable[[float], None]) -> tuple[int, str | None, bool]:
+    """Try one digest: (attempts made, None when acknowledged else the last error, whether that error is the
+    agent's own: an id that makes no address, which no retry and no other endpoint would fix)."""
     for attempt in range(1, channels.attempts + 1):
         try:
             SENDERS[channel](channels, payload)
-            return attempt, None
-        except Timeout as exc:
-            return attempt, str(exc)
+            return attempt, None, False
+        except (Timeout, Unaddressable) as exc:
+            return attempt, str(exc), isinstance(exc, Unaddressable)
         except DeliveryError as exc:
             if attempt == channels.attempts:
-                return attempt, str(exc)
+                return attempt, str(exc), False
             sleep(channels.backoff_seconds * 2 ** (attempt - 1))
     raise AssertionError("unreachable: the loop returns on its last attempt")
 
@@ -255,10 +261,11 @@ def deliver(open_store: Store, channels: Channels, sleep: Callable[[float], None
         for agent_id, items in queued.items():
             if failed_in_a_row >= MAX_FAILED_IN_A_ROW:
                 break
-            attempts, error = send_digest(channels, channel, digest(agent_id, items, languages.get(agent_id, DEFAULT)),
-                                          sleep)
+            attempts, error, agents_own = send_digest(channels, channel,
+                                                      digest(agent_id, items, languages.get(agent_id, DEFAULT)), sleep)
             outcomes.append(([i["notification_id"] for i in items], attempts, error))
-            failed_in_a_row = failed_in_a_row + 1 if error else 0
+            if not agents_own:  # an unaddressable agent says nothing about the channel
+                failed_in_a_row = failed_in_a_row + 1 if error else 0
             if error:
                 errors.append(f"{agent_id}: {error}")
         now = datetime.now()

@@ -32,6 +32,7 @@ def user_add(name: str = typer.Argument(..., help="Login name."),
     """Create a user of the web app; asks for the password (or reads it from $VOC_PASSWORD).
 
     Example: voc user add anna --role pm      (or: voc user add a07 --role agent --agent-id A07)
+    With --replace the user's sessions end (a new password, role or agent id holds from the next request).
     """
     password = os.environ.get(password_env) or _ask_password()
     with store.open(db, write=True) as con:
@@ -63,6 +64,19 @@ def user_list(db: Path = DbOption):
     with store.open(db) as con:
         for u in users.listing(con):
             console.print(f"{u.name}\t{u.role}\t{u.agent_id or ''}", highlight=False, markup=False)
+
+
+@user_app.command("remove")
+@friendly
+def user_remove(name: str = typer.Argument(..., help="Login name."), db: Path = DbOption):
+    """Remove a user of the web app: they cannot log in, and a session of theirs ends within seconds (at the app's
+    next sync). To change a user's role or agent id, `voc user add NAME --replace` (that ends their sessions too).
+
+    Example: voc user remove anna
+    """
+    with store.open(db, write=True) as con:
+        users.remove(con, name)
+    console.print(f"user {name} removed", highlight=False, markup=False)
 
 
 @app.command()

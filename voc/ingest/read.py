@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 
 from voc.errors import SourceError
 from voc.ingest.columns import check_columns, check_mapped_columns_exist, has_surrogates, listing
+from voc.ingest.naming import file_label, source_name
 from voc.ingest.quotes import mark_swallowing, swallowed_summary
 from voc.ingest.columns import parse_mapping  # noqa: F401  (voc.ingest.read.parse_mapping, as before)
 from voc.store import quote_ident
@@ -112,7 +113,7 @@ def read_source(path: Path, mapping: dict[str, str] | None = None, table: str | 
     if delimiter is not None and len(delimiter) != 1:
         raise SourceError(f"--delimiter {delimiter!r} must be one character, e.g. ';'")
     mapping = mapping or {}
-    batch = RawBatch(source=name or DEFAULT_SOURCE_NAME)
+    batch = RawBatch(source=source_name(name, DEFAULT_SOURCE_NAME))
     columns: set[str] = set()  # of every part, for the --map check
     if path.suffix.lower() in DUCKDB_SUFFIXES and path.is_file():
         names, batch.rows = _read_duckdb(path, table, query)
@@ -154,14 +155,18 @@ def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None,
         data = path.read_bytes()
     except OSError as exc:
         raise SourceError(f"cannot read {path} ({exc.strerror or exc}); check its permissions") from exc
+    sha256 = hashlib.sha256(data).hexdigest()
+    label = file_label(path, sha256)  # the name stored and shown, in the rows' quarantine reasons too
     if folder is not None and not data:
-        batch.empty_files.append(path.name)
+        batch.empty_files.append(label)
         return set()
     names, rows = _read_file(path, data, encoding, delimiter)
     columns = check_columns(path, names, mapping, folder)
+    for row in rows:
+        row.file = label
     batch.rows.extend(rows)
-    batch.swallowed.extend(swallowed_summary(path.name, rows))
-    batch.files.append(SourceFile(path.name, hashlib.sha256(data).hexdigest(), len(rows)))
+    batch.swallowed.extend(swallowed_summary(label, rows))
+    batch.files.append(SourceFile(label, sha256, len(rows)))
     return columns
 
 
@@ -307,7 +312,7 @@ def _read_duckdb(path: Path, table: str | None, query: str | None) -> tuple[list
                           f"check {'the table' if table else 'the SQL'}") from exc
     finally:
         con.close()
-    return names, [RawRow(i, path.name, {n: _text(v) for n, v in zip(names, row)})
+    return names, [RawRow(i, file_label(path), {n: _text(v) for n, v in zip(names, row)})
                    for i, row in enumerate(data, start=1)]
 
 

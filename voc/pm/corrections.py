@@ -24,7 +24,7 @@ from voc.store import first_row, transaction
 SENTIMENTS = LABELS
 
 
-def _comment(con: duckdb.DuckDBPyConnection, source: str, comment_id: str) -> tuple:
+def find_comment(con: duckdb.DuckDBPyConnection, source: str, comment_id: str) -> tuple:
     row = first_row(con, "SELECT theme_id, sentiment FROM current_assignments WHERE source = ? AND comment_id = ?",
                     [source, comment_id])
     if row is None:
@@ -81,7 +81,7 @@ def correct(con: duckdb.DuckDBPyConnection, source: str, comment_id: str, by: st
     check_sentiment(sentiment)
     if sentiment is None and theme_id is None:
         raise TransitionError("nothing to correct: give a sentiment or a theme")
-    _comment(con, source, comment_id)
+    find_comment(con, source, comment_id)
     if theme_id is not None:
         workflow.title(con, theme_id)  # NotFoundError for a theme the published run does not have
     with transaction(con):

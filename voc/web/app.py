@@ -20,7 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from voc.errors import (AccessError, ConfigError, NotFoundError, SchemaTooNewError, StoreError,
-                        StoreLockedError, TransitionError, VocError)
+                        StoreLockedError, TransitionError, VocError, clean_message)
 from voc.web import auth, charts, routes_agent, routes_auth, routes_runs, routes_theme, routes_themes
 from voc.web.mirror import SYNC_SECONDS, Mirror
 from voc.web.pages import HERE, render
@@ -86,13 +86,13 @@ def _add_error_pages(app: FastAPI) -> None:
     """One handler per kind of failure, each answering with the error page and its HTTP status."""
     @app.exception_handler(VocError)
     async def voc_error(request: Request, exc: VocError):
-        return render(request, "error.html", status_code=status_for(exc), message=str(exc))
+        return render(request, "error.html", status_code=status_for(exc), message=clean_message(str(exc)))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         message = (f"there is no page at {request.url.path}: start from the themes page" if exc.status_code == 404
                    else str(exc.detail))
-        return render(request, "error.html", status_code=exc.status_code, message=message)
+        return render(request, "error.html", status_code=exc.status_code, message=clean_message(message))
 
     @app.exception_handler(RequestValidationError)
     async def bad_value(request: Request, exc: RequestValidationError):
@@ -104,7 +104,7 @@ def _add_error_pages(app: FastAPI) -> None:
                           message=f"the form has no {where} field: reload the page and send it again")
         said = f"{where} {first['input']!r}" if isinstance(first.get("input"), (str, int, float)) else f"{where}"
         return render(request, "error.html", status_code=400,
-                      message=f"{said} cannot be used here: {first['msg'][:1].lower()}{first['msg'][1:]}")
+                      message=clean_message(f"{said} cannot be used here: {first['msg'][:1].lower()}{first['msg'][1:]}"))
 
     @app.exception_handler(auth.LoginRequired)
     async def login_required(request: Request, exc: auth.LoginRequired):

@@ -1,8 +1,14 @@
 """Who is asking: the signed session cookie, roles, and the CSRF token every form carries.
 
 The session (Starlette's SessionMiddleware) is a cookie signed with the app's secret, HttpOnly and
-SameSite=Lax; it holds the user's name, role and agent id, and a random CSRF token. Every POST
-must send that token back in its `csrf` field, or it is refused with 403.
+SameSite=Lax; it holds the user's name, a stamp of their password (`users.stamp`), a random session id and a
+random CSRF token. Every POST must send that token back in its `csrf` field, or it is refused with 403.
+
+A session is checked against the store on every request (its snapshot, see `voc.web.mirror`): the role and agent id
+are the ones stored now, and a session ends when its user is removed (`voc user remove`), gets a new password
+(`voc user add --replace`, which also sets role and agent id), or logs out (the session id is kept in the change
+queue's `logged_out` table until it would have expired anyway, so a copy of the cookie is refused too). A change in
+the store reaches the app at its next sync (every few seconds; after a nightly run that holds the store).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from pathlib import Path
 from fastapi import Request
 
 from voc.errors import AccessError
+from voc.web import users
 from voc.web.users import User
 
 SESSION_SECONDS = 12 * 3600  # one working day: log in again the next morning
@@ -36,18 +43,32 @@ def secret_for(db: Path) -> str:
     return path.read_text().strip()
 
 
-def login(request: Request, user: User) -> None:
+def login(request: Request, user: User, stamp: str) -> None:
     request.session.clear()
-    request.session.update({"user": user.name, "role": user.role, "agent_id": user.agent_id,
+    request.session.update({"user": user.name, "stamp": stamp, "sid": secrets.token_urlsafe(24),
                             "csrf": secrets.token_urlsafe(24)})
 
 
+def logout(request: Request) -> None:
+    """End the session here and on the server: its id is refused from now on, whoever sends the cookie."""
+    if request.session.get("sid"):
+        request.app.state.mirror.log_out(request.session["sid"], SESSION_SECONDS)
+    request.session.clear()
+
+
 def user(request: Request) -> User:
-    """The logged-in user (a FastAPI dependency); LoginRequired when there is none."""
-    name = request.session.get("user")
-    if not name:
+    """The logged-in user as the store has them now (a FastAPI dependency); LoginRequired when there is none, or when
+    the session was ended (see the module's docstring)."""
+    name, sid = request.session.get("user"), request.session.get("sid")
+    if not name or not sid:  # no sid: a cookie from before sessions could be ended
         raise LoginRequired()
-    return User(name, request.session["role"], request.session.get("agent_id"))
+    mirror = request.app.state.mirror
+    with mirror.read() as con:
+        found = users.session_of(con, name)
+    if found is None or found[1] != request.session.get("stamp") or mirror.logged_out(sid):
+        request.session.clear()
+        raise LoginRequired()
+    return found[0]
 
 
 def pm(request: Request) -> User:

@@ -30,6 +30,7 @@ import json
 import logging
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from itertools import groupby
 from dataclasses import dataclass
@@ -41,7 +42,7 @@ import duckdb
 
 from voc import store
 from voc.agents import loop
-from voc.errors import RunInProgressError, StoreLockedError, VocError
+from voc.errors import RunInProgressError, StoreLockedError, VocError, clean_message
 from voc.pm import corrections, theme_edit, workflow
 from voc.text.escape import without_controls
 from voc.text.redact import redact_text
@@ -62,6 +63,21 @@ FREE_TEXT = ("note", "owner", "reason", "ticket_key", "ticket_url", "name")
 QUEUE_SQL = """CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, payload TEXT NOT NULL, by TEXT NOT NULL,
     created_at TEXT NOT NULL, applied_at TEXT, error TEXT)"""
+# Sessions ended by logging out (`voc.web.auth.logout`), kept until they would have expired; any process may write
+# the queue's file at any time, so a logout is never held up by a nightly run.
+LOGGED_OUT_SQL = "CREATE TABLE IF NOT EXISTS logged_out (sid TEXT PRIMARY KEY, until REAL NOT NULL)"
+
+
+def _shown(payload: dict) -> dict:
+    """A queued change's values as a page shows them: every text redacted (a queue written by an older voc kept a
+    typed comment id or source as typed)."""
+    return {k: clean_message(v) if isinstance(v, str) else v for k, v in payload.items()}
+
+
+def _change(row: tuple) -> "Change":
+    """A queue row; its error redacted as shown (older queues stored a refused change's error as the library said it)."""
+    error = clean_message(row[6]) if row[6] else row[6]
+    return Change(row[0], row[1], json.loads(row[2]), *row[3:6], error)
 
 
 def _redacted(payload: dict) -> dict:
@@ -117,7 +133,7 @@ class Change:
     @property
     def what(self) -> str:
         """The change in words, as the runs and theme pages show it: "theme 3: status planned, note Fix ships"."""
-        p = _redacted(self.payload)
+        p = _shown(self.payload)
         head = f"theme {p.pop('theme_id')}" if "theme_id" in p else ""
         said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in p.items() if v not in (None, ""))
         return ": ".join(filter(None, [head, said]))
@@ -136,6 +152,7 @@ class Mirror:
         self.last_sync_error: str | None = None
         with self._queue() as q:
             q.execute(QUEUE_SQL)
+            q.execute(LOGGED_OUT_SQL)
 
     # ---- the queue ----
     @contextmanager
@@ -159,12 +176,24 @@ class Mirror:
         where = "WHERE applied_at IS NULL" if pending_only else ""
         with self._queue() as q:
             rows = q.execute(f"SELECT * FROM changes {where} ORDER BY id DESC LIMIT ?", [limit]).fetchall()
-        return [Change(r[0], r[1], json.loads(r[2]), *r[3:]) for r in rows]
+        return [_change(r) for r in rows]
 
     def change(self, change_id: int) -> Change:
         with self._queue() as q:
             r = q.execute("SELECT * FROM changes WHERE id = ?", [change_id]).fetchone()
-        return Change(r[0], r[1], json.loads(r[2]), *r[3:])
+        return _change(r)
+
+    # ---- ended sessions ----
+    def log_out(self, sid: str, seconds: float) -> None:
+        """Refuse session `sid` from now on, for `seconds` (its lifetime); forget sessions that expired meanwhile."""
+        now = time.time()
+        with self._queue() as q:
+            q.execute("DELETE FROM logged_out WHERE until < ?", [now])
+            q.execute("INSERT OR REPLACE INTO logged_out VALUES (?, ?)", [sid, now + seconds])
+
+    def logged_out(self, sid: str) -> bool:
+        with self._queue() as q:
+            return q.execute("SELECT 1 FROM logged_out WHERE sid = ?", [sid]).fetchone() is not None
 
     # ---- the snapshot ----
     def snapshot_path(self, generation: int | None = None) -> Path:
@@ -248,7 +277,7 @@ class Mirror:
     def _done(self, change: Change, error: str | None) -> None:
         with self._queue() as q:
             q.execute("UPDATE changes SET applied_at = ?, error = ? WHERE id = ?",
-                      [datetime.now().isoformat(timespec="seconds"), error, change.id])
+                      [datetime.now().isoformat(timespec="seconds"), error, change.id])  # a VocError is clean
 
     def _build_snapshot(self, con: duckdb.DuckDBPyConnection) -> None:
         generation = self._generation + 1

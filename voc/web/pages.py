@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from voc.errors import VocError
 from voc.text.escape import http_url
 from voc.web import auth
 from voc.web.mirror import Mirror
@@ -21,10 +23,19 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["http_url"] = http_url  # a ticket link is a link only when it is http(s): see _charts.html
 
 
+def agent_url(agent_id: str) -> str:
+    """The address of an agent's page, the id quoted whole: `DE/A07` is one path segment, not two (the route reads
+    the rest of the path), `../x` or `<b>` cannot change where the link goes."""
+    return f"/agent/{quote(agent_id, safe='')}"
+
+
+templates.env.globals["agent_url"] = agent_url
+
+
 def render(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
     """A page with what every page needs: the user, the CSRF token, flash messages."""
     user = None
-    with contextlib.suppress(auth.LoginRequired):
+    with contextlib.suppress(auth.LoginRequired, VocError):  # an error page renders when the snapshot cannot be read
         user = auth.user(request)
     flashes = request.session.pop("flash", []) if "session" in request.scope else []
     return templates.TemplateResponse(request, template, {"user": user, "csrf": auth.csrf_token(request),

@@ -34,7 +34,7 @@ def group_by_theme(comments: list[dict], changed: set[int]) -> list[dict]:
                                                   order.get(g["status"] or "", 9), -len(g["comments"])))
 
 
-@router.get("/agent/{agent_id}")
+@router.get("/agent/{agent_id:path}")  # an id may hold "/" (DE/A07): quoted in links, see `pages.agent_url`
 def agent_page(request: Request, agent_id: str, lang: str | None = None, user: User = Depends(auth.user)):
     """In the agent's own language (the one most of their comments are in); `?lang=en` or `?lang=de` switches, and
     the choice holds for the rest of the session."""

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse
 
 from voc.errors import AccessError
 from voc.web import auth, users
-from voc.web.pages import mirror_of, render
+from voc.web.pages import agent_url, mirror_of, render
 
 router = APIRouter()
 
@@ -29,18 +29,19 @@ def login(request: Request, name: str = Form(...), password: str = Form(...), ne
             user = users.authenticate(con, name.strip(), password)
         except AccessError as exc:
             return render(request, "login.html", status_code=403, next=_safe_next(next), error=str(exc), name=name)
-    auth.login(request, user)
+        _, stamp = users.session_of(con, user.name)
+    auth.login(request, user, stamp)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
 @router.post("/logout", dependencies=[Depends(auth.check_csrf)])
 def logout(request: Request):
-    request.session.clear()
+    auth.logout(request)
     return RedirectResponse("/login", status_code=303)
 
 
 @router.get("/")
 def home(request: Request, user: users.User = Depends(auth.user)):
     if user.role == "agent":
-        return RedirectResponse(f"/agent/{user.agent_id}", status_code=303)
+        return RedirectResponse(agent_url(user.agent_id), status_code=303)
     return RedirectResponse("/themes", status_code=303)

@@ -200,6 +200,8 @@ def correct(request: Request, source: str = Form(...), comment_id: str = Form(..
     corrections.check_sentiment(sentiment or None)  # a bad value is refused at once (400), not queued
     if theme_id.strip() and not theme_id.strip().lstrip("-").isdigit():
         raise ConfigError(f"theme_id {theme_id!r} is not a theme id: choose a theme in the \"move to\" list")
+    with mirror_of(request).read() as con:  # a comment the results do not have is said at once (404), not queued:
+        corrections.find_comment(con, source, comment_id)  # the queue and the runs page never hold a typed value
     payload = {"source": source, "comment_id": comment_id, "sentiment": sentiment or None,
                "theme_id": int(theme_id) if theme_id.strip() else None}
     _submit(request, "correct", payload, user, f"Comment {comment_id} corrected")

@@ -10,6 +10,7 @@ Roles: `pm` reads every theme and changes statuses, names, comments' sentiment a
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -23,6 +24,7 @@ from voc.text.redact import ID_PERSONAL_DATA, personal_data_in_id
 
 ROLES = ("pm", "agent", "admin")
 MIN_PASSWORD_CHARS = 8  # short passwords fall to guessing; eight is the common floor
+STAMP_CHARS = 16  # of a password hash's SHA-256, kept in the session: enough that no other password matches by chance
 _hasher = PasswordHasher()
 
 
@@ -66,6 +68,26 @@ def add(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str, age
 def get(con: duckdb.DuckDBPyConnection, name: str) -> User | None:
     row = first_row(con, "SELECT name, role, agent_id FROM users WHERE name = ?", [name])
     return User(*row) if row else None
+
+
+def session_of(con: duckdb.DuckDBPyConnection, name: str) -> tuple[User, str] | None:
+    """The user as stored now and the stamp a session of theirs must carry (`stamp`), or None for no such user."""
+    row = first_row(con, "SELECT name, role, agent_id, password_hash FROM users WHERE name = ?", [name])
+    return (User(*row[:3]), stamp(row[3])) if row else None
+
+
+def stamp(password_hash: str) -> str:
+    """What a session carries of the password it was opened with: a new password (`add --replace`, which also sets
+    the role and agent id) changes it, and every older session ends. The hash's salt is random, so a reset to the same
+    password changes it too; the hash itself never leaves the store."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:STAMP_CHARS]
+
+
+def remove(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Delete a user: their sessions end at the web app's next sync (see `voc.web.auth.user`)."""
+    if first_row(con, "SELECT 1 FROM users WHERE name = ?", [name]) is None:
+        raise ConfigError(f"no user {name!r}: see `voc user list`")
+    con.execute("DELETE FROM users WHERE name = ?", [name])
 
 
 def listing(con: duckdb.DuckDBPyConnection) -> list[User]:

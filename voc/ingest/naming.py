@@ -1,0 +1,50 @@
+"""How a source and its files are named in the store.
+
+The source name (`--source-name`) is part of every comment's key: stored with each comment, assignment and
+quarantined row, and shown by `voc quarantine`, the exports and the web's forms. Like an id it cannot be redacted
+after the fact (a key that changes is another key), so one holding personal data is refused, as ingest refuses such
+ids. A file's name is only shown (`imports`, `runs`, the run summary, quarantine reasons): it is kept redacted, its
+suffix readable (`[EMAIL].csv line 4`), and the same everywhere. Both lose control characters: an ESC in a file
+name reached the terminal of whoever ran `voc quarantine`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from voc.errors import SourceError
+from voc.ingest.columns import printable
+from voc.text.escape import one_line
+from voc.text.redact import ID_PERSONAL_DATA, personal_data_in_id, redact
+
+FILE_DIGEST_CHARS = 8  # of a redacted file name's SHA-256: enough to tell a folder's files apart and find one
+
+
+def source_name(name: str | None, default: str) -> str:
+    """The source name comments are filed under: `name` on one line without control characters, or `default`;
+    SourceError when it holds personal data (the message names the kind, never the value)."""
+    if name is None:
+        return default
+    clean = one_line(printable(name))
+    if not clean:
+        raise SourceError("--source-name is empty: name the system the comments come from (e.g. crm, shop-de)")
+    kind = personal_data_in_id(clean)
+    found = ID_PERSONAL_DATA[kind] if kind else ", ".join(sorted(redact(clean).counts))
+    if found:
+        raise SourceError(f"--source-name holds personal data ({found}): it is stored with every comment and shown "
+                          "wherever comments are; name the system instead (e.g. crm, shop-de)")
+    return clean
+
+
+def file_label(path: Path, sha256: str | None = None) -> str:
+    """A file's name as voc stores and shows it: undecodable bytes as \\xNN, no control characters, personal data
+    redacted with the suffix kept. A name that lost personal data gets the start of the file's SHA-256 (`sha256sum
+    drops/* | grep ^3fa2c1d4` finds it), so two such files of a folder keep apart names:
+    `Kunde_Meier_a@b.de.csv` -> `[EMAIL]~3fa2c1d4.csv`."""
+    name = one_line(printable(path.name))
+    suffix = Path(name).suffix
+    stem = name[:len(name) - len(suffix)]
+    redacted = redact(stem).text
+    if redacted != stem and sha256:
+        redacted += f"~{sha256[:FILE_DIGEST_CHARS]}"
+    return redacted + suffix
