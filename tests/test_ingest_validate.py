@@ -90,10 +90,11 @@ def test_control_characters_from_a_database_source_are_removed_from_the_text(tmp
     con = duckdb.connect(str(db))
     con.execute("CREATE TABLE notes (comment_id VARCHAR, text VARCHAR, created_at VARCHAR, agent_id VARCHAR)")
     con.execute("INSERT INTO notes VALUES ('d1', ?, '2026-11-03', 'A3')",
-                ["Rechnung\x00 doppelt\x07\n\x1b[31mabgebucht\x7f, Kündigung\u0085droht"])
+                ["Rechnung\x00 doppelt\x07\n\x1b[31mabgebucht\x7f, Kündigung\u0085droht \u202etgnirps\u2066"])
     con.close()
     comments, rejected = validate(read_source(db, table="notes"))
-    assert not rejected and comments[0].text == "Rechnung doppelt [31mabgebucht, Kündigung droht"
+    assert not rejected and comments[0].text == "Rechnung doppelt [31mabgebucht, Kündigung droht tgnirps"
+    # a right-to-left override (walkthrough 3b F11) showed "springt" where the text holds "tgnirps"
 
 
 def test_long_text_is_kept_and_marked_and_broken_bytes_are_quarantined(tmp_path):

@@ -27,16 +27,20 @@ import pyarrow as pa
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 LOST = "\ufffd"  # the replacement character: what a character that could not be read is shown as
+# Embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069): they reorder what follows them when shown.
+BIDI_CONTROLS = frozenset(map(chr, [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]))
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|>~])")
 
 
 def without_controls(text: str) -> str:
     """`text` without control characters (Unicode category Cc: NUL, bell, ESC, DEL, the C1 controls such as CSI)
     other than whitespace (a note keeps its line breaks): a terminal or a byte-string reader acts on them, and they
-    are never part of what anyone meant to write. A lone surrogate (a byte a terminal sent that is not UTF-8) becomes
-    U+FFFD, a lost character, as in ingest: it cannot be stored."""
+    are never part of what anyone meant to write. Nor the bidirectional overrides and isolates (`BIDI_CONTROLS`): one
+    turns the rest of a line around in every medium ("\u202eredael" reads "leader"), so a comment or a note could
+    show other words than it holds. A lone surrogate (a byte a terminal sent that is not UTF-8) becomes U+FFFD, a lost
+    character, as in ingest: it cannot be stored."""
     return "".join(ch if unicodedata.category(ch) != "Cs" else LOST for ch in text
-                   if ch.isspace() or unicodedata.category(ch) != "Cc")
+                   if ch.isspace() or (unicodedata.category(ch) != "Cc" and ch not in BIDI_CONTROLS))
 
 
 def one_line(text: str) -> str:
