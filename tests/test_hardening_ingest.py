@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 
 import pytest
-from dbutil import rows
+from dbutil import crm_with_one_note, rows
 
 from flows.nightly import nightly
 from voc import store
@@ -228,13 +228,7 @@ def test_a_run_left_running_by_a_dead_process_is_marked_failed_by_the_next(store
 
 
 def test_a_source_query_may_only_read(tmp_path):
-    import duckdb
-
-    db = tmp_path / "crm.duckdb"
-    con = duckdb.connect(str(db))
-    con.execute("CREATE TABLE notes AS SELECT 'd1' AS comment_id, 'Hotline besetzt' AS text, "
-                "TIMESTAMP '2026-11-03 10:00' AS created_at, 'A3' AS agent_id")
-    con.close()
+    db = crm_with_one_note(tmp_path / "crm.duckdb", "d1", "Hotline besetzt", "2026-11-03 10:00", "A3")
     target = tmp_path / "leak.csv"
     for query in (f"COPY notes TO '{target}'", "SELECT 1; DROP TABLE notes", "ATTACH 'x.duckdb'"):
         with pytest.raises(SourceError, match="single SELECT"):

@@ -6,9 +6,7 @@ Real DuckDB files, real Prefect flow runs against the test API, a real local SMT
 
 import json
 
-import duckdb
-import pytest
-from dbutil import rows
+from dbutil import crm_with_one_note, rows
 
 from flows.nightly import nightly
 
@@ -37,21 +35,12 @@ def test_a_header_holding_personal_data_is_redacted_in_every_quarantined_row_and
     assert raws[0]["agent_id"] == "A0[31m7" and raws[0]["text"] == "Rechnung falsch"
 
 
-def failed_query_source(tmp_path):
-    crm = tmp_path / "crm.duckdb"
-    con = duckdb.connect(str(crm))
-    con.execute("CREATE TABLE notes AS SELECT 'n1' AS comment_id, 'Drucker' AS text, "
-                "TIMESTAMP '2026-11-01 10:00' AS created_at, 'A01' AS agent_id")
-    con.close()
-    return crm
-
-
 def test_a_failed_run_leaves_no_personal_data_in_prefect_states_storage_or_parameters(tmp_path):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
     from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
 
-    crm = failed_query_source(tmp_path)
+    crm = crm_with_one_note(tmp_path / "crm.duckdb", "n1", "Drucker")
     query = "SELECT *, 'Frau Quandtmeyer zq.lit@example.org'::INTEGER AS x FROM notes"
     storage = tmp_path / "prefect-storage"
     with temporary_settings(updates={PREFECT_LOCAL_STORAGE_PATH: storage}):

@@ -135,11 +135,17 @@ def comment_row(c: Comment, source: str, run_id: int, redactions: Counter) -> di
             "truncated": c.truncated, "sentiment": c.sentiment}
 
 
+def stored_line(value: object) -> str:
+    """A text a source gave outside a comment (a column name, an id, a path) as the store keeps it: on one line,
+    undecodable bytes as \\xNN, no control characters, personal data redacted."""
+    return redact_text(one_line(printable(str(value))))
+
+
 def stored_raw(values: dict[str, str | None]) -> dict[str, str | None]:
     """A rejected row's values as `quarantine.raw` keeps them: the column names (the source's header may hold
     personal data too) and the values redacted alike, undecodable bytes as \\xNN, control characters removed (an ESC
     would reach the terminal of whoever reads the row); a value keeps its line breaks."""
-    clean = {redact_text(one_line(printable(str(k)))): without_controls(printable(v)) if isinstance(v, str) else v
+    clean = {stored_line(k): without_controls(printable(v)) if isinstance(v, str) else v
              for k, v in values.items()}
     return redact_values(clean)
 
@@ -147,8 +153,8 @@ def stored_raw(values: dict[str, str | None]) -> dict[str, str | None]:
 def quarantine_row(r: Rejected, source: str, run_id: int, now: datetime) -> dict:
     raw = json.dumps(stored_raw(r.raw), ensure_ascii=False, sort_keys=True)
     return {"run_id": run_id, "source": source, "row_number": r.row_number,
-            "comment_id": redact_text(one_line(printable(r.comment_id))) if r.comment_id is not None else None,
-            "reason": redact_text(one_line(printable(f"{r.where}: {r.reason}"))), "quarantined_at": now,
+            "comment_id": stored_line(r.comment_id) if r.comment_id is not None else None,
+            "reason": stored_line(f"{r.where}: {r.reason}"), "quarantined_at": now,
             "raw": raw, "raw_hash": text_hash(raw)}
 
 
@@ -336,5 +342,5 @@ def fail_run(settings: Settings, run_id: int, error: str | BaseException) -> Non
 def source_label(path: Path, table: str | None, query: str | None) -> str:
     """What `runs.source` says was read: the path (redacted, without control characters, as file names are stored),
     with the table or "query"."""
-    shown = redact_text(one_line(printable(str(path))))
+    shown = stored_line(path)
     return f"{shown}::{one_line(table)}" if table else (f"{shown}::query" if query else shown)

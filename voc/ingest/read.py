@@ -312,8 +312,8 @@ def _read_duckdb(path: Path, table: str | None, query: str | None) -> tuple[list
                           f"check {'the table' if table else 'the SQL'}") from exc
     finally:
         con.close()
-    return names, [RawRow(i, file_label(path), {n: _text(v) for n, v in zip(names, row)})
-                   for i, row in enumerate(data, start=1)]
+    label = file_label(path)
+    return names, [RawRow(i, label, {n: _text(v) for n, v in zip(names, row)}) for i, row in enumerate(data, start=1)]
 
 
 def _check_table(con, path: Path, table: str) -> None:

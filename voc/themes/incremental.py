@@ -312,7 +312,8 @@ def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float)
         similarity[rows] = sims
         taken = {lab.title for t, lab in labels.items() if t in set(theme_ids.tolist())}
         clean = [corpus.cluster_texts[i] for i in rows[new]] if corpus.cluster_texts else None
-        generic = generic_words(corpus.cluster_texts or corpus.texts, corpus.languages, theme_ids.tolist())
+        generic = (generic_words(corpus.cluster_texts or corpus.texts, corpus.languages, theme_ids.tolist())
+                   if k else {})  # every stored text is read: only for a night with emerging themes to title
         for lab in label_themes([corpus.texts[i] for i in rows[new]], [corpus.languages[i] for i in rows[new]],
                                 emerging[new], sims[new], clean, taken=taken, generic=generic):
             theme_id, sub_id = prev.max_theme_id + 1 + lab.theme_id, max_sub_id + 1 + lab.theme_id

@@ -20,8 +20,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import CountVectorizer
 
 from voc.text.util import TOKEN, stopwords
-from voc.themes.titles import (Speller, TitleGroup, choose_titles, clauses, fold, groups_generic,
-                               person_words)
+from voc.themes.titles import Speller, TitleGroup, choose_titles, clauses, fold, person_words
 
 N_KEYWORDS = 8
 N_REPRESENTATIVES = 5
@@ -137,7 +136,7 @@ def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, sim
                                   variants[idx].tolist() if variants is not None else None))
     order = [t for t in sorted(range(k), key=lambda t: -len(groups[t].texts)) if t not in keep]  # largest first
     titles = choose_titles([groups[t] for t in order], speller or Speller(clean, languages),
-                           set(taken or ()) | set(keep.values()), groups_generic(groups) if generic is None else generic)
+                           set(taken or ()) | set(keep.values()), generic)
     for t, title in [*zip(order, titles), *keep.items()]:
         result[t].title = title
     return result

@@ -44,8 +44,6 @@ from voc import store
 from voc.agents import loop
 from voc.errors import RunInProgressError, StoreLockedError, VocError, clean_message
 from voc.pm import corrections, theme_edit, workflow
-from voc.text.escape import without_controls
-from voc.text.redact import redact_text
 
 log = logging.getLogger(__name__)
 SYNC_SECONDS = 5.0          # how stale the snapshot may get while nobody changes anything
@@ -81,8 +79,8 @@ def _change(row: tuple) -> "Change":
 
 
 def _redacted(payload: dict) -> dict:
-    return {k: redact_text(without_controls(v)) if k in FREE_TEXT and isinstance(v, str) else v
-            for k, v in payload.items()}
+    """A change's values as the queue keeps them: its free texts redacted, without control characters."""
+    return {k: clean_message(v) if k in FREE_TEXT and isinstance(v, str) else v for k, v in payload.items()}
 
 
 def _apply_update(con, by: str, p: dict) -> None:
