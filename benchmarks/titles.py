@@ -7,7 +7,7 @@ and the bundled demo data. Each is validated and redacted as ingest does, boiler
 
 Per set:
 - `intent_word`: share of themes whose title shares a content word (crudely stemmed) with the name of the theme's
-  majority intent ("Track refund" ~ track_refund). English sets only: the intent names are English.
+  majority intent ("Tracking a refund" ~ track_refund). English sets only: the intent names are English.
 - `one_word`: titles of a single word ("Dollars", "Uhr"), for themes and for sub-themes.
 - `generic`: titles whose phrase is said in the comments of at least GENERIC_SHARE of the themes ("Help me",
   "How to do it"): a phrase every problem's customers say names none.
@@ -49,6 +49,7 @@ GENERIC_MIN = 2        # ... "said in a theme": by at least two of its comments
 EMERGING_INTENTS = 25  # intents titled alone, as a night titles a new problem
 EMERGING_ROWS = 60     # ... from about as many comments as the walkthrough's new problem had (61)
 N_EXAMPLES = 20
+ROW_KEPT_OUT = "(a whole row of the data set: not kept)"  # what stands for a title that is one
 SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ment", "al", "ly", "e")
 
 
@@ -91,14 +92,22 @@ def said_in(phrase: str, texts_by_theme: list[list[str]]) -> float:
     return hits / max(len(texts_by_theme), 1)
 
 
+def not_a_row(title: str, rows: set[str]) -> str:
+    """A title as the results keep it: one that is a whole row of a shared data set, said verbatim (a short
+    utterance such as MASSIVE's), is left out, as the project keeps no rows of ../shared/data."""
+    return ROW_KEPT_OUT if title.strip().lower() in rows else title
+
+
 def judge(titles: dict[int, str], members: dict[int, np.ndarray], y: np.ndarray, clean: list[str],
-          english: bool) -> dict:
-    """The counts of the module docstring for one level's titles (theme -> title, theme -> its rows)."""
+          english: bool, rows: set[str] = frozenset()) -> dict:
+    """The counts of the module docstring for one level's titles (theme -> title, theme -> its rows); a generic title
+    listed as `not_a_row` keeps it (`rows`: the set's rows, lower case)."""
     by_theme = [[clean[i] for i in rows] for rows in members.values()]
     majority = {t: Counter(y[rows].tolist()).most_common(1)[0][0] for t, rows in members.items()}
     out = {"titles": len(titles),
            "one_word": sum(len(TOKEN.findall(title)) == 1 for title in titles.values()),
-           "generic": sorted(title for title in titles.values() if said_in(title, by_theme) >= GENERIC_SHARE)}
+           "generic": sorted(not_a_row(title, rows) for title in titles.values()
+                             if said_in(title, by_theme) >= GENERIC_SHARE)}
     if english:
         hits = [bool(content_stems(titles[t]) & content_stems(majority[t].replace("_", " "))) for t in titles]
         out["intent_word"] = round(sum(hits) / max(len(hits), 1), 3)
@@ -134,18 +143,21 @@ def evaluate(name: str) -> dict:
     vectors = cached_vectors(embedder, clean)
     themes, subs, _, theme_set, _ = run_voc(texts, vectors, np.array(langs), embedder.assign_threshold, model, phrases)
     english = name in ("bitext", "banking77")
+    rows = set() if name == "demo" else {t.strip().lower() for t in texts}  # the demo's rows are the project's own
     members = {t: np.flatnonzero(themes == t) for t in theme_set.labels}
     titles = {t: lab.title for t, lab in theme_set.labels.items()}
     sub_members = {s: np.flatnonzero(subs == s) for s in theme_set.sub_labels}
     sub_titles = {s: lab.title for s, lab in theme_set.sub_labels.items() if len(sub_members[s])}
-    result = {"dataset": name, "rows": len(texts), "model": model, "themes": judge(titles, members, y, clean, english),
-              "subthemes": judge(sub_titles, {s: sub_members[s] for s in sub_titles}, y, clean, english)}
+    result = {"dataset": name, "rows": len(texts), "model": model,
+              "themes": judge(titles, members, y, clean, english, rows),
+              "subthemes": judge(sub_titles, {s: sub_members[s] for s in sub_titles}, y, clean, english, rows)}
     if name in ("bitext", "banking77"):
         e_titles, e_members = emerging_titles(texts, clean, langs, y, themes)
-        result["emerging"] = {**judge(e_titles, e_members, y, clean, english),
-                              "examples": [f"{e_titles[n]}  [{y[e_members[n][0]]}]" for n in sorted(e_titles)]}
+        result["emerging"] = {**judge(e_titles, e_members, y, clean, english, rows),
+                              "examples": [f"{not_a_row(e_titles[n], rows)}  [{y[e_members[n][0]]}]"
+                                           for n in sorted(e_titles)]}
     largest = sorted(members, key=lambda t: -len(members[t]))[:N_EXAMPLES]
-    result["examples"] = [f"{titles[t]}  [{len(members[t])}: "
+    result["examples"] = [f"{not_a_row(titles[t], rows)}  [{len(members[t])}: "
                           + ", ".join(f"{k} {c}" for k, c in Counter(y[members[t]].tolist()).most_common(2)) + "]"
                           for t in largest]
     if name == "demo":

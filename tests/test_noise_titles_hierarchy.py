@@ -240,7 +240,7 @@ def test_a_phrase_every_theme_says_is_no_title_and_a_fragment_names_the_problem(
 
 def test_a_new_problem_said_in_varied_words_is_titled_by_what_they_share():
     """The night's new problem (walkthrough F7: "Sign"): no whole clause is said three times, the fragment is."""
-    texts = ["how can i inform of signup problems", "I have got to report signup problems",
+    texts = ["how can i report signup problems", "I have got to report signup problems",
              "who do I tell about signup problems", "need to notify you of signup problems"]
     assert choose_titles([TitleGroup(texts, ["en"] * 4, ["signup", "report"])], Speller(texts)) == ["Signup problems"]
 
@@ -250,10 +250,10 @@ def test_a_question_cut_open_is_no_title_and_a_statement_with_i_is():
     the delivery-period theme, "Hours I can reach" the opening hours'. A note that starts with "I" says a problem."""
     asked = ["soon can I expect", "soon can I expect", "soon can I expect", "product arrive", "product arrive",
              "product arrive today", "when will the product arrive"]
-    said = ["I can't log in"] * 4 + ["login fails"] * 2
+    said = ["I cannot log in"] * 4 + ["login fails"] * 2
     titles = choose_titles([TitleGroup(asked, ["en"] * len(asked), ["soon", "expect", "arrive", "product"]),
                             TitleGroup(said, ["en"] * len(said), ["log", "login"])], Speller(asked + said))
-    assert titles == ["Product arrive", "I can't log in"]
+    assert titles == ["Product arrive", "I cannot log in"]
 
 
 def test_a_line_a_few_comments_of_a_large_theme_repeat_is_no_title():

@@ -48,15 +48,15 @@ GAPS = {
     "Ansprechpartner: Thomas Becker": "Ansprechpartner: [NAME]",
     "Vertragsinhaber Quentin Zabel, Vertrag": "Vertragsinhaber [NAME], Vertrag",
     # F3 (3a): a first name and a surname, no cue
-    "I want to get the bills from Anna Freeman": "I want to get the bills from [NAME]",
-    "find my bill from David Miller": "find my bill from [NAME]",
+    "I want the bills from Anna Freeman": "I want the bills from [NAME]",
+    "where is my bill from David Miller": "where is my bill from [NAME]",
     "the client, Sarah Connor, said": "the client, [NAME], said",
     "Lisa Müller rief an": "[NAME] rief an",
     "invoice from Frank Miller": "invoice from [NAME]",   # a first name that is a word too, in mid-sentence
     "Rückruf an Anna Maria Schmidt": "Rückruf an [NAME]",
     # F6 (3a): order references, not phone or card numbers
-    "order 00123842 status": "order [ORDER_NO] status",
-    "cancel purchase 113542617735902": "cancel purchase [ORDER_NO]",
+    "order 00456123 status": "order [ORDER_NO] status",
+    "cancel purchase 614283760591743": "cancel purchase [ORDER_NO]",
     "check the invoice #37777": "check the invoice #[ORDER_NO]",
     "locate the bill #00108?": "locate the bill #[ORDER_NO]?",
     "Bestellung 12345678 fehlt": "Bestellung [ORDER_NO] fehlt",
@@ -87,7 +87,7 @@ def test_words_and_numbers_that_only_look_like_personal_data_stay():
 
 
 def test_order_references_are_counted_as_orders_not_phones_or_cards():
-    counts = redact("order 00123842, purchase 113542617735902, invoice #37777").counts
+    counts = redact("order 00456123, purchase 614283760591743, invoice #37777").counts
     assert dict(counts) == {"order_no": 3}
     assert dict(redact("IP 10.0.0.1 und 2001:db8::1").counts) == {"ip": 2}
 

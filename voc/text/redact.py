@@ -12,7 +12,7 @@ redactions per kind is counted. The kinds, in the order they are applied:
 - ip: IPv4 (`203.0.113.77`, not after "Version"/"v"/"build") and IPv6 (`2001:db8::ff00:42:8329`);
 - customer_no / order_no: the value after a label such as "Kundennummer", "Kd-Nr",
   "customer id", "Bestellnummer", "order no", "Rechnungsnummer", "Vertragsnummer", and a number of five digits or
-  more after "order", "purchase", "invoice", "bill", "Bestellung", "Rechnung", "Auftrag" ("order 00123842",
+  more after "order", "purchase", "invoice", "bill", "Bestellung", "Rechnung", "Auftrag" ("order 00456123",
   "invoice #37777"): an order, not a phone or card number that a Luhn check passes by chance;
 - card: 13-19 digits in any grouping that pass the Luhn check (order numbers of the
   same length that fail it stay readable);
@@ -45,7 +45,7 @@ from voc.text.names import NAME_STEPS
 MIN_ACCOUNT_DIGITS = 6  # a sort code has 6, a BLZ 8, an account number 7-10: fewer is a quantity or a date
 MIN_IBAN_CHARS, MAX_IBAN_CHARS = 15, 34  # Norway's IBANs are the shortest, ISO 13616 allows up to 34
 MIN_LABELED_PHONE_DIGITS = 6   # "Tel 555-0198" (7) is a number to call; "Tel 2x" or "Handy 2 Jahre alt" are not
-MIN_ORDER_DIGITS = 5           # "order 00123842"; "Rechnung 2024" (a year) and "order 3 items" are not references
+MIN_ORDER_DIGITS = 5           # "order 00456123"; "Rechnung 2024" (a year) and "order 3 items" are not references
 MAX_PHONE_DIGITS = 15          # E.164: a longer run after "Tel" is something else (a tracking number)
 
 _WHITESPACE = re.compile(r"\s+")
@@ -83,7 +83,7 @@ _REFERENCES = [
                            r"rechnungsnummer|rechnungs-nr\.?|order (?:no\.?|number|id)|invoice (?:no\.?|number))"
                            r"[:#.]?[ ]*)([A-Za-z]{0,4}[-/]?\d[\w/-]{2,})", re.IGNORECASE)),
     # After "order", "purchase", "invoice", "Bestellung", "Rechnung" a number is the order's: with "no", "nr", "#",
-    # or of MIN_ORDER_DIGITS digits and more ("order 00123842"; a year, "Rechnung 2024", or "order 3 items" stays).
+    # or of MIN_ORDER_DIGITS digits and more ("order 00456123"; a year, "Rechnung 2024", or "order 3 items" stays).
     ("order_no", re.compile(r"\b((?:orders?|purchases?|invoices?|bills?|receipts?|bestellung(?:en)?|rechnung(?:en)?"
                             r"|auftrag)(?P<marker>[ ]?(?:no\.?|nr\.?|number|nummer|id)(?!\w)|[ ]?#)?"
                             r"[ ]?:?[ ]*(?:is[ ]+)?#?)(?P<value>[A-Za-z]{0,3}[-/]?\d[\d/-]*\d)(?![\w@])",

@@ -9,7 +9,7 @@ words are said in a few themes ("order" in 5 of 19 on bitext customer-service me
 words in most ("help" 18, "need" 17, "know" 13, "check" 7).
 
 Titles (`voc.themes.titles`) use them twice: a phrase made only of generic words and stop words is never a title,
-and a fragment of a clause never begins or ends with one ("how can i inform of signup problems" -> "signup
+and a fragment of a clause never begins or ends with one ("how can i report signup problems" -> "signup
 problems"). Sub-themes are titled with the generic words of the themes (within one theme every sub-theme says the
 theme's own words: they are not generic).
 """

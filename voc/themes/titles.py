@@ -17,7 +17,7 @@ For every theme (or sub-theme):
 3. Besides each whole clause, its fragments of 2 to SPAN_WORDS words are candidates: a
    fragment begins and ends with a word that is neither a stop word nor generic (a word
    most themes' customers say, found from the data: `voc.themes.generic`), so "how can i
-   inform of signup problems" also offers "signup problems". On real text few whole
+   report signup problems" also offers "signup problems". On real text few whole
    clauses repeat verbatim; without fragments the titles of bitext customer-service
    messages were "Help me", "How to do it" or one keyword ("Sign", "Dollars", "User").
    A fragment counts SPAN_WEIGHT of a clause, so a clause said verbatim keeps its title
@@ -162,8 +162,8 @@ def capitalise(title: str) -> str:
 
 def fragments(clause: str, filler: frozenset[str]) -> list[str]:
     """The clause's spans of 2 to SPAN_WORDS words that begin and end with a word that is not `filler` (stop words
-    and generic words), without the asker after their first word (`ASKER`): "how can i inform of signup problems"
-    -> "signup problems", "inform of signup problems"."""
+    and generic words), without the asker after their first word (`ASKER`): "how can i report signup problems"
+    -> "signup problems", "report signup problems"."""
     words = list(TOKEN.finditer(clause))
     lower = [w.group(0).lower() for w in words]
     out = []
