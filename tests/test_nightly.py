@@ -152,6 +152,24 @@ def test_flags_on_a_synthetic_series():
     assert flags[1].detail == "spike: 32 on the last day vs 2.0 ± 0.0 a day in the 28 days before"
 
 
+def test_an_emerging_theme_spikes_only_against_its_own_days():
+    """Zeros from before a new problem existed are no baseline (walkthrough 3a F8: "emerging …; spike: 6 on the
+    last day vs 0.2 ± 1.3 a day" for 13 comments): it is emerging, with its count; it spikes when it surges after
+    its first days."""
+    from datetime import datetime, timedelta
+
+    start = datetime(2026, 10, 1, 12)
+    steady = [start + timedelta(days=d) for d in range(40) for _ in range(2)]
+    new = [start + timedelta(days=38)] * 7 + [start + timedelta(days=39)] * 6  # a new problem, 7 then 6 a day
+    flags = theme_flags(np.array([1] * 80 + [2] * 13), steady + new, period_days=7)
+    assert flags[2].emerging and not flags[2].spike
+    assert flags[2].detail == "emerging: first seen 2026-11-08, 13 comments"
+    quiet = [start + timedelta(days=d) for d in range(34, 39)]  # one a day for five days, then 30
+    flags = theme_flags(np.array([1] * 80 + [2] * 35), steady + quiet + [start + timedelta(days=39)] * 30, 7)
+    assert flags[2].emerging and flags[2].spike
+    assert flags[2].detail.endswith("; spike: 30 on the last day vs 1.0 ± 0.0 a day in the 3 days before")
+
+
 def test_when_a_night_is_full_or_incremental():
     from datetime import datetime, timedelta
 

@@ -13,7 +13,13 @@ of the same data gives the same flags):
   days / TRAILING_PERIODS periods, at least SPIKE_MIN_VOLUME comments, and
   improbable as chance: P(X >= volume) < SPIKE_P_VALUE for X ~ Poisson(trailing
   mean). The standard deviation is floored at 1, so 0 → 1 is never a spike.
-  Trailing days before the first comment in the store do not count.
+  Trailing days before the first comment in the store do not count, and for an
+  emerging theme neither do the days before it was first seen: zeros from before a
+  problem existed are no baseline (against them 6 comments the day after a new
+  problem's first 7 read "spike: 6 vs 0.2 ± 1.3 a day"; that it is new is what
+  `emerging` says). An emerging theme spikes only against days of its own, so a
+  theme first seen on the last day has none and is flagged emerging alone, with
+  its count ("emerging: first seen 2026-11-21, 13 comments").
   Why the Poisson condition: at the small counts of most themes (a few a day) the
   2σ rule alone flagged 5 of 48 demo themes whose comments arrive at a steady rate;
   with it, those are quiet and the demo's emerging crash reports still flag.
@@ -81,10 +87,12 @@ def theme_flags(theme_ids: np.ndarray, created_at: list[datetime], period_days: 
         mask = theme_ids == theme
         own = np.sort(stamps[mask])
         first = own[min(FIRST_SEEN_COUNT, len(own)) - 1]
+        emerging = bool(history and first >= period_start)
         daily = np.bincount(day_index[mask], minlength=n_days)
         periods = period_counts(day_index[mask], n_days, period_days)
-        trail_days = daily[max(0, n_days - 1 - TRAILING_DAYS):-1]
-        trail_periods = periods[max(0, len(periods) - 1 - TRAILING_PERIODS):-1]
+        own_days = n_days - int((first.astype("datetime64[D]") - start).astype(np.int64)) if emerging else n_days
+        trail_days = daily[max(0, n_days - 1 - TRAILING_DAYS, n_days - own_days):-1]
+        trail_periods = periods[max(0, len(periods) - 1 - TRAILING_PERIODS):-1] if not emerging else periods[:0]
         day_spike, period_spike = is_spike(daily[-1], trail_days), is_spike(periods[-1], trail_periods)
         detail = ""
         if day_spike:
@@ -93,9 +101,8 @@ def theme_flags(theme_ids: np.ndarray, created_at: list[datetime], period_days: 
         elif period_spike:
             detail = (f"spike: {periods[-1]} in the last {period_days} days vs "
                       f"{trail_periods.mean():.1f} ± {trail_periods.std():.1f}")
-        emerging = bool(history and first >= period_start)
         if emerging:
-            detail = f"emerging: first seen {str(first)[:10]}" + (f"; {detail}" if detail else "")
+            detail = f"emerging: first seen {str(first)[:10]}, {int(mask.sum())} comments" + (f"; {detail}" if detail else "")
         flags[int(theme)] = ThemeFlags(first.astype(datetime), emerging, day_spike or period_spike, detail)
     return flags
 
