@@ -12,6 +12,7 @@ from voc.agents import loop, notify
 from voc.cli.main import app
 from voc.pm import report, theme_edit, workflow
 from voc.pm.workflow import Workflow
+from voc.text.escape import chat
 from voc.themes.identity import Lineage
 
 REASON = "Liegt am <b>Passwort-Manager</b>, siehe max@example.com"  # HTML to escape, an address to redact
@@ -94,8 +95,8 @@ def test_a_decline_reason_reaches_agents_by_webhook_email_cli_and_the_history(st
         item, = d["items"]
         assert item["reason"] == SHOWN, item  # was "note": null, and no reason
         assert item["note"] == f"{SAID[d['language']]}\nBitte auf den Passwort-Reset verweisen", item
-        said = f"{declined[d['language']]}: {SAID[d['language']]}\n  Bitte auf den Passwort-Reset verweisen"
-        assert said in d["text"], d["text"]  # the note indented under its bullet
+        said = f"{declined[d['language']]}: {chat(SAID[d['language']])}\n  Bitte auf den Passwort-Reset verweisen"
+        assert said in d["text"], d["text"]  # the note indented under its bullet, escaped for chat tools
     mails = {m["To"].split("@")[0]: m.get_payload(decode=True).decode().replace("\r\n", "\n") for m in received}
     assert all(SAID[d["language"]] in mails[d["agent_id"]] for d in hook.accepted)
 

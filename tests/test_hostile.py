@@ -179,6 +179,40 @@ def test_ids_holding_personal_data_are_quarantined_with_a_reason_that_does_not_r
             == [("C-5", "anna.schmidt", "INC-[PHONE]")])
 
 
+def test_ids_holding_a_name_are_quarantined_and_the_quarantine_keeps_no_name(tmp_path):
+    """Review F9: a customer's name in an id (a salutation or a word for the customer before it, or a first name and
+    a surname written as a name) quarantines the row with a reason naming the field, and the quarantined row keeps
+    [NAME] for the id (redaction does not read an id's parts). Codes and staff logins are stored."""
+    from voc.config import Settings
+    from voc.ingest.read import read_source
+    from voc.pipeline import ingest, start_run
+
+    src = tmp_path / "drop.csv"
+    src.write_text("comment_id,text,created_at,agent_id\n"
+                   "C-Quandtmeyer-Zacharias,Paket fehlt,2026-11-01 10:00,A07\n"
+                   "C-2,Paket fehlt,2026-11-01 10:00,Zacharias Quandtmeyer\n"
+                   "C-Frau-Meier,Paket fehlt,2026-11-01 10:00,A07\n"
+                   "C-4,Paket fehlt,2026-11-01 10:00,kunde_meier\n"
+                   "C-Frau-17,Paket fehlt,2026-11-01 10:00,A07\n"
+                   "C-6,Paket fehlt,2026-11-01 10:00,DE/A07\n"
+                   "ticket-4711,Paket fehlt,2026-11-01 10:00,agent_anna\n"
+                   "C-8,Paket fehlt,2026-11-01 10:00,anna.schmidt\n", encoding="utf-8")
+    cfg = Settings(db=tmp_path / "voc.duckdb")
+    ingest(cfg, start_run(cfg, "t"), read_source(src, name="t"))
+    advice = ": use an opaque id (e.g. C-1042, A07) instead of personal data"
+    assert [r for r, in rows(cfg.db, "SELECT reason FROM quarantine ORDER BY row_number")] == [
+        f"drop.csv line 2: comment_id holds a person's name{advice}",
+        f"drop.csv line 3: agent_id holds a person's name{advice}",
+        f"drop.csv line 4: comment_id holds a person's name{advice}",
+        f"drop.csv line 5: agent_id holds a person's name{advice}",
+        f"drop.csv line 6: comment_id holds a salutation (Frau, Herr, Mrs, Miss){advice}"]
+    dump = json.dumps(rows(cfg.db, "SELECT * FROM quarantine"), default=str)
+    for leak in ("Quandtmeyer", "Zacharias", "Meier", "meier"):
+        assert leak not in dump, leak
+    assert sorted(rows(cfg.db, "SELECT comment_id, agent_id FROM comments")) == [
+        ("C-6", "DE/A07"), ("C-8", "anna.schmidt"), ("ticket-4711", "agent_anna")]
+
+
 def test_pm_names_notes_and_reasons_are_redacted(store_copy):
     theme = top_theme(store_copy)
     with store.open(store_copy, write=True) as con:

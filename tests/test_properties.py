@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from voc import store
 from voc.config import Settings
 from voc.errors import SourceError
+from voc.ingest import ids
 from voc.ingest.read import RawBatch, RawRow, duckdb_said, read_source
 from voc.ingest.validate import RowInvalid, parse_timestamp, validate
 from voc.pipeline import ingest, start_run
@@ -33,7 +34,10 @@ STORE = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCh
 HEADER = "comment_id,text,created_at,agent_id,csat,nps,channel\n"
 
 cell = st.one_of(st.text(max_size=30), st.sampled_from(["", "2026-11-02 14:30", "02.11.2026", "9", "5", "-1", "A1",
-                                                         "=cmd", "\ufffd", "x" * 50, "chat\x1b[2J", "\x9b31m\x07"]))
+                                                         "=cmd", "\ufffd", "x" * 50, "chat\x1b[2J", "\x9b31m\x07",
+                                                         # ids: a person's name, a salutation, codes and logins
+                                                         "C-Frau-Meier", "Zacharias Quandtmeyer", "kunde_meier",
+                                                         "C-Frau-17", "DE/A07", "FR/A07", "agent_anna", "anna"]))
 # Any text, with the control characters a terminal acts on (ESC, BEL, CSI, DEL, NUL) and line ends drawn often.
 hostile = st.text(alphabet=st.one_of(st.characters(), st.sampled_from("\x1b\x07\x9b\x7f\x00\r\n\t\x85[\u202e\u2066")),
                   max_size=40)
@@ -465,19 +469,72 @@ def test_an_id_holding_personal_data_is_quarantined_without_repeating_it(kind, d
     assert not survives(secret, rejected[0].reason)
 
 
+CUES = ids.SALUTATIONS | ids.SHORT_SALUTATIONS | ids.CUSTOMER_WORDS  # make an id's next part a person's name
+
+
 @FAST
 @given(st.one_of(st.from_regex(r"([A-Z]|[A-Z]{3,4})?[-_/]?[0-9]{1,19}", fullmatch=True), st.uuids().map(str),
-                 st.from_regex(r"[a-z]{2,8}(\.[a-z]{2,8})?", fullmatch=True),
+                 st.from_regex(r"[a-z]{2,8}(\.[a-z]{2,8})?", fullmatch=True).filter(lambda s: not CUES & {
+                     *s.split(".")}),  # a login, not "frau.meier"
                  st.from_regex(r"[A-Z]{1,3}-20[0-9]{2}-[0-9]{2}-[0-9]{3,6}", fullmatch=True)))
 @example("01712345678")
 @example("4111111111111111")
 @example("C-0301-234567")
 @example("TK20240001234")
+@example("DE/A07")
+@example("FR/A07")  # France's agent 07, not "Fr." (Frau)
+@example("HR-17")
+@example("ticket-4711")
+@example("agent_anna")  # a first name alone is a staff member's own id
+@example("anna")
+@example("anna.schmidt")  # a login in lower case: no name can be told from words there, as in a comment
+@example("Kunde-4711")  # a word for the customer before a number: an id as a system issues it
+@example("customer_feedback_0001")
+@example("ms-teams-3")
+@example("WEB-EXPORT")
+@example("FR/PARIS")  # a short form before capitals is a code
 def test_opaque_ids_are_taken(identifier):
     """Ids as systems issue them (C-1042, 00012345, a UUID, a login such as pm.anna, T-2026-11-000123) go through."""
     values = {"comment_id": identifier, "text": "Paket fehlt", "created_at": "2026-11-02", "agent_id": identifier}
     comments, rejected = validate(RawBatch("p", [RawRow(1, "f.csv", values, line=2)]))
     assert comments and not rejected, rejected[0].reason
+
+
+@st.composite
+def id_with_a_name(draw):
+    """An id made from a customer: a salutation or a word for the customer and a surname ("C-Frau-Meier",
+    "kunde_meier"), or a first name and a surname written like a name, in either order ("Zacharias Quandtmeyer",
+    "C-Quandtmeyer-Zacharias"), among other parts and separators; with the surname to look for."""
+    sep = draw(st.sampled_from(["-", "_", ".", "/", " "]))
+    surname = draw(st.sampled_from(SURNAMES + ["Quandtmeyer"]))
+    if draw(st.booleans()):
+        cue = draw(st.sampled_from(sorted(CUES)))
+        shown = draw(st.sampled_from([str.lower, str.capitalize, str.upper]))
+        written = draw(st.sampled_from([str, str.lower] + ([] if cue in ids.SHORT_SALUTATIONS else [str.upper])))
+        words = [shown(cue), written(surname)]  # a short form before capitals is a code: "FR/PARIS"
+    else:
+        words = [draw(st.sampled_from(FIRST_NAMES + ["Zacharias"])), surname]
+        words = words[::draw(st.sampled_from([1, -1]))]
+    before, after = draw(st.sampled_from(["", "C", "A07", "DE"])), draw(st.sampled_from(["", "17", "2026"]))
+    return sep.join(p for p in [before, *words, after] if p), surname
+
+
+@FAST
+@given(id_with_a_name(), st.sampled_from(["comment_id", "agent_id"]))
+@example(("C-Quandtmeyer-Zacharias", "Quandtmeyer"), "comment_id")
+@example(("Zacharias Quandtmeyer", "Quandtmeyer"), "agent_id")
+@example(("C-Frau-Meier", "Meier"), "comment_id")
+@example(("Anna-van-der-Berg", "Berg"), "agent_id")  # as redaction reads a name with particles
+@example(("Anna-O'Brien", "O'Brien"), "comment_id")
+def test_an_id_holding_a_persons_name_is_quarantined_without_repeating_it(planted, field):
+    """The reason names the field and the kind, and the quarantined row keeps "[NAME]" for the id: ids are never
+    redacted, so a name in one would be stored and shown wherever the id is."""
+    value, surname = planted
+    values = {"comment_id": "C-1", "text": "Paket fehlt", "created_at": "2026-11-02", "agent_id": "A1", field: value}
+    comments, rejected = validate(RawBatch("p", [RawRow(1, "f.csv", values, line=2)]))
+    assert not comments and rejected[0].reason == (f"{field} holds a person's name: use an opaque id (e.g. C-1042, "
+                                                   "A07) instead of personal data"), (value, rejected[0].reason)
+    assert rejected[0].raw[field] == "[NAME]" and not survives(surname, json.dumps(rejected[0].raw))
 
 
 @FAST

@@ -83,6 +83,24 @@ def test_a_login_name_holding_personal_data_is_refused_in_one_line(store_copy, m
     assert sorted(n for n, in rows(store_copy, "SELECT name FROM users")) == ["a07", "anna", "pm.anna"]
 
 
+def test_a_login_that_addresses_a_person_is_refused_in_one_line(store_copy, monkeypatch):
+    """Review F9: "frau.quandtmeyer@example" is not a login a person picks for themselves, and it would be shown on
+    every change; a staff member's own name ("anna.schmidt") and a department's code ("hr.support") are logins. An
+    agent id ingest refuses (a person's name) is refused too: no comment could carry it."""
+    monkeypatch.setenv("VOC_PASSWORD", "secret123")
+    for name in ("frau.quandtmeyer@example", "Herr-Meier", "mr_smith", "ms.anna"):
+        result = invoke("user", "add", name, "--role", "pm", "--db", store_copy)
+        assert result.exit_code == 2 and len(result.output.strip().splitlines()) == 1, (name, result.output)
+        assert "may not begin with a salutation" in result.output and "opaque login name" in result.output
+        assert not [n for n in ("quandtmeyer", "meier", "smith") if n in result.output.lower()], result.output
+    for name in ("anna.schmidt", "hr.support", "fr-team"):
+        assert invoke("user", "add", name, "--role", "pm", "--db", store_copy).exit_code == 0, name
+    agent = invoke("user", "add", "zq", "--role", "agent", "--agent-id", "Zacharias Quandtmeyer", "--db", store_copy)
+    assert agent.exit_code == 2 and "--agent-id holds a person's name" in agent.output, agent.output
+    assert "Quandtmeyer" not in agent.output
+    assert sorted(n for n, in rows(store_copy, "SELECT name FROM users")) == ["anna.schmidt", "fr-team", "hr.support"]
+
+
 @settings(max_examples=50, deadline=None)
 @given(st.from_regex(r"[a-z]{1,8}([._-][a-z0-9]{1,8})?@[a-z]{2,10}(-[a-z]{2,6})?\.(de|com|example|co\.uk)",
                      fullmatch=True))

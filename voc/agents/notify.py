@@ -45,6 +45,7 @@ import duckdb
 from voc.agents.wording import DEFAULT, agent_language, digest_text, for_agent, subject
 from voc.errors import ConfigError, DeliveryError
 from voc.store import dicts, transaction
+from voc.text import escape
 
 Store = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
 AGENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # what may stand in an e-mail address's local part
@@ -166,11 +167,13 @@ def agent_languages(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def digest(agent_id: str, items: list[dict], language: str = DEFAULT) -> dict:
     """The payload a webhook receives: the text, and each item as data worded for the agent
-    (`voc.agents.wording.for_agent`: the change in words as `what`, only the note an agent reads)."""
+    (`voc.agents.wording.for_agent`: the change in words as `what`, only the note an agent reads). Chat tools render
+    the text (Markdown, Slack's mrkdwn), so what people wrote in it is escaped for them (`escape.chat`); the items
+    are data, as stored, for a receiver to show in its own medium."""
     worded = [for_agent({k: (str(v) if isinstance(v, datetime) else v) for k, v in i.items() if k != "agent_id"},
                         language) for i in items]
     return {"agent_id": agent_id, "count": len(items), "language": language, "items": worded,
-            "text": digest_text(worded, language)}
+            "text": digest_text(worded, language, escape.chat)}
 
 
 def send_webhook(channels: Channels, payload: dict) -> None:
@@ -208,7 +211,7 @@ def send_email(channels: Channels, payload: dict) -> None:
     msg = EmailMessage()
     msg["From"], msg["To"] = channels.sender, agent_address(channels.address, payload["agent_id"])
     msg["Subject"] = subject(payload["count"], payload["language"])
-    msg.set_content(payload["text"])
+    msg.set_content(digest_text(payload["items"], payload["language"]))  # plain text: as written, unescaped
     try:
         with smtplib.SMTP(channels.smtp_host, channels.smtp_port, timeout=channels.timeout_seconds) as smtp:
             smtp.send_message(msg)

@@ -8,6 +8,7 @@ their page and in `voc agent`. The pages product managers use stay English.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 
 from voc.errors import ConfigError
 
@@ -90,14 +91,20 @@ def status_word(status: str | None, language: str = DEFAULT) -> str:
     return STATUS_WORDS[language].get(status or "", status or "")
 
 
+def as_written(text: str) -> str:
+    """Text as people wrote it, for a medium that shows it as it is (the e-mail, the terminal)."""
+    return text
+
+
 def describe_change(kind: str, from_status: str | None, to_status: str | None, language: str = DEFAULT,
-                    other_id: int | None = None, other: str | None = None) -> str:
+                    other_id: int | None = None, other: str | None = None,
+                    shown: Callable[[str], str] = as_written) -> str:
     """What an event did to a theme: "is now in progress (was planned)", "took in the comments of #21 "Login"
     (status: planned)". A merge or split recorded before voc kept its other theme reads "took in another theme's
-    comments"."""
+    comments". `shown` escapes the other theme's name for the medium."""
     if kind in ("merge", "split") and other_id is None:
         kind += "_unknown"
-    named = f'#{other_id} "{other}"' if other and other != f"#{other_id}" else f"#{other_id}"
+    named = f'#{other_id} "{shown(other)}"' if other and other != f"#{other_id}" else f"#{other_id}"
     return CHANGE_WORDS[language][kind].format(to=status_word(to_status, language),
                                                   was=status_word(from_status, language), other=named)
 
@@ -127,13 +134,16 @@ def for_agent(event: dict, language: str = DEFAULT) -> dict:
             "note": agent_note(event["kind"], event["note"], event.get("reason"), language)}
 
 
-def digest_text(items: list[dict], language: str = DEFAULT) -> str:
+def digest_text(items: list[dict], language: str = DEFAULT, shown: Callable[[str], str] = as_written) -> str:
     """One line per change (theme, what happened, the PM's note indented under its bullet), under a heading;
-    `items` as `for_agent` words them."""
+    `items` as `for_agent` words them. `shown` escapes what people wrote (theme names, notes, reasons) for the
+    medium: `voc.text.escape.chat` for a webhook's message; the e-mail is plain text, as written."""
     words, lines = DIGEST_WORDS[language], []
     for i in items:
-        note = (i["note"] or "").replace("\n", "\n  ")
-        line = f"- {words['theme']} #{i['theme_id']} \"{i['theme']}\" {i['what']}"
+        note = shown(i["note"] or "").replace("\n", "\n  ")
+        what = describe_change(i["kind"], i["from_status"], i["to_status"], language, i.get("other_theme_id"),
+                               i.get("other_theme"), shown)
+        line = f"- {words['theme']} #{i['theme_id']} \"{shown(i['theme'])}\" {what}"
         lines.append(line + (f": {note}" if note else ""))
     return "\n".join([words["intro"], *lines])
 

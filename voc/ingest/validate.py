@@ -7,8 +7,9 @@ the reason: nothing is dropped.
 The rules, in one place:
 - required: comment_id, text, created_at, agent_id; ids are one line of at most
   MAX_ID_CHARS printable characters (an id ends up in file names, e-mail addresses, URLs),
-  without personal data (an e-mail address, phone number, IBAN or card number): ids are
-  keys, stored and shown as they are, never redacted;
+  without personal data (an e-mail address, phone number, IBAN or card number, a person's
+  name or a salutation: `voc.ingest.ids`): ids are keys, stored and shown as they are, never
+  redacted, so such a row is quarantined, its copy of the id replaced by a placeholder;
 - created_at: ISO 8601 (a zone such as `Z` or `+05:00` is converted to UTC; times
   without a zone are taken as given), German `02.11.2026 14:30`, or `02/11/2026`
   read day first (`date_order="mdy"` reads it month first); between MIN_CREATED_AT
@@ -31,10 +32,10 @@ from datetime import datetime, timedelta, timezone
 
 from voc.errors import ConfigError
 from voc.ingest.columns import has_surrogates
+from voc.ingest.ids import MAX_ID_CHARS, id_problem, without_personal_ids
 from voc.ingest.read import RawBatch, RawRow
 from voc.sentiment.labels import parse_label
 from voc.text.escape import one_line
-from voc.text.redact import ID_PERSONAL_DATA, personal_data_in_id
 
 DATE_FORMATS = {
     "dmy": ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y", "%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y"),
@@ -44,7 +45,6 @@ SCORE_RANGES = {"csat": (1, 5), "nps": (0, 10)}
 MIN_CREATED_AT = datetime(2000, 1, 1)  # older dates in agent notes are placeholders (0001-01-01, 1970-01-01)
 MAX_FUTURE = timedelta(days=1)         # allows for clocks and time zones, not for typos such as 2099
 MAX_STORED_CHARS = 1_000_000           # a pasted mail thread fits; a larger value is a document dump, refused
-MAX_ID_CHARS = 200
 DEFAULT_MAX_TEXT_CHARS = 5000          # what is embedded of a long comment (the rest is stored, not embedded)
 
 
@@ -143,10 +143,9 @@ def _identifier(values: dict, name: str) -> str:
     value = _required(values, name)
     if len(value) > MAX_ID_CHARS or not value.isprintable():
         raise RowInvalid(f"{name} must be one line of at most {MAX_ID_CHARS} printable characters")
-    kind = personal_data_in_id(value)
-    if kind:  # the reason names the kind, never the value
-        raise RowInvalid(f"{name} looks like {ID_PERSONAL_DATA[kind]}: use an opaque id (e.g. C-1042, A07) "
-                         "instead of personal data")
+    problem = id_problem(value)
+    if problem:  # the reason names the kind, never the value
+        raise RowInvalid(f"{name} {problem}: use an opaque id (e.g. C-1042, A07) instead of personal data")
     return value
 
 
@@ -198,7 +197,6 @@ def validate(batch: RawBatch, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, date
     rejected: list[Rejected] = []
     seen: dict[str, RawRow] = {}
     for row in batch.rows:
-        raw_id = row.values.get("comment_id")
         try:
             comment = parse_row(row, max_text_chars, date_order, now)
             if comment.comment_id in seen:
@@ -206,7 +204,8 @@ def validate(batch: RawBatch, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, date
                 where = first.position if first.file == row.file else first.where
                 raise RowInvalid(f"comment_id {comment.comment_id!r} repeats {where} of this input")
         except RowInvalid as exc:
-            rejected.append(Rejected(row.row_number, row.file, raw_id, str(exc), row.values, row.where))
+            values = without_personal_ids(row.values)
+            rejected.append(Rejected(row.row_number, row.file, values.get("comment_id"), str(exc), values, row.where))
             continue
         seen[comment.comment_id] = row
         comments.append(comment)

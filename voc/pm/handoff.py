@@ -79,14 +79,17 @@ def markdown(themes: list[dict], team: str | None) -> str:
 
 def jira_rows(themes: list[dict]) -> list[list[str]]:
     """Summary, Description, Labels (twice: Jira reads repeated columns as several labels), Issue Key.
-    Every cell is spreadsheet-safe (`escape.csv_cell`)."""
+    Jira renders a Description's wiki markup, so what users wrote there (sub-theme titles, quotes) and the ranking's
+    words are escaped for it (`escape.jira`): a comment's `[Verify here|https://...]` or `{color:red}` reads as
+    typed. The Summary is plain text in Jira, shown as it is. Every cell is spreadsheet-safe (`escape.csv_cell`)."""
     rows = [["Summary", "Description", "Labels", "Labels", "Issue Key"]]
+    wiki = escape.jira
     for t in themes:
         description = "\n".join([
             f"Customer theme {t['theme_id']} from voc: {t['size']} comments, trend {_trend(t)}.",
-            f"Sentiment {t['mean_sentiment']:+.2f} ({t['share_negative']:.0%} negative). Why ranked: {t['why']}",
-            "Sub-themes (title and comments): " + " · ".join(t["subthemes"]),
-            "Typical comments:", *[f"* {q}" for q in t["quotes"][:3]]])
+            f"Sentiment {t['mean_sentiment']:+.2f} ({t['share_negative']:.0%} negative). Why ranked: {wiki(t['why'])}",
+            "Sub-themes (title and comments): " + " · ".join(map(wiki, t["subthemes"])),
+            "Typical comments:", *[f"* {wiki(q)}" for q in t["quotes"][:3]]])
         row = [f"[voc #{t['theme_id']}] {t['title']}", description, "voc", f"voc-theme-{t['theme_id']}",
                t["ticket_key"] or ""]
         rows.append([escape.csv_cell(cell) for cell in row])

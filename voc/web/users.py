@@ -1,7 +1,9 @@
 """People who log in to the web app: a name, a role, an argon2id password hash and, for agents, an agent_id.
 
 A login name is shown as it is (the runs page, `voc user list`, the change queue), so, like an id in the input, it
-may not be an e-mail address, a phone number, an IBAN or a card number.
+may not be an e-mail address, a phone number, an IBAN or a card number, nor begin with a salutation
+("frau.quandtmeyer": not a login a person picks for themselves; "anna.schmidt" is a staff member's own). An agent's
+`--agent-id` is checked as ingest checks ids: no comment carries one that ingest refuses.
 
 Roles: `pm` reads every theme and changes statuses, names, comments' sentiment and theme, merges;
 `agent` sees only the comments filed under their own agent_id (`voc.agents.loop.agent_view` enforces it);
@@ -19,6 +21,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from voc.errors import AccessError, ConfigError
+from voc.ingest.ids import id_problem, starts_with_salutation
 from voc.store import first_row
 from voc.text.redact import ID_PERSONAL_DATA, personal_data_in_id
 
@@ -49,12 +52,18 @@ def add(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str, age
     if kind:
         raise ConfigError(f"a user name may not be {ID_PERSONAL_DATA[kind]}: it is shown on every change the user "
                           "makes; use an opaque login name (e.g. anna, pm.anna, a07)")
+    if starts_with_salutation(name):  # the reason, not the name: it may be a customer's
+        raise ConfigError("a user name may not begin with a salutation (Frau, Herr, Mr, Ms, ...): it names a person "
+                          "and is shown on every change the user makes; use an opaque login name (e.g. anna, pm.anna)")
     if role not in ROLES:
         raise ConfigError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
     if role == "agent" and not agent_id:
         raise ConfigError("an agent user needs --agent-id: the agent_id their comments carry in the source")
     if role == "agent" and not agent_id.isprintable():  # ingest refuses such ids: no comment could carry it
         raise ConfigError("--agent-id must be one line of printable characters, as in the source's agent_id column")
+    if role == "agent" and (problem := id_problem(agent_id)):
+        raise ConfigError(f"--agent-id {problem}: ingest refuses such agent ids, so no comment could "
+                          "carry it; use the agent's opaque id (e.g. A07)")
     if len(password) < MIN_PASSWORD_CHARS:
         raise ConfigError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
     exists = first_row(con, "SELECT 1 FROM users WHERE name = ?", [name])
