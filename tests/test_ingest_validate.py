@@ -11,7 +11,8 @@ from voc.config import Settings
 from voc.errors import SourceError
 from voc.ingest.read import parse_mapping, read_source
 from voc.ingest.validate import validate
-from voc.pipeline import ingest, start_run
+from voc.pipeline import ingest
+from voc.runs import start_run
 
 HEADER = "comment_id,text,created_at,agent_id,csat\n"
 

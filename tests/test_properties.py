@@ -24,7 +24,8 @@ from voc.config import Settings
 from voc.errors import SourceError
 from voc.ingest.read import RawBatch, RawRow, duckdb_said, read_source
 from voc.ingest.validate import RowInvalid, parse_timestamp, validate
-from voc.pipeline import ingest, start_run
+from voc.pipeline import ingest
+from voc.runs import start_run
 from voc.text.redact import luhn_ok, redact
 from voc.text.util import stopwords
 
