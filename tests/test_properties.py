@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 from voc import store
 from voc.config import Settings
 from voc.errors import SourceError
-from voc.ingest.read import RawBatch, RawRow, duckdb_said, read_source
+from voc.ingest.duckdb_source import duckdb_said
+from voc.ingest.read import read_source
+from voc.ingest.rows import RawBatch, RawRow
 from voc.ingest.validate import RowInvalid, parse_timestamp, validate
 from voc.pipeline import ingest
 from voc.runs import start_run

@@ -26,7 +26,7 @@ from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import Progress, embed_texts, load_embedder, lookup, resolve_model
 from voc.errors import NothingToDoError
 from voc.ingest.quarantine import RESOLVED_BY_RUN_SQL
-from voc.ingest.read import RawBatch
+from voc.ingest.rows import RawBatch
 from voc.ingest.stored import already_imported, comment_row, insert_new_quarantine, quarantine_row
 from voc.ingest.validate import validate
 from voc.ranking.rank import ThemeRank, rank_themes

@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from voc import store
 from voc.ingest.columns import printable
-from voc.ingest.read import RawBatch
+from voc.ingest.rows import RawBatch
 from voc.ingest.validate import Comment, Rejected
 from voc.text.escape import one_line, without_controls
 from voc.text.language import detect
