@@ -17,7 +17,8 @@ from voc.ranking.trends import SEGMENT_DIMENSIONS
 from voc.text.escape import one_line
 from voc.web import auth, charts, queries, queries_theme
 from voc.web.pages import flash, mirror_of, render
-from voc.web.mirror import CHANGE_WAIT_SECONDS, Change
+from voc.web.mirror import CHANGE_WAIT_SECONDS
+from voc.web.queue import Change
 from voc.web.users import User
 
 router = APIRouter()
@@ -39,7 +40,7 @@ def theme_page(request: Request, theme_id: int, page: str = "1", grain: str = "w
         context = {"theme": theme, "comments": comments, "total": total, "subs": queries.sub_themes(con, theme_id),
                    "lineage": queries_theme.lineage(con, theme_id), "history": workflow.history(con, theme_id),
                    "choices": queries_theme.theme_choices(con), "facets": queries.facets(con)}
-    pending = [c for c in mirror.changes(pending_only=True) if c.payload.get("theme_id") == theme_id]
+    pending = [c for c in mirror.queue.changes(pending_only=True) if c.payload.get("theme_id") == theme_id]
     return render(request, "theme.html", **context, f=f, page=page, grain=grain, pending=pending,
                   pages=pages, statuses=workflow.STATUSES,
                   next_statuses=workflow.TRANSITIONS[theme["status"]], sentiments=SENTIMENTS,
@@ -88,9 +89,9 @@ def _check_theme(request: Request, theme_id: int) -> None:
 def _submit(request: Request, kind: str, payload: dict, user: User, what: str) -> Change:
     """Queue a change, try to apply it now, and say what happened."""
     mirror = mirror_of(request)
-    change_id = mirror.submit(kind, payload, user.name)
+    change_id = mirror.queue.submit(kind, payload, user.name)
     mirror.sync(wait_seconds=CHANGE_WAIT_SECONDS)
-    change = mirror.change(change_id)
+    change = mirror.queue.change(change_id)
     if change.applied_at is None:
         flash(request, "info", f"{what}: queued. A nightly run is writing the store; the change is applied as "
                                "soon as it finishes.")
