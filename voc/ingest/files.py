@@ -24,7 +24,7 @@ from voc.ingest.columns import has_surrogates
 from voc.ingest.quotes import mark_swallowing
 from voc.ingest.rows import RawRow, text_or_none
 
-DELIMITERS = ",;\t|"
+DELIMITERS = ",;\t|"  # what CSV exports use: comma, semicolon (a German Excel), tab, pipe
 # A file with more undecodable rows than this share is in another encoding, not damaged, whatever its size (a
 # 2-row Latin-1 file is as wrong as a 2,000-row one); one bad row among valid ones is quarantined.
 MOSTLY_UNDECODABLE = 0.5
