@@ -53,7 +53,7 @@ def raw_encode(model: str, distinct: list[str]) -> tuple[str, float, float]:
 
 def run_stages(settings, comments: Path) -> tuple[dict[str, float], float, object, dict, object]:
     """The pipeline's stages in the flow's order: (seconds per stage, total seconds, corpus, embed result, themes)."""
-    from voc import pipeline
+    from voc import pipeline, runs
     from voc.ingest.read import read_source
     from voc.publish import publish
 
@@ -66,7 +66,7 @@ def run_stages(settings, comments: Path) -> tuple[dict[str, float], float, objec
         return result
 
     total_start = time.perf_counter()
-    run_id = pipeline.start_run(settings, str(comments), "full")
+    run_id = runs.start_run(settings, str(comments), "full")
     batch = timed("read", read_source, comments)
     timed("ingest", pipeline.ingest, settings, run_id, batch)
     corpus = timed("load", pipeline.load_corpus, settings)

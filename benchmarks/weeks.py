@@ -5,7 +5,7 @@ on the third-last day). Everything before the last W weeks is the base store, bu
 times: the week's comments arrive as one night (incremental), and the weekly full re-cluster follows.
 
 Measured per week: themes and sub-themes after the night and after the re-cluster; themes the re-cluster revived
-(`voc.themes.levels.revive`), merges and splits it recorded; the share of comments clustered before it whose
+(`voc.themes.carry_over.revive`), merges and splits it recorded; the share of comments clustered before it whose
 theme id it kept; and whether the themes tell the problems apart, from the generator's hidden truth: purity (the
 share of clustered comments in their theme's most common problem) and problems held (>= 80% of a problem's
 comments in one theme). `nightly.py` measures one weekly re-cluster after three nights (~4% new comments); here

@@ -30,7 +30,7 @@ from prefect.states import Failed, State
 from prefect.utilities.annotations import quote
 
 from flows.summary import SUMMARY, read_lines, result_lines
-from voc import pipeline, store
+from voc import pipeline, runs, store
 from voc.agents.notify import Channels
 from voc.config import Settings
 from voc.corpus import Corpus
@@ -101,7 +101,7 @@ def embed(settings: Settings, corpus: Corpus, rows, model: str, boilerplate, sho
         return pipeline.embed(settings, corpus, rows, boilerplate, callback, model)
 
 
-start_run = io_task(pipeline.start_run)
+start_run = io_task(runs.start_run)
 ingest = io_task(pipeline.ingest)
 load_corpus = io_task(pipeline.load_corpus)
 plan = io_task(pipeline.plan)
@@ -131,7 +131,7 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
     settings = Settings.from_env(db=Path(db), model=model, date_order=date_order, max_text_chars=max_text_chars)
     check_model(settings.model)
     with store.run_lock(settings.db):
-        run_id = start_run(settings, pipeline.source_label(Path(source), table, query), mode)
+        run_id = start_run(settings, runs.source_label(Path(source), table, query), mode)
         try:
             batch = read(source, table, query, mapping, source_name, encoding, delimiter)
             ingested = ingest(settings, run_id, batch)
@@ -152,7 +152,7 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
             ranks = rank(settings, corpus, themes, sentiment)
             summary = publish(settings, run_id, corpus, themes, ranks, sentiment, stats)
         except BaseException as exc:  # recorded, then the flow run fails with it: a run never stays `running`
-            pipeline.fail_run(settings, run_id, exc)
+            runs.fail_run(settings, run_id, exc)
             if not isinstance(exc, Exception):
                 raise  # Ctrl-C, a shutdown: Prefect marks the run crashed
             return failed(exc)

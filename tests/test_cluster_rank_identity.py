@@ -5,11 +5,12 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from voc.ranking.rank import priority_score, rank_themes
+from voc.themes.carry_over import revive
 from voc.themes.cluster import UNCLUSTERED, ThemeClusterer, auto_min_cluster_size
 from voc.themes.identity import match_ids
 from voc.themes.incremental import Previous
 from voc.themes.label import ThemeLabel
-from voc.themes.levels import named_like_their_theme, revive
+from voc.themes.levels import named_like_their_theme
 
 
 def blobs(seed=0, n=80, dim=24, k=3):
@@ -127,7 +128,7 @@ def test_a_splinter_does_not_take_the_id_of_the_theme_it_left():
 
 
 def _previous(theme_of, provisional=frozenset(), sub_of=None):
-    """The parts of a last run `voc.themes.levels.revive` reads."""
+    """The parts of a last run `voc.themes.carry_over.revive` reads."""
     n = len(theme_of)
     return Previous(run_id=1, params={}, last_full=None, theme_of=np.asarray(theme_of), method=np.zeros(n),
                     similarity=np.zeros(n), sentiment_score=np.zeros(n), sentiment=np.zeros(n), centroids={},

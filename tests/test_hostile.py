@@ -151,7 +151,8 @@ def test_personal_data_in_any_field_note_or_reason_is_redacted(tmp_path):
 def test_ids_holding_personal_data_are_quarantined_with_a_reason_that_does_not_repeat_it(tmp_path):
     from voc.config import Settings
     from voc.ingest.read import read_source
-    from voc.pipeline import ingest, start_run
+    from voc.pipeline import ingest
+    from voc.runs import start_run
 
     src = tmp_path / "drop.csv"
     src.write_text("comment_id,text,created_at,agent_id,ticket_id\n"
@@ -185,7 +186,8 @@ def test_ids_holding_a_name_are_quarantined_and_the_quarantine_keeps_no_name(tmp
     [NAME] for the id (redaction does not read an id's parts). Codes and staff logins are stored."""
     from voc.config import Settings
     from voc.ingest.read import read_source
-    from voc.pipeline import ingest, start_run
+    from voc.pipeline import ingest
+    from voc.runs import start_run
 
     src = tmp_path / "drop.csv"
     src.write_text("comment_id,text,created_at,agent_id\n"

@@ -9,9 +9,11 @@ import pytest
 from voc import store
 from voc.config import Settings
 from voc.errors import SourceError
-from voc.ingest.read import parse_mapping, read_source
+from voc.ingest.columns import parse_mapping
+from voc.ingest.read import read_source
 from voc.ingest.validate import validate
-from voc.pipeline import ingest, start_run
+from voc.pipeline import ingest
+from voc.runs import start_run
 
 HEADER = "comment_id,text,created_at,agent_id,csat\n"
 

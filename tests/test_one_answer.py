@@ -160,7 +160,7 @@ def test_a_bad_value_is_400_naming_the_field_and_what_it_may_be(pm_store):  # no
         r = client.post(f"/themes/{top}/rename", data={"csrf": token})
         assert r.status_code == 400 and "the form has no name field: reload the page" in r.text
         assert "field required" not in r.text
-        assert mirror.changes() == []
+        assert mirror.queue.changes() == []
     result = invoke("status", top, "--set", "bogus", "--by", "anna", "--db", db)
     assert result.exit_code == 2 and result.output.strip() == f"error: status 'bogus' is not a status: {statuses}"
 

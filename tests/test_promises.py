@@ -103,7 +103,7 @@ def test_trends_come_in_days_and_weeks(published_db):
 def test_nps_is_promoters_minus_detractors_in_every_output(published_db):
     """Bug: the mean 0-10 rating shown as NPS (trends export, segments export, the web app's themes page)."""
     from voc.ranking.rank import nps_of
-    from voc.web import queries
+    from voc.web import queries, queries_themes
 
     db, _ = published_db
     ratings = {}
@@ -113,7 +113,7 @@ def test_nps_is_promoters_minus_detractors_in_every_output(published_db):
     with store.open(db) as con:
         weekly = {(t, start): nps for t, _, period, start, *_, nps, _mean in con.execute(trends.TRENDS_SQL).fetchall()
                   if period == "week"}
-        page = {t["theme_id"]: t["nps"] for t in queries.themes(con, queries.Filters())}
+        page = {t["theme_id"]: t["nps"] for t in queries_themes.themes(con, queries.Filters())}
         stored = dict(con.execute("SELECT theme_id, nps FROM current_themes").fetchall())
         segments = con.execute(trends.SEGMENTS_SQL).fetchall()
     assert len(ratings) > 3 and any(min(r) <= 6 for r in ratings.values())  # the demo has NPS ratings, detractors too

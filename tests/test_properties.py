@@ -23,10 +23,14 @@ from voc import store
 from voc.config import Settings
 from voc.errors import SourceError
 from voc.ingest import ids
-from voc.ingest.read import RawBatch, RawRow, duckdb_said, read_source
+from voc.ingest.duckdb_source import duckdb_said
+from voc.ingest.read import read_source
+from voc.ingest.rows import RawBatch, RawRow
 from voc.ingest.validate import RowInvalid, parse_timestamp, validate
-from voc.pipeline import ingest, start_run
-from voc.text.redact import luhn_ok, redact
+from voc.pipeline import ingest
+from voc.runs import start_run
+from voc.text.redact import redact
+from voc.text.redact_rules import luhn_ok
 from voc.text.util import stopwords
 
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

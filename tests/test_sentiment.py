@@ -18,7 +18,7 @@ from voc import publish, schema, store
 from voc.cli.common import sentiment_summary
 from voc.cli.main import app
 from voc.embedding.vectors import normalise_rows
-from voc.ingest.read import RawBatch, RawRow
+from voc.ingest.rows import RawBatch, RawRow
 from voc.ingest.validate import validate
 from voc.sentiment import learn as sentiment_learn, saved as sentiment_saved
 from voc.sentiment.labels import LABELS, csat_label, nps_label, own_label, parse_label

@@ -4,7 +4,8 @@ import numpy as np
 
 from voc.sentiment.score import label_of, lexicon_score
 from voc.text.language import detect
-from voc.text.redact import luhn_ok, redact, redact_values
+from voc.text.redact import redact, redact_values
+from voc.text.redact_rules import luhn_ok
 from voc.themes.label import class_tfidf, label_themes, top_keywords
 
 

@@ -487,7 +487,7 @@ def test_the_themes_pages_impact_under_a_filter_is_the_rankings_over_the_comment
     """Under a filter the impact is measured the ranking's way (`voc.ranking.rank.impacts`) over the comments the
     filter keeps, unclustered ones included."""
     from voc.ranking.rank import impacts, nps_of
-    from voc.web import queries
+    from voc.web import queries, queries_themes
 
     db, _ = web_store
     channel = rows(db, "SELECT channel FROM current_assignments GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")[0][0]
@@ -496,7 +496,7 @@ def test_the_themes_pages_impact_under_a_filter_is_the_rankings_over_the_comment
     csat, nps = (np.array([np.nan if v is None else v for v in column], dtype=float)
                  for column in ([c for _, c, _ in kept], [n for _, _, n in kept]))
     with store.open(db) as con:
-        shown = queries.themes(con, queries.Filters(channel=channel))
+        shown = queries_themes.themes(con, queries.Filters(channel=channel))
     assert shown
     for t in shown:
         _, csat_impact = impacts(csat, labels == t["theme_id"], lambda v: float(v.mean()) if len(v) else None)

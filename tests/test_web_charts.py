@@ -10,7 +10,7 @@ from datetime import datetime
 from tests.dbutil import rows
 from tests.test_web import PM, Server, browser, login, web_store  # noqa: F401  (fixtures used by name)
 from voc import store
-from voc.web import charts, queries
+from voc.web import charts, queries, queries_theme, queries_themes
 from voc.web.app import create_app
 
 BOLD = 'Paket <b>BOLD</b> <a href="https://example.com/x">klick</a> & co'
@@ -149,14 +149,14 @@ def test_the_last_day_is_partial_when_the_run_read_it_before_it_was_over(web_sto
     db = _partial_week_store(web_store, tmp_path)
     with store.open(db, write=True) as con:
         ids = [t for t, in con.execute("SELECT theme_id FROM current_themes").fetchall()]
-        _, counts = queries.trend_counts(con, ids, "day", queries.Filters())
+        _, counts = queries_themes.trend_counts(con, ids, "day", queries.Filters())
         assert {c.so_far for c in counts.values()} == {None}  # Wednesday, read the next Tuesday: whole
         con.execute("UPDATE runs SET started_at = TIMESTAMP '2026-11-18 11:00'")
-        labels, counts = queries.trend_counts(con, ids, "day", queries.Filters())
+        labels, counts = queries_themes.trend_counts(con, ids, "day", queries.Filters())
         assert labels[-1] == "2026-11-18" and {c.so_far for c in counts.values()} == {"to 11:00"}
-        _, counts = queries.trend_counts(con, ids, "week", queries.Filters())
+        _, counts = queries_themes.trend_counts(con, ids, "week", queries.Filters())
         assert {c.so_far for c in counts.values()} == {"to Wed 11:00"}
-        series = queries.series(con, ids[0], "day")
+        series = queries_theme.series(con, ids[0], "day")
         assert series[-1]["so_far"] in (None, "to 11:00") and all(s["so_far"] is None for s in series[:-1])
 
 

@@ -110,16 +110,16 @@ def test_typed_values_in_the_correction_form_and_error_pages_are_redacted_and_ne
         r = pm.get(f"/themes/abc {LEAK}")
         assert r.status_code in (400, 404) and LEAK not in r.text and "[EMAIL]" in r.text, r.text
         # a change queued by an older app, as typed: refused when applied, its error stored and shown redacted
-        older = mirror.submit("correct", {"source": source, "comment_id": f"c {LEAK}", "sentiment": "negative",
+        older = mirror.queue.submit("correct", {"source": source, "comment_id": f"c {LEAK}", "sentiment": "negative",
                                           "theme_id": None}, "anna")
         mirror.sync()
-        with sqlite3.connect(mirror.queue_path) as q:
+        with sqlite3.connect(mirror.queue.path) as q:
             error, = q.execute("SELECT error FROM changes WHERE id = ?", [older]).fetchone()
             assert error.startswith("no comment") and LEAK not in error, error
             q.execute("UPDATE changes SET error = ? WHERE id = ?", [f"no comment c {LEAK}", older])  # as stored before
         runs = pm.get("/runs").text
         assert "refused" in runs and "no comment" in runs and LEAK not in runs, runs
-    with sqlite3.connect(mirror.queue_path) as q:
+    with sqlite3.connect(mirror.queue.path) as q:
         payloads = [p for p, in q.execute("SELECT payload FROM changes WHERE id <> ?", [older]).fetchall()]
     assert not [p for p in payloads if LEAK in p], payloads  # what the form got was never queued
 

@@ -91,7 +91,7 @@ def test_what_a_pm_types_is_queued_and_shown_redacted_and_in_words(pm_store):
         r = client.post(f"/themes/{top}/status", data={"csrf": token, "status": "planned", "note": note,
                                                        "owner": "Frau Schulz"})
         assert r.status_code == 303
-        queued = mirror.queue_path.read_bytes()
+        queued = mirror.queue.path.read_bytes()
         runs = client.get("/runs").text
     for said in (queued.decode("utf-8", "replace"), runs):
         assert "Müller" not in said and "1234567" not in said and "mueller@" not in said and "Schulz" not in said
@@ -106,7 +106,7 @@ def test_a_refused_transition_is_said_at_once_and_nothing_is_queued(pm_store):
     with pm_app(db) as (client, token, mirror):
         r = client.post(f"/themes/{top}/status", data={"csrf": token, "status": "done"})  # new -> done is not allowed
         assert r.status_code == 409 and "cannot go from new to done" in r.text
-        assert mirror.changes() == []
+        assert mirror.queue.changes() == []
 
 
 def test_a_pm_moves_a_comment_and_corrects_its_sentiment_in_the_app(pm_store):
@@ -174,7 +174,7 @@ def test_a_merge_waits_in_the_queue_while_a_run_holds_the_store(pm_store):
             r = client.post(f"/themes/{b}/merge", data={"csrf": token, "into": str(a), "confirm": "yes"})
             assert r.status_code == 303 and r.headers["location"] == f"/themes/{b}"
             assert "queued" in client.get(f"/themes/{b}").text
-        assert mirror.sync() and mirror.changes()[0].error is None
+        assert mirror.sync() and mirror.queue.changes()[0].error is None
         assert client.get(f"/themes/{b}").headers["location"] == f"/themes/{a}"
     assert rows(db, "SELECT kind FROM theme_overrides") == [("merge",)]
 

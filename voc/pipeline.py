@@ -1,22 +1,19 @@
 """The stage functions the nightly flow calls, one per task, with plain inputs and outputs.
 
-Order: start_run → ingest → load_corpus → plan → embed → (assign_new | cluster → identify)
-→ score → rank → publish. `plan` decides between an incremental night and a full
+Order: ingest → load_corpus → plan → embed → (assign_new | cluster → identify) → score → rank → publish,
+between `voc.runs.start_run` and the run's end. `plan` decides between an incremental night and a full
 re-cluster (see `voc.themes.incremental`). `ingest` writes new comments and quarantined
 rows at once (nothing is lost if a later stage fails). `voc.publish` writes the
-results and flips the published pointer in one transaction; `fail_run` records a
+results and flips the published pointer in one transaction; `voc.runs.fail_run` records a
 failure and leaves the last published results untouched.
 """
 
 from __future__ import annotations
 
 import functools
-import json
-import logging
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -27,11 +24,11 @@ from voc.agents.notify import Channels, deliver
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import Progress, embed_texts, load_embedder, lookup, resolve_model
-from voc.errors import ConfigError, NothingToDoError, StoreLockedError, VocError
-from voc.ingest.columns import printable
+from voc.errors import NothingToDoError
 from voc.ingest.quarantine import RESOLVED_BY_RUN_SQL
-from voc.ingest.read import RawBatch
-from voc.ingest.validate import Comment, Rejected, validate
+from voc.ingest.rows import RawBatch
+from voc.ingest.stored import already_imported, comment_row, insert_new_quarantine, quarantine_row
+from voc.ingest.validate import validate
 from voc.ranking.rank import ThemeRank, rank_themes
 from voc.ranking.trends import theme_flags
 from voc.sentiment import saved as sentiment_saved
@@ -39,9 +36,6 @@ from voc.sentiment.labels import LABEL_SQL, own_label
 from voc.sentiment.learn import (MAX_TRAIN_LABELS, OwnLabels, Scored, apply_own_labels, score_rows,
                                  training_sample)
 from voc.sentiment.score import seed_sentences
-from voc.text.escape import one_line, without_controls
-from voc.text.language import detect
-from voc.text.redact import redact, redact_text, redact_values
 from voc.text.util import text_hash
 from voc.themes.cluster import ThemeClusterer
 from voc.themes.hierarchy import centroid_weight_for
@@ -49,26 +43,9 @@ from voc.themes.incremental import Plan, Previous, assign_new, plan_night
 from voc.themes.levels import build_levels
 from voc.themes.noise import Boilerplate
 
-MODES = ("auto", "full", "incremental")
 # the labels a full run measured the hold-out accuracies on, carried with them by the nights after it
 MEASURED_ON = ("holdout_labels", "holdout_labels_human", "holdout_labels_score")
-MAX_ERROR_CHARS = 2000  # runs.error: the one line a user needs, not a whole traceback
-log = logging.getLogger("voc")
-
-
-def start_run(settings: Settings, source: str, requested_mode: str = "auto") -> int:
-    """Record a new run. Runs left `running` by a process that died are marked failed first: the caller holds
-    the store's run lock (`store.run_lock`), so no other run can be under way."""
-    if requested_mode not in MODES:
-        raise ConfigError(f"unknown mode {requested_mode!r}: use one of {', '.join(MODES)}")
-    with store.open(settings.db, create=True) as con:
-        con.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE status = 'running'",
-                    [datetime.now(), "interrupted: the process ended before the run finished"])
-        run_id = store.scalar(con, "SELECT nextval('run_id_seq')")
-        con.execute("INSERT INTO runs (run_id, started_at, status, source, params, mode) "
-                    "VALUES (?, ?, 'running', ?, ?, ?)",
-                    [run_id, datetime.now(), source, json.dumps(settings.as_dict()), requested_mode])
-        return run_id
+REASONS_IN_STATS = 20  # the run stats keep the first quarantine reasons as examples; `voc quarantine` lists them all
 
 
 def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
@@ -105,65 +82,8 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
             "swallowed": [s for f, s in batch.swallowed if f not in skipped],  # rows an unclosed quote took
             "no_rows": batch.no_rows,  # a table or query without rows: a quiet night, said in the run summary
             "truncated": sum(c.truncated for c in comments),
-            "quarantine_reasons": [q["reason"] for q in quarantine[:20]],
+            "quarantine_reasons": [q["reason"] for q in quarantine[:REASONS_IN_STATS]],
             "redactions": dict(redactions)}
-
-
-def already_imported(con, batch: RawBatch) -> dict[str, int]:
-    """File name -> run id, for the batch's files whose exact content this source imported before."""
-    found = {}
-    for f in batch.files:
-        run = store.scalar(con, "SELECT run_id FROM imports WHERE source = ? AND sha256 = ?", [batch.source, f.sha256])
-        if run is not None:
-            found[f.name] = run
-    return found
-
-
-def comment_row(c: Comment, source: str, run_id: int, redactions: Counter) -> dict:
-    """A valid comment as stored: every free-text field redacted, the language detected when not given."""
-    red = redact(c.text)
-    redactions.update(red.counts)
-    optional = {}
-    for name in ("channel", "product", "team", "ticket_id"):
-        field_red = redact(getattr(c, name)) if getattr(c, name) else None
-        optional[name] = field_red.text if field_red else None
-        redactions.update(field_red.counts if field_red else {})
-    return {"source": source, "comment_id": c.comment_id, "text": red.text, "text_hash": text_hash(red.text),
-            "created_at": c.created_at, "agent_id": c.agent_id, **optional,
-            "language": c.language if c.language in ("de", "en") else detect(red.text),
-            "csat": c.csat, "nps": c.nps, "redactions": red.total, "first_run_id": run_id,
-            "truncated": c.truncated, "sentiment": c.sentiment}
-
-
-def stored_line(value: object) -> str:
-    """A text a source gave outside a comment (a column name, an id, a path) as the store keeps it: on one line,
-    undecodable bytes as \\xNN, no control characters, personal data redacted."""
-    return redact_text(one_line(printable(str(value))))
-
-
-def stored_raw(values: dict[str, str | None]) -> dict[str, str | None]:
-    """A rejected row's values as `quarantine.raw` keeps them: the column names (the source's header may hold
-    personal data too) and the values redacted alike, undecodable bytes as \\xNN, control characters removed (an ESC
-    would reach the terminal of whoever reads the row); a value keeps its line breaks."""
-    clean = {stored_line(k): without_controls(printable(v)) if isinstance(v, str) else v
-             for k, v in values.items()}
-    return redact_values(clean)
-
-
-def quarantine_row(r: Rejected, source: str, run_id: int, now: datetime) -> dict:
-    raw = json.dumps(stored_raw(r.raw), ensure_ascii=False, sort_keys=True)
-    return {"run_id": run_id, "source": source, "row_number": r.row_number,
-            "comment_id": stored_line(r.comment_id) if r.comment_id is not None else None,
-            "reason": stored_line(f"{r.where}: {r.reason}"), "quarantined_at": now,
-            "raw": raw, "raw_hash": text_hash(raw)}
-
-
-def insert_new_quarantine(con, quarantine: list[dict]) -> int:
-    """Insert the rejected rows the store does not hold yet (same source, same raw values); returns how many."""
-    known = {h for h, in con.execute("SELECT raw_hash FROM quarantine WHERE source = ?",
-                                     [quarantine[0]["source"]]).fetchall()} if quarantine else set()
-    fresh = [q for q in quarantine if q["raw_hash"] not in known]
-    return store.insert_arrow(con, "quarantine", pa.Table.from_pylist(fresh)) if fresh else 0
 
 
 def load_corpus(settings: Settings) -> Corpus:
@@ -318,29 +238,3 @@ def notify(settings: Settings, channels: Channels) -> dict:
     if not channels.configured():
         return {"skipped": "no channel configured (VOC_WEBHOOK_URL / VOC_SMTP_HOST)"}
     return deliver(functools.partial(store.open, settings.db, write=True), channels)
-
-
-def error_line(exc: BaseException) -> str:
-    """What a failed run records: a voc error's own line (it says what is wrong and what to do; its class name
-    says nothing to a user), any other exception with its type (`KeyError: 'x'` is a bug, `'x'` alone is nothing)."""
-    return str(exc) if isinstance(exc, VocError) else f"{type(exc).__name__}: {exc}"
-
-
-def fail_run(settings: Settings, run_id: int, error: str | BaseException) -> None:
-    """Record the failure (redacted; an exception as `error_line` says it); published results stay as they were.
-    When the store stays locked past the wait, the next run's `start_run` marks this run failed instead: the
-    original error is what matters."""
-    error = error_line(error) if isinstance(error, BaseException) else error
-    try:
-        with store.open(settings.db, write=True) as con:
-            con.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
-                        [datetime.now(), redact_text(error)[:MAX_ERROR_CHARS], run_id])
-    except StoreLockedError as exc:
-        log.warning("could not record run %s as failed (%s); the next run will", run_id, exc)
-
-
-def source_label(path: Path, table: str | None, query: str | None) -> str:
-    """What `runs.source` says was read: the path (redacted, without control characters, as file names are stored),
-    with the table or "query"."""
-    shown = stored_line(path)
-    return f"{shown}::{one_line(table)}" if table else (f"{shown}::query" if query else shown)

@@ -114,7 +114,7 @@ def voc_error_names(cls: type = VocError) -> set[str]:
 
 def run_error(error: str) -> str:
     """A failed run's error as a user reads it: without the class name of a voc error ("SourceError: "), which runs
-    recorded before `voc.pipeline.error_line` (and PM edits) put in front of the message; a bug keeps its type."""
+    recorded before `voc.runs.error_line` (and PM edits) put in front of the message; a bug keeps its type."""
     return re.sub(rf"^(?:{'|'.join(sorted(voc_error_names()))}): ", "", error)
 
 

@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from voc.ingest.read import RawRow
+    from voc.ingest.rows import RawRow
 
 # what the first cell of a row looks like: an opaque id such as c000123, C-1042, 2026/11/15-7: no spaces, a digit
 # (a note's line that starts with a word, "Termin, morgen, 10 Uhr, bitte", is prose however many commas it has)

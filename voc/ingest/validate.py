@@ -33,7 +33,7 @@ from datetime import datetime, timedelta, timezone
 from voc.errors import ConfigError
 from voc.ingest.columns import has_surrogates
 from voc.ingest.ids import MAX_ID_CHARS, id_problem, without_personal_ids
-from voc.ingest.read import RawBatch, RawRow
+from voc.ingest.rows import RawBatch, RawRow
 from voc.sentiment.labels import parse_label
 from voc.text.escape import one_line
 

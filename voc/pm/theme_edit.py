@@ -28,9 +28,10 @@ from voc import store
 from voc.config import Settings
 from voc.corpus import ThemeSet
 from voc.errors import NoResultsError, NotFoundError, ThemeNotFoundError, TransitionError
-from voc.pipeline import fail_run, load_corpus, rank
+from voc.pipeline import load_corpus, rank
 from voc.pm import workflow
 from voc.publish import publish
+from voc.runs import fail_run
 from voc.sentiment.learn import Scored
 from voc.themes.cluster import UNCLUSTERED, normalise_rows
 from voc.themes.identity import Lineage

@@ -52,7 +52,7 @@ def login(request: Request, user: User, stamp: str) -> None:
 def logout(request: Request) -> None:
     """End the session here and on the server: its id is refused from now on, whoever sends the cookie."""
     if request.session.get("sid"):
-        request.app.state.mirror.log_out(request.session["sid"], SESSION_SECONDS)
+        request.app.state.mirror.queue.log_out(request.session["sid"], SESSION_SECONDS)
     request.session.clear()
 
 
@@ -65,7 +65,7 @@ def user(request: Request) -> User:
     mirror = request.app.state.mirror
     with mirror.read() as con:
         found = users.session_of(con, name)
-    if found is None or found[1] != request.session.get("stamp") or mirror.logged_out(sid):
+    if found is None or found[1] != request.session.get("stamp") or mirror.queue.logged_out(sid):
         request.session.clear()
         raise LoginRequired()
     return found[0]

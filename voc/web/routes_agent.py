@@ -46,7 +46,8 @@ def agent_page(request: Request, agent_id: str, lang: str | None = None, user: U
         view = loop.agent_view(con, agent_id, viewer=viewer, mark_seen=False, language=request.session.get("lang"))
         latest = loop.latest_event(con)
     if viewer is not None:  # the agent's own visit: what they saw now counts as seen
-        mirror.submit("seen", {"agent_id": agent_id, "event_id": latest, "at": datetime.now().isoformat()}, user.name)
+        seen = {"agent_id": agent_id, "event_id": latest, "at": datetime.now().isoformat()}
+        mirror.queue.submit("seen", seen, user.name)
     changed = {c["theme_id"] for c in view.changes}
     words = wording.PAGE_WORDS[view.language]
     return render(request, "agent.html", agent_id=agent_id, view=view, headline=view.summary["headline"],

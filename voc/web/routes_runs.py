@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
 
-from voc.web import auth, queries
+from voc.web import auth, queries_runs
 from voc.web.pages import mirror_of, render
 from voc.web.users import User
 
@@ -15,8 +15,8 @@ router = APIRouter()
 def runs_page(request: Request, user: User = Depends(auth.pm)):
     mirror = mirror_of(request)
     with mirror.read() as con:
-        runs = queries.runs(con)
-        quarantined, still_open, resolved = queries.quarantine(con)
+        runs = queries_runs.runs(con)
+        quarantined, still_open, resolved = queries_runs.quarantine(con)
     return render(request, "runs.html", runs=runs, quarantined=quarantined, quarantine_open=still_open,
                   quarantine_resolved=resolved,
-                  changes=mirror.changes(limit=30))
+                  changes=mirror.queue.changes(limit=30))

@@ -15,9 +15,10 @@ from voc.pm import corrections, workflow
 from voc.pm.corrections import SENTIMENTS
 from voc.ranking.trends import SEGMENT_DIMENSIONS
 from voc.text.escape import one_line
-from voc.web import auth, charts, queries
+from voc.web import auth, charts, queries, queries_theme
 from voc.web.pages import flash, mirror_of, render
-from voc.web.mirror import CHANGE_WAIT_SECONDS, Change
+from voc.web.mirror import CHANGE_WAIT_SECONDS
+from voc.web.queue import Change
 from voc.web.users import User
 
 router = APIRouter()
@@ -30,16 +31,16 @@ def theme_page(request: Request, theme_id: int, page: str = "1", grain: str = "w
     grain = grain if grain in queries.GRAINS else "week"
     mirror = mirror_of(request)
     with mirror.read() as con:
-        theme = queries.theme(con, theme_id)
+        theme = queries_theme.theme(con, theme_id)
         if theme is None:
             return _merged_away(request, con, theme_id)
         comments, total, page, pages = _comment_page(con, theme_id, f, page)
-        series = queries.series(con, theme_id, grain)
-        segments = queries.segments(con, theme_id)
+        series = queries_theme.series(con, theme_id, grain)
+        segments = queries_theme.segments(con, theme_id)
         context = {"theme": theme, "comments": comments, "total": total, "subs": queries.sub_themes(con, theme_id),
-                   "lineage": queries.lineage(con, theme_id), "history": workflow.history(con, theme_id),
-                   "choices": queries.theme_choices(con), "facets": queries.facets(con)}
-    pending = [c for c in mirror.changes(pending_only=True) if c.payload.get("theme_id") == theme_id]
+                   "lineage": queries_theme.lineage(con, theme_id), "history": workflow.history(con, theme_id),
+                   "choices": queries_theme.theme_choices(con), "facets": queries.facets(con)}
+    pending = [c for c in mirror.queue.changes(pending_only=True) if c.payload.get("theme_id") == theme_id]
     return render(request, "theme.html", **context, f=f, page=page, grain=grain, pending=pending,
                   pages=pages, statuses=workflow.STATUSES,
                   next_statuses=workflow.TRANSITIONS[theme["status"]], sentiments=SENTIMENTS,
@@ -60,18 +61,18 @@ def page_number(asked: str) -> int:
 def _comment_page(con, theme_id: int, f: queries.Filters, asked: str) -> tuple[list[dict], int, int, int]:
     """(comments, how many in all, page number, pages) for `?page=`, within 1 .. the last page (999 is the last)."""
     page = page_number(asked)
-    comments, total = queries.comments(con, theme_id, f, page)
-    pages = max(1, -(-total // queries.PAGE_SIZE))
+    comments, total = queries_theme.comments(con, theme_id, f, page)
+    pages = max(1, -(-total // queries_theme.PAGE_SIZE))
     if page > pages:
         page = pages
-        comments, total = queries.comments(con, theme_id, f, page)
+        comments, total = queries_theme.comments(con, theme_id, f, page)
     return comments, total, page, pages
 
 
 def _merged_away(request: Request, con, theme_id: int) -> RedirectResponse:
     """An old link to a theme that was merged: to the theme it is part of now (through every later merge), saying
     so; ThemeNotFoundError (404) for an id no merge took in."""
-    chain = queries.merged_into(con, theme_id)
+    chain = queries_theme.merged_into(con, theme_id)
     if not chain:
         raise ThemeNotFoundError(theme_id)
     steps = [f"#{a} into #{b}" for a, b in zip(chain, chain[1:])]
@@ -88,9 +89,9 @@ def _check_theme(request: Request, theme_id: int) -> None:
 def _submit(request: Request, kind: str, payload: dict, user: User, what: str) -> Change:
     """Queue a change, try to apply it now, and say what happened."""
     mirror = mirror_of(request)
-    change_id = mirror.submit(kind, payload, user.name)
+    change_id = mirror.queue.submit(kind, payload, user.name)
     mirror.sync(wait_seconds=CHANGE_WAIT_SECONDS)
-    change = mirror.change(change_id)
+    change = mirror.queue.change(change_id)
     if change.applied_at is None:
         flash(request, "info", f"{what}: queued. A nightly run is writing the store; the change is applied as "
                                "soon as it finishes.")
@@ -150,7 +151,7 @@ def merge(request: Request, theme_id: int, into: str = Form(""), confirm: str = 
     if target == theme_id:
         raise TransitionError(f"theme {theme_id} cannot be merged with itself: choose another theme")
     with mirror_of(request).read() as con:
-        themes = [queries.theme(con, t) for t in (theme_id, target)]
+        themes = [queries_theme.theme(con, t) for t in (theme_id, target)]
     for t, found in zip((theme_id, target), themes):
         if found is None:
             raise ThemeNotFoundError(t)
@@ -174,7 +175,7 @@ def split(request: Request, theme_id: int, subtheme_id: int = Form(...), confirm
           user: User = Depends(auth.pm)):
     """Sub-theme `subtheme_id` becomes a theme of its own (`voc theme split`), once confirmed."""
     with mirror_of(request).read() as con:
-        theme = queries.theme(con, theme_id)
+        theme = queries_theme.theme(con, theme_id)
         subs = {s["subtheme_id"]: s for s in queries.sub_themes(con, theme_id)} if theme else {}
     if theme is None:
         raise ThemeNotFoundError(theme_id)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Request
 
 from voc.pm.workflow import STATUSES
 from voc.ranking.rank import needs_a_look
-from voc.web import auth, charts, queries
+from voc.web import auth, charts, queries, queries_themes
 from voc.web.pages import mirror_of, render
 from voc.web.users import User
 
@@ -18,10 +18,10 @@ def themes_page(request: Request, grain: str = "week", user: User = Depends(auth
     f = queries.Filters.from_query(request.query_params)
     grain = grain if grain in queries.GRAINS else "week"
     with mirror_of(request).read() as con:
-        run = queries.run_info(con)
-        rows = queries.themes(con, f)
-        labels, counts = queries.trend_counts(con, [t["theme_id"] for t in rows], grain, f)
-        facets, totals = queries.facets(con), queries.counts(con)
+        run = queries_themes.run_info(con)
+        rows = queries_themes.themes(con, f)
+        labels, counts = queries_themes.trend_counts(con, [t["theme_id"] for t in rows], grain, f)
+        facets, totals = queries.facets(con), queries_themes.counts(con)
         subs = {t["theme_id"]: queries.sub_themes(con, t["theme_id"]) for t in rows}
     trend_max = max((max(c) for c in counts.values() if c), default=0)
     titles = {t["theme_id"]: t["title"] for t in rows}
@@ -36,7 +36,7 @@ def themes_page(request: Request, grain: str = "week", user: User = Depends(auth
 @router.get("/map")
 def map_page(request: Request, user: User = Depends(auth.pm)):
     with mirror_of(request).read() as con:
-        points = queries.map_points(con)
-        totals = queries.counts(con)
+        points = queries_themes.map_points(con)
+        totals = queries_themes.counts(con)
     return render(request, "map.html", figure=charts.theme_map(points) if points else None, shown=len(points),
                   totals=totals)

@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from voc.ranking.rank import needs_a_look
-from voc.web import queries, svg
+from voc.web import queries, queries_themes, svg
 from voc.web.charts import LINES, TOP_THEMES
 
 HERE = Path(__file__).parent
@@ -40,7 +40,7 @@ def render(ov, con: duckdb.DuckDBPyConnection | None = None) -> str:
     """The report for an `voc.pm.report.Overview`; with `con`, each theme also gets its weekly trend chart."""
     themes = ov.themes
     name = {t["theme_id"]: t["title"] for t in themes}  # titles are unique; "#" would read as the rank here
-    periods, counts = (queries.trend_counts(con, list(name), "week", queries.Filters())
+    periods, counts = (queries_themes.trend_counts(con, list(name), "week", queries.Filters())
                        if con is not None and themes else ([], {}))
     top_count = max((max(c) for c in counts.values() if c), default=0)
     trend = {t: svg.lines(periods, [(name[t], c)], height=TREND_HEIGHT, y_max=top_count, legend=False,
