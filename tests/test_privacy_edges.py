@@ -100,7 +100,8 @@ def voc(*args):
 def test_a_source_name_holding_personal_data_is_refused_before_a_run(tmp_path):
     src = tmp_path / "drop.csv"
     src.write_text("comment_id,text,created_at,agent_id\nc1,Drucker,2026-11-01 10:00,A01\n", encoding="utf-8")
-    for name in ("crm Frau Quandtmeyer", "crm zq.src@example.org", "crm 0171 5550123"):
+    for name in ("crm Frau Quandtmeyer", "crm zq.src@example.org", "crm 0171 5550123", "crm-Kundin-Quandtmeyer",
+                 "Zoltan_Quandtmeyer"):
         result = voc("run", "--source", src, "--source-name", name, "--db", tmp_path / "voc.duckdb")
         assert result.exit_code == 2 and "--source-name holds personal data" in result.output, result.output
         assert not leaks(result.output), result.output

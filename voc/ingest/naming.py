@@ -15,7 +15,8 @@ from pathlib import Path
 from voc.errors import SourceError
 from voc.ingest.columns import printable
 from voc.text.escape import one_line
-from voc.text.redact import ID_PERSONAL_DATA, personal_data_in_id, redact
+from voc.ingest.ids import ID_NAMES, id_kind
+from voc.text.redact import ID_PERSONAL_DATA, redact
 
 FILE_DIGEST_CHARS = 8  # of a redacted file name's SHA-256: enough to tell a folder's files apart and find one
 
@@ -28,8 +29,8 @@ def source_name(name: str | None, default: str) -> str:
     clean = one_line(printable(name))
     if not clean:
         raise SourceError("--source-name is empty: name the system the comments come from (e.g. crm, shop-de)")
-    kind = personal_data_in_id(clean)
-    found = ID_PERSONAL_DATA[kind] if kind else ", ".join(sorted(redact(clean).counts))
+    kind = id_kind(clean)  # the check ingest makes of ids: names joined by "-" or "_" too ("crm-Kundin-Meier")
+    found = {**ID_PERSONAL_DATA, **ID_NAMES}[kind] if kind else ", ".join(sorted(redact(clean).counts))
     if found:
         raise SourceError(f"--source-name holds personal data ({found}): it is stored with every comment and shown "
                           "wherever comments are; name the system instead (e.g. crm, shop-de)")

@@ -93,7 +93,7 @@ class Plan:
 # Themes of the published run (first parameter) that a night found (their id was first published by an incremental
 # run), that the last full re-cluster (second parameter) has not published since and that no PM has acted on (merged
 # into, split, renamed, or given a status, owner, note or ticket): the next re-cluster may still merge them
-# (`voc.themes.levels.revive`).
+# (`voc.themes.carry_over.revive`).
 PROVISIONAL_THEMES = """
 WITH first AS (SELECT theme_id, min(run_id) AS run_id FROM themes GROUP BY theme_id)
 SELECT t.theme_id FROM themes t JOIN first f ON f.theme_id = t.theme_id JOIN runs r ON r.run_id = f.run_id
