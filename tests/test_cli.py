@@ -7,6 +7,7 @@ import re
 import subprocess
 import sys
 
+import duckdb
 import pyarrow.parquet as pq
 from dbutil import rows
 from typer.testing import CliRunner
@@ -174,6 +175,14 @@ def test_voc_run_shows_voc_lines_and_prefect_chatter_only_when_verbose(demo_file
 def test_trends_segments_and_the_loop_commands(store_copy, tmp_path):
     result = invoke("themes", "--db", store_copy, "--since", "7d")
     assert result.exit_code == 0 and "Themes over the 7 days up to" in result.output
+    assert "not over yet" not in result.output  # the demo's last day is over: the run read it afterwards
+    with duckdb.connect(str(store_copy)) as con:  # a run at 11:05 on the newest comment's day: that day goes on
+        con.execute("UPDATE runs SET started_at = (SELECT max(created_at)::DATE FROM comments) + INTERVAL 11 HOUR "
+                    "+ INTERVAL 5 MINUTE WHERE status = 'succeeded'")
+        con.execute("UPDATE comments SET created_at = created_at::DATE + INTERVAL 9 HOUR "
+                    "WHERE created_at::DATE = (SELECT max(created_at)::DATE FROM comments)")
+    result = invoke("themes", "--db", store_copy, "--since", "7d", "--limit", "3")
+    assert "the last day to 11:05, not over yet" in " ".join(result.output.split()), result.output
     assert invoke("themes", "--db", store_copy, "--since", "soon").exit_code == 2
     result = invoke("segments", "--db", store_copy, "--by", "channel")
     assert result.exit_code == 0 and "phone" in result.output

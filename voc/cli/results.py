@@ -6,6 +6,7 @@ Every error is one line and a non-zero exit code (`voc.cli.common.friendly`).
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 from typing import Optional
 
@@ -20,6 +21,7 @@ from voc.outputs import missing_folder, report_path
 from voc.pm import report, workflow
 from voc.ranking import trends
 from voc.ranking.rank import growth_text, needs_a_look
+from voc.web.queries import data_until, so_far
 
 export_app = typer.Typer(help="Export published results as CSV, Parquet or Excel (Unicode text).",
                          no_args_is_help=True)
@@ -100,11 +102,13 @@ def _recent(db: Path, days: int, limit: int, as_json: bool) -> None:
     with store.open(db) as con:
         report.overview(con, limit=1)  # a clear error when nothing is published yet
         as_of, rows = trends.recent(con, days)
+        partial = so_far(date.fromisoformat(as_of), "day", data_until(con)) if as_of else None
     rows = rows[:limit]
     if as_json:
         console.print_json(json.dumps([r.__dict__ for r in rows], default=str))
         return
-    table = Table(title=f"Themes over the {days} days up to {as_of} (spiking and emerging first)")
+    last_day = f"; the last day {partial}, not over yet" if partial else ""  # its sparkline bar is not a drop
+    table = Table(title=f"Themes over the {days} days up to {as_of} (spiking and emerging first{last_day})")
     for col in ("id", "title", "status", "volume", "before", "per day", "sent", "flags"):
         table.add_column(col, overflow="fold")
     for r in rows:
