@@ -50,6 +50,7 @@ EMERGING_INTENTS = 25  # intents titled alone, as a night titles a new problem
 EMERGING_ROWS = 60     # ... from about as many comments as the walkthrough's new problem had (61)
 N_EXAMPLES = 20
 ROW_KEPT_OUT = "(a whole row of the data set: not kept)"  # what stands for a title that is one
+ROW_END = "?!.,;: "    # a row said as a question or a sentence is the same row as a title
 SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "ied", "ed", "es", "s", "ment", "al", "ly", "e")
 
 
@@ -92,16 +93,28 @@ def said_in(phrase: str, texts_by_theme: list[list[str]]) -> float:
     return hits / max(len(texts_by_theme), 1)
 
 
+def as_row(text: str) -> str:
+    """A text as rows are compared: lower case, one space, no closing punctuation ("Where is it?" ~ "where is it")."""
+    return " ".join(text.lower().split()).rstrip(ROW_END)
+
+
+def all_rows(name: str) -> set[str]:
+    """Every row of a shared data set, all splits (`as_row`)."""
+    folder = "bitext_customer_service_en" if name == "bitext" else name
+    return {as_row(r["text"]) for r in csv.DictReader(open(SHARED / folder / "data.csv", encoding="utf-8"))}
+
+
 def not_a_row(title: str, rows: set[str]) -> str:
     """A title as the results keep it: one that is a whole row of a shared data set, said verbatim (a short
-    utterance such as MASSIVE's), is left out, as the project keeps no rows of ../shared/data."""
-    return ROW_KEPT_OUT if title.strip().lower() in rows else title
+    utterance such as MASSIVE's, a question without its question mark), is left out, as the project keeps no rows
+    of ../shared/data (`rows`: `all_rows`)."""
+    return ROW_KEPT_OUT if as_row(title) in rows else title
 
 
 def judge(titles: dict[int, str], members: dict[int, np.ndarray], y: np.ndarray, clean: list[str],
           english: bool, rows: set[str] = frozenset()) -> dict:
     """The counts of the module docstring for one level's titles (theme -> title, theme -> its rows); a generic title
-    listed as `not_a_row` keeps it (`rows`: the set's rows, lower case)."""
+    listed as `not_a_row` keeps it (`rows`: `all_rows` of the set)."""
     by_theme = [[clean[i] for i in rows] for rows in members.values()]
     majority = {t: Counter(y[rows].tolist()).most_common(1)[0][0] for t, rows in members.items()}
     out = {"titles": len(titles),
@@ -143,7 +156,7 @@ def evaluate(name: str) -> dict:
     vectors = cached_vectors(embedder, clean)
     themes, subs, _, theme_set, _ = run_voc(texts, vectors, np.array(langs), embedder.assign_threshold, model, phrases)
     english = name in ("bitext", "banking77")
-    rows = set() if name == "demo" else {t.strip().lower() for t in texts}  # the demo's rows are the project's own
+    rows = set() if name == "demo" else all_rows(name)  # the demo's rows are the project's own
     members = {t: np.flatnonzero(themes == t) for t in theme_set.labels}
     titles = {t: lab.title for t, lab in theme_set.labels.items()}
     sub_members = {s: np.flatnonzero(subs == s) for s in theme_set.sub_labels}

@@ -82,7 +82,8 @@ def test_titles_are_short_unique_and_clean():
             "Versanddienstleister"] * 3
     groups = [TitleGroup(same, ["de"] * 10, ["paket beschädigt"]), TitleGroup(same, ["de"] * 10, ["paket", "wartet"]),
               TitleGroup(long, ["de"] * 3, ["sendung"]), TitleGroup(["[IBAN]"] * 3, ["de"] * 3, ["konto"])]
-    titles = choose_titles(groups, Speller([t for g in groups for t in g.texts]))
+    # generic={}: two of four themes say the same words here, which would make every word of them generic
+    titles = choose_titles(groups, Speller([t for g in groups for t in g.texts]), generic={})
     assert titles[0] == "Paket kam beschädigt an"
     assert len({t.lower() for t in titles}) == len(titles)
     assert all(len(t) <= MAX_CHARS and "[" not in t for t in titles)
@@ -253,7 +254,7 @@ def test_a_question_cut_open_is_no_title_and_a_statement_with_i_is():
     said = ["I cannot log in"] * 4 + ["login fails"] * 2
     titles = choose_titles([TitleGroup(asked, ["en"] * len(asked), ["soon", "expect", "arrive", "product"]),
                             TitleGroup(said, ["en"] * len(said), ["log", "login"])], Speller(asked + said))
-    assert titles == ["Product arrive", "I cannot log in"]
+    assert titles == ["Product arrive", "Cannot log in"]  # said, not asked: titled without who says it
 
 
 def test_a_line_a_few_comments_of_a_large_theme_repeat_is_no_title():
