@@ -35,7 +35,8 @@ def read_counts(ing: dict) -> str:
 
 def ingest_lines(ing: dict, db: Path) -> list[str]:
     """What the night read: counts, skipped and empty files, swallowed lines, quarantine reasons, redactions."""
-    lines = [f"  skipped {skipped}: same content, nothing new" for skipped in ing["skipped_files"]]
+    lines = [f"  skipped {skipped}: same content read the same way, nothing new (--reread reads it again)"
+             for skipped in ing["skipped_files"]]
     if ing.get("no_rows"):
         lines.append(f"  {ing['no_rows']}: nothing new tonight; the published themes stay as they were")
     lines += [f"  skipped {empty}: the file is empty, nothing to read (export it again if it should hold comments)"

@@ -27,6 +27,7 @@ from voc.ingest.duckdb_source import read_duckdb
 from voc.ingest.files import read_file
 from voc.ingest.naming import file_label, source_name
 from voc.ingest.quotes import swallowed_summary
+from voc.ingest.rows import read_options
 from voc.ingest.rows import RawBatch, RawRow, SourceFile  # noqa: F401  (RawRow: voc.ingest.read.RawRow, as before)
 
 FILE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
@@ -54,7 +55,8 @@ def read_source(path: Path, mapping: dict[str, str] | None = None, table: str | 
     if delimiter is not None and len(delimiter) != 1:
         raise SourceError(f"--delimiter {delimiter!r} must be one character, e.g. ';'")
     mapping = mapping or {}
-    batch = RawBatch(source=source_name(name, DEFAULT_SOURCE_NAME))
+    batch = RawBatch(source=source_name(name, DEFAULT_SOURCE_NAME),
+                     read_with=read_options(encoding, delimiter, mapping))
     columns: set[str] = set()  # of every part, for the --map check
     if path.suffix.lower() in DUCKDB_SUFFIXES and path.is_file():
         names, batch.rows = read_duckdb(path, table, query)
@@ -107,7 +109,7 @@ def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None,
         row.file = label
     batch.rows.extend(rows)
     batch.swallowed.extend(swallowed_summary(label, rows))
-    batch.files.append(SourceFile(label, sha256, len(rows)))
+    batch.files.append(SourceFile(label, sha256, len(rows), frozenset(columns)))
     return columns
 
 
