@@ -46,6 +46,9 @@ def ingest_lines(ing: dict, db: Path) -> list[str]:
     lines += [f"  quarantined: {reason}" for reason in shown]
     if ing["quarantined"] > len(shown):
         lines.append(f"  … {ing['quarantined'] - len(shown)} more: voc quarantine --db {db}")
+    if ing.get("changed"):
+        lines.append(f"  {ing['changed']} known comment(s) arrived with a different text: the stored version is kept, "
+                     f"the new one quarantined (voc quarantine --db {db})")
     if ing.get("quarantine_resolved"):
         lines.append(f"  {ing['quarantine_resolved']} row(s) quarantined by earlier runs are now stored: resolved "
                      "(voc quarantine --resolved lists them)")

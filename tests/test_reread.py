@@ -55,3 +55,37 @@ def test_reread_reads_a_file_imported_the_same_way_again(cp1252_nights):
     stats = json.loads(rows(cp1252_nights["db"], "SELECT stats FROM runs WHERE run_id = 5")[0][0])
     assert stats["ingest"]["files_read"] == 1 and stats["ingest"]["skipped_files"] == []
     assert rows(cp1252_nights["db"], "SELECT count(*), max(run_id) FROM imports") == [(1, 5)]  # its last read kept
+
+
+@pytest.fixture(scope="module")
+def edited_nights(tmp_path_factory, demo_files):
+    """A night's export, then the same comments with three texts added to, then again, then yesterday's again with
+    one comment more."""
+    base = tmp_path_factory.mktemp("edited")
+    day1 = demo_rows(demo_files, 20)
+    edited = [{**r, "text": r["text"] + " NACHTRAG: Kunde hat erneut angerufen."} if i < 3 else r
+              for i, r in enumerate(day1)]
+    files = {"day1.csv": day1, "day2.csv": edited, "day3.csv": day1 + demo_rows(demo_files, 1, skip=20)}
+    for name, records in files.items():
+        (base / name).write_text(as_csv(records), encoding="utf-8")
+    db = base / "s.duckdb"
+    nights = [invoke("run", "--source", base / name, "--db", db, *extra)
+              for name, extra in (("day1.csv", ()), ("day2.csv", ()), ("day2.csv", ("--reread",)), ("day3.csv", ()))]
+    return {"db": db, "nights": nights, "ids": [r["comment_id"] for r in day1[:3]]}
+
+
+def test_a_known_comment_with_another_text_is_quarantined_and_counted(edited_nights):
+    db, (_, edited, again, more) = edited_nights["db"], edited_nights["nights"]
+    for night in edited_nights["nights"]:
+        assert night.exit_code == 0, night.output
+    assert _counts(edited.output) == {"read": 20, "new": 0, "known": 17, "quarantined": 3}
+    assert "3 known comment(s) arrived with a different text: the stored version is kept" in edited.output
+    reasons = rows(db, "SELECT comment_id, reason FROM quarantine ORDER BY comment_id")
+    assert [c for c, _ in reasons] == sorted(edited_nights["ids"])
+    assert all(r.endswith("was imported in run 1 with another text; the stored version is kept") for _, r in reasons)
+    assert not any("NACHTRAG" in r for _, r in reasons)  # the reason does not repeat the text
+    assert rows(db, "SELECT count(*) FROM comments WHERE text LIKE '%NACHTRAG%'") == [(0,)]
+    # the same changed rows again: counted again, kept once; an identical re-delivery stays quiet
+    assert _counts(again.output)["quarantined"] == 3 and rows(db, "SELECT count(*) FROM quarantine") == [(3,)]
+    assert _counts(more.output) == {"read": 21, "new": 1, "known": 20, "quarantined": 0}
+    assert "different text" not in more.output

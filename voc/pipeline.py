@@ -25,6 +25,7 @@ from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import Progress, embed_texts, load_embedder, lookup, resolve_model
 from voc.errors import NothingToDoError
+from voc.ingest.changed import changed_texts, set_aside_changed
 from voc.ingest.quarantine import RESOLVED_BY_RUN_SQL
 from voc.ingest.rows import RawBatch
 from voc.ingest.stored import already_imported, comment_row, insert_new_quarantine, quarantine_row, record_imports
@@ -61,6 +62,9 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch, reread: bool = Fals
     comments, rejected = validate(batch, settings.max_text_chars, settings.date_order)
     redactions: Counter = Counter()
     rows = [comment_row(c, batch.source, run_id, redactions) for c in comments]
+    with store.open(settings.db) as con:  # a known comment with another text: quarantined, the stored one kept
+        rows, changed = set_aside_changed(batch, comments, rejected, rows, changed_texts(con, batch.source, rows))
+    rejected += changed
     now = datetime.now()
     quarantine = [quarantine_row(r, batch.source, run_id, now) for r in rejected]
     read_files = [f for f in batch.files if f.name not in skipped]
@@ -71,8 +75,8 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch, reread: bool = Fals
             n_resolved = store.scalar(con, RESOLVED_BY_RUN_SQL, [run_id, run_id]) if n_new else 0
             record_imports(con, batch, read_files, run_id, settings.date_order)
     # rows_read counts the rows read from the files not skipped: rows_read = new + already_known + quarantined
-    return {"rows_read": len(batch.rows), "files_read": len(read_files), "valid": len(comments), "new": n_new,
-            "already_known": len(comments) - n_new, "quarantined": len(rejected),
+    return {"rows_read": len(batch.rows), "files_read": len(read_files), "valid": len(rows), "new": n_new,
+            "already_known": len(rows) - n_new, "quarantined": len(rejected), "changed": len(changed),
             "quarantined_before": len(rejected) - n_quarantined,
             "quarantine_resolved": n_resolved,
             "skipped_files": [f"{name} (imported in run {run})" for name, run in skipped.items()],
@@ -80,7 +84,7 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch, reread: bool = Fals
             "empty_files": list(batch.empty_files),
             "swallowed": [s for f, s in batch.swallowed if f not in skipped],  # rows an unclosed quote took
             "no_rows": batch.no_rows,  # a table or query without rows: a quiet night, said in the run summary
-            "truncated": sum(c.truncated for c in comments),
+            "truncated": sum(r["truncated"] for r in rows),
             "quarantine_reasons": [q["reason"] for q in quarantine[:REASONS_IN_STATS]],
             "redactions": dict(redactions)}
 
