@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from voc.cli.common import model_shown
+from voc.ingest.columns import FIELDS
 
 SUMMARY = "voc_summary"  # the attribute a summary log record carries (`logging` `extra`)
 QUARANTINE_SHOWN = 5  # reasons listed in the run summary; `voc quarantine` lists them all
@@ -46,6 +47,9 @@ def ingest_lines(ing: dict, db: Path) -> list[str]:
     lines += [f"  quarantined: {reason}" for reason in shown]
     if ing["quarantined"] > len(shown):
         lines.append(f"  … {ing['quarantined'] - len(shown)} more: voc quarantine --db {db}")
+    if ing.get("ignored_columns"):
+        lines.append(f"  ignored columns: {ing['ignored_columns']} (voc reads {', '.join(FIELDS)}, in any case; "
+                     "--map FIELD=COLUMN reads one as a field)")
     if ing.get("changed"):
         lines.append(f"  {ing['changed']} known comment(s) arrived with a different text: the stored version is kept, "
                      f"the new one quarantined (voc quarantine --db {db})")

@@ -26,6 +26,7 @@ from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import Progress, embed_texts, load_embedder, lookup, resolve_model
 from voc.errors import NothingToDoError
 from voc.ingest.changed import changed_texts, set_aside_changed
+from voc.ingest.columns import listing, unused_columns
 from voc.ingest.quarantine import RESOLVED_BY_RUN_SQL
 from voc.ingest.rows import RawBatch
 from voc.ingest.stored import already_imported, comment_row, insert_new_quarantine, quarantine_row, record_imports
@@ -74,6 +75,7 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch, reread: bool = Fals
             n_quarantined = insert_new_quarantine(con, quarantine)
             n_resolved = store.scalar(con, RESOLVED_BY_RUN_SQL, [run_id, run_id]) if n_new else 0
             record_imports(con, batch, read_files, run_id, settings.date_order)
+    unused = unused_columns(k for r in batch.rows for k in r.values)  # present, read as no field: a --map missing?
     # rows_read counts the rows read from the files not skipped: rows_read = new + already_known + quarantined
     return {"rows_read": len(batch.rows), "files_read": len(read_files), "valid": len(rows), "new": n_new,
             "already_known": len(rows) - n_new, "quarantined": len(rejected), "changed": len(changed),
@@ -85,6 +87,7 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch, reread: bool = Fals
             "swallowed": [s for f, s in batch.swallowed if f not in skipped],  # rows an unclosed quote took
             "no_rows": batch.no_rows,  # a table or query without rows: a quiet night, said in the run summary
             "truncated": sum(r["truncated"] for r in rows),
+            "ignored_columns": listing(unused) if unused else "",  # named in the run summary
             "quarantine_reasons": [q["reason"] for q in quarantine[:REASONS_IN_STATS]],
             "redactions": dict(redactions)}
 

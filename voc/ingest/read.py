@@ -22,7 +22,7 @@ import hashlib
 from pathlib import Path
 
 from voc.errors import SourceError
-from voc.ingest.columns import check_columns, check_mapped_columns_exist
+from voc.ingest.columns import as_fields, check_columns, check_mapped_columns_exist, in_order
 from voc.ingest.duckdb_source import read_duckdb
 from voc.ingest.files import read_file
 from voc.ingest.naming import file_label, source_name
@@ -104,7 +104,7 @@ def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None,
         batch.empty_files.append(label)
         return set()
     names, rows = read_file(path, data, encoding, delimiter)
-    columns = check_columns(path, names, mapping, folder)
+    columns = check_columns(path, in_order(names, rows), mapping, folder)
     for row in rows:
         row.file = label
     batch.rows.extend(rows)
@@ -116,6 +116,5 @@ def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None,
 def _apply_mapping(batch: RawBatch, mapping: dict[str, str], path: Path, columns: set[str]) -> None:
     """Rename the mapped columns of every row; each part passed `check_columns` already."""
     check_mapped_columns_exist(path, columns, mapping)
-    if mapping:
-        for r in batch.rows:
-            r.values = {mapping.get(k, k): v for k, v in r.values.items()}
+    for r in batch.rows:  # names in any case (`voc.ingest.columns.fields_of`)
+        r.values = as_fields(r.values, mapping)
