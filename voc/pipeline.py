@@ -54,7 +54,8 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch, reread: bool = Fals
     """Validate, redact, detect language and store new comments; quarantine the rest.
 
     Files whose exact bytes were imported before under the same source, read the same way (encoding, delimiter,
-    mapping, date order), are skipped (`imports`), unless `reread`. Every text field, every quarantined value and
+    mapping, date order), are skipped (`imports`), unless `reread`. A known comment that arrives with another text
+    is quarantined, the stored version kept (`voc.ingest.changed`). Every text field, every quarantined value and
     every reason is redacted before it is stored.
     """
     with store.open(settings.db) as con:
