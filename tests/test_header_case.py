@@ -19,9 +19,10 @@ FIELDS = ["comment_id", "text", "created_at", "agent_id", "channel", "product", 
 
 
 def excel_csv(records: list[dict]) -> str:
-    """The records as German Excel writes them: `;`, capitalised names, a column voc does not know."""
-    lines = [";".join(EXCEL_HEADER)]
-    lines += [";".join([*(r[f].replace(";", ",") for f in FIELDS), "intern"]) for r in records]
+    """The records as German Excel writes them: `;`, capitalised names, a column voc does not know, and a trailing
+    `;` (an unnamed, empty column)."""
+    lines = [";".join(EXCEL_HEADER) + ";"]
+    lines += [";".join([*(r[f].replace(";", ",") for f in FIELDS), "intern"]) + ";" for r in records]
     return "\n".join(lines) + "\n"
 
 

@@ -76,7 +76,7 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch, reread: bool = Fals
             n_quarantined = insert_new_quarantine(con, quarantine)
             n_resolved = store.scalar(con, RESOLVED_BY_RUN_SQL, [run_id, run_id]) if n_new else 0
             record_imports(con, batch, read_files, run_id, settings.date_order)
-    unused = unused_columns(k for r in batch.rows for k in r.values)  # present, read as no field: a --map missing?
+    unused = unused_columns(batch.rows)  # present, read as no field: a --map missing?
     # rows_read counts the rows read from the files not skipped: rows_read = new + already_known + quarantined
     return {"rows_read": len(batch.rows), "files_read": len(read_files), "valid": len(rows), "new": n_new,
             "already_known": len(rows) - n_new, "quarantined": len(rejected), "changed": len(changed),

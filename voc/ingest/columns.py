@@ -78,9 +78,10 @@ def as_fields(values: dict[str, str | None], mapping: dict[str, str]) -> dict[st
     return out
 
 
-def unused_columns(rows_keys: Iterable[str]) -> list[str]:
-    """The columns of rows (keyed by `as_fields`) that give no field: ignored by voc."""
-    return sorted(k for k in set(rows_keys) if k not in FIELDS)
+def unused_columns(rows: Iterable) -> list[str]:
+    """The columns of raw rows (keyed by `as_fields`) that give no field and hold a value in some row: data voc does
+    not read. An empty one (the column a trailing `;` of an Excel export makes) is not worth a line every night."""
+    return sorted({k for r in rows for k, v in r.values.items() if k not in FIELDS and v is not None and v.strip()})
 
 
 def check_columns(part: Path, names: Iterable[str] | None, mapping: dict[str, str],
