@@ -108,6 +108,9 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
                                                      "comment (longer ones are stored whole and marked; default "
                                                      "5000)."),
         full: bool = typer.Option(False, "--full", help="Re-cluster everything instead of an incremental night."),
+        reread: bool = typer.Option(False, "--reread", help="Read the files imported before again (they are skipped "
+                                    "when the same bytes were read the same way): rows that validate now are "
+                                    "stored, their quarantined rows resolved; known comments stay as they are."),
         report: Optional[Path] = typer.Option(None, "--report", help="Where to write the HTML report (default: "
                                               "beside the store, named after it: data/voc.duckdb -> "
                                               "data/voc.report.html)."),
@@ -132,7 +135,7 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
     prefect_console(verbose)
     summary = nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8",
                       show_progress=True, mode="full" if full else "auto", delimiter=delimiter, date_order=date_order,
-                      max_text_chars=max_text_chars, report=str(report) if report else None)
+                      max_text_chars=max_text_chars, report=str(report) if report else None, reread=reread)
     print_summary(summary, db)
 
 
@@ -158,7 +161,7 @@ def demo(db: Path = DbOption,
     if not demo_file.exists():
         demo_file = generate(Path("data/demo")).comments
     run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding=None,
-        delimiter=None, date_order=None, max_text_chars=None, full=False, report=out, verbose=False)
+        delimiter=None, date_order=None, max_text_chars=None, full=False, reread=False, report=out, verbose=False)
     themes(db=db, limit=20, as_json=False, since=None, why=False)
 
 

@@ -123,8 +123,10 @@ def notify(settings: Settings) -> dict:
 def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, table: str | None = None,
             query: str | None = None, mapping: list[str] | None = None, source_name: str | None = None,
             encoding: str = "utf-8", show_progress: bool = False, mode: str = "auto", delimiter: str | None = None,
-            date_order: str | None = None, max_text_chars: int | None = None, report: str | None = None) -> dict:
+            date_order: str | None = None, max_text_chars: int | None = None, report: str | None = None,
+            reread: bool = False) -> dict:
     """Ingest, then an incremental night or a full re-cluster (mode: auto | full | incremental), rank, publish.
+    `reread`: read the files imported before (same bytes read the same way) again instead of skipping them.
     One run per store at a time (`store.run_lock`); a failed run is recorded and publishes nothing.
     Then writes the HTML report (`report`, default `<store stem>.report.html` beside the store, see
     `voc.outputs.report_path`) and sends notifications."""
@@ -134,7 +136,7 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
         run_id = start_run(settings, runs.source_label(Path(source), table, query), mode)
         try:
             batch = read(source, table, query, mapping, source_name, encoding, delimiter)
-            ingested = ingest(settings, run_id, batch)
+            ingested = ingest(settings, run_id, batch, reread)
             say(read_lines(run_id, ingested, settings.db))
             corpus = load_corpus(settings)
             night = plan(settings, corpus, mode)

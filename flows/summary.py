@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from voc.cli.common import model_shown
+from voc.ingest.columns import FIELDS
 
 SUMMARY = "voc_summary"  # the attribute a summary log record carries (`logging` `extra`)
 QUARANTINE_SHOWN = 5  # reasons listed in the run summary; `voc quarantine` lists them all
@@ -35,7 +36,8 @@ def read_counts(ing: dict) -> str:
 
 def ingest_lines(ing: dict, db: Path) -> list[str]:
     """What the night read: counts, skipped and empty files, swallowed lines, quarantine reasons, redactions."""
-    lines = [f"  skipped {skipped}: same content, nothing new" for skipped in ing["skipped_files"]]
+    lines = [f"  skipped {skipped}: same content read the same way, nothing new (--reread reads it again)"
+             for skipped in ing["skipped_files"]]
     if ing.get("no_rows"):
         lines.append(f"  {ing['no_rows']}: nothing new tonight; the published themes stay as they were")
     lines += [f"  skipped {empty}: the file is empty, nothing to read (export it again if it should hold comments)"
@@ -45,6 +47,12 @@ def ingest_lines(ing: dict, db: Path) -> list[str]:
     lines += [f"  quarantined: {reason}" for reason in shown]
     if ing["quarantined"] > len(shown):
         lines.append(f"  … {ing['quarantined'] - len(shown)} more: voc quarantine --db {db}")
+    if ing.get("ignored_columns"):
+        lines.append(f"  ignored columns: {ing['ignored_columns']} (voc reads {', '.join(FIELDS)}, in any case; "
+                     "--map FIELD=COLUMN reads one as a field)")
+    if ing.get("changed"):
+        lines.append(f"  {ing['changed']} known comment(s) arrived with a different text: the stored version is kept, "
+                     f"the new one quarantined (voc quarantine --db {db})")
     if ing.get("quarantine_resolved"):
         lines.append(f"  {ing['quarantine_resolved']} row(s) quarantined by earlier runs are now stored: resolved "
                      "(voc quarantine --resolved lists them)")

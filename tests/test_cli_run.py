@@ -98,7 +98,8 @@ def test_the_run_counts_add_up(drop_nights):
     assert counts["read"] == counts["new"] + counts["known"] + counts["quarantined"]
     assert counts == {"read": 16, "new": 10, "known": 5, "quarantined": 1}
     assert "read 16 rows from 1 file (2 files skipped: 1 same content as before, 1 empty)" in second.output
-    assert "skipped a.csv (imported in run 1): same content, nothing new" in second.output
+    assert ("skipped a.csv (imported in run 1): same content read the same way, nothing new (--reread reads it "
+            "again)") in second.output
 
 
 def test_quarantine_reasons_past_the_first_five_are_counted_with_where_to_see_them(drop_nights):

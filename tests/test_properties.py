@@ -6,6 +6,7 @@
 - Any value a source's fields or a product manager's options hold is stored without control characters.
 """
 
+import dataclasses
 import json
 import re
 import shutil
@@ -217,6 +218,38 @@ def test_ingest_into_a_real_store_keeps_every_row(rows, encoding):
     with store.open(cfg.db) as con:
         values = con.execute("SELECT text, channel, ticket_id FROM comments").fetchall()
     assert not any(controls(v) for row in values for v in row if v), values
+
+
+valid_row = st.tuples(st.sampled_from(["c1", "c2", "c3"]), st.text(min_size=1, max_size=20),
+                      st.just("2026-11-02 14:30"), st.sampled_from(["A1", "A2"])).map(list)  # ids repeat
+
+
+@STORE
+@given(st.lists(st.one_of(row, valid_row), min_size=1, max_size=10))
+@example([["c1", "Lieferung kam zu spät", "2026-11-02 14:30", "A1"], ["c2", "", "2026-11-02 14:30", "A1"],
+          ["c1", "noch einmal", "2026-11-02 14:30", "A2"]])
+def test_known_comments_arriving_with_another_text_are_quarantined_and_every_row_counted(rows):
+    """The same rows again, each text with something added: every stored comment comes back changed, is quarantined
+    (not "already known", not stored over), and rows read = new + already known + quarantined."""
+    path = write(csv_bytes(rows, "utf-8"), ".csv")
+    try:
+        batch = read_source(path, name="p")
+    except SourceError:
+        return
+    cfg = Settings(db=path.with_suffix(".duckdb"))
+    ingest(cfg, start_run(cfg, "p"), batch)
+    with store.open(cfg.db) as con:
+        before = con.execute("SELECT comment_id, text FROM comments ORDER BY comment_id").fetchall()
+    edited = [dataclasses.replace(r, values={**r.values, "text": r.values["text"] + " NACHTRAG"})
+              if isinstance(r.values.get("text"), str) else r for r in batch.rows]
+    result = ingest(cfg, start_run(cfg, "p"), dataclasses.replace(batch, rows=edited, files=[]))
+    assert result["rows_read"] == result["new"] + result["already_known"] + result["quarantined"]
+    assert result["changed"] == len(before) and result["already_known"] == 0
+    with store.open(cfg.db) as con:
+        kept = con.execute("SELECT comment_id, text FROM comments WHERE first_run_id = 1 ORDER BY 1").fetchall()
+        said = store.scalar(con, "SELECT count(*) FROM quarantine WHERE run_id = 2 AND reason LIKE "
+                                 "'%was imported in run 1 with another text; the stored version is kept'")
+    assert kept == before and said == len(before)
 
 
 @FAST

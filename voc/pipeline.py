@@ -25,9 +25,11 @@ from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import Progress, embed_texts, load_embedder, lookup, resolve_model
 from voc.errors import NothingToDoError
+from voc.ingest.changed import changed_texts, set_aside_changed
+from voc.ingest.columns import listing, unused_columns
 from voc.ingest.quarantine import RESOLVED_BY_RUN_SQL
 from voc.ingest.rows import RawBatch
-from voc.ingest.stored import already_imported, comment_row, insert_new_quarantine, quarantine_row
+from voc.ingest.stored import already_imported, comment_row, insert_new_quarantine, quarantine_row, record_imports
 from voc.ingest.validate import validate
 from voc.ranking.rank import ThemeRank, rank_themes
 from voc.ranking.trends import theme_flags
@@ -48,32 +50,36 @@ MEASURED_ON = ("holdout_labels", "holdout_labels_human", "holdout_labels_score")
 REASONS_IN_STATS = 20  # the run stats keep the first quarantine reasons as examples; `voc quarantine` lists them all
 
 
-def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
+def ingest(settings: Settings, run_id: int, batch: RawBatch, reread: bool = False) -> dict:
     """Validate, redact, detect language and store new comments; quarantine the rest.
 
-    Files whose exact bytes were imported before under the same source are skipped (`imports`). Every text
-    field, every quarantined value and every reason is redacted before it is stored.
+    Files whose exact bytes were imported before under the same source, read the same way (encoding, delimiter,
+    mapping, date order), are skipped (`imports`), unless `reread`. A known comment that arrives with another text
+    is quarantined, the stored version kept (`voc.ingest.changed`). Every text field, every quarantined value and
+    every reason is redacted before it is stored.
     """
     with store.open(settings.db) as con:
-        skipped = already_imported(con, batch)
+        skipped = {} if reread else already_imported(con, batch, settings.date_order)
     batch = replace(batch, rows=[r for r in batch.rows if r.file not in skipped])
     comments, rejected = validate(batch, settings.max_text_chars, settings.date_order)
     redactions: Counter = Counter()
     rows = [comment_row(c, batch.source, run_id, redactions) for c in comments]
+    with store.open(settings.db) as con:  # a known comment with another text: quarantined, the stored one kept
+        rows, changed = set_aside_changed(batch, comments, rejected, rows, changed_texts(con, batch.source, rows))
+    rejected += changed
     now = datetime.now()
     quarantine = [quarantine_row(r, batch.source, run_id, now) for r in rejected]
-    imports = [{"source": batch.source, "sha256": f.sha256, "file_name": f.name, "rows": f.rows, "run_id": run_id,
-                "imported_at": now} for f in batch.files if f.name not in skipped]
+    read_files = [f for f in batch.files if f.name not in skipped]
     with store.open(settings.db, write=True) as con:
         with store.transaction(con):
             n_new = store.insert_arrow(con, "comments", pa.Table.from_pylist(rows), or_ignore=True) if rows else 0
             n_quarantined = insert_new_quarantine(con, quarantine)
             n_resolved = store.scalar(con, RESOLVED_BY_RUN_SQL, [run_id, run_id]) if n_new else 0
-            if imports:
-                store.insert_arrow(con, "imports", pa.Table.from_pylist(imports), or_ignore=True)
+            record_imports(con, batch, read_files, run_id, settings.date_order)
+    unused = unused_columns(batch.rows)  # present, read as no field: a --map missing?
     # rows_read counts the rows read from the files not skipped: rows_read = new + already_known + quarantined
-    return {"rows_read": len(batch.rows), "files_read": len(imports), "valid": len(comments), "new": n_new,
-            "already_known": len(comments) - n_new, "quarantined": len(rejected),
+    return {"rows_read": len(batch.rows), "files_read": len(read_files), "valid": len(rows), "new": n_new,
+            "already_known": len(rows) - n_new, "quarantined": len(rejected), "changed": len(changed),
             "quarantined_before": len(rejected) - n_quarantined,
             "quarantine_resolved": n_resolved,
             "skipped_files": [f"{name} (imported in run {run})" for name, run in skipped.items()],
@@ -81,7 +87,8 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch) -> dict:
             "empty_files": list(batch.empty_files),
             "swallowed": [s for f, s in batch.swallowed if f not in skipped],  # rows an unclosed quote took
             "no_rows": batch.no_rows,  # a table or query without rows: a quiet night, said in the run summary
-            "truncated": sum(c.truncated for c in comments),
+            "truncated": sum(r["truncated"] for r in rows),
+            "ignored_columns": listing(unused) if unused else "",  # named in the run summary
             "quarantine_reasons": [q["reason"] for q in quarantine[:REASONS_IN_STATS]],
             "redactions": dict(redactions)}
 

@@ -456,6 +456,13 @@ WHERE theme_events.kind IN ('merge', 'split') AND theme_events.run_id = l.run_id
   AND theme_events.theme_id = l.child_id AND theme_events.kind = l.kind;
 """
 
+# Version 12: how a file was read (a fingerprint of its encoding, delimiter, mapping and date order), so the same bytes
+# read another way (the --encoding a quarantine reason asked for) are read again instead of skipped. A file imported
+# before has none: it is read again once.
+SCHEMA_V12 = """
+ALTER TABLE imports ADD COLUMN read_options VARCHAR;
+"""
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -477,5 +484,6 @@ MIGRATIONS: list[Migration] = [
     Migration(9, "every sentiment correction kept, not only the latest", SCHEMA_V9),
     Migration(10, "why a theme was declined, on the event that declined it", SCHEMA_V10),
     Migration(11, "the other theme of a merge or split, on its event", SCHEMA_V11),
+    Migration(12, "how each imported file was read", SCHEMA_V12),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -22,11 +22,12 @@ import hashlib
 from pathlib import Path
 
 from voc.errors import SourceError
-from voc.ingest.columns import check_columns, check_mapped_columns_exist
+from voc.ingest.columns import as_fields, check_columns, check_mapped_columns_exist, in_order
 from voc.ingest.duckdb_source import read_duckdb
 from voc.ingest.files import read_file
 from voc.ingest.naming import file_label, source_name
 from voc.ingest.quotes import swallowed_summary
+from voc.ingest.rows import read_options
 from voc.ingest.rows import RawBatch, RawRow, SourceFile  # noqa: F401  (RawRow: voc.ingest.read.RawRow, as before)
 
 FILE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
@@ -54,7 +55,8 @@ def read_source(path: Path, mapping: dict[str, str] | None = None, table: str | 
     if delimiter is not None and len(delimiter) != 1:
         raise SourceError(f"--delimiter {delimiter!r} must be one character, e.g. ';'")
     mapping = mapping or {}
-    batch = RawBatch(source=source_name(name, DEFAULT_SOURCE_NAME))
+    batch = RawBatch(source=source_name(name, DEFAULT_SOURCE_NAME),
+                     read_with=read_options(encoding, delimiter, mapping))
     columns: set[str] = set()  # of every part, for the --map check
     if path.suffix.lower() in DUCKDB_SUFFIXES and path.is_file():
         names, batch.rows = read_duckdb(path, table, query)
@@ -102,18 +104,17 @@ def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None,
         batch.empty_files.append(label)
         return set()
     names, rows = read_file(path, data, encoding, delimiter)
-    columns = check_columns(path, names, mapping, folder)
+    columns = check_columns(path, in_order(names, rows), mapping, folder)
     for row in rows:
         row.file = label
     batch.rows.extend(rows)
     batch.swallowed.extend(swallowed_summary(label, rows))
-    batch.files.append(SourceFile(label, sha256, len(rows)))
+    batch.files.append(SourceFile(label, sha256, len(rows), frozenset(columns)))
     return columns
 
 
 def _apply_mapping(batch: RawBatch, mapping: dict[str, str], path: Path, columns: set[str]) -> None:
     """Rename the mapped columns of every row; each part passed `check_columns` already."""
     check_mapped_columns_exist(path, columns, mapping)
-    if mapping:
-        for r in batch.rows:
-            r.values = {mapping.get(k, k): v for k, v in r.values.items()}
+    for r in batch.rows:  # names in any case (`voc.ingest.columns.fields_of`)
+        r.values = as_fields(r.values, mapping)

@@ -6,6 +6,7 @@ Every value is still text here (`voc.ingest.validate` parses and checks it); a r
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass, field
 
 
@@ -34,6 +35,7 @@ class SourceFile:
     name: str
     sha256: str
     rows: int
+    columns: frozenset[str] = frozenset()  # its header: which of a `--map` applies to it (`imports` fingerprint)
 
 
 @dataclass
@@ -45,6 +47,18 @@ class RawBatch:
     no_rows: str | None = None  # a table or query without rows, a quiet night: "the query returned no rows"
     swallowed: list[tuple[str, str]] = field(default_factory=list)  # (file, what an unclosed quote took), said in the
     # run summary
+    read_with: dict = field(default_factory=dict)  # the options that change what its files' bytes give as rows
+    # (`read_options`): `imports` keeps their fingerprint, so the same bytes read another way are read again
+
+
+def read_options(encoding: str, delimiter: str | None, mapping: dict[str, str]) -> dict:
+    """The read options that change what a file's bytes give as rows; the encoding by its codec's name (utf8 is
+    utf-8). The date order, the other one, is a setting (`voc.ingest.stored.import_fingerprint` adds it)."""
+    try:
+        encoding = codecs.lookup(encoding).name
+    except LookupError:
+        pass  # an unknown encoding fails the read itself, with what to do
+    return {"encoding": encoding, "delimiter": delimiter, "mapping": dict(sorted(mapping.items()))}
 
 
 def text_or_none(value) -> str | None:

@@ -7,6 +7,7 @@ quarantined row's values, column names and reason); an id, a column name or a pa
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from datetime import datetime
@@ -15,7 +16,7 @@ import pyarrow as pa
 
 from voc import store
 from voc.ingest.columns import printable
-from voc.ingest.rows import RawBatch
+from voc.ingest.rows import RawBatch, SourceFile
 from voc.ingest.validate import Comment, Rejected
 from voc.text.escape import one_line, without_controls
 from voc.text.language import detect
@@ -25,14 +26,38 @@ from voc.text.util import text_hash
 OPTIONAL_TEXTS = ("channel", "product", "team", "ticket_id")  # a comment's other free texts, redacted like it
 
 
-def already_imported(con, batch: RawBatch) -> dict[str, int]:
-    """File name -> run id, for the batch's files whose exact content this source imported before."""
+def import_fingerprint(batch: RawBatch, file: SourceFile, date_order: str) -> str:
+    """How a file of the batch was read (encoding, delimiter, the `--map` pairs of its columns, date order), as
+    `imports.read_options` keeps it: a hash, as a mapping names the source's columns. A `--map` for another file's
+    column does not change how this one is read."""
+    mapping = {k: v for k, v in batch.read_with.get("mapping", {}).items() if k in file.columns}
+    said = json.dumps({**batch.read_with, "mapping": mapping, "date_order": date_order}, sort_keys=True)
+    return hashlib.sha256(said.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def already_imported(con, batch: RawBatch, date_order: str) -> dict[str, int]:
+    """File name -> run id, for the batch's files whose exact content this source imported before, read the same way
+    (`import_fingerprint`): the same bytes read with another encoding, delimiter, mapping or date order give other
+    rows, so they are read again. A file imported before voc kept the read options is read again once."""
     found = {}
     for f in batch.files:
-        run = store.scalar(con, "SELECT run_id FROM imports WHERE source = ? AND sha256 = ?", [batch.source, f.sha256])
+        run = store.scalar(con, "SELECT run_id FROM imports WHERE source = ? AND sha256 = ? AND read_options = ?",
+                           [batch.source, f.sha256, import_fingerprint(batch, f, date_order)])
         if run is not None:
             found[f.name] = run
     return found
+
+
+def record_imports(con, batch: RawBatch, files: list[SourceFile], run_id: int, date_order: str) -> None:
+    """Keep the files read with how they were read; a file read again (another way, `--reread`) keeps its last read
+    (`imports` is keyed by the bytes)."""
+    now = datetime.now()
+    rows = [{"source": batch.source, "sha256": f.sha256, "file_name": f.name, "rows": f.rows, "run_id": run_id,
+             "imported_at": now, "read_options": import_fingerprint(batch, f, date_order)} for f in files]
+    for row in rows:
+        con.execute("DELETE FROM imports WHERE source = ? AND sha256 = ?", [batch.source, row["sha256"]])
+    if rows:
+        store.insert_arrow(con, "imports", pa.Table.from_pylist(rows), or_ignore=True)
 
 
 def comment_row(c: Comment, source: str, run_id: int, redactions: Counter) -> dict:
