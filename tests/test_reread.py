@@ -89,3 +89,29 @@ def test_a_known_comment_with_another_text_is_quarantined_and_counted(edited_nig
     assert _counts(again.output)["quarantined"] == 3 and rows(db, "SELECT count(*) FROM quarantine") == [(3,)]
     assert _counts(more.output) == {"read": 21, "new": 1, "known": 20, "quarantined": 0}
     assert "different text" not in more.output
+
+
+def test_a_comment_stored_under_older_redaction_rules_is_the_same_comment_when_it_arrives_again(tmp_path):
+    """An overlapping export re-delivers yesterday's comments: one stored by an older voc, whose rules missed a name
+    today's rules redact, is "already known", not "arrived with another text"; an added note still is changed."""
+    import duckdb
+
+    from voc.config import Settings
+    from voc.ingest.read import read_source
+    from voc.pipeline import ingest
+    from voc.runs import start_run
+    from voc.text.util import text_hash
+
+    header = "comment_id,text,created_at,agent_id\n"
+    first = "c1,Rechnung von Anna Freeman doppelt,2026-11-01 10:00,A07\nc2,Paket fehlt,2026-11-01 10:00,A07\n"
+    (tmp_path / "day1.csv").write_text(header + first, encoding="utf-8")
+    cfg = Settings(db=tmp_path / "voc.duckdb")
+    ingest(cfg, start_run(cfg, "t"), read_source(tmp_path / "day1.csv", name="t"))
+    older = "Rechnung von Anna Freeman doppelt"  # as a voc without the first-name rule stored it
+    with duckdb.connect(str(cfg.db)) as con:
+        con.execute("UPDATE comments SET text = ?, text_hash = ? WHERE comment_id = 'c1'", [older, text_hash(older)])
+    (tmp_path / "day2.csv").write_text(header + first.replace("fehlt", "fehlt NACHTRAG: erneut angerufen"),
+                                       encoding="utf-8")
+    stats = ingest(cfg, start_run(cfg, "t"), read_source(tmp_path / "day2.csv", name="t"))
+    assert (stats["already_known"], stats["changed"]) == (1, 1), stats
+    assert [c for c, in rows(cfg.db, "SELECT comment_id FROM quarantine")] == ["c2"]

@@ -4,7 +4,9 @@ A comment is keyed by (source, comment_id); the store keeps the version first im
 id with the same text is "already known" (an export read twice, a file of a night repeating yesterday's rows); one
 whose text differs (an agent's addition, an id re-used for another comment) is quarantined with a reason that names
 the id and the run that imported it, not the text, so nobody loses the change without being told. Texts are compared
-as stored, redacted (`comments.text_hash`): the raw text is never kept.
+as stored, redacted (`comments.text_hash`): the raw text is never kept. A stored text whose hash differs is redacted
+again with today's rules before it counts as changed: a comment stored by an older voc, whose rules missed a name
+this one redacts, is the same comment when it arrives again in tomorrow's overlapping export.
 """
 
 from __future__ import annotations
@@ -14,9 +16,11 @@ import pyarrow as pa
 from voc.ingest.ids import without_personal_ids
 from voc.ingest.rows import RawBatch, RawRow
 from voc.ingest.validate import Comment, Rejected
+from voc.text.redact import redact
+from voc.text.util import text_hash
 
 CHANGED_SQL = """
-    SELECT a.comment_id, c.first_run_id FROM _voc_arrived a
+    SELECT a.comment_id, c.first_run_id, c.text, a.text_hash FROM _voc_arrived a
     JOIN comments c ON c.source = ? AND c.comment_id = a.comment_id AND c.text_hash <> a.text_hash"""
 
 
@@ -28,9 +32,11 @@ def changed_texts(con, source: str, rows: list[dict]) -> dict[str, int]:
     arrived = pa.table({"comment_id": [r["comment_id"] for r in rows], "text_hash": [r["text_hash"] for r in rows]})
     con.register("_voc_arrived", arrived)
     try:
-        return dict(con.execute(CHANGED_SQL, [source]).fetchall())
+        found = con.execute(CHANGED_SQL, [source]).fetchall()
     finally:
         con.unregister("_voc_arrived")
+    return {comment_id: run for comment_id, run, stored, arrived in found
+            if text_hash(redact(stored).text) != arrived}  # stored under older rules: redacted as today, the same?
 
 
 def valid_rows(batch: RawBatch, rejected: list[Rejected]) -> list[RawRow]:
