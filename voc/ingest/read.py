@@ -1,17 +1,18 @@
 """Read agent-captured comments from files or a DuckDB database into a batch of raw rows.
 
 Sources: a delimited text (.csv, .tsv, .txt), JSONL or Parquet file (`voc.ingest.files`); a folder of such drops
-(read in name order; .txt only given alone, as a folder may hold a README); or a table or query in a DuckDB file (`voc.ingest.duckdb_source`). Every value is kept as text here:
-parsing and checking belong to `voc.ingest.validate`, so a bad value becomes a
-quarantined row with a reason instead of a failed read.
+(read in name order; .txt only given alone, as a folder may hold a README); or a table or query in a DuckDB file
+(`voc.ingest.duckdb_source`). Every value is kept as text here: parsing and checking belong to
+`voc.ingest.validate`, so a bad value becomes a quarantined row with a reason instead of a failed read.
 
 Each file of a folder is checked as a file given alone is: one that lacks a required column (an export whose
 columns changed) stops the night with the file-level message, before anything is stored, so the file is read
 again once it is fixed (its rows are not quarantined one by one as "text is missing"). An empty file in a folder
 is skipped (and named in the run summary), and so is one with a header and no rows below it (an export cut short);
 the folder's other files are read. Office's lock files (`~$name.csv`, `.~lock.name.csv#`) and hidden files are not
-exports: skipped, with one line in the summary. Rows of empty cells only are skipped and counted in the summary. Each file's SHA-256 goes with the
-batch, so the store recognises a file it has already imported (`voc.pipeline.ingest`).
+exports: skipped, with one line in the summary. Rows of empty cells only are skipped and counted in the summary.
+Each file's SHA-256 goes with the batch, so the store recognises a file it has already imported
+(`voc.pipeline.ingest`).
 
 A single file without data rows is an error (an export cut short); a `--table` or `--query` without rows is a
 quiet night (`RawBatch.no_rows` says so), not a failure: a query over "the last day" returns nothing on a holiday.
@@ -88,8 +89,8 @@ def _folder_files(batch: RawBatch, folder: Path) -> list[Path]:
     stray = [p for p in found if p.name.startswith(NOT_EXPORTS)]
     if stray:
         names = ", ".join(file_label(p) for p in stray)
-        batch.swallowed.append(("", f"skipped {names}: Office lock or hidden file{'s' * (len(stray) > 1)}, not "
-                                    "exports"))
+        what = "Office lock or hidden " + ("files, not exports" if len(stray) > 1 else "file, not an export")
+        batch.swallowed.append(("", f"skipped {names}: {what}"))
     files = [p for p in found if p not in stray]
     if not files:
         raise SourceError(f"folder {folder} has no {', '.join(FILE_SUFFIXES)} files"
