@@ -125,6 +125,8 @@ def test_excel_unicode_text_and_tsv_are_read_and_other_types_name_every_input(tm
     for name, data in (("unicode.txt", tab.encode("utf-16")), ("export.tsv", tab.encode())):
         comments, rejected = validate(read_source(write(tmp_path / name, data)))
         assert len(comments) == 3 and not rejected
+    with pytest.raises(SourceError, match="has no data rows below its header: an export cut short"):
+        read_source(write(tmp_path / "header.tsv", HEADER.replace(";", "\t").encode()))
     with zipfile.ZipFile(tmp_path / "book.xlsx", "w") as z:
         z.writestr("x", "y")
     with pytest.raises(SourceError) as exc:

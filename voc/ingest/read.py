@@ -27,7 +27,7 @@ from pathlib import Path
 from voc.errors import SourceError
 from voc.ingest.columns import check_columns, check_mapped_columns_exist
 from voc.ingest.duckdb_source import read_duckdb
-from voc.ingest.files import read_file
+from voc.ingest.files import DELIMITED_SUFFIXES, read_file
 from voc.ingest.naming import file_label, source_name
 from voc.ingest.quotes import swallowed_summary
 from voc.ingest.rows import RawBatch, RawRow, SourceFile  # noqa: F401  (RawRow: voc.ingest.read.RawRow, as before)
@@ -77,7 +77,8 @@ def read_source(path: Path, mapping: dict[str, str] | None = None, table: str | 
     else:
         columns = _add_file(batch, path, encoding, delimiter, mapping)
         if not batch.rows:
-            raise SourceError(f"{path} has no data rows{' below its header' if path.suffix.lower() == '.csv' else ''}"
+            below = " below its header" if path.suffix.lower() in DELIMITED_SUFFIXES else ""
+            raise SourceError(f"{path} has no data rows{below}"
                               ": an export cut short? export the comments again")
     _apply_mapping(batch, mapping, path, columns)
     return batch
