@@ -100,13 +100,14 @@ def test_control_characters_from_a_database_source_are_removed_from_the_text(tmp
 
 
 def test_long_text_is_kept_and_marked_and_broken_bytes_are_quarantined(tmp_path):
-    good = HEADER + "".join(f"{i},ok text {i},2026-11-01,A1,\n" for i in range(20))
+    good = HEADER + "".join(f"{i},ok text {i} für Sie,2026-11-01,A1,\n" for i in range(20))  # UTF-8 umlauts
     raw = good.encode() + b"99,caf\xe9 kaputt,2026-11-01,A1,\n100," + b"x" * 6000 + b",2026-11-01,A1,\n"
     src = tmp_path / "mixed.csv"
     src.write_bytes(raw)
     comments, rejected = validate(read_source(src))
     assert len(comments) == 21 and len(rejected) == 1
-    assert "broken encoding in text" in rejected[0].reason
+    assert rejected[0].reason.startswith("broken encoding in text (not valid UTF-8, but reads as Windows-1252)")
+    assert "--encoding cp1252" in rejected[0].reason
     long = comments[-1]
     assert len(long.text) == 6000 and long.truncated and not comments[0].truncated
     assert not validate(read_source(src), max_text_chars=7000)[0][-1].truncated  # the limit is a setting
@@ -115,8 +116,12 @@ def test_long_text_is_kept_and_marked_and_broken_bytes_are_quarantined(tmp_path)
 def test_file_in_wrong_encoding_is_refused_with_advice(tmp_path):
     rows = "".join(f"{i},Grüße aus Köln {i},2026-11-01,A1,\n" for i in range(30))
     src = write(tmp_path / "latin.csv", HEADER + rows, encoding="latin-1")
-    with pytest.raises(SourceError, match="--encoding latin-1"):
+    with pytest.raises(SourceError, match="Windows-1252.*30 of 30 rows hold .*--encoding cp1252"):
         read_source(src)
+    mixed = tmp_path / "mixed.csv"  # one UTF-8 row: not all Windows-1252, but mostly undecodable
+    mixed.write_bytes(src.read_bytes() + "99,Grüße aus Köln,2026-11-01,A1,\n".encode())
+    with pytest.raises(SourceError, match="30 of 31 rows cannot be decoded.*--encoding cp1252"):
+        read_source(mixed)
     comments, _ = validate(read_source(src, encoding="latin-1"))
     assert comments[0].text == "Grüße aus Köln 0"
 

@@ -1,15 +1,18 @@
 """Read agent-captured comments from files or a DuckDB database into a batch of raw rows.
 
-Sources: a CSV, JSONL or Parquet file (`voc.ingest.files`); a folder of such drops (read in name
-order); or a table or query in a DuckDB file (`voc.ingest.duckdb_source`). Every value is kept as text here:
-parsing and checking belong to `voc.ingest.validate`, so a bad value becomes a
-quarantined row with a reason instead of a failed read.
+Sources: a delimited text (.csv, .tsv, .txt), JSONL or Parquet file (`voc.ingest.files`); a folder of such drops
+(read in name order; .txt only given alone, as a folder may hold a README); or a table or query in a DuckDB file
+(`voc.ingest.duckdb_source`). Every value is kept as text here: parsing and checking belong to
+`voc.ingest.validate`, so a bad value becomes a quarantined row with a reason instead of a failed read.
 
 Each file of a folder is checked as a file given alone is: one that lacks a required column (an export whose
 columns changed) stops the night with the file-level message, before anything is stored, so the file is read
 again once it is fixed (its rows are not quarantined one by one as "text is missing"). An empty file in a folder
-is skipped (and named in the run summary); the folder's other files are read. Each file's SHA-256 goes with the
-batch, so the store recognises a file it has already imported (`voc.pipeline.ingest`).
+is skipped (and named in the run summary), and so is one with a header and no rows below it (an export cut short);
+the folder's other files are read. Office's lock files (`~$name.csv`, `.~lock.name.csv#`) and hidden files are not
+exports: skipped, with one line in the summary. Rows of empty cells only are skipped and counted in the summary.
+Each file's SHA-256 goes with the batch, so the store recognises a file it has already imported
+(`voc.pipeline.ingest`).
 
 A single file without data rows is an error (an export cut short); a `--table` or `--query` without rows is a
 quiet night (`RawBatch.no_rows` says so), not a failure: a query over "the last day" returns nothing on a holiday.
@@ -24,13 +27,15 @@ from pathlib import Path
 from voc.errors import SourceError
 from voc.ingest.columns import as_fields, check_columns, check_mapped_columns_exist, in_order
 from voc.ingest.duckdb_source import read_duckdb
-from voc.ingest.files import read_file
+from voc.ingest.files import DELIMITED_SUFFIXES, read_file
 from voc.ingest.naming import file_label, source_name
 from voc.ingest.quotes import swallowed_summary
 from voc.ingest.rows import read_options
 from voc.ingest.rows import RawBatch, RawRow, SourceFile  # noqa: F401  (RawRow: voc.ingest.read.RawRow, as before)
 
-FILE_SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+FILE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".parquet")  # what a folder's files are read as
+# Excel's `~$name` owner file beside an open workbook, LibreOffice's `.~lock.name#`, and hidden files: never exports
+NOT_EXPORTS = ("~$", ".")
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")
 # Comments are keyed by (source name, comment_id). Files of one system share one name by default, so the same
 # comment exported in two files (or under a new file name) is one comment; give other systems their own name.
@@ -64,9 +69,7 @@ def read_source(path: Path, mapping: dict[str, str] | None = None, table: str | 
         if not batch.rows:
             batch.no_rows = "the query returned no rows" if query else f"table {table} has no rows"
     elif path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in FILE_SUFFIXES and p.is_file())
-        if not files:
-            raise SourceError(f"folder {path} has no .csv, .jsonl or .parquet files")
+        files = _folder_files(batch, path)
         for f in files:
             columns |= _add_file(batch, f, encoding, delimiter, mapping, folder=path)
         if not batch.rows:
@@ -76,10 +79,26 @@ def read_source(path: Path, mapping: dict[str, str] | None = None, table: str | 
     else:
         columns = _add_file(batch, path, encoding, delimiter, mapping)
         if not batch.rows:
-            raise SourceError(f"{path} has no data rows{' below its header' if path.suffix.lower() == '.csv' else ''}"
+            below = " below its header" if path.suffix.lower() in DELIMITED_SUFFIXES else ""
+            raise SourceError(f"{path} has no data rows{below}"
                               ": an export cut short? export the comments again")
     _apply_mapping(batch, mapping, path, columns)
     return batch
+
+
+def _folder_files(batch: RawBatch, folder: Path) -> list[Path]:
+    """A folder's export files in name order; lock and hidden files among them are skipped and said once."""
+    found = sorted(p for p in folder.iterdir() if p.suffix.lower().rstrip("#") in FILE_SUFFIXES and p.is_file())
+    stray = [p for p in found if p.name.startswith(NOT_EXPORTS)]
+    if stray:
+        names = ", ".join(file_label(p) for p in stray)
+        what = "Office lock or hidden " + ("files, not exports" if len(stray) > 1 else "file, not an export")
+        batch.swallowed.append(("", f"skipped {names}: {what}"))
+    files = [p for p in found if p not in stray]
+    if not files:
+        raise SourceError(f"folder {folder} has no {', '.join(FILE_SUFFIXES)} files"
+                          f"{' but lock or hidden ones' if stray else ''}")
+    return files
 
 
 def _check_encoding_name(encoding: str) -> None:
@@ -103,8 +122,15 @@ def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None,
     if folder is not None and not data:
         batch.empty_files.append(label)
         return set()
-    names, rows = read_file(path, data, encoding, delimiter)
+    names, rows, empty = read_file(path, data, encoding, delimiter)
     columns = check_columns(path, in_order(names, rows), mapping, folder)
+    if empty:  # said with the rows an unclosed quote took: a line of the run summary for this file
+        batch.swallowed.append((label, f"{label}: {empty} empty row{'s' * (empty > 1)} skipped (only separators)"))
+    if folder is not None and not rows:
+        below = " below its header" if names else ""
+        batch.swallowed.append((label, f"skipped {label}: no data rows{below} (an export cut short?); export it again "
+                                       "if it should hold comments"))
+        return columns
     for row in rows:
         row.file = label
     batch.rows.extend(rows)

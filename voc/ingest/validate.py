@@ -22,7 +22,8 @@ The rules, in one place:
   would reach every terminal that lists segments);
 - a lost character (U+FFFD, e.g. an emoji an export dropped) is kept; bytes that
   are not valid in the file's encoding quarantine the row;
-- csat 1-5, nps 0-10, whole numbers.
+- csat 1-5, nps 0-10, whole numbers (`3,5`, an averaged score, is quarantined as not whole: rounding would
+  invent a score nobody gave).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from datetime import datetime, timedelta, timezone
 
 from voc.errors import ConfigError
 from voc.ingest.columns import has_surrogates
+from voc.ingest.encoding import cp1252_hint
 from voc.ingest.ids import MAX_ID_CHARS, id_problem, without_personal_ids
 from voc.ingest.rows import RawBatch, RawRow
 from voc.sentiment.labels import parse_label
@@ -119,7 +121,9 @@ def _score(name: str, value: str | None) -> int | None:
         number = float(str(value).strip().replace(",", "."))
     except ValueError:
         raise RowInvalid(f"{name} {value!r} is not a number ({lo}-{hi})") from None
-    if not number.is_integer() or not lo <= number <= hi:
+    if not number.is_integer():  # 3,5: an averaged score; the contract takes whole ones (rounding would invent one)
+        raise RowInvalid(f"{name} {value!r} is not a whole number from {lo} to {hi}")
+    if not lo <= number <= hi:
         raise RowInvalid(f"{name} {value!r} is out of range ({lo}-{hi})")
     return int(number)
 
@@ -163,8 +167,12 @@ def parse_row(row: RawRow, max_text_chars: int = DEFAULT_MAX_TEXT_CHARS, date_or
         raise RowInvalid(values["_error"] or "unreadable line")
     broken = [k for k, v in values.items() if has_surrogates(v) or has_surrogates(k)]
     if broken:
-        raise RowInvalid(f"broken encoding in {', '.join(sorted(map(str, broken)))[:200]} (not valid in the "
-                         "file's encoding): fix the row or pass --encoding")
+        names = ", ".join(sorted(map(str, broken)))[:200]
+        if all(cp1252_hint(p) for k, v in values.items() for p in (str(k), v) if has_surrogates(p)):
+            raise RowInvalid(f"broken encoding in {names} (not valid UTF-8, but reads as Windows-1252): re-save the "
+                             "file as UTF-8, or pass --encoding cp1252 if the whole file is Windows-1252")
+        raise RowInvalid(f"broken encoding in {names} (not valid in the file's encoding): fix the row or pass "
+                         "--encoding")
     comment_id = _identifier(values, "comment_id")
     text = one_line(_required(values, "text"))
     if not text:
