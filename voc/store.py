@@ -92,11 +92,14 @@ def connect(db: Path, read_only: bool = False, create: bool = False,
                          "`voc run --source ...` or `voc demo`)")
     if create:
         db.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect_waiting(db, read_only, LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    wait = LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    con = _connect_waiting(db, read_only, wait)
     try:
-        if read_only:
-            _check_version(con, db)
-        else:
+        if read_only and _check_version(con, db) < SCHEMA_VERSION:
+            con.close()
+            upgrade(db, wait)
+            con = _connect_waiting(db, read_only, wait)
+        elif not read_only:
             _check_is_voc_store(con, db)
             migrate(con, db)
     except BaseException:
@@ -188,6 +191,18 @@ def migrate(con: duckdb.DuckDBPyConnection, db: Path, steps: list[Migration] = M
 def _views_missing(con: duckdb.DuckDBPyConnection) -> bool:
     have = {name for name, in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
     return not set(VIEW_NAMES) <= have
+
+
+def upgrade(db: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> None:
+    """Bring a store an older voc wrote up to date for a command that only reads it (`voc themes`, the web app):
+    the upgrade is a write, so it takes the run lock for the moment it lasts. While a run holds the lock, that run
+    upgrades the store itself (`runs.start_run`); the reader is told to come back."""
+    try:
+        with run_lock(db):
+            connect(db, read_only=False, wait_seconds=wait_seconds).close()
+    except RunInProgressError:
+        raise RunInProgressError(f"{db} was written by an older voc and a run is upgrading it; try again when "
+                                 "it ends") from None
 
 
 @contextmanager
