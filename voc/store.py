@@ -13,6 +13,7 @@ results in place.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import os
 import re
@@ -25,7 +26,7 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
-from voc.errors import RunInProgressError, SchemaTooNewError, StoreError, StoreLockedError
+from voc.errors import DiskError, RunInProgressError, SchemaTooNewError, StoreError, StoreLockedError
 from voc.schema import MIGRATIONS, SCHEMA_VERSION, VIEW_NAMES, VIEWS, Migration
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -71,11 +72,50 @@ def open(db: Path, write: bool = False, create: bool = False,
     date; `create=True` (only `voc run` and `voc demo`) may also create it. A path that does not exist, or a
     DuckDB file that is not a voc store, is refused unless `create`: a mistyped --db never makes a new store.
     """
-    con = connect(db, read_only=not (write or create), create=create, wait_seconds=wait_seconds)
+    with on_disk(db):
+        con = connect(db, read_only=not (write or create), create=create, wait_seconds=wait_seconds)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+# What the operating system (errno) or DuckDB (its message, which carries strerror) says when a disk refuses a
+# write, and what voc tells the user to do about it.
+DISK_REFUSALS = {
+    errno.EROFS: ("Read-only file system", "cannot write {path}: read-only file system; put --db on a writable disk"),
+    errno.ENOSPC: ("No space left on device", "no space left on the disk of {path}: free space and run again"),
+    errno.EDQUOT: ("Disk quota exceeded", "no space left for voc on the disk of {path} (disk quota exceeded): free "
+                                          "space or raise the quota and run again"),
+    errno.EACCES: ("Permission denied", "cannot write {path}: permission denied; put --db where voc may write"),
+}
+
+
+def disk_error(exc: BaseException, db: Path | None = None) -> DiskError | None:
+    """The one-line `DiskError` for an OSError or DuckDB error a refusing disk caused (the path: the OSError's file,
+    else the store), None for anything else."""
+    if isinstance(exc, OSError) and exc.errno in DISK_REFUSALS:
+        said = DISK_REFUSALS[exc.errno][1]
+        path = exc.filename if exc.filename is not None and (db is None or exc.errno != errno.ENOSPC) else db
+        return DiskError(said.format(path=path))
+    if isinstance(exc, duckdb.Error):
+        for strerror, said in DISK_REFUSALS.values():
+            if strerror in str(exc):
+                return DiskError(said.format(path=db if db is not None else "the store"))
+    return None
+
+
+@contextmanager
+def on_disk(db: Path | None = None) -> Iterator[None]:
+    """Raise a disk's refusal to write (read-only, full, not ours) as a `DiskError` in one line; anything else as
+    it is."""
     try:
-        yield con
-    finally:
-        con.close()
+        yield
+    except (OSError, duckdb.Error) as exc:
+        said = disk_error(exc, db)
+        if said is None:
+            raise
+        raise said from exc
 
 
 def connect(db: Path, read_only: bool = False, create: bool = False,
@@ -128,6 +168,8 @@ def _connect_waiting(db: Path, read_only: bool, wait_seconds: float) -> duckdb.D
         try:
             return duckdb.connect(str(db), read_only=read_only)
         except duckdb.IOException as exc:
+            if (said := disk_error(exc, db)) is not None:
+                raise said from exc
             if "lock" not in str(exc).lower():
                 raise StoreError(f"{db} is not a DuckDB file voc can open ({exc}); pass another --db") from exc
             if time.monotonic() >= deadline:
@@ -214,8 +256,10 @@ def run_lock(db: Path) -> Iterator[None]:
     system when the process ends, so a crashed run never blocks the next one.
     """
     path = Path(str(db) + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as fh:
+    with on_disk():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = path.open("a+")
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -223,10 +267,11 @@ def run_lock(db: Path) -> Iterator[None]:
             holder = fh.read().strip() or "another process"
             raise RunInProgressError(f"another voc run is using {db} ({holder}); wait for it to finish, "
                                      "then run again") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}, started {datetime.now():%Y-%m-%d %H:%M:%S}")
-        fh.flush()
+        with on_disk(db):
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}, started {datetime.now():%Y-%m-%d %H:%M:%S}")
+            fh.flush()
         try:
             yield
         finally:
