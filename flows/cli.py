@@ -19,6 +19,7 @@ import typer
 # heartbeat only competes for the API's SQLite file and logs a traceback when it loses.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
+from flows.api_server import start_temporary_api  # noqa: E402
 from flows.summary import SUMMARY  # noqa: E402
 from voc.cli.common import DbOption, console, friendly, voc_error_names  # noqa: E402
 from voc.cli.main import app  # noqa: E402
@@ -154,9 +155,10 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
     quiet_prefect_tracebacks()
     prefect_console(verbose)
     print_summary_as_logged()
-    nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8",
-                      show_progress=True, mode="full" if full else "auto", delimiter=delimiter, date_order=date_order,
-                      max_text_chars=max_text_chars, report=str(report) if report else None)
+    start_temporary_api()  # stopped however this process ends (`flows.api_server`)
+    nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8", show_progress=True,
+            mode="full" if full else "auto", delimiter=delimiter, date_order=date_order, max_text_chars=max_text_chars,
+            report=str(report) if report else None)
 
 
 @app.command()

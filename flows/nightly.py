@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from prefect import Flow, get_run_logger, task
 from prefect.cache_policies import NONE
@@ -35,13 +36,14 @@ from voc.agents.notify import Channels
 from voc.config import Settings
 from voc.corpus import Corpus
 from voc.embedding.models import check_model
-from voc.errors import StoreLockedError, clean_message
+from voc.errors import StoreLockedError, VocError, clean_message
 from voc.ingest.columns import parse_mapping
 from voc.ingest.read import read_source
 from voc.outputs import report_path
 from voc.pm.report import write_report as write_report_file
 from voc.progress import Stages, progress_bar
 from voc.publish import publish as publish_run
+from voc.shutdown import exit_now
 from voc.themes.incremental import escalate
 
 
@@ -197,5 +199,21 @@ def say(lines: list[str]) -> None:
         logger.info("%s", line, extra={SUMMARY: True})
 
 
+def main(argv: list[str]) -> NoReturn:
+    """`python -m flows.nightly SOURCE [DB]`: the flow run, its summary printed; a voc error as one line and its
+    exit code, as `voc run` shows it. Ends without module teardown (`voc.shutdown`: DuckDB's nanobind bindings
+    would print a page of "leaked" warnings beside Prefect's threads)."""
+    from flows.cli import quiet_prefect_tracebacks  # here: `flows.cli` starts the flow, not the other way round
+
+    quiet_prefect_tracebacks()
+    code = 0
+    try:
+        print(nightly(argv[0], *argv[1:2]))
+    except VocError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = exc.exit_code
+    exit_now(code)
+
+
 if __name__ == "__main__":
-    print(nightly(sys.argv[1], *sys.argv[2:3]))
+    main(sys.argv[1:])

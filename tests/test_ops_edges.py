@@ -3,8 +3,10 @@ temporary Prefect API's life, progress lines. Real DuckDB files and real `voc` s
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,85 @@ def comments_csv(path: Path, n: int, chars: int = 40) -> Path:
             text = (f"{i} " + words * (chars // len(words) + 1))[:chars]
             fh.write(f"new{i},{text},2026-11-20 10:00,A{i % 20:02d}\n")
     return path
+
+
+def start_run(source, db) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--source", str(source), "--db", str(db)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def wait_for_line(process: subprocess.Popen, part: str, timeout: float = 180) -> list[str]:
+    """The lines `process` wrote to standard error up to the first holding `part`."""
+    lines, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line:
+            break
+        lines.append(line)
+        if part in line:
+            return lines
+    raise AssertionError(f"no line with {part!r}: {lines}")
+
+
+def test_ctrl_c_during_a_run_is_one_voc_line_and_recorded(store_copy, tmp_path):
+    source = comments_csv(tmp_path / "in.csv", n=3000, chars=200)
+    published = rows(store_copy, "SELECT run_id FROM published")[0][0]
+    run = start_run(source, store_copy)
+    wait_for_line(run, "voc - embedding: ")
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=120)
+    said = [line for line in err.splitlines() if " | INFO " not in line]
+    line = (f"interrupted during embedding: nothing published, run {published}'s results stay current; run again "
+            "to continue")
+    assert (run.returncode, said) == (130, [f"error: {line}"])
+    assert rows(store_copy, "SELECT status, error FROM runs ORDER BY run_id DESC LIMIT 1") == [("failed", line)]
+    assert rows(store_copy, "SELECT run_id FROM published")[0][0] == published
+
+
+def children(pid: int, named: str) -> list[int]:
+    """The processes `pid` started whose command line holds `named`."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            if ppid == pid and named in (stat.parent / "cmdline").read_text():
+                found.append(int(stat.parent.name))
+        except (OSError, IndexError, ValueError):  # a process that ended while we looked
+            continue
+    return found
+
+
+def running(pid: int) -> bool:
+    """The process exists and has not ended (a zombie, which an init that does not reap leaves, has)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+SERVER_GONE_SECONDS = 20  # the watchdog stops the server at once; uvicorn takes a moment to shut down
+
+
+def test_a_killed_run_does_not_leave_its_temporary_prefect_api_running(store_copy, tmp_path):
+    run = start_run(comments_csv(tmp_path / "in.csv", n=3000, chars=200), store_copy)
+    wait_for_line(run, "voc - planning the night")
+    servers = children(run.pid, "uvicorn")
+    assert len(servers) == 1
+    run.kill()  # SIGKILL: no exit handler runs
+    run.wait(timeout=60)  # not its output: a server left running would hold the pipes open
+    deadline = time.monotonic() + SERVER_GONE_SECONDS
+    while running(servers[0]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    alive = running(servers[0])
+    if alive:
+        os.kill(servers[0], signal.SIGKILL)  # the server this test's run started: never leave it behind
+    assert not alive, "the temporary Prefect API outlived the killed run"
+
+
+def test_the_flow_module_run_as_a_script_shows_a_voc_error_in_one_line(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "flows.nightly", str(tmp_path / "missing.csv"),
+                             str(tmp_path / "voc.duckdb")], capture_output=True, text=True, timeout=180)
+    said = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+    assert result.returncode == 2, result.stderr
+    assert len(said) == 1 and "missing.csv does not exist" in said[0], result.stderr
+    assert "Traceback" not in result.stderr and "nanobind" not in result.stderr, result.stderr
