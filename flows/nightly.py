@@ -35,6 +35,7 @@ from voc import pipeline, runs, store
 from voc.agents.notify import Channels
 from voc.config import Settings
 from voc.corpus import Corpus
+from voc.disk import on_disk
 from voc.embedding.models import check_model
 from voc.errors import StoreLockedError, VocError, clean_message
 from voc.ingest.columns import parse_mapping
@@ -68,10 +69,10 @@ def quoted(prefect_task):
 
 
 def disk_said(fn):
-    """A task whose disk refuses a write (read-only, full) fails with one line (`store.on_disk`), not a traceback."""
+    """A task whose disk refuses a write (read-only, full) fails with one line (`voc.disk.on_disk`), not a traceback."""
     @functools.wraps(fn)
     def call(*args, **kwargs):
-        with store.on_disk():
+        with on_disk():
             return fn(*args, **kwargs)
     return call
 

@@ -2,6 +2,7 @@
 temporary Prefect API's life, progress lines. Real DuckDB files and real `voc` subprocesses."""
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -63,7 +64,8 @@ def test_a_run_whose_lock_file_the_os_refuses_ends_in_one_line(tmp_path):
     result = voc("run", "--source", source, "--db", db)
     assert result.returncode == 3, result.stderr
     assert result.stderr.strip().splitlines() == [
-        f"error: cannot write {db}.lock: permission denied; put --db where voc may write"]
+        f"error: cannot open {db}.lock: permission denied; give the user voc runs as access to it, or pass another "
+        "path"]
 
 
 def _refused(folder: Path) -> bool:
@@ -200,3 +202,20 @@ def test_the_flow_module_run_as_a_script_shows_a_voc_error_in_one_line(tmp_path)
     assert result.returncode == 2, result.stderr
     assert len(said) == 1 and "missing.csv does not exist" in said[0], result.stderr
     assert "Traceback" not in result.stderr and "nanobind" not in result.stderr, result.stderr
+
+
+def test_a_run_says_what_it_read_at_once_and_a_line_as_each_stage_begins(demo_files, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--source", str(demo_files.comments), "--db",
+                             str(tmp_path / "voc.duckdb")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stdout
+    lines = result.stdout.splitlines()
+
+    def first(part: str) -> int:
+        return next(i for i, line in enumerate(lines) if part in line)
+
+    stages = [first(f"voc - {stage}") for stage in ("planning the night", "clustering ", "titles", "sentiment ",
+                                                     "ranking", "publishing")]
+    assert first("run 1: read ") < stages[0] and stages == sorted(stages), result.stdout
+    assert first("themes over") > stages[-1]
+    assert re.search(r"voc - clustering \d+ comments$", lines[stages[1]]), lines[stages[1]]

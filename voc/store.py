@@ -13,7 +13,6 @@ results in place.
 
 from __future__ import annotations
 
-import errno
 import fcntl
 import os
 import re
@@ -26,7 +25,8 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
-from voc.errors import DiskError, RunInProgressError, SchemaTooNewError, StoreError, StoreLockedError
+from voc.disk import disk_error, on_disk
+from voc.errors import RunInProgressError, SchemaTooNewError, StoreError, StoreLockedError
 from voc.schema import MIGRATIONS, SCHEMA_VERSION, VIEW_NAMES, VIEWS, Migration
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -78,44 +78,6 @@ def open(db: Path, write: bool = False, create: bool = False,
             yield con
         finally:
             con.close()
-
-
-# What the operating system (errno) or DuckDB (its message, which carries strerror) says when a disk refuses a
-# write, and what voc tells the user to do about it.
-DISK_REFUSALS = {
-    errno.EROFS: ("Read-only file system", "cannot write {path}: read-only file system; put --db on a writable disk"),
-    errno.ENOSPC: ("No space left on device", "no space left on the disk of {path}: free space and run again"),
-    errno.EDQUOT: ("Disk quota exceeded", "no space left for voc on the disk of {path} (disk quota exceeded): free "
-                                          "space or raise the quota and run again"),
-    errno.EACCES: ("Permission denied", "cannot write {path}: permission denied; put --db where voc may write"),
-}
-
-
-def disk_error(exc: BaseException, db: Path | None = None) -> DiskError | None:
-    """The one-line `DiskError` for an OSError or DuckDB error a refusing disk caused (the path: the OSError's file,
-    else the store), None for anything else."""
-    if isinstance(exc, OSError) and exc.errno in DISK_REFUSALS:
-        said = DISK_REFUSALS[exc.errno][1]
-        path = exc.filename if exc.filename is not None and (db is None or exc.errno != errno.ENOSPC) else db
-        return DiskError(said.format(path=path))
-    if isinstance(exc, duckdb.Error):
-        for strerror, said in DISK_REFUSALS.values():
-            if strerror in str(exc):
-                return DiskError(said.format(path=db if db is not None else "the store"))
-    return None
-
-
-@contextmanager
-def on_disk(db: Path | None = None) -> Iterator[None]:
-    """Raise a disk's refusal to write (read-only, full, not ours) as a `DiskError` in one line; anything else as
-    it is."""
-    try:
-        yield
-    except (OSError, duckdb.Error) as exc:
-        said = disk_error(exc, db)
-        if said is None:
-            raise
-        raise said from exc
 
 
 def connect(db: Path, read_only: bool = False, create: bool = False,

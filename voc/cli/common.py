@@ -105,7 +105,7 @@ def friendly(fn):
         except VocError as exc:
             said(exc)
         except OSError as exc:  # a disk that refuses a write outside the store (an --out file): one line too
-            from voc.store import disk_error  # here: the store's import (DuckDB) is not every command's
+            from voc.disk import disk_error  # here: its import (DuckDB) is not every command's
 
             if (refusal := disk_error(exc)) is None:
                 raise
