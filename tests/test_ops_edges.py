@@ -1,6 +1,7 @@
 """Operations edges: an older store opened by a read command, a disk that refuses writes, an interrupted run, the
 temporary Prefect API's life, progress lines. Real DuckDB files and real `voc` subprocesses."""
 
+import errno
 import os
 import re
 import shutil
@@ -57,23 +58,26 @@ def test_a_read_command_on_an_older_store_a_run_is_upgrading_says_so_in_one_line
 
 
 def test_a_run_whose_lock_file_the_os_refuses_ends_in_one_line(tmp_path):
-    db = Path("/sys/voc-test.duckdb")  # sysfs: the kernel refuses a new file there, even to root (EACCES)
-    if os.access(db.parent, os.W_OK) and not _refused(db.parent):
-        pytest.skip("/sys takes new files here")
-    source = comments_csv(tmp_path / "in.csv", n=3)
-    result = voc("run", "--source", source, "--db", db)
+    db = Path("/sys/voc-test.duckdb")  # sysfs: the kernel refuses a new file there, even to root
+    said = {errno.EACCES: f"cannot open {db}.lock: permission denied; give the user voc runs as access to it, or "
+                          "pass another path",
+            errno.EROFS: f"cannot write {db}.lock: read-only file system; put --db on a writable disk"}
+    refusal = _refusal(db.parent)
+    if refusal not in said:
+        pytest.skip(f"/sys does not refuse new files here as expected (errno {refusal})")
+    result = voc("run", "--source", comments_csv(tmp_path / "in.csv", n=3), "--db", db)
     assert result.returncode == 3, result.stderr
-    assert result.stderr.strip().splitlines() == [
-        f"error: cannot open {db}.lock: permission denied; give the user voc runs as access to it, or pass another "
-        "path"]
+    assert result.stderr.strip().splitlines() == [f"error: {said[refusal]}"]
 
 
-def _refused(folder: Path) -> bool:
+def _refusal(folder: Path) -> int | None:
+    """The errno with which the OS refuses a new file in `folder` (None: it takes it)."""
     try:
         (folder / "voc-probe").open("a").close()
-    except OSError:
-        return True
-    return False
+    except OSError as exc:
+        return exc.errno
+    (folder / "voc-probe").unlink()
+    return None
 
 
 FREE_BYTES = 1_000_000  # room left on the small disk: enough to start the run, not to ingest the comments below
