@@ -19,7 +19,8 @@ import typer
 # heartbeat only competes for the API's SQLite file and logs a traceback when it loses.
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from flows.summary import SUMMARY, summary_lines  # noqa: E402
+from flows.api_server import start_temporary_api  # noqa: E402
+from flows.summary import SUMMARY  # noqa: E402
 from voc.cli.common import DbOption, console, friendly, voc_error_names  # noqa: E402
 from voc.cli.main import app  # noqa: E402
 from voc.cli.results import themes  # noqa: E402
@@ -42,7 +43,30 @@ class _VocErrorsSaidOnce(logging.Filter):
         if record.exc_info and isinstance(record.exc_info[1], VocError):
             return False
         names = "|".join(sorted(voc_error_names()))
-        return not re.search(rf"\b({names})\b[:(]", record.getMessage())  # "Failed('... SourceError: ...')"
+        message = record.getMessage()
+        if INTERRUPTED.search(message):  # the flow says it in one line (`voc.runs.ended_by`)
+            return False
+        return not re.search(rf"\b({names})\b[:(]", message)  # "Failed('... SourceError: ...')"
+
+
+# How Prefect says that the task a Ctrl-C or a termination signal stopped crashed (two ERROR lines per task run).
+INTERRUPTED = re.compile(r"Crash(ed\(| detected!).{0,3}Execution was aborted by an? (interrupt|termination) signal")
+
+
+class _SummaryPrinted(logging.Handler):
+    """The run summary's lines (`SUMMARY`) on standard output as the flow logs them: what was read as soon as
+    ingest ends, the themes when the run publishes."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, SUMMARY, False):
+            console.print(record.getMessage(), highlight=False, soft_wrap=True)
+
+
+def print_summary_as_logged() -> None:
+    flow_log = logging.getLogger("prefect.flow_runs")
+    for old in [h for h in flow_log.handlers if isinstance(h, _SummaryPrinted)]:
+        flow_log.removeHandler(old)
+    flow_log.addHandler(_SummaryPrinted())
 
 
 def quiet_prefect_tracebacks() -> None:
@@ -56,7 +80,7 @@ class _PrefectChatterHidden(logging.Filter):
     warnings while it flushes on the way out give a voc user nothing to act on. Without --verbose the terminal shows
     Prefect's warnings and errors only; voc's own lines stay, and the Prefect API (a server's UI) still gets every
     log, since this filters the terminal's handler, not the loggers. The run summary the flow logs (`SUMMARY`) is
-    kept off the terminal even with --verbose: `print_summary` prints it."""
+    kept off the terminal even with --verbose: `_SummaryPrinted` prints it."""
 
     def __init__(self, verbose: bool = False):
         super().__init__()
@@ -133,17 +157,11 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
     log.setLevel(logging.INFO)  # voc's progress lines (`voc.progress`) when stderr is not a terminal
     quiet_prefect_tracebacks()
     prefect_console(verbose)
-    summary = nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8",
-                      show_progress=True, mode="full" if full else "auto", delimiter=delimiter, date_order=date_order,
-                      max_text_chars=max_text_chars, report=str(report) if report else None, reread=reread)
-    print_summary(summary, db)
-
-
-def print_summary(summary: dict, db: Path) -> None:
-    """The run summary on the terminal: the lines the flow logged (`flows.summary`), which `voc run` keeps off the
-    terminal's log handler so that each is shown once."""
-    for line in summary_lines(summary, db):
-        console.print(line, highlight=False, soft_wrap=True)
+    print_summary_as_logged()
+    start_temporary_api()  # stopped however this process ends (`flows.api_server`)
+    nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8", show_progress=True,
+            mode="full" if full else "auto", delimiter=delimiter, date_order=date_order, max_text_chars=max_text_chars,
+            report=str(report) if report else None, reread=reread)
 
 
 @app.command()

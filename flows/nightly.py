@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from prefect import Flow, get_run_logger, task
 from prefect.cache_policies import NONE
@@ -34,14 +35,16 @@ from voc import pipeline, runs, store
 from voc.agents.notify import Channels
 from voc.config import Settings
 from voc.corpus import Corpus
+from voc.disk import on_disk
 from voc.embedding.models import check_model
-from voc.errors import StoreLockedError, clean_message
+from voc.errors import StoreLockedError, VocError, clean_message
 from voc.ingest.columns import parse_mapping
 from voc.ingest.read import read_source
 from voc.outputs import report_path
 from voc.pm.report import write_report as write_report_file
-from voc.progress import progress_bar
+from voc.progress import Stages, progress_bar
 from voc.publish import publish as publish_run
+from voc.shutdown import exit_now
 from voc.themes.incremental import escalate
 
 
@@ -65,13 +68,22 @@ def quoted(prefect_task):
     return call
 
 
+def disk_said(fn):
+    """A task whose disk refuses a write (read-only, full) fails with one line (`voc.disk.on_disk`), not a traceback."""
+    @functools.wraps(fn)
+    def call(*args, **kwargs):
+        with on_disk():
+            return fn(*args, **kwargs)
+    return call
+
+
 def io_task(fn):
-    return quoted(task(fn, cache_policy=NONE, persist_result=False, retries=2, retry_delay_seconds=5,
+    return quoted(task(disk_said(fn), cache_policy=NONE, persist_result=False, retries=2, retry_delay_seconds=5,
                        retry_condition_fn=transient))
 
 
 def compute_task(fn):
-    return quoted(task(fn, cache_policy=NONE, persist_result=False))
+    return quoted(task(disk_said(fn), cache_policy=NONE, persist_result=False))
 
 
 class RedactedFlow(Flow):
@@ -134,29 +146,38 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
     check_model(settings.model)
     with store.run_lock(settings.db):
         run_id = start_run(settings, runs.source_label(Path(source), table, query), mode)
+        stages = Stages("reading the source")
         try:
             batch = read(source, table, query, mapping, source_name, encoding, delimiter)
             ingested = ingest(settings, run_id, batch, reread)
             say(read_lines(run_id, ingested, settings.db))
+            stages.begin("planning the night")
             corpus = load_corpus(settings)
             night = plan(settings, corpus, mode)
             if night.mode == "incremental":
+                stages.begin("embedding", said=False)  # its own progress bar
                 corpus, embedded = embed(settings, corpus, night.pool, night.model, night.boilerplate, show_progress)
+                stages.begin("placing new comments")
                 themes = assign(settings, corpus, night, embedded["stats"]["assign_threshold"])
                 night = escalate(settings, night, themes, corpus)
             if night.mode == "full":
+                stages.begin("embedding", said=False)
                 corpus, embedded = embed(settings, corpus, night.pool, night.model, night.boilerplate, show_progress)
-                themes = identify(settings, corpus, cluster(settings, corpus, embedded["stats"]["assign_threshold"]),
-                                  night)
+                stages.begin("clustering", len(corpus))
+                clusters = cluster(settings, corpus, embedded["stats"]["assign_threshold"])
+                stages.begin("titles")
+                themes = identify(settings, corpus, clusters, night)
+            stages.begin("sentiment", len(corpus))
             sentiment = score(settings, corpus, embedded, night)
             stats = {"run_id": run_id, "reason": night.reason, "ingest": ingested, "embed": embedded["stats"],
                      "sentiment": sentiment.stats}
+            stages.begin("ranking")
             ranks = rank(settings, corpus, themes, sentiment)
+            stages.begin("publishing")
             summary = publish(settings, run_id, corpus, themes, ranks, sentiment, stats)
         except BaseException as exc:  # recorded, then the flow run fails with it: a run never stays `running`
+            exc = runs.ended_by(settings, exc, stages.current)  # Ctrl-C, a shutdown, a full disk: one voc line
             runs.fail_run(settings, run_id, exc)
-            if not isinstance(exc, Exception):
-                raise  # Ctrl-C, a shutdown: Prefect marks the run crashed
             return failed(exc)
     out = write_report(settings.db, Path(report) if report else report_path(settings.db))
     summary = {**summary, "report": str(out)}
@@ -181,5 +202,21 @@ def say(lines: list[str]) -> None:
         logger.info("%s", line, extra={SUMMARY: True})
 
 
+def main(argv: list[str]) -> NoReturn:
+    """`python -m flows.nightly SOURCE [DB]`: the flow run, its summary printed; a voc error as one line and its
+    exit code, as `voc run` shows it. Ends without module teardown (`voc.shutdown`: DuckDB's nanobind bindings
+    would print a page of "leaked" warnings beside Prefect's threads)."""
+    from flows.cli import quiet_prefect_tracebacks  # here: `flows.cli` starts the flow, not the other way round
+
+    quiet_prefect_tracebacks()
+    code = 0
+    try:
+        print(nightly(argv[0], *argv[1:2]))
+    except VocError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        code = exc.exit_code
+    exit_now(code)
+
+
 if __name__ == "__main__":
-    print(nightly(sys.argv[1], *sys.argv[2:3]))
+    main(sys.argv[1:])

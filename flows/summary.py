@@ -2,7 +2,8 @@
 run) and printed by `voc run`.
 
 The flow logs them through Prefect's run logger, which sends them to the Prefect API; each record carries
-`SUMMARY`, by which `voc run` keeps them off its terminal log handler, as it prints them itself (`print_summary`).
+`SUMMARY`, by which `voc run` keeps them off its terminal log handler, as it prints them itself as each is logged
+(`flows.cli._SummaryPrinted`): what was read as soon as ingest ends.
 """
 
 from __future__ import annotations

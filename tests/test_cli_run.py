@@ -138,7 +138,7 @@ def test_the_model_is_named_the_same_on_every_kind_of_night(store_copy, demo_fil
     ingest = json.loads(rows(store_copy, "SELECT stats FROM runs WHERE run_id = 1")[0][0])["ingest"]
     assert cells[1][column["read"]].strip() == str(ingest["rows_read"]) and ingest["quarantined"] > 0
     assert cells[1][column["quarantined"]].strip() == str(ingest["quarantined"])  # what a night read, at a glance
-    assert re.fullmatch(r" \d+ s ", cells[1][column["took"]]), table
+    assert re.fullmatch(r"\d+ s", cells[1][column["took"]].strip()), table  # "5 s" is padded to the width of "took"
 
 
 def test_the_readme_names_the_files_beside_a_store_as_they_are_named(store_copy, monkeypatch):

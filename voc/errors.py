@@ -109,3 +109,13 @@ class AccessError(VocError):
     """A caller asked for data it may not see (for example another agent's comments)."""
 
     exit_code = 9
+
+
+class DiskError(StoreError):
+    """The disk refused a write: read-only, full, or not voc's to write (`voc.store.on_disk` names which)."""
+
+
+class RunInterruptedError(VocError):
+    """A run was stopped by Ctrl-C or a termination signal: nothing of it was published."""
+
+    exit_code = 130  # what a shell reports for a process ended by Ctrl-C (128 + SIGINT)

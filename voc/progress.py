@@ -32,3 +32,17 @@ def progress_bar(description: str, enabled: bool = True) -> Iterator[Callback]:
             log.info("%s: %d/%d", description, done, total)
 
     yield report
+
+
+class Stages:
+    """The stage a run is in: a line as each begins (`clustering 3017 comments`), so that a long night is never
+    silent, and its name for the line of a run that is interrupted (`voc.runs.ended_by`)."""
+
+    def __init__(self, first: str):
+        self.current = first
+
+    def begin(self, name: str, count: int | None = None, said: bool = True) -> None:
+        """Enter stage `name` (of `count` comments); `said=False` when the stage shows its own progress."""
+        self.current = name
+        if said:
+            log.info("%s", name if count is None else f"{name} {count} comments")

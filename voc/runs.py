@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 from datetime import datetime
 from pathlib import Path
 
 from voc import store
 from voc.config import Settings
-from voc.errors import ConfigError, StoreLockedError, VocError
+from voc.errors import ConfigError, DiskError, RunInterruptedError, StoreLockedError, VocError
 from voc.ingest.stored import stored_line
 from voc.text.escape import one_line
 from voc.text.redact import redact_text
@@ -54,8 +55,36 @@ def fail_run(settings: Settings, run_id: int, error: str | BaseException) -> Non
         with store.open(settings.db, write=True) as con:
             con.execute("UPDATE runs SET status = 'failed', finished_at = ?, error = ? WHERE run_id = ?",
                         [datetime.now(), redact_text(error)[:MAX_ERROR_CHARS], run_id])
-    except StoreLockedError as exc:
+    except (StoreLockedError, DiskError) as exc:
         log.warning("could not record run %s as failed (%s); the next run will", run_id, exc)
+
+
+def ended_by(settings: Settings, exc: BaseException, stage: str) -> BaseException:
+    """The error a run that did not finish ends with, as `fail_run` records it and the CLI shows it: a Ctrl-C or a
+    termination signal (any exception that is not an `Exception`) as a `RunInterruptedError` that says where and
+    what stays, with the signal's exit code (128 + its number); a full or read-only disk with what stays; anything
+    else as it is."""
+    if isinstance(exc, DiskError):
+        return DiskError(f"{exc}; {results_stay(settings)}")
+    if isinstance(exc, Exception):
+        return exc
+    error = RunInterruptedError(f"interrupted during {stage}: nothing published, {results_stay(settings)}; run "
+                                "again to continue")
+    error.exit_code = SIGNAL_EXIT_BASE + int(getattr(exc, "signal", signal.SIGINT))
+    return error
+
+
+SIGNAL_EXIT_BASE = 128  # a process ended by signal N exits 128 + N, as a shell reports it (130 Ctrl-C, 143 SIGTERM)
+
+
+def results_stay(settings: Settings) -> str:
+    """What a failed run leaves the user: "run 7's results stay current" (or that none were published yet)."""
+    try:
+        with store.open(settings.db) as con:
+            published = store.published_run(con)
+    except VocError:
+        return "the published results stay as they were"
+    return f"run {published}'s results stay current" if published is not None else "no results are published yet"
 
 
 def source_label(path: Path, table: str | None, query: str | None) -> str:

@@ -25,6 +25,7 @@ from typing import Iterator
 import duckdb
 import pyarrow as pa
 
+from voc.disk import disk_error, on_disk
 from voc.errors import RunInProgressError, SchemaTooNewError, StoreError, StoreLockedError
 from voc.schema import MIGRATIONS, SCHEMA_VERSION, VIEW_NAMES, VIEWS, Migration
 
@@ -71,11 +72,12 @@ def open(db: Path, write: bool = False, create: bool = False,
     date; `create=True` (only `voc run` and `voc demo`) may also create it. A path that does not exist, or a
     DuckDB file that is not a voc store, is refused unless `create`: a mistyped --db never makes a new store.
     """
-    con = connect(db, read_only=not (write or create), create=create, wait_seconds=wait_seconds)
-    try:
-        yield con
-    finally:
-        con.close()
+    with on_disk(db):
+        con = connect(db, read_only=not (write or create), create=create, wait_seconds=wait_seconds)
+        try:
+            yield con
+        finally:
+            con.close()
 
 
 def connect(db: Path, read_only: bool = False, create: bool = False,
@@ -92,11 +94,14 @@ def connect(db: Path, read_only: bool = False, create: bool = False,
                          "`voc run --source ...` or `voc demo`)")
     if create:
         db.parent.mkdir(parents=True, exist_ok=True)
-    con = _connect_waiting(db, read_only, LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds)
+    wait = LOCK_WAIT_SECONDS if wait_seconds is None else wait_seconds
+    con = _connect_waiting(db, read_only, wait)
     try:
-        if read_only:
-            _check_version(con, db)
-        else:
+        if read_only and _check_version(con, db) < SCHEMA_VERSION:
+            con.close()
+            upgrade(db, wait)
+            con = _connect_waiting(db, read_only, wait)
+        elif not read_only:
             _check_is_voc_store(con, db)
             migrate(con, db)
     except BaseException:
@@ -125,6 +130,8 @@ def _connect_waiting(db: Path, read_only: bool, wait_seconds: float) -> duckdb.D
         try:
             return duckdb.connect(str(db), read_only=read_only)
         except duckdb.IOException as exc:
+            if (said := disk_error(exc, db)) is not None:
+                raise said from exc
             if "lock" not in str(exc).lower():
                 raise StoreError(f"{db} is not a DuckDB file voc can open ({exc}); pass another --db") from exc
             if time.monotonic() >= deadline:
@@ -190,6 +197,18 @@ def _views_missing(con: duckdb.DuckDBPyConnection) -> bool:
     return not set(VIEW_NAMES) <= have
 
 
+def upgrade(db: Path, wait_seconds: float = LOCK_WAIT_SECONDS) -> None:
+    """Bring a store an older voc wrote up to date for a command that only reads it (`voc themes`, the web app):
+    the upgrade is a write, so it takes the run lock for the moment it lasts. While a run holds the lock, that run
+    upgrades the store itself (`runs.start_run`); the reader is told to come back."""
+    try:
+        with run_lock(db):
+            connect(db, read_only=False, wait_seconds=wait_seconds).close()
+    except RunInProgressError:
+        raise RunInProgressError(f"{db} was written by an older voc and a run is upgrading it; try again when "
+                                 "it ends") from None
+
+
 @contextmanager
 def run_lock(db: Path) -> Iterator[None]:
     """One run per store at a time: an exclusive lock on `<store>.lock`, held for the whole run.
@@ -199,8 +218,10 @@ def run_lock(db: Path) -> Iterator[None]:
     system when the process ends, so a crashed run never blocks the next one.
     """
     path = Path(str(db) + ".lock")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as fh:
+    with on_disk():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fh = path.open("a+")
+    with fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -208,10 +229,11 @@ def run_lock(db: Path) -> Iterator[None]:
             holder = fh.read().strip() or "another process"
             raise RunInProgressError(f"another voc run is using {db} ({holder}); wait for it to finish, "
                                      "then run again") from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()}, started {datetime.now():%Y-%m-%d %H:%M:%S}")
-        fh.flush()
+        with on_disk(db):
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid {os.getpid()}, started {datetime.now():%Y-%m-%d %H:%M:%S}")
+            fh.flush()
         try:
             yield
         finally:

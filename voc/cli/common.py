@@ -7,6 +7,7 @@ import os
 import re
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
@@ -102,9 +103,20 @@ def friendly(fn):
         try:
             return fn(*args, **kwargs)
         except VocError as exc:
-            err.print(f"error: {redact_text(str(exc))}", style="bold red", highlight=False, soft_wrap=True)
-            raise typer.Exit(exc.exit_code) from None
+            said(exc)
+        except OSError as exc:  # a disk that refuses a write outside the store (an --out file): one line too
+            from voc.disk import disk_error  # here: its import (DuckDB) is not every command's
+
+            if (refusal := disk_error(exc)) is None:
+                raise
+            said(refusal)
     return wrapper
+
+
+def said(exc: VocError) -> NoReturn:
+    """Show a voc error in one line (personal data redacted) and end the command with its exit code."""
+    err.print(f"error: {redact_text(str(exc))}", style="bold red", highlight=False, soft_wrap=True)
+    raise typer.Exit(exc.exit_code) from None
 
 
 def voc_error_names(cls: type = VocError) -> set[str]:

@@ -1,0 +1,56 @@
+"""A disk that refuses a write (read-only, full, over quota, not voc's to write), said in one line.
+
+The operating system says it with an errno, DuckDB with the same words in its message ("No space left on device").
+`on_disk` turns either into a `DiskError` that names the file or store and what to do; the store (`voc.store.open`,
+the run lock), the flow's tasks and the CLI's edge (`voc.cli.common.friendly`) use it, so none of them shows a
+traceback for a full disk.
+"""
+
+from __future__ import annotations
+
+import errno
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+
+from voc.errors import DiskError
+
+# What the operating system (errno) or DuckDB (its message, which carries strerror) says when a disk refuses a
+# write, and what voc tells the user to do about it.
+DISK_REFUSALS = {
+    errno.EROFS: ("Read-only file system", "cannot write {path}: read-only file system; put --db on a writable disk"),
+    errno.ENOSPC: ("No space left on device", "no space left on the disk of {path}: free space and run again"),
+    errno.EDQUOT: ("Disk quota exceeded", "no space left for voc on the disk of {path} (disk quota exceeded): free "
+                                          "space or raise the quota and run again"),
+    errno.EACCES: ("Permission denied", "cannot open {path}: permission denied; give the user voc runs as access to "
+                                        "it, or pass another path"),
+}
+
+
+def disk_error(exc: BaseException, db: Path | None = None) -> DiskError | None:
+    """The one-line `DiskError` for an OSError or DuckDB error a refusing disk caused (the path: the OSError's file,
+    else the store), None for anything else."""
+    if isinstance(exc, OSError) and exc.errno in DISK_REFUSALS:
+        said = DISK_REFUSALS[exc.errno][1]
+        path = exc.filename if exc.filename is not None and (db is None or exc.errno != errno.ENOSPC) else db
+        return DiskError(said.format(path=path))
+    if isinstance(exc, duckdb.Error):
+        for strerror, said in DISK_REFUSALS.values():
+            if strerror in str(exc):
+                return DiskError(said.format(path=db if db is not None else "the store"))
+    return None
+
+
+@contextmanager
+def on_disk(db: Path | None = None) -> Iterator[None]:
+    """Raise a disk's refusal to write (read-only, full, not ours) as a `DiskError` in one line; anything else as
+    it is."""
+    try:
+        yield
+    except (OSError, duckdb.Error) as exc:
+        said = disk_error(exc, db)
+        if said is None:
+            raise
+        raise said from exc
