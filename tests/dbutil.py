@@ -20,3 +20,14 @@ def crm_with_one_note(path, comment_id: str, text: str, created_at: str = "2026-
     finally:
         con.close()
     return path
+
+
+def ingest_file(path, db) -> dict:
+    """The ingest stage alone on one file, in a run of its own (source name "t"): its stats."""
+    from voc.config import Settings
+    from voc.ingest.read import read_source
+    from voc.pipeline import ingest
+    from voc.runs import start_run
+
+    cfg = Settings(db=db)
+    return ingest(cfg, start_run(cfg, "t"), read_source(path, name="t"))

@@ -5,7 +5,7 @@ import json
 import re
 
 import duckdb
-from dbutil import rows
+from dbutil import ingest_file, rows
 from typer.testing import CliRunner
 
 from flows.cli import app
@@ -149,11 +149,6 @@ def test_personal_data_in_any_field_note_or_reason_is_redacted(tmp_path):
 
 
 def test_ids_holding_personal_data_are_quarantined_with_a_reason_that_does_not_repeat_it(tmp_path):
-    from voc.config import Settings
-    from voc.ingest.read import read_source
-    from voc.pipeline import ingest
-    from voc.runs import start_run
-
     src = tmp_path / "drop.csv"
     src.write_text("comment_id,text,created_at,agent_id,ticket_id\n"
                    "anna.schmidt@example.com,Paket fehlt,2026-11-01 10:00,A1,\n"
@@ -161,9 +156,9 @@ def test_ids_holding_personal_data_are_quarantined_with_a_reason_that_does_not_r
                    "DE89 3704 0044 0532 0130 00,Paket fehlt,2026-11-01 10:00,A1,\n"
                    "C-4,Paket fehlt,2026-11-01 10:00,4111 1111 1111 1111,\n"
                    "C-5,Paket fehlt,2026-11-01 10:00,anna.schmidt,INC-0171 2345678\n", encoding="utf-8")
-    cfg = Settings(db=tmp_path / "voc.duckdb")
-    ingest(cfg, start_run(cfg, "t"), read_source(src, name="t"))
-    reasons = [r for r, in rows(cfg.db, "SELECT reason FROM quarantine ORDER BY row_number")]
+    db = tmp_path / "voc.duckdb"
+    ingest_file(src, db)
+    reasons = [r for r, in rows(db, "SELECT reason FROM quarantine ORDER BY row_number")]
     assert reasons == [
         "drop.csv line 2: comment_id looks like an e-mail address: use an opaque id (e.g. C-1042, A07) instead of "
         "personal data",
@@ -172,11 +167,11 @@ def test_ids_holding_personal_data_are_quarantined_with_a_reason_that_does_not_r
         "drop.csv line 4: comment_id looks like an IBAN: use an opaque id (e.g. C-1042, A07) instead of personal data",
         "drop.csv line 5: agent_id looks like a payment card number: use an opaque id (e.g. C-1042, A07) instead of "
         "personal data"]
-    dump = json.dumps(rows(cfg.db, "SELECT * FROM quarantine"), default=str)
+    dump = json.dumps(rows(db, "SELECT * FROM quarantine"), default=str)
     for leak in ("anna.schmidt@", "2345678", "0532", "4111"):
         assert leak not in dump, leak
     # a plain login is an id; ticket_id is free text: redacted, not refused
-    assert (rows(cfg.db, "SELECT comment_id, agent_id, ticket_id FROM comments")
+    assert (rows(db, "SELECT comment_id, agent_id, ticket_id FROM comments")
             == [("C-5", "anna.schmidt", "INC-[PHONE]")])
 
 
@@ -184,11 +179,6 @@ def test_ids_holding_a_name_are_quarantined_and_the_quarantine_keeps_no_name(tmp
     """Review F9: a customer's name in an id (a salutation or a word for the customer before it, or a first name and
     a surname written as a name) quarantines the row with a reason naming the field, and the quarantined row keeps
     [NAME] for the id (redaction does not read an id's parts). Codes and staff logins are stored."""
-    from voc.config import Settings
-    from voc.ingest.read import read_source
-    from voc.pipeline import ingest
-    from voc.runs import start_run
-
     src = tmp_path / "drop.csv"
     src.write_text("comment_id,text,created_at,agent_id\n"
                    "C-Quandtmeyer-Zacharias,Paket fehlt,2026-11-01 10:00,A07\n"
@@ -199,19 +189,19 @@ def test_ids_holding_a_name_are_quarantined_and_the_quarantine_keeps_no_name(tmp
                    "C-6,Paket fehlt,2026-11-01 10:00,DE/A07\n"
                    "ticket-4711,Paket fehlt,2026-11-01 10:00,agent_anna\n"
                    "C-8,Paket fehlt,2026-11-01 10:00,anna.schmidt\n", encoding="utf-8")
-    cfg = Settings(db=tmp_path / "voc.duckdb")
-    ingest(cfg, start_run(cfg, "t"), read_source(src, name="t"))
+    db = tmp_path / "voc.duckdb"
+    ingest_file(src, db)
     advice = ": use an opaque id (e.g. C-1042, A07) instead of personal data"
-    assert [r for r, in rows(cfg.db, "SELECT reason FROM quarantine ORDER BY row_number")] == [
+    assert [r for r, in rows(db, "SELECT reason FROM quarantine ORDER BY row_number")] == [
         f"drop.csv line 2: comment_id holds a person's name{advice}",
         f"drop.csv line 3: agent_id holds a person's name{advice}",
         f"drop.csv line 4: comment_id holds a person's name{advice}",
         f"drop.csv line 5: agent_id holds a person's name{advice}",
         f"drop.csv line 6: comment_id holds a salutation (Frau, Herr, Mrs, Miss){advice}"]
-    dump = json.dumps(rows(cfg.db, "SELECT * FROM quarantine"), default=str)
+    dump = json.dumps(rows(db, "SELECT * FROM quarantine"), default=str)
     for leak in ("Quandtmeyer", "Zacharias", "Meier", "meier"):
         assert leak not in dump, leak
-    assert sorted(rows(cfg.db, "SELECT comment_id, agent_id FROM comments")) == [
+    assert sorted(rows(db, "SELECT comment_id, agent_id FROM comments")) == [
         ("C-6", "DE/A07"), ("C-8", "anna.schmidt"), ("ticket-4711", "agent_anna")]
 
 

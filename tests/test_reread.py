@@ -8,7 +8,7 @@ imported, `tests/test_read_robust.py`.)
 import json
 
 import pytest
-from dbutil import rows
+from dbutil import ingest_file, rows
 from test_cli_run import _counts, as_csv, demo_rows, invoke
 
 US_DATES = 8  # rows dated month first (11/25/2026), which the default day-first order cannot read
@@ -99,22 +99,18 @@ def test_a_comment_stored_under_older_redaction_rules_is_the_same_comment_when_i
     today's rules redact, is "already known", not "arrived with another text"; an added note still is changed."""
     import duckdb
 
-    from voc.config import Settings
-    from voc.ingest.read import read_source
-    from voc.pipeline import ingest
-    from voc.runs import start_run
     from voc.text.util import text_hash
 
     header = "comment_id,text,created_at,agent_id\n"
     first = "c1,Rechnung von Anna Freeman doppelt,2026-11-01 10:00,A07\nc2,Paket fehlt,2026-11-01 10:00,A07\n"
     (tmp_path / "day1.csv").write_text(header + first, encoding="utf-8")
-    cfg = Settings(db=tmp_path / "voc.duckdb")
-    ingest(cfg, start_run(cfg, "t"), read_source(tmp_path / "day1.csv", name="t"))
+    db = tmp_path / "voc.duckdb"
+    ingest_file(tmp_path / "day1.csv", db)
     older = "Rechnung von Anna Freeman doppelt"  # as a voc without the first-name rule stored it
-    with duckdb.connect(str(cfg.db)) as con:
+    with duckdb.connect(str(db)) as con:
         con.execute("UPDATE comments SET text = ?, text_hash = ? WHERE comment_id = 'c1'", [older, text_hash(older)])
     (tmp_path / "day2.csv").write_text(header + first.replace("fehlt", "fehlt NACHTRAG: erneut angerufen"),
                                        encoding="utf-8")
-    stats = ingest(cfg, start_run(cfg, "t"), read_source(tmp_path / "day2.csv", name="t"))
+    stats = ingest_file(tmp_path / "day2.csv", db)
     assert (stats["already_known"], stats["changed"]) == (1, 1), stats
-    assert [c for c, in rows(cfg.db, "SELECT comment_id FROM quarantine")] == ["c2"]
+    assert [c for c, in rows(db, "SELECT comment_id FROM quarantine")] == ["c2"]
