@@ -8,7 +8,7 @@ from voc.ranking.rank import priority_score, rank_themes
 from voc.themes.carry_over import revive
 from voc.themes.cluster import UNCLUSTERED, ThemeClusterer, auto_min_cluster_size
 from voc.themes.identity import match_ids
-from voc.themes.incremental import Previous
+from voc.themes.previous import Previous
 from voc.themes.label import ThemeLabel
 from voc.themes.levels import named_like_their_theme
 

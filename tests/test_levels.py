@@ -14,7 +14,7 @@ from voc import store
 from voc.errors import NotFoundError, TransitionError
 from voc.pm import theme_edit, workflow
 from voc.text.util import text_hash
-from voc.themes.incremental import load_previous
+from voc.themes.previous import load_previous
 from voc.themes.noise import Boilerplate
 
 

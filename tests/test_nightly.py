@@ -177,7 +177,8 @@ def test_when_a_night_is_full_or_incremental():
     from dataclasses import replace
 
     from voc.corpus import Corpus, ThemeSet
-    from voc.themes.incremental import Plan, Previous, choose_mode, escalate
+    from voc.themes.incremental import Plan, choose_mode, escalate
+    from voc.themes.previous import Previous
 
     settings, now = Settings(), datetime(2026, 11, 20, 2)
     prev = Previous(run_id=3, params=settings.as_dict(), last_full=now - timedelta(days=2), theme_of=np.array([1, -1]),

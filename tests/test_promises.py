@@ -22,7 +22,8 @@ from voc.ranking import trends
 from voc.ranking.rank import rank_themes
 from voc.ranking.trends import ThemeFlags
 from voc.themes.cluster import merge_across_groups
-from voc.themes.incremental import NOT_IN_PREVIOUS, Plan, Previous, assign_new, cluster_leftovers
+from voc.themes.incremental import Plan, assign_new, cluster_leftovers
+from voc.themes.previous import NOT_IN_PREVIOUS, Previous
 from voc.themes.label import representatives
 
 

@@ -41,9 +41,10 @@ from voc.sentiment.score import seed_sentences
 from voc.text.util import text_hash
 from voc.themes.cluster import ThemeClusterer
 from voc.themes.hierarchy import centroid_weight_for
-from voc.themes.incremental import Plan, Previous, assign_new, plan_night
+from voc.themes.incremental import Plan, assign_new, plan_night
 from voc.themes.levels import build_levels
 from voc.themes.noise import Boilerplate
+from voc.themes.previous import Previous
 
 # the labels a full run measured the hold-out accuracies on, carried with them by the nights after it
 MEASURED_ON = ("holdout_labels", "holdout_labels_human", "holdout_labels_score")

@@ -35,7 +35,7 @@ from voc.runs import fail_run
 from voc.sentiment.learn import Scored
 from voc.themes.cluster import UNCLUSTERED, normalise_rows
 from voc.themes.identity import Lineage
-from voc.themes.incremental import NOT_IN_PREVIOUS, Previous, load_previous
+from voc.themes.previous import NOT_IN_PREVIOUS, Previous, load_previous
 
 
 def _theme_set(prev: Previous) -> ThemeSet:

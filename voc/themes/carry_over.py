@@ -17,7 +17,7 @@ import numpy as np
 
 from voc.embedding.vectors import normalise_rows
 from voc.themes.identity import IdMatch
-from voc.themes.incremental import Previous
+from voc.themes.previous import Previous
 
 PIN_SHARE = 0.5  # a sub-theme follows a PM decision when at least half its comments were in the decided theme
 # Sticky re-cluster: a comment keeps its previous theme (when that theme id lives on) unless its new theme's

@@ -33,7 +33,7 @@ from voc.themes.emerging import calibrate
 from voc.themes.generic import generic_words
 from voc.themes.hierarchy import ThemeHierarchy, keyword_profiles
 from voc.themes.identity import IdMatch, match_ids
-from voc.themes.incremental import Previous
+from voc.themes.previous import Previous
 from voc.themes.label import label_themes
 from voc.themes.titles import Speller
 
