@@ -209,3 +209,29 @@ def test_a_nights_sentiment_line_says_the_labels_its_accuracy_was_measured_on(st
         assert f"{full['holdout_accuracy']:.0%}" in measured_part and "run 1" in measured_part, said
         assert f"the store's {measured} labels" in measured_part and f"{now} labels" not in measured_part, said
         assert now_part.startswith(f"{now} labels"), said
+
+
+def test_the_readme_run_after_voc_demo_finds_the_demo_already_imported(demo_files, tmp_path, monkeypatch):
+    """Walkthrough 5a F7: `voc demo` filed the demo under the source name `demo`, README's next command
+    (`voc run --source data/demo/comments.csv`, as the prefect.yaml deployments) under `default`: every comment was
+    imported a second time, the bad rows quarantined twice. The demo now uses the default source name."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VOC_DB", raising=False)
+    demo_dir = tmp_path / "data" / "demo"
+    demo_dir.mkdir(parents=True)
+    good = demo_rows(demo_files, 80)
+    bad = {**good[0], "comment_id": "bad-1", "created_at": "gestern"}
+    (demo_dir / "comments.csv").write_text(as_csv(good + [bad]), encoding="utf-8")
+    demo = invoke("demo")
+    db = tmp_path / "data" / "voc.duckdb"
+    assert demo.exit_code == 0 and db.exists(), demo.output
+    readme = invoke("run", "--source", "data/demo/comments.csv")
+    assert readme.exit_code == 0, readme.output
+    assert "(1 file skipped: same content as before): 0 new, 0 already known, 0 quarantined" in readme.output
+    (demo_dir / "resent.csv").write_text(as_csv([bad] + good[::-1]), encoding="utf-8")  # the export sent again
+    copy = invoke("run", "--source", demo_dir / "resent.csv")
+    assert copy.exit_code == 0, copy.output
+    assert "read 81 rows from 1 file: 0 new, 80 already known, 1 quarantined" in copy.output
+    assert rows(db, "SELECT DISTINCT source FROM comments") == [("default",)]
+    assert rows(db, "SELECT count(*) FROM comments") == [(80,)]
+    assert rows(db, "SELECT DISTINCT source FROM quarantine") == [("default",)]
