@@ -15,6 +15,7 @@ from dbutil import rows
 from typer.testing import CliRunner
 
 from flows.cli import app
+from flows.summary import ingest_lines
 from voc.cli.common import sentiment_summary
 from voc.errors import SourceError
 from voc.ingest.read import read_source
@@ -169,6 +170,22 @@ def test_a_query_without_rows_is_a_quiet_night_not_a_failure(nights):
     assert published(db) == 5 and themes(db) == nights["themes_4"]
     stats = json.loads(rows(db, "SELECT stats FROM runs WHERE run_id = 5")[0][0])
     assert stats["ingest"]["no_rows"] == "the query returned no rows" and stats["ingest"]["rows_read"] == 0
+
+
+def test_a_query_without_rows_on_a_store_without_comments_says_there_is_nothing_to_publish(nights, tmp_path):
+    """Walkthrough 5a F9: on a fresh store it said 'the published themes stay as they were' (there were none), then
+    failed with 'every row was quarantined or no source was read' (none was, the source was read), exit 5. One true
+    line now, exit 5 (nothing to do); the published themes are said to stay only where there are some."""
+    db = tmp_path / "fresh.duckdb"
+    quiet = invoke("run", "--source", nights["crm"], "--query", QUIET_QUERY, "--db", db)
+    said = [line for line in quiet.output.splitlines() if not line.startswith(("voc - ", "  voc - "))]
+    assert quiet.exit_code == 5, quiet.output
+    assert said == ["error: the query returned no rows and the store has no comments yet: nothing to publish"], said
+    assert rows(db, "SELECT status, error FROM runs") == [("failed", said[0].removeprefix("error: "))]
+    stats = json.loads(rows(nights["db"], "SELECT stats FROM runs WHERE run_id = 5")[0][0])["ingest"]
+    assert stats["published"] is True  # the quiet night on a store with published themes
+    unpublished = ingest_lines({**stats, "published": False}, db)
+    assert "  the query returned no rows: nothing new tonight" in unpublished and "published" not in str(unpublished)
 
 
 def test_a_table_without_rows_is_quiet_but_a_file_without_rows_or_a_part_without_a_column_is_refused(nights, tmp_path):
