@@ -178,7 +178,9 @@ def demo(db: Path = DbOption,
     demo_file = Path("data/demo/comments.csv")
     if not demo_file.exists():
         demo_file = generate(Path("data/demo")).comments
-    run(source=demo_file, db=db, table=None, query=None, map_=None, source_name="demo", model=None, encoding=None,
+    # under the default source name: README's next command (`voc run --source data/demo/comments.csv`, the
+    # prefect.yaml deployments) reads the same file as already imported instead of importing every comment again
+    run(source=demo_file, db=db, table=None, query=None, map_=None, source_name=None, model=None, encoding=None,
         delimiter=None, date_order=None, max_text_chars=None, full=False, reread=False, report=out, verbose=False)
     themes(db=db, limit=20, as_json=False, since=None, why=False)
 

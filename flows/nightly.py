@@ -202,12 +202,33 @@ def say(lines: list[str]) -> None:
         logger.info("%s", line, extra={SUMMARY: True})
 
 
+USAGE = ("usage: python -m flows.nightly SOURCE [DB]\n"
+         "  SOURCE: a comments file or a folder of them; DB: the voc store (default data/voc.duckdb).\n"
+         "  For a source name, a --map, a --query and the other options use `voc run` (see `voc run --help`).")
+USAGE_ERROR = 2  # as `voc`'s usage errors (Click's code)
+
+
+def usage_exit(argv: list[str]) -> int | None:
+    """The exit code when `argv` asks for the usage (0: -h, --help) or is not `SOURCE [DB]` (2: nothing, more,
+    an option), None to run. An option is refused, not taken as a path: `--help` read as the source created the
+    default store and recorded a failed run."""
+    if argv in (["-h"], ["--help"]):
+        return 0
+    if not 1 <= len(argv) <= 2 or any(arg.startswith("-") for arg in argv):
+        return USAGE_ERROR
+    return None
+
+
 def main(argv: list[str]) -> NoReturn:
     """`python -m flows.nightly SOURCE [DB]`: the flow run, its summary printed; a voc error as one line and its
-    exit code, as `voc run` shows it. Ends without module teardown (`voc.shutdown`: DuckDB's nanobind bindings
+    exit code, as `voc run` shows it; the usage for -h, --help or arguments that are not `SOURCE [DB]`, before
+    anything is created. Ends without module teardown (`voc.shutdown`: DuckDB's nanobind bindings
     would print a page of "leaked" warnings beside Prefect's threads)."""
     from flows.cli import quiet_prefect_tracebacks  # here: `flows.cli` starts the flow, not the other way round
 
+    if (asked := usage_exit(argv)) is not None:
+        print(USAGE, file=sys.stdout if asked == 0 else sys.stderr)
+        exit_now(asked)
     quiet_prefect_tracebacks()
     code = 0
     try:

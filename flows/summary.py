@@ -40,7 +40,8 @@ def ingest_lines(ing: dict, db: Path) -> list[str]:
     lines = [f"  skipped {skipped}: same content read the same way, nothing new (--reread reads it again)"
              for skipped in ing["skipped_files"]]
     if ing.get("no_rows"):
-        lines.append(f"  {ing['no_rows']}: nothing new tonight; the published themes stay as they were")
+        stay = "; the published themes stay as they were" if ing.get("published", True) else ""  # older stats: True
+        lines.append(f"  {ing['no_rows']}: nothing new tonight{stay}")
     lines += [f"  skipped {empty}: the file is empty, nothing to read (export it again if it should hold comments)"
               for empty in ing.get("empty_files", [])]
     lines += [f"  {said}" for said in ing.get("swallowed", [])]

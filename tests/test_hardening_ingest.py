@@ -91,6 +91,32 @@ def test_semicolon_csv_is_sniffed_and_delimiter_can_be_given(demo_files, tmp_pat
         read_source(src, delimiter="|")
 
 
+WRONG_DELIMITERS = [
+    (";", ",", "holding ',': the delimiter looks wrong; pass --delimiter \",\", or leave --delimiter out to "
+               "detect it."),
+    (",", "\t", "holding tabs: the delimiter looks wrong; leave --delimiter out to detect it."),
+    (",", "|", "pass --delimiter \"|\", or leave --delimiter out")]
+
+
+@pytest.mark.parametrize("given, separator, said", WRONG_DELIMITERS)
+def test_a_wrong_delimiter_is_said_with_the_likely_one(tmp_path, given, separator, said):
+    """Walkthrough 5a F11: a comma-separated file read with --delimiter ";" (the `voc run --help` example) said a
+    --map column was missing and listed the whole header as one column cut at 40 characters, with no hint."""
+    src = tmp_path / "comments.csv"
+    header = separator.join(["comment_id", "comment_body", "created_at", "agent_id", "channel"])
+    src.write_text(f"{header}\n1{separator}App{separator}2026-11-01 10:00{separator}A01{separator}chat\n",
+                   encoding="utf-8")
+    for mapping in ({"comment_body": "text"}, {}):
+        with pytest.raises(SourceError) as refused:
+            read_source(src, mapping, delimiter=given)
+        assert said in str(refused.value) and "…)" in str(refused.value), refused.value  # the cut column is marked
+    spaced = tmp_path / "spaced.csv"  # one column without a delimiter voc knows: the general hint
+    spaced.write_text(header.replace(separator, " ") + "\n1 App\n", encoding="utf-8")
+    with pytest.raises(SourceError, match="The header has one column only: is the file separated by another "
+                                          "character\\? pass --delimiter$"):
+        read_source(spaced)
+
+
 def test_a_field_over_131072_characters_is_stored_whole_and_marked(demo_files, tmp_path):
     records = demo_rows(demo_files, 40)
     records[0]["text"] = "Kunde schickt den ganzen Mailverlauf " + "bla " * 40_000

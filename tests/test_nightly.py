@@ -18,6 +18,7 @@ from voc import store
 from voc.pm import workflow
 from voc.ranking.trends import is_spike, theme_flags
 from voc.themes.identity import Lineage
+from voc.themes.incremental import cluster_leftovers, twins
 from voc.themes.noise import Boilerplate
 
 
@@ -256,3 +257,39 @@ def test_a_new_problem_arriving_in_a_night_is_an_emerging_theme_not_part_of_an_o
     assert members.most_common(1)[0][0] == "app_crash_update" and members["app_login"] <= 0.2 * sum(members.values())
     stats = json.loads(rows(crash_night, "SELECT stats FROM runs WHERE run_id = 1")[0][0])
     assert 0 < stats["unseen_group_similarity"] < 1
+
+
+def test_a_night_of_copies_of_placed_texts_makes_no_emerging_theme(store_copy, demo_files):
+    """Walkthrough 5a F8: the demo's comments again under another source name (an export re-sent, a CRM re-sync)
+    made emerging themes out of exact copies of known comments, split off their own theme. As in a full run, a copy
+    of a text already in a sub-theme follows it."""
+    before = rows(store_copy, "SELECT count(*) FROM current_themes")
+    summary = nightly(str(demo_files.comments), str(store_copy), source_name="resent")
+    assert summary["mode"] == "incremental" and summary["ingest"]["new"] > 500, summary
+    assert summary["emerging_themes"] == 0, summary
+    pairs = rows(store_copy, """SELECT o.theme_id, o.subtheme_id, r.theme_id, r.subtheme_id, r.method
+                                FROM current_assignments r JOIN current_assignments o USING (comment_id)
+                                WHERE r.source = 'resent' AND o.source = 'demo'""")
+    assert len(pairs) == summary["ingest"]["new"]
+    placed = [p for p in pairs if p[0] >= 0]
+    assert len(placed) > 0.9 * len(pairs)
+    assert [p for p in placed if p[:2] != p[2:4] or p[4] != "assigned"] == []
+    assert rows(store_copy, "SELECT count(*) FROM current_themes") == before
+
+
+def test_a_copy_follows_the_first_placed_row_with_its_text():
+    placed = np.array([False, True, True, True, False])
+    texts = ["a", "a", "b", "a", "c"]
+    assert twins(texts, np.array([0, 4]), placed).tolist() == [1, -1]
+    assert twins(texts, np.array([], dtype=np.int64), placed).tolist() == []
+
+
+def test_copies_of_stray_texts_are_no_group_and_one_text_repeated_enough_is_one():
+    """As in a full run, a night clusters each distinct vector once: copies of a few stray notes are not a dense
+    group; a text repeated at least the smallest group's size is one."""
+    rng = np.random.default_rng(5)
+    strays = rng.standard_normal((8, 32))
+    strays /= np.linalg.norm(strays, axis=1, keepdims=True)
+    assert (cluster_leftovers(np.vstack([strays, strays, strays]), min_size=5, threshold=0.3) == -1).all()
+    labels = cluster_leftovers(np.vstack([strays, np.repeat(strays[:1], 5, axis=0)]), min_size=5, threshold=0.3)
+    assert labels.tolist() == [0] + [-1] * 7 + [0] * 5

@@ -223,3 +223,18 @@ def test_a_run_says_what_it_read_at_once_and_a_line_as_each_stage_begins(demo_fi
     assert first("run 1: read ") < stages[0] and stages == sorted(stages), result.stdout
     assert first("themes over") > stages[-1]
     assert re.search(r"voc - clustering \d+ comments$", lines[stages[1]]), lines[stages[1]]
+
+
+@pytest.mark.parametrize("args, code", [([], 2), (["--help"], 0), (["-h"], 0), (["a.csv", "b.duckdb", "c"], 2),
+                                        (["--source", "a.csv"], 2)])
+def test_the_flow_module_run_as_a_script_answers_a_usage_question_before_anything_is_made(tmp_path, args, code):
+    """Walkthrough 5a F10: no arguments was an IndexError traceback; `--help` was taken as the source, made
+    ./data/voc.duckdb (the flow's default store) and recorded a failed run there."""
+    root = str(Path(__file__).resolve().parents[1])  # this checkout's flows, run from an empty folder
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-m", "flows.nightly", *args], cwd=tmp_path, env=env,
+                            capture_output=True, text=True, timeout=120)
+    said = result.stdout if code == 0 else result.stderr
+    assert result.returncode == code, result.stderr
+    assert said.startswith("usage: python -m flows.nightly SOURCE [DB]\n"), said
+    assert "Traceback" not in result.stderr and list(tmp_path.iterdir()) == [], result.stderr

@@ -15,6 +15,7 @@ from dbutil import rows
 from typer.testing import CliRunner
 
 from flows.cli import app
+from flows.summary import ingest_lines
 from voc.cli.common import sentiment_summary
 from voc.errors import SourceError
 from voc.ingest.read import read_source
@@ -171,6 +172,22 @@ def test_a_query_without_rows_is_a_quiet_night_not_a_failure(nights):
     assert stats["ingest"]["no_rows"] == "the query returned no rows" and stats["ingest"]["rows_read"] == 0
 
 
+def test_a_query_without_rows_on_a_store_without_comments_says_there_is_nothing_to_publish(nights, tmp_path):
+    """Walkthrough 5a F9: on a fresh store it said 'the published themes stay as they were' (there were none), then
+    failed with 'every row was quarantined or no source was read' (none was, the source was read), exit 5. One true
+    line now, exit 5 (nothing to do); the published themes are said to stay only where there are some."""
+    db = tmp_path / "fresh.duckdb"
+    quiet = invoke("run", "--source", nights["crm"], "--query", QUIET_QUERY, "--db", db)
+    said = [line for line in quiet.output.splitlines() if not line.startswith(("voc - ", "  voc - "))]
+    assert quiet.exit_code == 5, quiet.output
+    assert said == ["error: the query returned no rows and the store has no comments yet: nothing to publish"], said
+    assert rows(db, "SELECT status, error FROM runs") == [("failed", said[0].removeprefix("error: "))]
+    stats = json.loads(rows(nights["db"], "SELECT stats FROM runs WHERE run_id = 5")[0][0])["ingest"]
+    assert stats["published"] is True  # the quiet night on a store with published themes
+    unpublished = ingest_lines({**stats, "published": False}, db)
+    assert "  the query returned no rows: nothing new tonight" in unpublished and "published" not in str(unpublished)
+
+
 def test_a_table_without_rows_is_quiet_but_a_file_without_rows_or_a_part_without_a_column_is_refused(nights, tmp_path):
     crm = tmp_path / "crm.duckdb"
     with duckdb.connect(str(crm)) as con:
@@ -209,3 +226,29 @@ def test_a_nights_sentiment_line_says_the_labels_its_accuracy_was_measured_on(st
         assert f"{full['holdout_accuracy']:.0%}" in measured_part and "run 1" in measured_part, said
         assert f"the store's {measured} labels" in measured_part and f"{now} labels" not in measured_part, said
         assert now_part.startswith(f"{now} labels"), said
+
+
+def test_the_readme_run_after_voc_demo_finds_the_demo_already_imported(demo_files, tmp_path, monkeypatch):
+    """Walkthrough 5a F7: `voc demo` filed the demo under the source name `demo`, README's next command
+    (`voc run --source data/demo/comments.csv`, as the prefect.yaml deployments) under `default`: every comment was
+    imported a second time, the bad rows quarantined twice. The demo now uses the default source name."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VOC_DB", raising=False)
+    demo_dir = tmp_path / "data" / "demo"
+    demo_dir.mkdir(parents=True)
+    good = demo_rows(demo_files, 80)
+    bad = {**good[0], "comment_id": "bad-1", "created_at": "gestern"}
+    (demo_dir / "comments.csv").write_text(as_csv(good + [bad]), encoding="utf-8")
+    demo = invoke("demo")
+    db = tmp_path / "data" / "voc.duckdb"
+    assert demo.exit_code == 0 and db.exists(), demo.output
+    readme = invoke("run", "--source", "data/demo/comments.csv")
+    assert readme.exit_code == 0, readme.output
+    assert "(1 file skipped: same content as before): 0 new, 0 already known, 0 quarantined" in readme.output
+    (demo_dir / "resent.csv").write_text(as_csv([bad] + good[::-1]), encoding="utf-8")  # the export sent again
+    copy = invoke("run", "--source", demo_dir / "resent.csv")
+    assert copy.exit_code == 0, copy.output
+    assert "read 81 rows from 1 file: 0 new, 80 already known, 1 quarantined" in copy.output
+    assert rows(db, "SELECT DISTINCT source FROM comments") == [("default",)]
+    assert rows(db, "SELECT count(*) FROM comments") == [(80,)]
+    assert rows(db, "SELECT DISTINCT source FROM quarantine") == [("default",)]

@@ -57,10 +57,14 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch, reread: bool = Fals
     Files whose exact bytes were imported before under the same source, read the same way (encoding, delimiter,
     mapping, date order), are skipped (`imports`), unless `reread`. A known comment that arrives with another text
     is quarantined, the stored version kept (`voc.ingest.changed`). Every text field, every quarantined value and
-    every reason is redacted before it is stored.
+    every reason is redacted before it is stored. A table or query without rows on a store without comments is
+    NothingToDoError: there is nothing to publish.
     """
     with store.open(settings.db) as con:
         skipped = {} if reread else already_imported(con, batch, settings.date_order)
+        published = store.published_run(con) is not None
+        if batch.no_rows and not published and not store.scalar(con, "SELECT count(*) FROM comments"):
+            raise NothingToDoError(f"{batch.no_rows} and the store has no comments yet: nothing to publish")
     batch = replace(batch, rows=[r for r in batch.rows if r.file not in skipped])
     comments, rejected = validate(batch, settings.max_text_chars, settings.date_order)
     redactions: Counter = Counter()
@@ -88,6 +92,7 @@ def ingest(settings: Settings, run_id: int, batch: RawBatch, reread: bool = Fals
             "empty_files": list(batch.empty_files),
             "swallowed": [s for f, s in batch.swallowed if f not in skipped],  # rows an unclosed quote took
             "no_rows": batch.no_rows,  # a table or query without rows: a quiet night, said in the run summary
+            "published": published,  # a quiet night keeps published themes only when there are some
             "truncated": sum(r["truncated"] for r in rows),
             "ignored_columns": listing(unused) if unused else "",  # named in the run summary
             "quarantine_reasons": [q["reason"] for q in quarantine[:REASONS_IN_STATS]],

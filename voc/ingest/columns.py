@@ -26,6 +26,7 @@ FIELDS = REQUIRED + OPTIONAL
 KNOWN_COLUMN_SETS = 256  # distinct headers whose field names are remembered (a folder's files, a JSONL's key sets)
 LISTED_COLUMNS = 20       # column names an error line lists: a whole pasted row is not a header
 LISTED_NAME_CHARS = 40
+DELIMITERS = ",;\t|"  # what CSV exports use: comma, semicolon (a German Excel), tab, pipe
 
 
 def parse_mapping(pairs: list[str] | None) -> dict[str, str]:
@@ -100,12 +101,37 @@ def check_columns(part: Path, names: Iterable[str] | None, mapping: dict[str, st
     absent = [c for c in mapping if c not in names]
     if absent and folder is None:
         raise SourceError(f"--map names column(s) {', '.join(absent)} that {part} does not have "
-                          f"(it has: {listing(names)})")
-    hint = (" The header has one column only: is the file separated by another character? pass --delimiter"
-            if len(set(names)) == 1 else "")
+                          f"(it has: {listing(names)}){after_sentence(delimiter_hint(names))}")
     raise SourceError(f"{part} lacks required column(s) {', '.join(missing)} (it has: {listing(names)}); "
                       f"map yours with e.g. --map {missing[0]}=<your column> (a deployment's parameter: mapping: "
-                      f"[\"{missing[0]}=<your column>\"]).{hint}{after}")
+                      f"[\"{missing[0]}=<your column>\"]).{delimiter_hint(names)}{after}")
+
+
+def sniff_delimiter(header: str) -> str:
+    """The delimiter that splits the header line into the most columns (comma on a tie)."""
+    counts = {d: header.count(d) for d in DELIMITERS}
+    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
+def after_sentence(hint: str) -> str:
+    """A hint that follows a sentence left without its full stop: the stop, then the hint; nothing without one."""
+    return f".{hint}" if hint else ""
+
+
+def delimiter_hint(names: Iterable[str]) -> str:
+    """For an error about a header of one column: the delimiter looks wrong, and the likely one when that column
+    holds one voc knows (a comma-separated file read with --delimiter ";" is one column 'comment_id,text,...')."""
+    distinct = set(names)
+    if len(distinct) != 1:
+        return ""
+    likely = sniff_delimiter(header := distinct.pop())
+    if likely not in header:
+        return " The header has one column only: is the file separated by another character? pass --delimiter"
+    shown = "tabs" if likely == "\t" else f"'{likely}'"
+    passed = "" if likely == "\t" else f"pass --delimiter \"{likely}\", or "
+    return (f" The header is one column holding {shown}: the delimiter looks wrong; {passed}leave --delimiter out "
+            "to detect it.")
 
 
 def in_order(names: set[str] | None, rows: list) -> list[str] | set[str] | None:
@@ -121,7 +147,7 @@ def check_mapped_columns_exist(source: Path, columns: set[str], mapping: dict[st
     if absent:
         where = f"any file of {source}" if source.is_dir() else str(source)
         raise SourceError(f"--map names column(s) {', '.join(absent)} that {where} does not have "
-                          f"(it has: {listing(columns)})")
+                          f"(it has: {listing(columns)}){after_sentence(delimiter_hint(columns))}")
 
 
 def listing(columns: Iterable[str]) -> str:
@@ -131,7 +157,8 @@ def listing(columns: Iterable[str]) -> str:
     names = sorted(redact(printable(c) or "").text if c else
                    f"(unnamed column{f' {i + 1}' if ordered else ''})" for i, c in enumerate(columns))
     names = list(dict.fromkeys(names))
-    text = ", ".join(n[:LISTED_NAME_CHARS] for n in names[:LISTED_COLUMNS])
+    text = ", ".join(n if len(n) <= LISTED_NAME_CHARS else f"{n[:LISTED_NAME_CHARS - 1]}…"
+                     for n in names[:LISTED_COLUMNS])
     return text + (f", ... ({len(names)} columns)" if len(names) > LISTED_COLUMNS else "")
 
 

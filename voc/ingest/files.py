@@ -25,12 +25,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 
 from voc.errors import SourceError
-from voc.ingest.columns import has_surrogates
+from voc.ingest.columns import has_surrogates, sniff_delimiter
 from voc.ingest.encoding import check_not_cp1252, decode
 from voc.ingest.quotes import mark_swallowing
 from voc.ingest.rows import RawRow, text_or_none
 
-DELIMITERS = ",;\t|"  # what CSV exports use: comma, semicolon (a German Excel), tab, pipe
 # A file with more undecodable rows than this share is in another encoding, not damaged, whatever its size (a
 # 2-row Latin-1 file is as wrong as a 2,000-row one); one bad row among valid ones is quarantined.
 MOSTLY_UNDECODABLE = 0.5
@@ -61,13 +60,6 @@ def read_file(path: Path, data: bytes, encoding: str,
     check_not_cp1252(path, text, bad, len(rows))
     _check_mostly_decodable(path, bad, len(rows), encoding)
     return names, rows, empty
-
-
-def sniff_delimiter(header: str) -> str:
-    """The delimiter that splits the header line into the most columns (comma on a tie)."""
-    counts = {d: header.count(d) for d in DELIMITERS}
-    best = max(DELIMITERS, key=lambda d: (counts[d], d == ","))
-    return best if counts[best] else ","
 
 
 def _read_csv(path: Path, text: str, delimiter: str | None) -> tuple[set[str], list[RawRow], int]:

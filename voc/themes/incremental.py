@@ -36,7 +36,7 @@ from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import resolve_model
 from voc.embedding.vectors import normalise_rows
 from voc.themes.cluster import (CROSS_GROUP_MERGE, UNCLUSTERED, auto_min_cluster_size, centre_groups, centroids,
-                                merge_across_groups, order_by_size)
+                                distinct_rows, merge_across_groups, order_by_size, repeated_texts_as_themes)
 from voc.themes.emerging import join_variants, unseen_groups
 from voc.themes.generic import generic_words
 from voc.themes.label import label_themes
@@ -115,7 +115,16 @@ def coherent(members: np.ndarray, threshold: float) -> bool:
 
 def cluster_leftovers(x: np.ndarray, min_size: int, threshold: float) -> np.ndarray:
     """HDBSCAN on unit vectors (Euclidean distance there orders pairs like cosine); labels by size. As in a full
-    run, a leftover HDBSCAN calls noise joins the nearest emerging theme when at least `threshold` similar.
+    run (`voc.themes.cluster`), each distinct vector is clustered once and its copies follow it (copies of a few
+    stray texts are not a dense group), a text left out but repeated at least `min_size` times is a group of its
+    own, and a leftover HDBSCAN calls noise joins the nearest emerging theme when at least `threshold` similar."""
+    distinct, _, copy_of = distinct_rows(x)
+    labels = repeated_texts_as_themes(dense_leftovers(distinct, min_size, threshold), copy_of, min_size)
+    return order_by_size(labels[copy_of])
+
+
+def dense_leftovers(x: np.ndarray, min_size: int, threshold: float) -> np.ndarray:
+    """`cluster_leftovers` on distinct vectors.
 
     HDBSCAN by default never returns its root as a cluster, so a night whose leftovers hold one new problem
     (and some stray notes) would find nothing; only when it finds no cluster at all is the root allowed (it then
@@ -137,7 +146,7 @@ def cluster_leftovers(x: np.ndarray, min_size: int, threshold: float) -> np.ndar
     if k:
         sims = x @ centroids(x, labels, k).T
         labels = np.where((labels < 0) & (sims.max(axis=1) >= threshold), sims.argmax(axis=1), labels)
-    return order_by_size(labels)
+    return labels
 
 
 def reserved_for_emerging(x: np.ndarray, known: np.ndarray, limit: float | None, min_size: int,
@@ -179,8 +188,37 @@ def place(x: np.ndarray, languages: np.ndarray, known: np.ndarray, reserved: np.
     return sub, emerging, np.where(emerging >= 0, own, np.where(sub >= 0, best_sim, 0.0)), cents
 
 
+def twins(texts: list[str], pool: np.ndarray, placed: np.ndarray) -> np.ndarray:
+    """Per pool row: the first corpus row (in corpus order) among `placed` (a mask per corpus row) with the same
+    `texts` entry, or -1. A full run clusters each distinct text once and its copies follow it; a night does the
+    same, so copies of texts already placed are not mistaken for a new problem."""
+    wanted = {texts[i] for i in pool.tolist()}
+    first: dict[str, int] = {}
+    for i in np.flatnonzero(placed).tolist():
+        if texts[i] in wanted:
+            first.setdefault(texts[i], i)
+    return np.array([first.get(texts[i], -1) for i in pool.tolist()], dtype=np.int64)
+
+
+def follow_twins(corpus: Corpus, rows: np.ndarray, sub_ids: np.ndarray, theme_ids: np.ndarray, method: np.ndarray,
+                 similarity: np.ndarray) -> np.ndarray:
+    """Give each pool row whose stored text a comment outside the pool already has in a sub-theme that comment's
+    sub-theme, theme and similarity; the mask of those rows. The stored text stands for the embedded one: the night
+    cleans with the boilerplate its twin was cleaned with (the last full run's), so the same stored text is the same
+    vector, and `cluster_texts` holds the cleaned text of the pool's rows only."""
+    placed = sub_ids >= 0
+    placed[rows] = False
+    twin = twins(corpus.texts, rows, placed)
+    copied = twin >= 0
+    for per_row in (sub_ids, theme_ids, similarity):
+        per_row[rows[copied]] = per_row[twin[copied]]
+    method[rows[copied]] = "assigned"
+    return copied
+
+
 def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float) -> ThemeSet:
-    """Keep every known comment's theme; place the pool's comments in sub-themes; find emerging themes."""
+    """Keep every known comment's theme; a pool comment with the text of one in a sub-theme follows it
+    (`follow_twins`); place the rest of the pool in sub-themes; find emerging themes."""
     prev, rows = plan.previous, plan.pool
     theme_ids = np.where(prev.theme_of == NOT_IN_PREVIOUS, UNCLUSTERED, prev.theme_of)
     method, similarity = prev.method.copy(), prev.similarity.copy()
@@ -193,9 +231,12 @@ def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float)
     max_sub_id = max(prev.max_sub_id, max(sub_cents, default=0))
     stats = {"pool": len(rows), "assigned": 0, "emerging_themes": 0,
              "unseen_group_similarity": (prev.stats or {}).get("unseen_group_similarity")}  # for the next night
+    copied = follow_twins(corpus, rows, sub_ids, theme_ids, method, similarity)
+    rows, vectors = rows[~copied], corpus.vectors[~copied] if copied.any() else corpus.vectors
+    stats["assigned"] = int(copied.sum())
     if len(rows):
         languages = np.array(corpus.languages)[rows]
-        x = centre_groups(normalise_rows(corpus.vectors), languages, prev.group_means)
+        x = centre_groups(normalise_rows(vectors), languages, prev.group_means)
         ids = np.array(sorted(sub_cents))
         known = np.stack([sub_cents[t] for t in ids])
         min_size = emerging_min_size(settings, len(corpus))
@@ -219,7 +260,7 @@ def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float)
             labels[theme_id], sub_labels[sub_id] = replace(lab, theme_id=theme_id), replace(lab, theme_id=sub_id)
             cents[theme_id] = sub_cents[sub_id] = new_cents[lab.theme_id]
             parent[sub_id] = theme_id
-        stats.update(assigned=int(hit.sum()), emerging_themes=k)
+        stats.update(assigned=stats["assigned"] + int(hit.sum()), emerging_themes=k)
     present = set(np.unique(theme_ids[theme_ids >= 0]).tolist())
     subs_present = set(np.unique(sub_ids[sub_ids >= 0]).tolist())
     keep = lambda d, ids: {t: v for t, v in d.items() if t in ids}  # noqa: E731
