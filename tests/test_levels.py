@@ -6,6 +6,7 @@ import json
 import re
 from collections import Counter
 
+import numpy as np
 import pytest
 from dbutil import rows
 
@@ -131,15 +132,24 @@ def test_a_pm_split_stays_apart_after_a_full_recluster(store_copy, demo_files):
     assert len(others) <= 0.2 * len(members), "the split theme absorbed other sub-themes"
 
 
+def closest_to_a_sibling(db) -> tuple[int, int]:
+    """(theme, sub-theme) of the published run: the sub-theme most similar to another sub-theme of its theme (the
+    one a re-cluster is surest to put back with its siblings; smaller first on a tie)."""
+    subs = rows(db, "SELECT s.theme_id, s.subtheme_id, s.size, v.vector FROM current_subthemes s JOIN "
+                    "subtheme_centroids v ON v.subtheme_id = s.subtheme_id AND v.run_id = (SELECT max(run_id) "
+                    "FROM published)")
+    best = max(((max(float(np.dot(v, w)) for t2, s2, _, w in subs if t2 == t and s2 != s), -size, t, s)
+                for t, s, size, v in subs if sum(t2 == t for t2, *_ in subs) >= 2))
+    return best[2], best[3]
+
+
 def test_a_theme_a_recluster_would_swallow_keeps_its_id_status_and_comments(store_copy, demo_files):
     """Last run had theme 999, the top theme's smallest sub-theme, with a status of its own. The re-cluster puts its
     comments back into one theme with their old neighbours, which takes the top theme's id and would retire 999
     (a merge in the lineage, its status moved). 999 lives on instead, with its comments and its status, as the
     weekly re-cluster's stable ids need."""
     db = store_copy
-    theme, sub = rows(db, """SELECT s.theme_id, s.subtheme_id FROM current_subthemes s
-                             JOIN current_themes t USING (theme_id) WHERE t.subthemes >= 2
-                             ORDER BY t.rank, s.size, s.subtheme_id LIMIT 1""")[0]
+    theme, sub = closest_to_a_sibling(db)
     with store.open(db, write=True) as con:
         run = store.scalar(con, "SELECT max(run_id) FROM published")
         members = {c for c, in con.execute("SELECT comment_id FROM assignments WHERE run_id = ? AND subtheme_id = ?",

@@ -92,8 +92,11 @@ def plan_night(settings: Settings, con: duckdb.DuckDBPyConnection, corpus: Corpu
 
 
 def escalate(settings: Settings, plan: Plan, themes: ThemeSet, corpus: Corpus) -> Plan:
-    """Switch to a full re-cluster when an incremental night leaves too much unclustered."""
-    if plan.mode == "incremental" and themes.unclustered_share > settings.max_unclustered_share:
+    """Switch to a full re-cluster when an incremental night leaves too much unclustered. A night without new
+    comments never does: everything it has, the last run clustered already, so a re-cluster would only move
+    comments about (the same night run twice must publish the same themes)."""
+    if (plan.mode == "incremental" and len(plan.pool)
+            and themes.unclustered_share > settings.max_unclustered_share):
         why = (f"{themes.unclustered_share:.0%} unclustered after the incremental pass "
                f"(limit {settings.max_unclustered_share:.0%})")
         return replace(plan, mode="full", reason=why, pool=np.arange(len(themes.theme_ids)),
