@@ -128,3 +128,32 @@ def test_an_older_stores_changes_get_the_title_they_were_made_under(store_copy):
         con.execute("ALTER TABLE theme_events DROP COLUMN other_title")
         con.execute("DELETE FROM schema_migrations WHERE version >= 13")
     assert change_of(db, agent, theme)["theme"] == title  # opening upgrades it
+
+
+def test_a_declined_theme_is_not_in_the_jira_csv_and_themes_without_a_key_are_named(store_copy, tmp_path):
+    """Week 6's payments jira.csv carried '[voc #13] Subscription suddenly got more expensive' for the declined #13,
+    and every weekly import re-created #1 and #6, which had no Issue Key, without a word. The declined theme is only in
+    summary.md (with its status); the command and summary.md say which themes have no key and how to write keys back."""
+    db = store_copy
+    declined, keyed = [t for t, in rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")]
+    with store.open(db, write=True) as con:
+        workflow.update(con, declined, "pm.anna", status="declined", reason=REASON)
+        workflow.update(con, keyed, "pm.anna", ticket_key="PAY-101")
+    themes = rows(db, "SELECT count(*) FROM current_themes")[0][0]
+    said = CliRunner().invoke(app, ["handoff", "--out", str(tmp_path / "h"), "--db", str(db)])
+    assert said.exit_code == 0, said.output
+    with open(tmp_path / "h" / "jira.csv", encoding="utf-8", newline="") as f:
+        jira = list(csv.reader(f))[1:]
+    assert {r[3] for r in jira} == {f"voc-theme-{t}" for t, in rows(db, "SELECT theme_id FROM current_themes")} - {
+        f"voc-theme-{declined}"}
+    assert [r[4] for r in jira if r[3] == f"voc-theme-{keyed}"] == ["PAY-101"]
+    summary = (tmp_path / "h" / "summary.md").read_text(encoding="utf-8")
+    assert f"(theme {declined})" in summary and "Status: **declined**" in summary
+    no_key = f"{themes - 2} theme(s) in jira.csv have no Issue Key"
+    write_back = "importing it again creates new issues for them; after an import, write each issue's key back with"
+    assert f"- {no_key} (" in summary and f"{write_back} `voc status ID --ticket KEY`." in summary
+    assert f"- 1 declined theme(s) not in jira.csv (#{declined})." in summary
+    line = " ".join(said.output.split())
+    assert line.startswith(f"wrote {themes} themes to ") and no_key in line and write_back in line
+    assert f"1 declined theme(s) not in jira.csv (#{declined})" in line and "voc status ID --ticket KEY" in line
+    assert ";" not in handoff.HandoffFiles(*[tmp_path] * 4, 3).wrote()  # all keyed, none declined: nothing to add
