@@ -125,6 +125,8 @@ def test_an_older_store_gets_the_reason_of_a_theme_declined_before_the_upgrade(s
         con.execute("ALTER TABLE theme_events DROP COLUMN other_theme_id")  # as version 9 wrote it
         con.execute("ALTER TABLE theme_events DROP COLUMN reason")
         con.execute("ALTER TABLE imports DROP COLUMN read_options")  # version 12
+        con.execute("ALTER TABLE theme_events DROP COLUMN theme_title")  # version 13
+        con.execute("ALTER TABLE theme_events DROP COLUMN other_title")
         con.execute("DELETE FROM schema_migrations WHERE version >= 10")
     with store.open(store_copy, write=True) as con:  # opening upgrades it
         history = [(h["kind"], h["reason"]) for h in workflow.history(con, theme)]

@@ -463,6 +463,29 @@ SCHEMA_V12 = """
 ALTER TABLE imports ADD COLUMN read_options VARCHAR;
 """
 
+# Version 13: the theme's title on each event, as it was shown when the change happened (and the other theme's, for a
+# merge or split), so the digest, the agent page and `voc agent` name a change alike, however the theme is titled
+# later. In a store written before, an event gets the name a PM's rename had given the theme by then, else its title
+# in the event's run (a merge or split) or in the last run published before the change; one neither finds (a title a
+# run no longer holds) stays empty and is read as the theme is named now.
+SCHEMA_V13 = """
+ALTER TABLE theme_events ADD COLUMN theme_title VARCHAR;
+ALTER TABLE theme_events ADD COLUMN other_title VARCHAR;
+UPDATE theme_events SET
+  theme_title = coalesce(
+    (SELECT arg_max(o.title, o.override_id) FROM theme_overrides o WHERE o.kind = 'rename'
+       AND o.theme_id = theme_events.theme_id AND o.created_at <= theme_events.changed_at),
+    (SELECT arg_max(t.title, t.run_id) FROM themes t JOIN runs r ON r.run_id = t.run_id
+     WHERE t.theme_id = theme_events.theme_id
+       AND (t.run_id = theme_events.run_id OR (theme_events.run_id IS NULL AND r.status = 'succeeded'
+                                               AND r.finished_at <= theme_events.changed_at)))),
+  other_title = coalesce(
+    (SELECT arg_max(o.title, o.override_id) FROM theme_overrides o WHERE o.kind = 'rename'
+       AND o.theme_id = theme_events.other_theme_id AND o.created_at <= theme_events.changed_at),
+    (SELECT arg_max(t.title, t.run_id) FROM themes t
+     WHERE t.theme_id = theme_events.other_theme_id AND t.run_id <= theme_events.run_id));
+"""
+
 
 @dataclass(frozen=True)
 class Migration:
@@ -485,5 +508,6 @@ MIGRATIONS: list[Migration] = [
     Migration(10, "why a theme was declined, on the event that declined it", SCHEMA_V10),
     Migration(11, "the other theme of a merge or split, on its event", SCHEMA_V11),
     Migration(12, "how each imported file was read", SCHEMA_V12),
+    Migration(13, "the theme's title on each event, as shown when it happened", SCHEMA_V13),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -34,10 +34,12 @@ WHERE a.agent_id = ?
 ORDER BY a.created_at DESC, a.comment_id
 """
 
+# Each change names its themes as they were shown when it happened (as the digest did); a change recorded without
+# them, by the themes' names now.
 CHANGES_SQL = """
-SELECT e.event_id, e.theme_id, coalesce(n.name, '#' || e.theme_id) AS theme, e.changed_at, e.kind,
+SELECT e.event_id, e.theme_id, coalesce(e.theme_title, n.name, '#' || e.theme_id) AS theme, e.changed_at, e.kind,
        e.from_status, e.to_status, e.note, e.reason,
-       e.other_theme_id, coalesce(n2.name, '#' || e.other_theme_id) AS other_theme
+       e.other_theme_id, coalesce(e.other_title, n2.name, '#' || e.other_theme_id) AS other_theme
 FROM theme_events e LEFT JOIN theme_names n USING (theme_id)
 LEFT JOIN theme_names n2 ON n2.theme_id = e.other_theme_id
 WHERE e.event_id > ? AND e.theme_id IN (SELECT DISTINCT theme_id FROM current_assignments WHERE agent_id = ?)

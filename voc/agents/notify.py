@@ -61,11 +61,12 @@ class Timeout(DeliveryError):
     """The endpoint did not answer in time; it may still have taken the digest, so it is not resent now."""
 
 
-# A theme merged away since the change was queued is no longer published: it is named as it was last shown.
+# Themes are named as they were shown when the change happened (as the agent page names it); a change recorded before
+# voc kept that name, by the theme's name now (a theme merged away since: as it was last shown).
 PENDING_SQL = """
-SELECT o.notification_id, o.agent_id, o.theme_id, coalesce(n.name, '#' || o.theme_id) AS theme,
+SELECT o.notification_id, o.agent_id, o.theme_id, coalesce(e.theme_title, n.name, '#' || o.theme_id) AS theme,
        e.kind, e.from_status, e.to_status, e.note, e.reason, e.changed_at,
-       e.other_theme_id, coalesce(n2.name, '#' || e.other_theme_id) AS other_theme
+       e.other_theme_id, coalesce(e.other_title, n2.name, '#' || e.other_theme_id) AS other_theme
 FROM outbox o
 JOIN theme_events e USING (event_id)
 LEFT JOIN theme_names n ON n.theme_id = o.theme_id

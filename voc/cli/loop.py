@@ -70,7 +70,7 @@ def handoff(out: Path = typer.Option(..., help="Folder to write the package into
     with store.open(db) as con:
         report.overview(con, limit=1)  # nothing published yet: say so, not "no themes for team None"
         files = handoff_lib.write_handoff(con, out, team, db)
-    console.print(f"wrote {files.themes} themes to {files.parquet}, {files.csv}, {files.markdown} and {files.jira}")
+    console.print(files.wrote(), highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

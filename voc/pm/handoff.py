@@ -4,7 +4,11 @@ A theme belongs to a team when the team owns it (`voc status --owner`), or, whil
 it has no owner, when most of its comments carry that team. The theme id is in
 every file (and a `voc-theme-<id>` label in the Jira CSV; a theme with a ticket
 also carries its `Issue Key`), so a repeated handoff updates what the team already
-has instead of duplicating it. Quotes are comment texts, redacted at ingest.
+has instead of duplicating it. A theme without a key would be created again by each
+import: the summary and the command say how many, and how to write the keys back.
+A declined theme is not in the Jira CSV (importing it would open a ticket for a
+problem the PM declined); the other files list it with its status. Quotes are comment
+texts, redacted at ingest.
 """
 
 from __future__ import annotations
@@ -39,6 +43,11 @@ ORDER BY t.rank
 """
 
 
+NOT_IN_JIRA = ("declined",)  # statuses left out of the Jira CSV: an import would open a ticket for a non-problem
+KEY_HINT = "voc status ID --ticket KEY"  # how a PM writes a created issue's key back
+IDS_NAMED = 12  # theme ids a note names: enough for a team's handoff, one line for all teams' hundreds
+
+
 @dataclass(frozen=True)
 class HandoffFiles:
     parquet: Path
@@ -46,6 +55,45 @@ class HandoffFiles:
     markdown: Path
     jira: Path
     themes: int
+    without_key: tuple[int, ...] = ()  # themes in jira.csv without an Issue Key: an import creates them again
+    declined: tuple[int, ...] = ()     # themes left out of jira.csv (NOT_IN_JIRA)
+
+    def wrote(self) -> str:
+        """What the command says it wrote, with what jira.csv leaves out and which of its rows have no key yet."""
+        line = f"wrote {self.themes} themes to {self.parquet}, {self.csv}, {self.markdown} and {self.jira}"
+        return line + "".join(f"; {note}" for note in jira_notes(self.without_key, self.declined))
+
+
+def in_jira(themes: list[dict]) -> list[dict]:
+    """The themes the Jira CSV carries: all but the declined ones."""
+    return [t for t in themes if t["status"] not in NOT_IN_JIRA]
+
+
+def left_for_jira(themes: list[dict]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(themes in jira.csv without an Issue Key, declined themes left out of it), by id."""
+    jira = in_jira(themes)
+    return (tuple(t["theme_id"] for t in jira if not t["ticket_key"]),
+            tuple(t["theme_id"] for t in themes if t not in jira))
+
+
+def jira_notes(without_key: tuple[int, ...], declined: tuple[int, ...]) -> list[str]:
+    """What to know before importing jira.csv: its themes without an Issue Key (each import creates them anew) and
+    how to write the keys back, and the declined themes it leaves out; nothing when there are none. Our own words
+    and theme ids only: nothing a user wrote, so the same text serves the terminal and Markdown."""
+    notes = []
+    if without_key:
+        notes.append(f"{len(without_key)} theme(s) in jira.csv have no Issue Key ({_named(without_key)}): importing "
+                     f"it again creates new issues for them; after an import, write each issue's key back with "
+                     f"`{KEY_HINT}`")
+    if declined:
+        notes.append(f"{len(declined)} declined theme(s) not in jira.csv ({_named(declined)})")
+    return notes
+
+
+def _named(theme_ids: tuple[int, ...]) -> str:
+    """"#1, #6, #29", the first IDS_NAMED of them."""
+    more = ", …" if len(theme_ids) > IDS_NAMED else ""
+    return ", ".join(f"#{t}" for t in theme_ids[:IDS_NAMED]) + more
 
 
 def _trend(t: dict) -> str:
@@ -57,9 +105,11 @@ def _trend(t: dict) -> str:
 def markdown(themes: list[dict], team: str | None) -> str:
     """The team's summary. Everything users wrote (titles, notes, quotes, keywords) is shown as text."""
     md = escape.markdown
+    notes = jira_notes(*left_for_jira(themes))
     lines = [f"# Customer themes for {md(team or 'all teams')}", "",
              f"{len(themes)} themes, ranked by priority: share of comments × negativity × momentum × CSAT/NPS "
-             "impact (each theme's factors under 'Why this rank').", ""]
+             "impact (each theme's factors under 'Why this rank').", "",
+             *[f"- {n[0].upper() + n[1:]}." for n in notes], *([""] if notes else [])]
     for t in themes:
         lines += [f"## {t['rank']}. {md(t['title'])} (theme {t['theme_id']})", "",
                   f"- Status: **{md(t['status'])}**" + (f", owner {md(t['owner'])}" if t["owner"] else "")
@@ -78,13 +128,14 @@ def markdown(themes: list[dict], team: str | None) -> str:
 
 
 def jira_rows(themes: list[dict]) -> list[list[str]]:
-    """Summary, Description, Labels (twice: Jira reads repeated columns as several labels), Issue Key.
+    """Summary, Description, Labels (twice: Jira reads repeated columns as several labels), Issue Key, for the themes
+    that are not declined (`in_jira`).
     Jira renders a Description's wiki markup, so what users wrote there (sub-theme titles, quotes) and the ranking's
     words are escaped for it (`escape.jira`): a comment's `[Verify here|https://...]` or `{color:red}` reads as
     typed. The Summary is plain text in Jira, shown as it is. Every cell is spreadsheet-safe (`escape.csv_cell`)."""
     rows = [["Summary", "Description", "Labels", "Labels", "Issue Key"]]
     wiki = escape.jira
-    for t in themes:
+    for t in in_jira(themes):
         description = "\n".join([
             f"Customer theme {t['theme_id']} from voc: {t['size']} comments, trend {_trend(t)}.",
             f"Sentiment {t['mean_sentiment']:+.2f} ({t['share_negative']:.0%} negative). Why ranked: {wiki(t['why'])}",
@@ -106,7 +157,7 @@ def write_handoff(con: duckdb.DuckDBPyConnection, out_dir: Path, team: str | Non
         raise NotFoundError(f"no published themes for team {team!r}; teams in the data: {', '.join(known) or 'none'}")
     out_dir = check_folder(out_dir, db)
     files = HandoffFiles(out_dir / "themes.parquet", out_dir / "themes.csv", out_dir / "summary.md",
-                         out_dir / "jira.csv", len(themes))
+                         out_dir / "jira.csv", len(themes), *left_for_jira(themes))
     write_table(table, "parquet", files.parquet, db)
     write_table(table, "csv", files.csv, db)
     write_file(files.markdown, db, lambda tmp: tmp.write_text(markdown(themes, team), encoding="utf-8"))

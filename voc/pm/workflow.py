@@ -153,11 +153,14 @@ def _write(con, theme_id: int, wf: Workflow, by: str, now: datetime) -> None:
 def _event(con, theme_id: int, by: str, now: datetime, kind: str, before: str, after: str, note: str | None,
            run_id: int | None = None, reason: str | None = None, other_id: int | None = None) -> int:
     """One row of the history; `reason` is why the theme is declined, on the event that declined it; `other_id` the
-    theme a merge took in or a split came from."""
+    theme a merge took in or a split came from. Both themes' names as shown now (`theme_names`) go with it: agents
+    read the change under them, whatever the themes are called later."""
     event_id = scalar(con, "SELECT nextval('event_id_seq')")
     con.execute("INSERT INTO theme_events (event_id, theme_id, changed_at, changed_by, kind, from_status, to_status, "
-                "note, run_id, reason, other_theme_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [event_id, theme_id, now, by, kind, before, after, note, run_id, reason, other_id])
+                "note, run_id, reason, other_theme_id, theme_title, other_title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "?, (SELECT name FROM theme_names WHERE theme_id = ?), "
+                "(SELECT name FROM theme_names WHERE theme_id = ?))",
+                [event_id, theme_id, now, by, kind, before, after, note, run_id, reason, other_id, theme_id, other_id])
     return event_id
 
 

@@ -14,8 +14,9 @@
    unless a night found it and neither a re-cluster nor a PM has confirmed it yet. Then the
    re-cluster is sticky: a comment whose previous theme lives on stays there (in its
    nearest sub-theme) unless its new theme is clearly closer (`voc.themes.carry_over.sticky`).
-5. Labels: keywords and a unique title per theme (`voc.themes.label`, `voc.themes.titles`); each
-   sub-theme gets a title unique among its theme's sub-themes.
+5. Labels: keywords and a unique title per theme (`voc.themes.label`, `voc.themes.titles`); a theme keeps its
+   title while its comments stay, and always once a PM has acted on it (`keeps_title`); each sub-theme gets a title
+   unique among its theme's sub-themes.
 """
 
 from __future__ import annotations
@@ -148,7 +149,7 @@ def cluster_numbers(row_ids: np.ndarray, ids: dict[int, int]) -> np.ndarray:
 
 def label_levels(corpus: Corpus, model: ThemeClusterer, levels: Levels, theme_rows: np.ndarray,
                  theme_sim: np.ndarray, sub_parent: dict[int, int], previous: Previous | None) -> tuple[dict, dict]:
-    """Theme labels (titles unique across themes; a title kept while its theme's comments stay, `titles_kept`) and
+    """Theme labels (titles unique across themes; a title kept by `keeps_title`) and
     sub-theme labels (titles unique within their theme; a theme's only sub-theme carries its title). The words all
     themes say are no title (`voc.themes.generic`)."""
     speller = Speller(corpus.cluster_texts, corpus.languages)
@@ -161,19 +162,26 @@ def label_levels(corpus: Corpus, model: ThemeClusterer, levels: Levels, theme_ro
 
 
 def titles_kept(theme_rows: np.ndarray, ids: dict[int, int], previous: Previous | None) -> dict[int, str]:
-    """Theme number -> last run's generated title, for each theme whose content stayed: at least TITLE_KEPT_SHARE
-    of its comments were in it (by id) last run, and it still holds at least half of what it held. PMs, agents and
-    tickets know a theme by its title; a re-cluster that re-ranks near-equal phrases must not rename it."""
+    """Theme number -> last run's generated title, for each theme that keeps it (`keeps_title`)."""
     if previous is None:
         return {}
-    kept = {}
-    for number, theme_id in ids.items():
-        now, before = theme_rows == number, previous.theme_of == theme_id
-        if theme_id in previous.labels and now.any() and before.any():
-            both = int((now & before).sum())
-            if both >= TITLE_KEPT_SHARE * now.sum() and both >= before.sum() / 2:
-                kept[number] = previous.labels[theme_id].title
-    return kept
+    return {number: previous.labels[theme_id].title for number, theme_id in ids.items()
+            if theme_id in previous.labels and (theme_rows == number).any()
+            and keeps_title(theme_id, theme_rows == number, previous.theme_of == theme_id, previous)}
+
+
+def keeps_title(theme_id: int, now: np.ndarray, before: np.ndarray, previous: Previous) -> bool:
+    """Does a re-cluster keep the theme's last generated title (`now`, `before`: its rows in this run and the last)?
+    A theme a PM has acted on (`Previous.acted_on`: a status other than new, an owner, note or ticket, a merge, split
+    or rename) keeps it however its comments changed, until a PM renames it (a PM's name is shown over any title):
+    PMs, agents and Jira know a theme by the title they acted on, and a declined "agent boilerplate" theme re-titled
+    after a real problem reads as that problem declined. Any other theme keeps it while its content stayed: at least
+    TITLE_KEPT_SHARE of its comments were in it last run and it holds at least half of what it held (a re-cluster
+    that re-ranks near-equal phrases must not rename it; one that changed what it holds names it anew)."""
+    if theme_id in previous.acted_on:
+        return True
+    both = int((now & before).sum())
+    return bool(before.any() and both >= TITLE_KEPT_SHARE * now.sum() and both >= before.sum() / 2)
 
 
 def _labels(corpus: Corpus, labels: np.ndarray, similarity: np.ndarray, ids: dict[int, int], speller: Speller,

@@ -49,6 +49,7 @@ class Previous:
     pins: dict[int, str] = None             # theme id -> "merge" | "split": PM decisions later runs honour
     stats: dict = None                      # the run's stats (its embed and sentiment parts carry over to edits)
     provisional: frozenset[int] = frozenset()  # themes a night found, not yet confirmed (PROVISIONAL_THEMES)
+    acted_on: frozenset[int] = frozenset()     # themes a PM has acted on (ACTED_ON)
 
     @property
     def sentiment_stats(self) -> dict:
@@ -56,18 +57,25 @@ class Previous:
         return dict((self.stats or {}).get("sentiment") or {})
 
 
+# Themes a PM has acted on: merged into, split (the new theme and the one it came from), renamed, or given a status
+# other than new, an owner, a note or a ticket. Re-clusters keep their titles (`voc.themes.levels.keeps_title`) and
+# never treat them as provisional.
+ACTED_ON = """
+SELECT theme_id FROM theme_overrides
+UNION SELECT other_id FROM theme_overrides WHERE kind = 'split' AND other_id IS NOT NULL
+UNION SELECT theme_id FROM theme_workflow WHERE status <> 'new' OR owner IS NOT NULL OR note IS NOT NULL
+                                           OR ticket_key IS NOT NULL OR ticket_url IS NOT NULL OR name IS NOT NULL
+"""
+
 # Themes of the published run (first parameter) that a night found (their id was first published by an incremental
-# run), that the last full re-cluster (second parameter) has not published since and that no PM has acted on (merged
-# into, split, renamed, or given a status, owner, note or ticket): the next re-cluster may still merge them
-# (`voc.themes.carry_over.revive`).
-PROVISIONAL_THEMES = """
+# run), that the last full re-cluster (second parameter) has not published since and that no PM has acted on
+# (ACTED_ON): the next re-cluster may still merge them (`voc.themes.carry_over.revive`).
+PROVISIONAL_THEMES = f"""
 WITH first AS (SELECT theme_id, min(run_id) AS run_id FROM themes GROUP BY theme_id)
 SELECT t.theme_id FROM themes t JOIN first f ON f.theme_id = t.theme_id JOIN runs r ON r.run_id = f.run_id
 WHERE t.run_id = ? AND r.mode = 'incremental'
   AND t.theme_id NOT IN (SELECT theme_id FROM themes WHERE run_id = ?)
-  AND t.theme_id NOT IN (SELECT theme_id FROM theme_overrides)
-  AND t.theme_id NOT IN (SELECT theme_id FROM theme_workflow WHERE status <> 'new' OR owner IS NOT NULL
-                         OR note IS NOT NULL OR ticket_key IS NOT NULL OR name IS NOT NULL)
+  AND t.theme_id NOT IN ({ACTED_ON})
 """
 
 
@@ -112,6 +120,7 @@ def load_previous(con: duckdb.DuckDBPyConnection, keys: list[tuple[str, str]]) -
         pins=dict(con.execute("SELECT theme_id, kind FROM theme_overrides WHERE kind IN ('merge', 'split') "
                               "ORDER BY override_id").fetchall()),
         provisional=frozenset(t for t, in con.execute(PROVISIONAL_THEMES, [run_id, last_full_run]).fetchall()),
+        acted_on=frozenset(t for t, in con.execute(ACTED_ON).fetchall()),
         run_id=run_id, params=params, sentiment_origin=origin, model=used, stats=stats,
         last_full=last_full,
         theme_of=theme_of, method=method, similarity=similarity, sentiment_score=score, sentiment=sentiment,
