@@ -8,8 +8,9 @@ Measured per week: themes and sub-themes after the night and after the re-cluste
 (`voc.themes.carry_over.revive`), merges and splits it recorded; the share of comments clustered before it whose
 theme id it kept; and whether the themes tell the problems apart, from the generator's hidden truth: purity (the
 share of clustered comments in their theme's most common problem) and problems held (>= 80% of a problem's
-comments in one theme). `nightly.py` measures one weekly re-cluster after three nights (~4% new comments); here
-each week brings ~10%, and the re-clusters follow one another.
+comments in one theme); and the store's size on disk with its per-comment rows (`assignments`), which retention
+(`voc.retention`) keeps from growing with every run. `nightly.py` measures one weekly re-cluster after three nights
+(~4% new comments); here each week brings ~10%, and the re-clusters follow one another.
 
     python benchmarks/weeks.py [--comments 100000] [--days 91] [--weeks 3]
 """
@@ -24,6 +25,8 @@ from pathlib import Path
 
 from common import HELD_SHARE, RESULTS
 from nightly import assignments, flow_sandbox, generated, generated_rows, kept, write_parts
+
+from voc import store
 
 from voc.shutdown import exit_now
 
@@ -57,6 +60,17 @@ def agreement(themes: dict[str, int], truth: dict[str, str]) -> dict:
     return {"purity": round(purity, 3), "problems_held": f"{held}/{len(by_problem)}"}
 
 
+MB = 1024 * 1024
+
+
+def store_size(db: Path) -> dict:
+    """The store's size on disk (the file and its write-ahead log) and its per-comment rows, kept for how many runs."""
+    size = sum(p.stat().st_size for p in (db, db.with_name(db.name + ".wal")) if p.exists())
+    with store.open(db) as con:
+        rows, runs = store.first_row(con, "SELECT count(*), count(DISTINCT run_id) FROM assignments")
+    return {"store_mb": round(size / MB, 1), "assignment_rows": rows, "runs_with_rows": runs}
+
+
 def run_weeks(nightly, comments: Path, truth: dict[str, str], work: Path, weeks: int) -> dict:
     base, *week_files = weekly_files(comments, work, weeks)
     db = work / "voc.duckdb"
@@ -64,7 +78,7 @@ def run_weeks(nightly, comments: Path, truth: dict[str, str], work: Path, weeks:
     first = nightly(str(base), str(db), source_name="bench", mode="full")
     result = {"base": {"comments": first["comments_clustered"], "themes": first["themes"],
                        "subthemes": first["subthemes"], "seconds": round(time.perf_counter() - start, 1),
-                       **agreement(assignments(db), truth)}, "weeks": []}
+                       **agreement(assignments(db), truth), **store_size(db)}, "weeks": []}
     for number, path in enumerate(week_files, 1):
         night = nightly(str(path), str(db), source_name="bench", mode="auto")
         before = assignments(db)
@@ -75,7 +89,7 @@ def run_weeks(nightly, comments: Path, truth: dict[str, str], work: Path, weeks:
             "themes_after_night": night["themes"], "themes": full["themes"], "subthemes": full["subthemes"],
             "revived": full.get("revived_themes"), "merges": full.get("merges"), "splits": full.get("splits"),
             "theme_ids_kept": kept(before, assignments(db)), "seconds": round(time.perf_counter() - start, 1),
-            **agreement(assignments(db), truth)})
+            **agreement(assignments(db), truth), **store_size(db)})
         print(json.dumps(result["weeks"][-1]), flush=True)
     return result
 
@@ -85,11 +99,11 @@ def print_summary(result: dict) -> None:
     print(f"base: {base['comments']} comments, {base['themes']} themes, {base['subthemes']} sub-themes, "
           f"purity {base['purity']:.1%}, problems held {base['problems_held']}")
     print("| week | new | themes after night | themes after re-cluster | sub-themes | revived | merges / splits | "
-          "ids kept | purity | held |\n|---|---|---|---|---|---|---|---|---|---|")
+          "ids kept | purity | held | store MB | assignment rows |\n|---|---|---|---|---|---|---|---|---|---|---|---|")
     for w in result["weeks"]:
         print(f"| {w['week']} | {w['new_comments']} | {w['themes_after_night']} | {w['themes']} | {w['subthemes']} | "
               f"{w['revived']} | {w['merges']} / {w['splits']} | {w['theme_ids_kept']:.1%} | {w['purity']:.1%} | "
-              f"{w['problems_held']} |")
+              f"{w['problems_held']} | {w['store_mb']} | {w['assignment_rows']:,} |")
 
 
 def main() -> None:

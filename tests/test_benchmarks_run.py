@@ -53,6 +53,7 @@ def test_the_weeks_benchmark_runs(tmp_path):
     result = json.loads((tmp_path / "weeks.json").read_text())
     assert result["base"]["themes"] > 0 and [w["week"] for w in result["weeks"]] == [1, 2]
     assert all(0 < w["theme_ids_kept"] <= 1 and 0 < w["purity"] <= 1 for w in result["weeks"])
+    assert all(w["store_mb"] > 0 and w["assignment_rows"] > 0 for w in result["weeks"])  # the store's size, measured
 
 
 def test_the_titles_and_redaction_benchmarks_run_on_the_demo_data(tmp_path):

@@ -2,7 +2,7 @@
 
 Readers only see published runs (the `current_*` views), so either all of a run
 becomes visible or none of it: a run that fails before this point leaves the last
-good results untouched.
+good results untouched. The same transaction deletes older runs' per-comment rows (`voc.retention`).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from voc import store
+from voc import retention, store
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.pm.workflow import carry_lineage
@@ -113,6 +113,8 @@ def publish(settings: Settings, run_id: int, corpus: Corpus, themes: ThemeSet, r
             for item in themes.sub_lineage:
                 con.execute("INSERT INTO subtheme_lineage VALUES (?, ?, ?, ?, ?)",
                             [run_id, item.parent_id, item.child_id, item.kind, item.overlap])
-            con.execute("UPDATE runs SET status = 'succeeded', finished_at = ?, stats = ?, mode = ? WHERE run_id = ?",
-                        [datetime.now(), json.dumps(summary, default=str), themes.mode, run_id])
+            con.execute("UPDATE runs SET status = 'succeeded', finished_at = ?, mode = ? WHERE run_id = ?",
+                        [datetime.now(), themes.mode, run_id])
+            summary["pruned_runs"] = retention.prune(con)  # older runs' per-comment rows; the caller holds the lock
+            con.execute("UPDATE runs SET stats = ? WHERE run_id = ?", [json.dumps(summary, default=str), run_id])
     return summary

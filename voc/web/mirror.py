@@ -32,6 +32,7 @@ from typing import Iterator
 import duckdb
 
 from voc import store
+from voc.retention import PER_COMMENT_TABLES
 from voc.web.queue import BUSY, EDITS, Change, ChangeQueue
 
 SYNC_SECONDS = 5.0          # how stale the snapshot may get while nobody changes anything
@@ -39,8 +40,6 @@ CHANGE_WAIT_SECONDS = 2.0   # a PM's change waits this long for the store before
 KEEP_GENERATIONS = 3        # older snapshot files are deleted (a request still reading one keeps its inode)
 # Tables a page never reads: the embedding cache and vectors are most of a store's size.
 SKIPPED_TABLES = ("embeddings", "theme_centroids", "group_means")
-# Tables with one set of rows per run, of which only the published run is copied.
-PER_RUN_TABLES = ("assignments", "comment_map")
 
 
 class Mirror:
@@ -129,7 +128,7 @@ class Mirror:
                 if table in SKIPPED_TABLES:
                     continue
                 name = store.quote_ident(table)
-                where = " WHERE run_id = ?" if table in PER_RUN_TABLES else ""
+                where = " WHERE run_id = ?" if table in PER_COMMENT_TABLES else ""  # the published run's
                 con.execute(f"INSERT INTO voc_snapshot.{name} SELECT * FROM {source}.{name}{where}",
                             [run_id] if where else [])
             views = [r[0] for r in con.execute(
