@@ -289,6 +289,18 @@ def test_piped_output_keeps_every_column_and_honours_columns(published_db):
     assert narrow.returncode == 0 and max(map(len, narrow.stdout.splitlines())) <= 100
 
 
+def test_a_reader_that_closes_the_pipe_ends_every_command_quietly_with_141(published_db):
+    """`voc report --out - | head`, `voc export ... --out - | head`, `voc themes | head`: the reader leaving is its
+    choice, not a bad --out; every command ends the same way, with no message (walkthrough 5a F1)."""
+    db, _ = published_db
+    for args in (["report", "--out", "-"], ["export", "assignments", "--out", "-"], ["themes"], ["runs", "--json"]):
+        proc = subprocess.Popen([sys.executable, "-m", "flows.cli", *args, "--db", str(db)], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        proc.stdout.close()  # the reader is gone before the first byte: every write hits a closed pipe
+        stderr = proc.communicate(timeout=300)[1].decode()
+        assert (proc.returncode, stderr) == (141, ""), (args, proc.returncode, stderr)
+
+
 def test_a_bad_table_or_query_and_a_store_that_is_not_one_are_one_line_each(demo_files, tmp_path):
     import duckdb
 
