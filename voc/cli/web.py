@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -34,7 +35,9 @@ def user_add(name: str = typer.Argument(..., help="Login name."),
     Example: voc user add anna --role pm      (or: voc user add a07 --role agent --agent-id A07)
     With --replace the user's sessions end (a new password, role or agent id holds from the next request).
     """
-    password = os.environ.get(password_env) or _ask_password()
+    with store.open(db) as con:  # refused before the password is typed; the store is not held while it is
+        users.check(con, name, role, agent_id, replace)
+    password = os.environ.get(password_env) or _ask_password(password_env)
     with store.open(db, write=True) as con:
         user = users.add(con, name, role, password, agent_id, replace)
         unknown = user.agent_id is not None and not loop.has_comments(con, user.agent_id)
@@ -47,7 +50,9 @@ def user_add(name: str = typer.Argument(..., help="Login name."),
                       highlight=False, markup=False)
 
 
-def _ask_password() -> str:
+def _ask_password(password_env: str) -> str:
+    if not sys.stdin.isatty():  # getpass would read the password from the pipe, after a warning
+        raise ConfigError(f"no password to read: set {password_env} or run it at a terminal")
     first = getpass.getpass("password: ")
     if first != getpass.getpass("again: "):
         raise ConfigError("the two passwords differ: run the command again")
