@@ -247,6 +247,28 @@ def test_notification_settings_voc_cannot_use_are_one_line(published_db):
 
 
 
+def test_a_missing_or_blank_by_is_a_usage_error_everywhere_it_is_required(store_copy):
+    """Walkthrough 5a F6: who makes a change is a missing value (exit 2, README's bad input), not a move the
+    workflow refuses (exit 7); where --by is always required, the help marks it so."""
+    theme = rows(store_copy, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1")[0][0]
+    comment = rows(store_copy, "SELECT comment_id FROM current_assignments LIMIT 1")[0][0]
+    events = rows(store_copy, "SELECT count(*) FROM theme_events")
+    for args, said in ((["status", theme, "--set", "planned"], "error: say who makes the change: pass --by USER"),
+                       (["theme", "merge", theme, theme + 1], "error: say who merges: pass --by USER"),
+                       (["theme", "split", theme, "--sub", 1], "error: say who splits: pass --by USER"),
+                       (["theme", "rename", theme, "New name"], "error: say who renames: pass --by USER"),
+                       (["sentiment", "set", comment, "negative"], "error: say who makes the correction: pass --by")):
+        blank = invoke(*args, "--by", " ", "--db", store_copy)
+        assert _refused(blank, 2, said), (args, blank.exit_code, blank.output)
+        missing = invoke(*args, "--db", store_copy)
+        assert missing.exit_code == 2, (args, missing.exit_code, missing.output)
+        assert said in missing.output or "Missing option '--by'" in missing.output, (args, missing.output)
+    for path in (["theme", "merge"], ["theme", "split"], ["theme", "rename"], ["sentiment", "set"]):
+        by_line = next(line for line in invoke(*path, "--help").output.splitlines() if " --by " in line and "│" in line)
+        assert "[required]" in by_line, (path, by_line)
+    assert rows(store_copy, "SELECT count(*) FROM theme_events") == events  # nothing was changed
+
+
 def test_run_refuses_options_that_do_not_apply_to_the_source(demo_files, published_db, tmp_path):
     db = tmp_path / "new.duckdb"
     folder = tmp_path / "drops"
