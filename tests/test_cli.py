@@ -269,6 +269,19 @@ def test_a_missing_or_blank_by_is_a_usage_error_everywhere_it_is_required(store_
     assert rows(store_copy, "SELECT count(*) FROM theme_events") == events  # nothing was changed
 
 
+def test_an_empty_listing_is_one_line_not_a_table_of_headers(published_db):
+    """Walkthrough 5a F4: `voc quarantine --resolved` with none resolved, `voc sentiment show --comment X` with no
+    correction of X."""
+    db, _ = published_db
+    for args, said in ((["quarantine", "--resolved"],
+                        "no resolved rows: no quarantined row's comment was stored by a later run"),
+                       (["sentiment", "show", "--comment", "C-1042"], "no corrections for C-1042"),
+                       (["sentiment", "show"], "no corrections yet")):
+        result = invoke(*args, "--db", db)
+        assert result.exit_code == 0 and result.output.strip() == said, (args, result.output)
+    assert "Quarantined rows" in invoke("quarantine", "--db", db).output  # the demo's 5 bad rows: a table
+
+
 def test_run_refuses_options_that_do_not_apply_to_the_source(demo_files, published_db, tmp_path):
     db = tmp_path / "new.duckdb"
     folder = tmp_path / "drops"

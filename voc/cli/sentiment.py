@@ -50,6 +50,10 @@ def show(db: Path = DbOption, limit: int = limit_option(50, "corrections"),
         rows = con.execute("SELECT source, comment_id, label, previous, set_by, set_at "
                            "FROM sentiment_correction_history WHERE ? IS NULL OR comment_id = ? "
                            "ORDER BY set_at DESC, rowid DESC LIMIT ?", [comment, comment, limit]).fetchall()
+    if not rows:  # one line, not a table of headers
+        console.print(f"no corrections for {comment}" if comment is not None else "no corrections yet",
+                      highlight=False)
+        return
     table = Table(title="Sentiment corrections")
     for col in ("source", "comment", "label", "was", "by", "at"):
         table.add_column(col, overflow="fold")
