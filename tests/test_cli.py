@@ -242,8 +242,14 @@ def test_notification_settings_voc_cannot_use_are_one_line(published_db):
     assert _refused(result, 2, "SMTP port 99999 is not a port (1 to 65535)"), result.output
     result = invoke("notify", "--db", db, "--webhook", "http://127.0.0.1:9/x", "--timeout", "-1")
     assert _refused(result, 2, "a timeout of -1 s cannot be waited"), result.output
-    result = invoke("notify", "--db", db, "--smtp", "mail.example:25", "--email", "{agentid}@corp.example")
-    assert _refused(result, 2, "is not an address template"), result.output
+    fix = ": write it as '{agent_id}@corp.example' (or set VOC_AGENT_EMAIL)"
+    for email, said in (("{agentid}@corp.example", "is an address without {agent_id}"),  # walkthrough 5a F16:
+                        ("agents@cc.example", "is an address without {agent_id}"),  # said, not echoed as [EMAIL]
+                        ("{agent_id}{x}@corp.example", "may name nothing but {agent_id} in braces"),
+                        ("{agent_id}.corp.example", "needs an @domain after {agent_id}")):
+        result = invoke("notify", "--db", db, "--smtp", "mail.example:25", "--email", email)
+        assert _refused(result, 2, f"error: --email {said}{fix}"), (email, result.output)
+        assert "[EMAIL]" not in result.output and len(result.output.strip().splitlines()) == 1, result.output
 
 
 
