@@ -27,12 +27,13 @@ def user_add(name: str = typer.Argument(..., help="Login name."),
              agent_id: Optional[str] = typer.Option(None, "--agent-id", help="For agents: their agent_id in the "
                                                                              "source."),
              db: Path = DbOption,
-             replace: bool = typer.Option(False, help="Reset an existing user's role and password."),
+             replace: bool = typer.Option(False, help="Reset an existing user's role, password and agent id."),
              password_env: str = typer.Option("VOC_PASSWORD", help="Read the password from this environment variable "
                                                                    "instead of asking (for scripts).")):
     """Create a user of the web app; asks for the password (or reads it from $VOC_PASSWORD).
 
     Example: voc user add anna --role pm      (or: voc user add a07 --role agent --agent-id A07)
+
     With --replace the user's sessions end (a new password, role or agent id holds from the next request).
     """
     with store.open(db) as con:  # refused before the password is typed; the store is not held while it is
@@ -74,8 +75,9 @@ def user_list(db: Path = DbOption):
 @user_app.command("remove")
 @friendly
 def user_remove(name: str = typer.Argument(..., help="Login name."), db: Path = DbOption):
-    """Remove a user of the web app: they cannot log in, and a session of theirs ends within seconds (at the app's
-    next sync). To change a user's role or agent id, `voc user add NAME --replace` (that ends their sessions too).
+    """Remove a user of the web app: they cannot log in, and their sessions end at the app's next sync (seconds).
+
+    To change a user's role or agent id: voc user add NAME --replace (that ends their sessions too).
 
     Example: voc user remove anna
     """
