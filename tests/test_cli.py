@@ -95,8 +95,10 @@ def test_export_assignments_csv_and_themes_parquet(published_db, tmp_path):
     assert invoke("export", "assignments", "--db", db, "--format", "csv", "--out", out).exit_code == 0
     with out.open() as fh:
         reader = csv.DictReader(fh)
-        assert reader.fieldnames[:7] == ["comment_id", "theme_id", "theme_title", "subtheme_id", "subtheme_title",
-                                         "sentiment", "sentiment_score"]
+        assert reader.fieldnames == ["comment_id", "theme_id", "theme_title", "subtheme_id", "subtheme_title",
+                                     "sentiment", "sentiment_score", "sentiment_origin", "source"]  # as documented
+        assert {row["sentiment_origin"] for row in csv.DictReader(out.open())} <= {"human", "score", "model",
+                                                                                   "lexicon"}
         exported = list(reader)
     assert len(exported) == summary["comments_clustered"]
     assert {r["sentiment"] for r in exported} <= {"negative", "neutral", "positive"}

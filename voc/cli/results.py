@@ -155,7 +155,8 @@ EXPORT_HELP = {
     "subthemes": "Export the sub-themes beneath each theme.\n\n    "
                  "Example: voc export subthemes --format csv --out subthemes.csv",
     "assignments": "Export one row per comment: comment_id, theme_id, theme_title, subtheme_id, subtheme_title "
-                   "(ids -1 = unclustered), sentiment, sentiment_score.\n\n    "
+                   "(ids -1 = unclustered), sentiment, sentiment_score, sentiment_origin (human, score, model or "
+                   "lexicon) and source (the source name).\n\n    "
                    "Example: voc export assignments --format csv --out assignments.csv",
 }
 
