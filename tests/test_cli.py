@@ -290,7 +290,8 @@ def test_a_missing_or_blank_by_is_a_usage_error_everywhere_it_is_required(store_
         assert missing.exit_code == 2, (args, missing.exit_code, missing.output)
         assert said in missing.output or "Missing option '--by'" in missing.output, (args, missing.output)
     for path in (["theme", "merge"], ["theme", "split"], ["theme", "rename"], ["sentiment", "set"]):
-        by_line = next(line for line in invoke(*path, "--help").output.splitlines() if " --by " in line and "│" in line)
+        by_line = next(line for line in invoke(*path, "--help").output.splitlines()
+                       if " --by " in line and "│" in line)  # the option's row, not the example
         assert "[required]" in by_line, (path, by_line)
     assert rows(store_copy, "SELECT count(*) FROM theme_events") == events  # nothing was changed
 
