@@ -225,10 +225,13 @@ def generated(work: Path, comments: int, days: int) -> tuple[Path, dict[str, str
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--comments", type=int, default=100_000)
-    parser.add_argument("--days", type=int, default=70)
-    parser.add_argument("--out", default="nightly.json", help="Result file name in benchmarks/results/.")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--comments", type=int, default=100_000, help="Comments the demo generator writes "
+                        "(default: %(default)s).")
+    parser.add_argument("--days", type=int, default=70, help="Days they span; the last three arrive as nights "
+                        "(default: %(default)s).")
+    parser.add_argument("--out", default="nightly.json", help="Result file name in the results folder "
+                        "(benchmarks/results/, or $VOC_BENCHMARK_RESULTS).")
     parser.add_argument("--banking", action="store_true", help="Only the BANKING77 3,000 + 60 re-cluster check.")
     args = parser.parse_args()
     with flow_sandbox("voc-nightly-") as (nightly, work):

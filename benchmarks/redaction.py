@@ -103,10 +103,13 @@ def compare(name: str, old_redact, sample: int, verdicts: dict) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--baseline", default=BASELINE)
-    parser.add_argument("--sample", type=int, default=30)
-    parser.add_argument("--sets", nargs="*", default=list(SETS))
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--baseline", default=BASELINE, help="The git revision whose redaction rules to compare "
+                        "with (default: %(default)s).")
+    parser.add_argument("--sample", type=int, default=30, help="How many new redactions to sample for judging "
+                        "(default: %(default)s).")
+    parser.add_argument("--sets", nargs="*", default=list(SETS), help=f"Data sets to read (default: all: "
+                        f"{', '.join(SETS)}; a labeled set missing from ../shared/data is skipped).")
     parser.add_argument("--show", action="store_true", help="print the sample with its text, to judge it")
     args = parser.parse_args()
     old_redact = baseline_redact(args.baseline)

@@ -107,10 +107,13 @@ def print_summary(result: dict) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--comments", type=int, default=100_000)
-    parser.add_argument("--days", type=int, default=91)
-    parser.add_argument("--weeks", type=int, default=3)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--comments", type=int, default=100_000, help="Comments the demo generator writes "
+                        "(default: %(default)s).")
+    parser.add_argument("--days", type=int, default=91, help="Days they span; more than 7 x --weeks "
+                        "(default: %(default)s).")
+    parser.add_argument("--weeks", type=int, default=3, help="Weeks that arrive after the base store, each as a "
+                        "night and a full re-cluster (default: %(default)s).")
     args = parser.parse_args()
     if args.weeks * WEEK_DAYS >= args.days:
         parser.error(f"--days {args.days} leaves no base store before {args.weeks} weeks of {WEEK_DAYS} days")

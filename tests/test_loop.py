@@ -388,13 +388,13 @@ def test_every_change_names_who_made_it_redacted(con, tmp_path):
     theme = top_theme(con)
     comment = store.scalar(con, "SELECT comment_id FROM current_assignments WHERE theme_id = ? LIMIT 1", [theme])
     for by in ("", "   ", None):
-        with pytest.raises(TransitionError, match="say who"):
+        with pytest.raises(ConfigError, match="say who"):
             workflow.update(con, theme, by, status="under_review")
-        with pytest.raises(TransitionError, match="say who"):
+        with pytest.raises(ConfigError, match="say who"):
             corrections.correct(con, "demo", comment, by, sentiment="positive")
-        with pytest.raises(TransitionError, match="say who"):
+        with pytest.raises(ConfigError, match="say who"):
             corrections.set_correction(con, comment, "positive", by)
-        with pytest.raises(TransitionError, match="say who"):
+        with pytest.raises(ConfigError, match="say who"):
             theme_edit.merge(tmp_path / "never-opened.duckdb", theme, theme + 1, by)
     corrections.set_correction(con, comment, "positive", "Herr Kurz +49 170 1234567")
     assert store.scalar(con, "SELECT set_by FROM sentiment_corrections") == "Herr [NAME] [PHONE]"

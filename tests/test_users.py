@@ -1,5 +1,11 @@
 """Web app users: `voc user add`, argon2 hashes, roles, and what `voc serve` refuses before starting."""
 
+import os
+import pty
+import select
+import subprocess
+import sys
+
 import duckdb
 import pytest
 from hypothesis import given, settings
@@ -111,3 +117,47 @@ def test_no_e_mail_address_becomes_a_login_name(address):
     with pytest.raises(ConfigError, match="may not be an e-mail address"):
         users.add(con, address, "pm", "long-enough")
     assert con.execute("SELECT count(*) FROM users").fetchone() == (0,)
+
+
+def _voc_user_add(db, *args, typing: str | None = None):
+    """`voc user add` as an admin runs it, a process of its own without $VOC_PASSWORD: stdin a pipe (a script) or,
+    with `typing`, a terminal (a pty) on which `typing` is typed at each prompt. No controlling terminal, so getpass
+    prompts on stderr and reads stdin."""
+    env = {k: v for k, v in os.environ.items() if k != "VOC_PASSWORD"}
+    command = [sys.executable, "-m", "flows.cli", "user", "add", *args, "--db", str(db)]
+    if typing is None:
+        done = subprocess.run(command, stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env,
+                              timeout=120, start_new_session=True)
+        return done.returncode, done.stdout + done.stderr
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(command, stdin=slave, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                            start_new_session=True)
+    said = b""
+    while select.select([proc.stderr], [], [], 120)[0] and (chunk := os.read(proc.stderr.fileno(), 1024)):
+        said += chunk
+        if said.endswith((b"password: ", b"again: ")):  # getpass flushes what was typed before its prompt
+            os.write(master, typing.encode() + b"\n")
+    out = proc.stdout.read()
+    proc.wait(timeout=120)
+    os.close(slave)
+    os.close(master)
+    return proc.returncode, (out + said).decode()
+
+
+def test_user_add_checks_its_arguments_before_it_asks_for_the_password(store_copy, monkeypatch):
+    """Walkthrough 5a F5: a refused role, name or agent id, or a user that exists, is said before the admin types
+    the password twice; a script without $VOC_PASSWORD gets one line saying what to do, not "Aborted." and Python's
+    GetPassWarning."""
+    monkeypatch.setenv("VOC_PASSWORD", "long-enough")
+    assert invoke("user", "add", "anna", "--role", "pm", "--db", store_copy).exit_code == 0
+    for args, said in ((["x", "--role", "god"], "unknown role 'god'"), (["anna", "--role", "pm"], "exists already"),
+                       (["max@firma.de", "--role", "pm"], "may not be an e-mail address"),
+                       (["ali", "--role", "agent"], "needs --agent-id")):
+        for typing in (None, "typed-password"):  # a script, an admin at a terminal
+            code, output = _voc_user_add(store_copy, *args, typing=typing)
+            assert code == 2 and said in output and "password:" not in output, (args, typing, output)
+    code, output = _voc_user_add(store_copy, "bo", "--role", "pm")
+    assert code == 2 and output.strip() == "error: no password to read: set VOC_PASSWORD or run it at a terminal"
+    code, output = _voc_user_add(store_copy, "bo", "--role", "pm", typing="typed-password")
+    assert code == 0 and "user bo (pm) saved" in output, output
+    assert rows(store_copy, "SELECT name FROM users ORDER BY name") == [("anna",), ("bo",)]

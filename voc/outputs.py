@@ -8,7 +8,7 @@
   target), the link stays a link;
 - an existing file that is not a regular file (a FIFO, a character device such as /dev/stdout)
   is written into, never replaced;
-- `-` is standard output;
+- `-` is standard output (a reader that closes it early raises BrokenPipeError: not a bad --out);
 - missing folders on the way are created (`missing_folder` tells which, so the command can say so).
 
 A new file gets the usual mode of a new file (0666 less the umask); a replaced file keeps its mode.
@@ -116,6 +116,8 @@ def _write_through(target: Path | None, out: Path, write: Callable[[Path], None]
                 else:
                     with open(target, "wb") as dst:
                         shutil.copyfileobj(src, dst)
+    except BrokenPipeError:
+        raise  # the reader closed standard output (`--out - | head`): their choice, not a bad --out
     except OSError as exc:
         raise _cannot(out, exc) from None
 

@@ -136,9 +136,16 @@ def check_address_template(template: str) -> None:
         sample = template.format(agent_id="A07")
     except (KeyError, IndexError, ValueError):
         sample = None
-    if sample is None or template.count("{agent_id}") != 1 or "@" not in template.split("{agent_id}", 1)[1]:
-        raise ConfigError(f"--email {template!r} is not an address template: write it as '{{agent_id}}@corp.example' "
-                          "(or set VOC_AGENT_EMAIL)")
+    # The value is not quoted: errors are redacted, so a typed address would read back as "[EMAIL]".
+    if template.count("{agent_id}") != 1:
+        problem = "is an address without {agent_id}"
+    elif sample is None:
+        problem = "may name nothing but {agent_id} in braces"
+    elif "@" not in template.split("{agent_id}", 1)[1]:
+        problem = "needs an @domain after {agent_id}"
+    else:
+        return
+    raise ConfigError(f"--email {problem}: write it as '{{agent_id}}@corp.example' (or set VOC_AGENT_EMAIL)")
 
 
 def _env_number(name: str, default: float) -> float:

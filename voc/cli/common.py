@@ -84,9 +84,33 @@ def output_width(stream) -> int | None:
     return PIPED_COLUMNS
 
 
+# How a command ends when the reader of its output closed the pipe (`voc themes | head`, `voc export ... --out - |
+# head`): 128 + SIGPIPE, what a shell reports for any other command stopped that way (`yes | head`).
+PIPE_CLOSED = 141
+
+
+def reader_gone(stream=None) -> NoReturn:
+    """The reader of `stream` (standard output unless told) closed it: their choice, not an error. The rest of the
+    output goes to /dev/null (so no later write or the exit's flush fails again) and the command ends quietly, with
+    no message, and PIPE_CLOSED."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), (stream or sys.stdout).fileno())
+    except (OSError, ValueError):  # no file descriptor (a test runner's buffer): nothing to redirect
+        pass
+    raise typer.Exit(PIPE_CLOSED)
+
+
+class _PipedConsole(Console):
+    """rich's console, ending like every other voc output when the reader closes the pipe (rich exits 1)."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        reader_gone(self.file)
+
+
 # Markup off: comments, theme names and notes are printed as written; `[/bold]` in a note is text, not a tag.
-console = Console(markup=False, width=output_width(sys.stdout))
-err = Console(stderr=True, markup=False, width=output_width(sys.stderr))
+console = _PipedConsole(markup=False, width=output_width(sys.stdout))
+err = _PipedConsole(stderr=True, markup=False, width=output_width(sys.stderr))
 
 DbOption = typer.Option(DEFAULT_DB, "--db", help="The voc DuckDB file.", envvar="VOC_DB")
 
@@ -97,13 +121,16 @@ def limit_option(default: int, what: str):
 
 
 def friendly(fn):
-    """Turn voc's named errors into one clear line (personal data redacted) and the error's exit code."""
+    """Turn voc's named errors into one clear line (personal data redacted) and the error's exit code; a reader that
+    closed the pipe of `--out -` ends the command quietly (`reader_gone`)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except VocError as exc:
             said(exc)
+        except BrokenPipeError:
+            reader_gone()
         except OSError as exc:  # a disk that refuses a write outside the store (an --out file): one line too
             from voc.disk import disk_error  # here: its import (DuckDB) is not every command's
 

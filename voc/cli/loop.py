@@ -117,8 +117,10 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
 def notify(db: Path = DbOption,
            webhook: Optional[str] = typer.Option(None, help="POST JSON digests here (env VOC_WEBHOOK_URL)."),
            smtp: Optional[str] = typer.Option(None, help="HOST:PORT of an SMTP server (env VOC_SMTP_HOST/PORT)."),
-           email: Optional[str] = typer.Option(None, help="Agent address template, e.g. '{agent_id}@corp.example'."),
-           sender: Optional[str] = typer.Option(None, help="From address for e-mails."),
+           email: Optional[str] = typer.Option(None, help="Agent address template, e.g. '{agent_id}@corp.example' "
+                                                          "(env VOC_AGENT_EMAIL)."),
+           sender: Optional[str] = typer.Option(None, help="From address for e-mails (env VOC_SMTP_FROM, default "
+                                                           "voc@localhost)."),
            attempts: int = typer.Option(3, min=1, help="Tries per digest before it waits for the next run."),
            timeout: Optional[float] = typer.Option(None, help="Seconds to wait for each answer (env "
                                                               "VOC_NOTIFY_TIMEOUT, default 10).")):

@@ -155,7 +155,8 @@ EXPORT_HELP = {
     "subthemes": "Export the sub-themes beneath each theme.\n\n    "
                  "Example: voc export subthemes --format csv --out subthemes.csv",
     "assignments": "Export one row per comment: comment_id, theme_id, theme_title, subtheme_id, subtheme_title "
-                   "(ids -1 = unclustered), sentiment, sentiment_score.\n\n    "
+                   "(ids -1 = unclustered), sentiment, sentiment_score, sentiment_origin (human, score, model or "
+                   "lexicon) and source (the source name).\n\n    "
                    "Example: voc export assignments --format csv --out assignments.csv",
 }
 
@@ -217,13 +218,21 @@ def quarantine(db: Path = DbOption, limit: int = limit_option(50, "rows"),
                            f"WHERE resolved_run_id IS {'NOT ' if resolved else ''}NULL "
                            "ORDER BY run_id DESC, source, row_number LIMIT ?", [limit]).fetchall()
         n_resolved = store.scalar(con, f"SELECT count(*) FROM ({QUARANTINE_SQL}) WHERE resolved_run_id IS NOT NULL")
+    if not rows:  # one line, not a table of headers
+        console.print("no resolved rows: no quarantined row's comment was stored by a later run" if resolved
+                      else "no open quarantined rows", highlight=False)
+    else:
+        _quarantine_table(rows, resolved)
+    if n_resolved and not resolved:
+        console.print(f"{n_resolved} quarantined row(s) not listed: a later run stored their comment (the file "
+                      f"fixed, a mapping added); see them with voc quarantine --resolved --db {db}", highlight=False,
+                      soft_wrap=True)
+
+
+def _quarantine_table(rows: list[tuple], resolved: bool) -> None:
     table = Table(title="Quarantined rows, resolved by a later run" if resolved else "Quarantined rows")
     for col in ("run", "source", "reason", *(["stored by run"] if resolved else [])):
         table.add_column(col, overflow="fold")
     for run_id, source, reason, resolved_by in rows:
         table.add_row(str(run_id), source, reason, *([str(resolved_by)] if resolved else []))
     console.print(table)
-    if n_resolved and not resolved:
-        console.print(f"{n_resolved} quarantined row(s) not listed: a later run stored their comment (the file "
-                      f"fixed, a mapping added); see them with voc quarantine --resolved --db {db}", highlight=False,
-                      soft_wrap=True)

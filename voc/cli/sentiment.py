@@ -41,8 +41,7 @@ def set_label(comment_id: str = typer.Argument(..., help="The comment's id, as i
 @friendly
 def show(db: Path = DbOption, limit: int = limit_option(50, "corrections"),
          comment: Optional[str] = typer.Option(None, "--comment", help="Only the corrections of this comment id.")):
-    """List PM corrections, newest first: every correction, with who made it and the label shown before, also when a
-    later one replaced it.
+    """List PM corrections, newest first, each with who made it and the label before (replaced ones too).
 
     Example: voc sentiment show --limit 20      (or: voc sentiment show --comment C-1042)
     """
@@ -50,6 +49,10 @@ def show(db: Path = DbOption, limit: int = limit_option(50, "corrections"),
         rows = con.execute("SELECT source, comment_id, label, previous, set_by, set_at "
                            "FROM sentiment_correction_history WHERE ? IS NULL OR comment_id = ? "
                            "ORDER BY set_at DESC, rowid DESC LIMIT ?", [comment, comment, limit]).fetchall()
+    if not rows:  # one line, not a table of headers
+        console.print(f"no corrections for {comment}" if comment is not None else "no corrections yet",
+                      highlight=False)
+        return
     table = Table(title="Sentiment corrections")
     for col in ("source", "comment", "label", "was", "by", "at"):
         table.add_column(col, overflow="fold")
@@ -62,8 +65,7 @@ def show(db: Path = DbOption, limit: int = limit_option(50, "corrections"),
 @friendly
 def runs(db: Path = DbOption, limit: int = limit_option(20, "runs"),
          as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
-    """List runs, newest first: how long each took, status, mode, rows read and quarantined, model, themes and how
-    sentiment was scored.
+    """List runs, newest first: duration, status, mode, rows read and quarantined, model, themes, sentiment method.
 
     Example: voc runs --limit 5
     """

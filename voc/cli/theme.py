@@ -15,7 +15,7 @@ from voc.pm import workflow
 theme_app = typer.Typer(help="Look into one theme and merge, split or rename themes.", no_args_is_help=True)
 app.add_typer(theme_app, name="theme")
 
-ByOption = typer.Option("", "--by", help="Who makes the change (required).")
+ByOption = typer.Option(..., "--by", help="Who makes the change.")  # Typer marks it [required]; missing: exit 2
 
 
 @theme_app.command("show")

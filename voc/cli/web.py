@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -26,15 +27,18 @@ def user_add(name: str = typer.Argument(..., help="Login name."),
              agent_id: Optional[str] = typer.Option(None, "--agent-id", help="For agents: their agent_id in the "
                                                                              "source."),
              db: Path = DbOption,
-             replace: bool = typer.Option(False, help="Reset an existing user's role and password."),
+             replace: bool = typer.Option(False, help="Reset an existing user's role, password and agent id."),
              password_env: str = typer.Option("VOC_PASSWORD", help="Read the password from this environment variable "
                                                                    "instead of asking (for scripts).")):
     """Create a user of the web app; asks for the password (or reads it from $VOC_PASSWORD).
 
     Example: voc user add anna --role pm      (or: voc user add a07 --role agent --agent-id A07)
+
     With --replace the user's sessions end (a new password, role or agent id holds from the next request).
     """
-    password = os.environ.get(password_env) or _ask_password()
+    with store.open(db) as con:  # refused before the password is typed; the store is not held while it is
+        users.check(con, name, role, agent_id, replace)
+    password = os.environ.get(password_env) or _ask_password(password_env)
     with store.open(db, write=True) as con:
         user = users.add(con, name, role, password, agent_id, replace)
         unknown = user.agent_id is not None and not loop.has_comments(con, user.agent_id)
@@ -47,7 +51,9 @@ def user_add(name: str = typer.Argument(..., help="Login name."),
                       highlight=False, markup=False)
 
 
-def _ask_password() -> str:
+def _ask_password(password_env: str) -> str:
+    if not sys.stdin.isatty():  # getpass would read the password from the pipe, after a warning
+        raise ConfigError(f"no password to read: set {password_env} or run it at a terminal")
     first = getpass.getpass("password: ")
     if first != getpass.getpass("again: "):
         raise ConfigError("the two passwords differ: run the command again")
@@ -69,8 +75,9 @@ def user_list(db: Path = DbOption):
 @user_app.command("remove")
 @friendly
 def user_remove(name: str = typer.Argument(..., help="Login name."), db: Path = DbOption):
-    """Remove a user of the web app: they cannot log in, and a session of theirs ends within seconds (at the app's
-    next sync). To change a user's role or agent id, `voc user add NAME --replace` (that ends their sessions too).
+    """Remove a user of the web app: they cannot log in, and their sessions end at the app's next sync (seconds).
+
+    To change a user's role or agent id: voc user add NAME --replace (that ends their sessions too).
 
     Example: voc user remove anna
     """

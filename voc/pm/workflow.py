@@ -106,10 +106,11 @@ def theme_name(name: str) -> str:
 
 def changed_by(by: str | None, ask: str) -> str:
     """Who makes a change, as stored and shown to PMs and agents (`voc.text.redact.person`: no e-mail address or phone
-    number, no control character in it); TransitionError `ask` ("say who ...: pass --by USER") when nobody is named."""
+    number, no control character in it); ConfigError `ask` ("say who ...: pass --by USER") when nobody is named: a
+    missing value, a usage error (exit 2) like any other, not a move the workflow refuses."""
     by = one_line(by or "")
     if not by:
-        raise TransitionError(ask)
+        raise ConfigError(ask)
     return person(by)
 
 

@@ -46,6 +46,18 @@ class User:
 def add(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str, agent_id: str | None = None,
         replace: bool = False) -> User:
     """Create (or with `replace`, reset) a user; an agent needs the agent_id their comments carry."""
+    check(con, name, role, agent_id, replace)
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise ConfigError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
+    con.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?)",
+                [name, role, agent_id if role == "agent" else None, _hasher.hash(password), datetime.now()])
+    return User(name, role, agent_id if role == "agent" else None)
+
+
+def check(con: duckdb.DuckDBPyConnection, name: str, role: str, agent_id: str | None = None,
+          replace: bool = False) -> None:
+    """What `add` refuses whatever the password: the name, the role, the agent id, a user that exists (without
+    `replace`). `voc user add` checks it before it asks for the password."""
     if not name or not name.replace("-", "").replace("_", "").replace(".", "").replace("@", "").isalnum():
         raise ConfigError(f"user name {name!r}: use letters, digits and - _ . @ only")
     kind = personal_data_in_id(name)  # the check ingest makes of ids: a login is stored and shown as it is
@@ -64,14 +76,9 @@ def add(con: duckdb.DuckDBPyConnection, name: str, role: str, password: str, age
     if role == "agent" and (problem := id_problem(agent_id)):
         raise ConfigError(f"--agent-id {problem}: ingest refuses such agent ids, so no comment could "
                           "carry it; use the agent's opaque id (e.g. A07)")
-    if len(password) < MIN_PASSWORD_CHARS:
-        raise ConfigError(f"the password needs at least {MIN_PASSWORD_CHARS} characters")
     exists = first_row(con, "SELECT 1 FROM users WHERE name = ?", [name])
     if exists and not replace:
-        raise ConfigError(f"user {name!r} exists already: pass --replace to reset role and password")
-    con.execute("INSERT OR REPLACE INTO users VALUES (?, ?, ?, ?, ?)",
-                [name, role, agent_id if role == "agent" else None, _hasher.hash(password), datetime.now()])
-    return User(name, role, agent_id if role == "agent" else None)
+        raise ConfigError(f"user {name!r} exists already: pass --replace to reset role, password and agent id")
 
 
 def get(con: duckdb.DuckDBPyConnection, name: str) -> User | None:
