@@ -142,8 +142,9 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
                                      "temporary API, each flow and task run).")):
     """Ingest a source and run the pipeline: an incremental night when possible, else a full re-cluster.
 
-    A Prefect flow run. An incremental night embeds and places only the new comments; it runs when the last run
-    can be continued (same model, not --full).
+    A Prefect flow run. An incremental night embeds and places only the new comments.
+
+    It runs when the last run can be continued (same model, not --full); else the run re-clusters everything.
 
     Example: voc run --source exports/comments.csv --map text=comment_body --delimiter ";"
     """
@@ -170,6 +171,8 @@ def demo(db: Path = DbOption,
          out: Optional[Path] = typer.Option(None, help="Where to write the HTML report (default: beside the store, "
                                                        "named after it: data/voc.report.html).")):
     """Run the whole pipeline on the bundled demo data, show the themes, write the HTML report.
+
+    Where ./data/demo/comments.csv is missing (outside a checkout of voc), it writes the demo data there first.
 
     Example: voc demo
     """

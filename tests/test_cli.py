@@ -63,8 +63,6 @@ def test_help_paragraphs_have_no_hard_line_breaks():
 
     root = get_command(app)
     for path in [()] + list(_command_paths(root)):
-        if path in (("run",), ("demo",)):  # flows/cli.py: its help is fixed with the flow's other changes
-            continue
         command = root
         for name in path:
             command = command.commands[name]
