@@ -21,7 +21,7 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from flows.api_server import start_temporary_api  # noqa: E402
 from flows.summary import SUMMARY  # noqa: E402
-from voc.cli.common import DbOption, console, friendly, voc_error_names  # noqa: E402
+from voc.cli.common import PIPE_CLOSED, DbOption, console, friendly, voc_error_names  # noqa: E402
 from voc.cli.main import app  # noqa: E402
 from voc.cli.results import themes  # noqa: E402
 from voc.config import Settings  # noqa: E402
@@ -55,18 +55,28 @@ INTERRUPTED = re.compile(r"Crash(ed\(| detected!).{0,3}Execution was aborted by 
 
 class _SummaryPrinted(logging.Handler):
     """The run summary's lines (`SUMMARY`) on standard output as the flow logs them: what was read as soon as
-    ingest ends, the themes when the run publishes."""
+    ingest ends, the themes when the run publishes. When the reader closes standard output (`voc run | head -1`),
+    the run goes on unseen (`reader_left`): a closed pipe must not fail the night or skip its publish."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reader_left = False
 
     def emit(self, record: logging.LogRecord) -> None:
-        if getattr(record, SUMMARY, False):
-            console.print(record.getMessage(), highlight=False, soft_wrap=True)
+        if getattr(record, SUMMARY, False) and not self.reader_left:
+            try:
+                console.print(record.getMessage(), highlight=False, soft_wrap=True)
+            except typer.Exit:  # `reader_gone`: the rest of the output already goes to /dev/null
+                self.reader_left = True
 
 
-def print_summary_as_logged() -> None:
+def print_summary_as_logged() -> _SummaryPrinted:
     flow_log = logging.getLogger("prefect.flow_runs")
     for old in [h for h in flow_log.handlers if isinstance(h, _SummaryPrinted)]:
         flow_log.removeHandler(old)
-    flow_log.addHandler(_SummaryPrinted())
+    printed = _SummaryPrinted()
+    flow_log.addHandler(printed)
+    return printed
 
 
 def quiet_prefect_tracebacks() -> None:
@@ -158,11 +168,13 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
     log.setLevel(logging.INFO)  # voc's progress lines (`voc.progress`) when stderr is not a terminal
     quiet_prefect_tracebacks()
     prefect_console(verbose)
-    print_summary_as_logged()
+    printed = print_summary_as_logged()
     start_temporary_api()  # stopped however this process ends (`flows.api_server`)
     nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8", show_progress=True,
             mode="full" if full else "auto", delimiter=delimiter, date_order=date_order, max_text_chars=max_text_chars,
             report=str(report) if report else None, reread=reread)
+    if printed.reader_left:  # the run is done and published; the command ends as every voc command whose reader left
+        raise typer.Exit(PIPE_CLOSED)
 
 
 @app.command()

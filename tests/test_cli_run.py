@@ -205,3 +205,22 @@ def test_the_run_summary_reaches_the_prefect_api_and_the_terminal_once(drop_nigh
     assert any(m.startswith("wrote the report to ") for m in logs), logs
     assert first.output.count("run 1: read 67 rows") == 1, first.output
     assert first.output.count("  quarantined: a.csv line 62:") == 1, first.output
+
+
+def test_a_reader_that_closes_the_pipe_does_not_fail_the_run(demo_files, tmp_path):
+    """`voc run ... | head -1`: the reader leaving after the first line must not fail the night nor skip its publish
+    (the summary is printed from inside the flow's logging); the run goes on unseen, publishes, and the command ends
+    as every voc command whose reader left: quietly, with 141 (review of walkthrough 5a F1)."""
+    import subprocess
+    import sys
+
+    source, db = tmp_path / "night.csv", tmp_path / "voc.duckdb"
+    source.write_text(as_csv(demo_rows(demo_files, 80)), encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--source", str(source), "--db", str(db)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # gone before the first summary line
+    stderr = proc.communicate(timeout=600)[1].decode()
+    assert proc.returncode == 141, stderr
+    assert "error" not in stderr.lower() and "Traceback" not in stderr, stderr
+    assert rows(db, "SELECT status FROM runs") == [("succeeded",)]
+    assert rows(db, "SELECT run_id FROM published") == [(1,)]
