@@ -130,6 +130,21 @@ def test_an_older_stores_changes_get_the_title_they_were_made_under(store_copy):
     assert change_of(db, agent, theme)["theme"] == title  # opening upgrades it
 
 
+def test_an_older_stores_changes_of_a_theme_named_with_status_name_read_the_name(store_copy):
+    """`voc status --name` leaves no rename record, so when the name was given is not known: an older store's change
+    of such a theme is read as the theme is named now (what agents read before the upgrade), not a run's title."""
+    db = store_copy
+    theme, agent, title = declined_with_an_agent(db)
+    with store.open(db, write=True) as con:
+        workflow.update(con, theme, "pm.anna", name="Textbaustein (kein Problem)")
+    retitled_by_a_later_run(db, theme, "Subscription suddenly got more expensive")
+    with store.open(db, write=True) as con:  # as version 12 wrote it
+        con.execute("ALTER TABLE theme_events DROP COLUMN theme_title")
+        con.execute("ALTER TABLE theme_events DROP COLUMN other_title")
+        con.execute("DELETE FROM schema_migrations WHERE version >= 13")
+    assert change_of(db, agent, theme)["theme"] == "Textbaustein (kein Problem)" != title
+
+
 def test_a_declined_theme_is_not_in_the_jira_csv_and_themes_without_a_key_are_named(store_copy, tmp_path):
     """Week 6's payments jira.csv carried '[voc #13] Subscription suddenly got more expensive' for the declined #13,
     and every weekly import re-created #1 and #6, which had no Issue Key, without a word. The declined theme is only in

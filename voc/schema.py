@@ -467,7 +467,8 @@ ALTER TABLE imports ADD COLUMN read_options VARCHAR;
 # merge or split), so the digest, the agent page and `voc agent` name a change alike, however the theme is titled
 # later. In a store written before, an event gets the name a PM's rename had given the theme by then, else its title
 # in the event's run (a merge or split) or in the last run published before the change; one neither finds (a title a
-# run no longer holds) stays empty and is read as the theme is named now.
+# run no longer holds) stays empty and is read as the theme is named now. So does the event of a theme a PM named with
+# `voc status --name`, which leaves no rename record: when the name was given is not known, and it is what agents read.
 SCHEMA_V13 = """
 ALTER TABLE theme_events ADD COLUMN theme_title VARCHAR;
 ALTER TABLE theme_events ADD COLUMN other_title VARCHAR;
@@ -475,10 +476,12 @@ UPDATE theme_events SET
   theme_title = coalesce(
     (SELECT arg_max(o.title, o.override_id) FROM theme_overrides o WHERE o.kind = 'rename'
        AND o.theme_id = theme_events.theme_id AND o.created_at <= theme_events.changed_at),
+    CASE WHEN theme_events.theme_id IN (SELECT theme_id FROM theme_workflow WHERE name IS NOT NULL)
+          AND theme_events.theme_id NOT IN (SELECT theme_id FROM theme_overrides WHERE kind = 'rename') THEN NULL ELSE
     (SELECT arg_max(t.title, t.run_id) FROM themes t JOIN runs r ON r.run_id = t.run_id
      WHERE t.theme_id = theme_events.theme_id
        AND (t.run_id = theme_events.run_id OR (theme_events.run_id IS NULL AND r.status = 'succeeded'
-                                               AND r.finished_at <= theme_events.changed_at)))),
+                                               AND r.finished_at <= theme_events.changed_at))) END),
   other_title = coalesce(
     (SELECT arg_max(o.title, o.override_id) FROM theme_overrides o WHERE o.kind = 'rename'
        AND o.theme_id = theme_events.other_theme_id AND o.created_at <= theme_events.changed_at),
