@@ -177,6 +177,21 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
         raise typer.Exit(PIPE_CLOSED)
 
 
+OLDER_DEMO_SOURCE = "demo"  # the source name `voc demo` filed the demo under before 2026-11-25
+
+
+def demo_source_name(db: Path) -> str | None:
+    """The source name `voc demo` files the demo under in `db`: the default (None), or OLDER_DEMO_SOURCE in a store an
+    older `voc demo` made, so that running it again finds every comment known instead of importing them again."""
+    if not db.exists():
+        return None
+    from voc import store
+
+    with store.open(db) as con:
+        older = store.scalar(con, "SELECT count(*) FROM comments WHERE source = ?", [OLDER_DEMO_SOURCE])
+    return OLDER_DEMO_SOURCE if older else None
+
+
 @app.command()
 @friendly
 def demo(db: Path = DbOption,
@@ -193,10 +208,12 @@ def demo(db: Path = DbOption,
     demo_file = Path("data/demo/comments.csv")
     if not demo_file.exists():
         demo_file = generate(Path("data/demo")).comments
-    # under the default source name: README's next command (`voc run --source data/demo/comments.csv`, the
-    # prefect.yaml deployments) reads the same file as already imported instead of importing every comment again
-    run(source=demo_file, db=db, table=None, query=None, map_=None, source_name=None, model=None, encoding=None,
-        delimiter=None, date_order=None, max_text_chars=None, full=False, reread=False, report=out, verbose=False)
+    # under the default source name (but in an older demo's store): README's next command (`voc run --source
+    # data/demo/comments.csv`, the prefect.yaml deployments) reads the same file as already imported instead of
+    # importing every comment again
+    run(source=demo_file, db=db, table=None, query=None, map_=None, source_name=demo_source_name(db), model=None,
+        encoding=None, delimiter=None, date_order=None, max_text_chars=None, full=False, reread=False, report=out,
+        verbose=False)
     themes(db=db, limit=20, as_json=False, since=None, why=False)
 
 

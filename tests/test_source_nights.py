@@ -252,3 +252,19 @@ def test_the_readme_run_after_voc_demo_finds_the_demo_already_imported(demo_file
     assert rows(db, "SELECT DISTINCT source FROM comments") == [("default",)]
     assert rows(db, "SELECT count(*) FROM comments") == [(80,)]
     assert rows(db, "SELECT DISTINCT source FROM quarantine") == [("default",)]
+
+
+def test_voc_demo_again_on_a_store_an_older_voc_demo_made_imports_nothing_twice(demo_files, tmp_path, monkeypatch):
+    """A store an older `voc demo` made holds the demo under the source name `demo`: `voc demo` run again there keeps
+    that name, so every comment is known (with the default name all of them were imported a second time)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("VOC_DB", raising=False)
+    demo_dir = tmp_path / "data" / "demo"
+    demo_dir.mkdir(parents=True)
+    (demo_dir / "comments.csv").write_text(as_csv(demo_rows(demo_files, 80)), encoding="utf-8")
+    older = invoke("run", "--source", "data/demo/comments.csv", "--source-name", "demo")  # what voc demo did
+    assert older.exit_code == 0, older.output
+    again = invoke("demo", "--db", "data/voc.duckdb")
+    assert again.exit_code == 0, again.output
+    assert rows(tmp_path / "data" / "voc.duckdb", "SELECT source, count(*) FROM comments GROUP BY source") == [
+        ("demo", 80)]
