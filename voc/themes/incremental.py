@@ -43,6 +43,7 @@ from voc.themes.label import label_themes
 from voc.themes.noise import find_boilerplate
 from voc.themes.previous import NOT_IN_PREVIOUS, Previous, load_previous
 
+
 @dataclass
 class Plan:
     mode: str                     # full | incremental

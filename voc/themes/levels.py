@@ -173,7 +173,7 @@ def titles_kept(theme_rows: np.ndarray, ids: dict[int, int], previous: Previous 
 def keeps_title(theme_id: int, now: np.ndarray, before: np.ndarray, previous: Previous) -> bool:
     """Does a re-cluster keep the theme's last generated title (`now`, `before`: its rows in this run and the last)?
     A theme a PM has acted on (`Previous.acted_on`: a status other than new, an owner, note or ticket, a merge, split
-    or rename) keeps it however its comments changed, until a PM renames it (a PM's name is shown over any title):
+    or rename) keeps it however its comments changed (a PM's name, once given, is shown over it):
     PMs, agents and Jira know a theme by the title they acted on, and a declined "agent boilerplate" theme re-titled
     after a real problem reads as that problem declined. Any other theme keeps it while its content stayed: at least
     TITLE_KEPT_SHARE of its comments were in it last run and it holds at least half of what it held (a re-cluster
