@@ -225,6 +225,7 @@ def main(argv: list[str]) -> NoReturn:
     anything is created. Ends without module teardown (`voc.shutdown`: DuckDB's nanobind bindings
     would print a page of "leaked" warnings beside Prefect's threads)."""
     from flows.cli import quiet_prefect_tracebacks  # here: `flows.cli` starts the flow, not the other way round
+    from voc.cli.common import error_line
 
     if (asked := usage_exit(argv)) is not None:
         print(USAGE, file=sys.stdout if asked == 0 else sys.stderr)
@@ -234,7 +235,7 @@ def main(argv: list[str]) -> NoReturn:
     try:
         print(nightly(argv[0], *argv[1:2]))
     except VocError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(error_line(exc), file=sys.stderr)
         code = exc.exit_code
     exit_now(code)
 

@@ -140,9 +140,14 @@ def friendly(fn):
     return wrapper
 
 
+def error_line(exc: VocError) -> str:
+    """A voc error as the user reads it: one line, personal data redacted."""
+    return f"error: {redact_text(str(exc))}"
+
+
 def said(exc: VocError) -> NoReturn:
-    """Show a voc error in one line (personal data redacted) and end the command with its exit code."""
-    err.print(f"error: {redact_text(str(exc))}", style="bold red", highlight=False, soft_wrap=True)
+    """Show a voc error in one line (`error_line`) and end the command with its exit code."""
+    err.print(error_line(exc), style="bold red", highlight=False, soft_wrap=True)
     raise typer.Exit(exc.exit_code) from None
 
 

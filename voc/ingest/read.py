@@ -27,13 +27,13 @@ from pathlib import Path
 from voc.errors import SourceError
 from voc.ingest.columns import as_fields, check_columns, check_mapped_columns_exist, in_order
 from voc.ingest.duckdb_source import read_duckdb
-from voc.ingest.files import DELIMITED_SUFFIXES, read_file
+from voc.ingest.files import DELIMITED_SUFFIXES, JSONL_SUFFIXES, read_file
 from voc.ingest.naming import file_label, source_name
 from voc.ingest.quotes import swallowed_summary
-from voc.ingest.rows import read_options
-from voc.ingest.rows import RawBatch, RawRow, SourceFile  # noqa: F401  (RawRow: voc.ingest.read.RawRow, as before)
+from voc.ingest.rows import RawBatch, RawRow, SourceFile, read_options  # noqa: F401  (RawRow: as before)
 
-FILE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".ndjson", ".parquet")  # what a folder's files are read as
+# What a folder's files are read as: what a file is read as, but .txt (only given alone: a folder may hold a README)
+FILE_SUFFIXES = tuple(s for s in DELIMITED_SUFFIXES if s != ".txt") + JSONL_SUFFIXES + (".parquet",)
 # Excel's `~$name` owner file beside an open workbook, LibreOffice's `.~lock.name#`, and hidden files: never exports
 NOT_EXPORTS = ("~$", ".")
 DUCKDB_SUFFIXES = (".duckdb", ".db", ".ddb")

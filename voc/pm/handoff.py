@@ -71,9 +71,8 @@ def in_jira(themes: list[dict]) -> list[dict]:
 
 def left_for_jira(themes: list[dict]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(themes in jira.csv without an Issue Key, declined themes left out of it), by id."""
-    jira = in_jira(themes)
-    return (tuple(t["theme_id"] for t in jira if not t["ticket_key"]),
-            tuple(t["theme_id"] for t in themes if t not in jira))
+    return (tuple(t["theme_id"] for t in in_jira(themes) if not t["ticket_key"]),
+            tuple(t["theme_id"] for t in themes if t["status"] in NOT_IN_JIRA))
 
 
 def jira_notes(without_key: tuple[int, ...], declined: tuple[int, ...]) -> list[str]:

@@ -236,7 +236,7 @@ def assign_new(settings: Settings, corpus: Corpus, plan: Plan, threshold: float)
     stats = {"pool": len(rows), "assigned": 0, "emerging_themes": 0,
              "unseen_group_similarity": (prev.stats or {}).get("unseen_group_similarity")}  # for the next night
     copied = follow_twins(corpus, rows, sub_ids, theme_ids, method, similarity)
-    rows, vectors = rows[~copied], corpus.vectors[~copied] if copied.any() else corpus.vectors
+    rows, vectors = rows[~copied], corpus.vectors[~copied]
     stats["assigned"] = int(copied.sum())
     if len(rows):
         languages = np.array(corpus.languages)[rows]
