@@ -1,6 +1,7 @@
 """The `voc` command: every command on a real store, and bad input as one clear line + exit code."""
 
 import csv
+import json
 import logging
 import os
 import re
@@ -202,6 +203,15 @@ def test_trends_segments_and_the_loop_commands(store_copy, tmp_path):
     result = invoke("themes", "--db", store_copy, "--since", "7d", "--limit", "3")
     assert "the last day to 11:05, not over yet" in " ".join(result.output.split()), result.output
     assert invoke("themes", "--db", store_copy, "--since", "soon").exit_code == 2
+    with duckdb.connect(str(store_copy)) as con:  # a problem fixed a week ago: its comments stopped 8 days back
+        quiet, = con.execute("SELECT theme_id FROM current_themes ORDER BY size LIMIT 1").fetchone()
+        con.execute("UPDATE comments SET created_at = (SELECT max(created_at) FROM comments) - INTERVAL 8 DAY "
+                    "WHERE comment_id IN (SELECT comment_id FROM current_assignments WHERE theme_id = ?)", [quiet])
+    result = invoke("themes", "--db", store_copy, "--since", "7d", "--json", "--limit", "500")
+    shown = {r["theme_id"]: r for r in json.loads(result.output)}
+    assert shown[quiet]["volume"] == 0 and shown[quiet]["volume_before"] > 0, shown.get(quiet)
+    assert shown[quiet]["mean_sentiment"] is None and list(shown)[-1] == quiet  # quiet themes last
+    assert invoke("themes", "--db", store_copy, "--since", "7d", "--limit", "500").exit_code == 0  # its sent is "-"
     result = invoke("segments", "--db", store_copy, "--by", "channel")
     assert result.exit_code == 0 and "phone" in result.output
     assert "choose channel, product, team, language" in invoke("segments", "--db", store_copy, "--by", "x").output

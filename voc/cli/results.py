@@ -114,7 +114,7 @@ def _recent(db: Path, days: int, limit: int, as_json: bool) -> None:
     for r in rows:
         flags = " ".join(f for f, on in (("EMERGING", r.emerging), ("SPIKE", r.spike)) if on)
         table.add_row(str(r.theme_id), r.title, r.status, str(r.volume), str(r.volume_before), _sparkline(r.daily),
-                      f"{r.mean_sentiment:+.2f}", flags)
+                      "-" if r.mean_sentiment is None else f"{r.mean_sentiment:+.2f}", flags)
     console.print(table)
 
 

@@ -150,14 +150,16 @@ class RecentTheme:
     volume: int            # in the window
     volume_before: int     # in the window of the same length before it
     daily: list[int]       # one count per day of the window, oldest first
-    mean_sentiment: float | None
+    mean_sentiment: float | None  # None: no comment in the window
     emerging: bool
     spike: bool
     why: str
 
 
 def recent(con, since_days: int) -> tuple[str, list[RecentTheme]]:
-    """Themes with comments in the last `since_days` days up to the newest comment, busiest first."""
+    """Themes with comments in the last `since_days` days up to the newest comment, or in the window of the same
+    length before it: a theme that went quiet (a fixed problem) is listed with volume 0, spiking, emerging and
+    busiest first."""
     as_of = con.execute("SELECT max(created_at)::DATE FROM current_assignments").fetchall()[0][0]
     if as_of is None:
         return "", []
@@ -171,13 +173,14 @@ def recent(con, since_days: int) -> tuple[str, list[RecentTheme]]:
     before: dict[int, int] = {}
     sentiment: dict[int, float] = {}
     for theme, age, count, total in rows:
+        days = daily.setdefault(theme, [0] * since_days)
         if age < since_days:
-            daily.setdefault(theme, [0] * since_days)[since_days - 1 - age] = count
+            days[since_days - 1 - age] = count
             sentiment[theme] = sentiment.get(theme, 0.0) + total
         else:
             before[theme] = before.get(theme, 0) + count
     result = [RecentTheme(t, *themes[t][:2], sum(days), before.get(t, 0), days,
-                          round(sentiment[t] / sum(days), 2), *themes[t][2:])
+                          round(sentiment[t] / sum(days), 2) if sum(days) else None, *themes[t][2:])
               for t, days in daily.items() if t in themes]
     result.sort(key=lambda r: (-(r.spike or r.emerging), -r.volume, r.theme_id))
     return str(as_of), result
