@@ -148,12 +148,16 @@ def test_an_older_stores_changes_of_a_theme_named_with_status_name_read_the_name
 def test_a_declined_theme_is_not_in_the_jira_csv_and_themes_without_a_key_are_named(store_copy, tmp_path):
     """Week 6's payments jira.csv carried '[voc #13] Subscription suddenly got more expensive' for the declined #13,
     and every weekly import re-created #1 and #6, which had no Issue Key, without a word. The declined theme is only in
-    summary.md (with its status); the command and summary.md say which themes have no key and how to write keys back."""
+    summary.md (with its status); the command and summary.md say which themes have no key and how to write keys back.
+    A declined theme that already has an issue stays, its description saying it was declined and why: the import
+    updates the issue, and the team can close it (left out, the issue stayed open for a non-problem)."""
     db = store_copy
-    declined, keyed = [t for t, in rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 2")]
+    declined, keyed, closed = [t for t, in rows(db, "SELECT theme_id FROM current_themes ORDER BY rank LIMIT 3")]
     with store.open(db, write=True) as con:
         workflow.update(con, declined, "pm.anna", status="declined", reason=REASON)
-        workflow.update(con, keyed, "pm.anna", ticket_key="PAY-101")
+        workflow.update(con, keyed, "pm.anna", ticket_key="PAY-101", note="Fix ships in [March]")
+        workflow.update(con, closed, "pm.anna", ticket_key="PAY-102")
+        workflow.update(con, closed, "pm.anna", status="declined", reason="Works as designed")
     themes = rows(db, "SELECT count(*) FROM current_themes")[0][0]
     said = CliRunner().invoke(app, ["handoff", "--out", str(tmp_path / "h"), "--db", str(db)])
     assert said.exit_code == 0, said.output
@@ -162,9 +166,12 @@ def test_a_declined_theme_is_not_in_the_jira_csv_and_themes_without_a_key_are_na
     assert {r[3] for r in jira} == {f"voc-theme-{t}" for t, in rows(db, "SELECT theme_id FROM current_themes")} - {
         f"voc-theme-{declined}"}
     assert [r[4] for r in jira if r[3] == f"voc-theme-{keyed}"] == ["PAY-101"]
+    described = {r[4]: r[1].splitlines()[1] for r in jira if r[4]}
+    assert described == {"PAY-101": "Status in voc: new. PM note: Fix ships in \\[March\\]",
+                         "PAY-102": "Status in voc: declined, because Works as designed."}
     summary = (tmp_path / "h" / "summary.md").read_text(encoding="utf-8")
     assert f"(theme {declined})" in summary and "Status: **declined**" in summary
-    no_key = f"{themes - 2} theme(s) in jira.csv have no Issue Key"
+    no_key = f"{themes - 3} theme(s) in jira.csv have no Issue Key"
     write_back = "importing it again creates new issues for them; after an import, write each issue's key back with"
     assert f"- {no_key} (" in summary and f"{write_back} `voc status ID --ticket KEY`." in summary
     assert f"- 1 declined theme(s) not in jira.csv (#{declined})." in summary

@@ -6,9 +6,10 @@ every file (and a `voc-theme-<id>` label in the Jira CSV; a theme with a ticket
 also carries its `Issue Key`), so a repeated handoff updates what the team already
 has instead of duplicating it. A theme without a key would be created again by each
 import: the summary and the command say how many, and how to write the keys back.
-A declined theme is not in the Jira CSV (importing it would open a ticket for a
-problem the PM declined); the other files list it with its status. Quotes are comment
-texts, redacted at ingest.
+A declined theme without an Issue Key is not in the Jira CSV (importing it would open a
+ticket for a problem the PM declined); one that has an issue stays in it, its description
+saying it was declined and why, so the import updates that issue and the team can close it.
+The other files list every theme with its status. Quotes are comment texts, redacted at ingest.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ teams AS (SELECT theme_id, team AS main_team FROM team_counts  -- the most comme
 subs AS (SELECT theme_id, list(title || ' (' || size || ')' ORDER BY size DESC, subtheme_id) AS subthemes
          FROM current_subthemes GROUP BY theme_id)
 SELECT t.theme_id, t.rank, t.display_title AS title, t.status, t.owner, coalesce(t.owner, teams.main_team) AS team,
-       t.note, t.ticket_key, t.ticket_url, t.size, t.share, t.volume_current, t.volume_previous, t.growth,
+       t.note, CASE WHEN t.status = 'declined' THEN t.reason END AS declined_because, t.ticket_key, t.ticket_url,
+       t.size, t.share, t.volume_current, t.volume_previous, t.growth,
        t.mean_sentiment, t.share_negative, t.mean_csat, t.nps, t.mean_nps, t.emerging, t.spike, t.priority, t.why,
        t.keywords, coalesce(subs.subthemes, []) AS subthemes, t.representatives AS quotes
 FROM current_themes t LEFT JOIN teams USING (theme_id) LEFT JOIN subs USING (theme_id)
@@ -65,14 +67,16 @@ class HandoffFiles:
 
 
 def in_jira(themes: list[dict]) -> list[dict]:
-    """The themes the Jira CSV carries: all but the declined ones."""
-    return [t for t in themes if t["status"] not in NOT_IN_JIRA]
+    """The themes the Jira CSV carries: all but the declined ones that have no issue yet (one that has an issue
+    stays, so the import tells that issue it was declined)."""
+    return [t for t in themes if t["status"] not in NOT_IN_JIRA or t["ticket_key"]]
 
 
 def left_for_jira(themes: list[dict]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(themes in jira.csv without an Issue Key, declined themes left out of it), by id."""
-    return (tuple(t["theme_id"] for t in in_jira(themes) if not t["ticket_key"]),
-            tuple(t["theme_id"] for t in themes if t["status"] in NOT_IN_JIRA))
+    carried = in_jira(themes)
+    return (tuple(t["theme_id"] for t in carried if not t["ticket_key"]),
+            tuple(t["theme_id"] for t in themes if t not in carried))
 
 
 def jira_notes(without_key: tuple[int, ...], declined: tuple[int, ...]) -> list[str]:
@@ -112,7 +116,8 @@ def markdown(themes: list[dict], team: str | None) -> str:
     for t in themes:
         lines += [f"## {t['rank']}. {md(t['title'])} (theme {t['theme_id']})", "",
                   f"- Status: **{md(t['status'])}**" + (f", owner {md(t['owner'])}" if t["owner"] else "")
-                  + (f", ticket {md(t['ticket_key'])}" if t["ticket_key"] else ""),
+                  + (f", ticket {md(t['ticket_key'])}" if t["ticket_key"] else "")
+                  + (f", because {md(t['declined_because'])}" if t["declined_because"] else ""),
                   f"- Volume: {t['size']} comments ({t['share']:.1%}); last period {_trend(t)}",
                   f"- Sentiment: {t['mean_sentiment']:+.2f}, {t['share_negative']:.0%} negative"
                   + (f", CSAT {t['mean_csat']:.1f}" if t["mean_csat"] is not None else "")
@@ -128,7 +133,7 @@ def markdown(themes: list[dict], team: str | None) -> str:
 
 def jira_rows(themes: list[dict]) -> list[list[str]]:
     """Summary, Description, Labels (twice: Jira reads repeated columns as several labels), Issue Key, for the themes
-    that are not declined (`in_jira`).
+    `in_jira`. The Description starts with the theme's status in voc, its owner and the PM's note.
     Jira renders a Description's wiki markup, so what users wrote there (sub-theme titles, quotes) and the ranking's
     words are escaped for it (`escape.jira`): a comment's `[Verify here|https://...]` or `{color:red}` reads as
     typed. The Summary is plain text in Jira, shown as it is. Every cell is spreadsheet-safe (`escape.csv_cell`)."""
@@ -137,6 +142,7 @@ def jira_rows(themes: list[dict]) -> list[list[str]]:
     for t in in_jira(themes):
         description = "\n".join([
             f"Customer theme {t['theme_id']} from voc: {t['size']} comments, trend {_trend(t)}.",
+            _status_line(t),
             f"Sentiment {t['mean_sentiment']:+.2f} ({t['share_negative']:.0%} negative). Why ranked: {wiki(t['why'])}",
             "Sub-themes (title and comments): " + " · ".join(map(wiki, t["subthemes"])),
             "Typical comments:", *[f"* {wiki(q)}" for q in t["quotes"][:3]]])
@@ -144,6 +150,14 @@ def jira_rows(themes: list[dict]) -> list[list[str]]:
                t["ticket_key"] or ""]
         rows.append([escape.csv_cell(cell) for cell in row])
     return rows
+
+
+def _status_line(t: dict) -> str:
+    """'Status in voc: declined (owner pm.anna), because ... PM note: ...', escaped for Jira's wiki markup."""
+    owner = f" (owner {escape.jira(t['owner'])})" if t["owner"] else ""
+    because = f", because {escape.jira(t['declined_because'])}" if t["declined_because"] else ""
+    note = f" PM note: {escape.jira(t['note'])}" if t["note"] else ""
+    return f"Status in voc: {t['status']}{owner}{because}.{note}"
 
 
 def write_handoff(con: duckdb.DuckDBPyConnection, out_dir: Path, team: str | None = None,
