@@ -109,3 +109,29 @@ def test_a_late_200_is_not_sent_again_in_the_same_run_and_carries_a_stable_key(s
     assert len(hook.keys) == 2 and hook.keys[0] == hook.keys[1]  # one try per run; the receiver can drop the repeat
     payload_keys = json.dumps(hook.keys)
     assert "None" not in payload_keys
+
+
+def test_a_second_sender_while_one_sends_stops_instead_of_sending_every_digest_again(store_copy):
+    """Two `voc notify` at once (a cron job overlapping the nightly's own sending) delivered each agent's digest
+    twice: both read the same pending notifications. Now the second stops with one line (exit 3), sends nothing,
+    and a run that ends meanwhile leaves its notifications queued."""
+    from voc import pipeline
+    from voc.config import Settings
+
+    agents = queue_for_every_agent(store_copy)
+    hook = SlowHook(delay=0.2)
+    channels = notify.Channels(webhook_url=hook.url)
+    first = threading.Thread(target=notify.send_pending, args=(store_copy, channels))
+    try:
+        first.start()
+        while not hook.keys:  # the first sender is under way
+            time.sleep(0.05)
+        result = CliRunner().invoke(app, ["notify", "--db", str(store_copy), "--webhook", hook.url])
+        ran = pipeline.notify(Settings(db=store_copy), channels)
+        first.join()
+    finally:
+        hook.close()
+    assert result.exit_code == 3 and result.output.startswith(
+        f"error: another voc notify is sending the digests of {store_copy} (pid "), result.output
+    assert ran["skipped"].startswith("another voc notify is sending"), ran
+    assert len(hook.keys) == len(set(hook.keys)) == agents  # each digest once

@@ -47,6 +47,10 @@ class RunInProgressError(VocError):
     exit_code = 3
 
 
+class SendInProgressError(RunInProgressError):
+    """Another `voc notify` (or a run's own sending) is sending this store's digests: a second would send each again."""
+
+
 class SchemaTooNewError(VocError):
     """The DuckDB file was written by a newer voc."""
 

@@ -20,11 +20,11 @@ import numpy as np
 import pyarrow as pa
 
 from voc import store
-from voc.agents.notify import Channels, deliver
+from voc.agents.notify import Channels, send_pending
 from voc.config import Settings
 from voc.corpus import Corpus, ThemeSet
 from voc.embedding.models import Progress, embed_texts, load_embedder, lookup, resolve_model
-from voc.errors import NothingToDoError
+from voc.errors import NothingToDoError, SendInProgressError
 from voc.ingest.changed import changed_texts, set_aside_changed
 from voc.ingest.columns import listing, unused_columns
 from voc.ingest.quarantine import RESOLVED_BY_RUN_SQL
@@ -247,7 +247,11 @@ def rank(settings: Settings, corpus: Corpus, themes: ThemeSet, sentiment: Scored
 
 
 def notify(settings: Settings, channels: Channels) -> dict:
-    """Deliver queued agent notifications when a channel is configured (the run itself has already succeeded)."""
+    """Deliver queued agent notifications when a channel is configured (the run itself has already succeeded).
+    While a `voc notify` is sending, the run leaves its notifications queued for the next sending."""
     if not channels.configured():
         return {"skipped": "no channel configured (VOC_WEBHOOK_URL / VOC_SMTP_HOST)"}
-    return deliver(functools.partial(store.open, settings.db, write=True), channels)
+    try:
+        return send_pending(settings.db, channels)
+    except SendInProgressError as exc:
+        return {"skipped": str(exc)}

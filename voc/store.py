@@ -20,13 +20,14 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import duckdb
 import pyarrow as pa
 
 from voc.disk import disk_error, on_disk
-from voc.errors import RunInProgressError, SchemaTooNewError, StoreError, StoreLockedError
+from voc.errors import (RunInProgressError, SchemaTooNewError, SendInProgressError, StoreError, StoreLockedError,
+                        VocError)
 from voc.schema import MIGRATIONS, SCHEMA_VERSION, VIEW_NAMES, VIEWS, Migration
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -217,7 +218,26 @@ def run_lock(db: Path) -> Iterator[None]:
     two runs could interleave and the older one publish last. The lock is released by the operating
     system when the process ends, so a crashed run never blocks the next one.
     """
-    path = Path(str(db) + ".lock")
+    with _exclusive(db, ".lock", lambda holder: RunInProgressError(
+            f"another voc run is using {db} ({holder}); wait for it to finish, then run again")):
+        yield
+
+
+@contextmanager
+def send_lock(db: Path) -> Iterator[None]:
+    """One sender of the store's digests at a time (`<store>.notify.lock`): two would read the same pending
+    notifications and send every digest twice. Independent of the run lock: a PM's change may be sent during a run."""
+    with _exclusive(db, ".notify.lock", lambda holder: SendInProgressError(
+            f"another voc notify is sending the digests of {db} ({holder}); each goes out once: wait for it to "
+            "finish, then send again if it reported failures")):
+        yield
+
+
+@contextmanager
+def _exclusive(db: Path, suffix: str, busy: Callable[[str], VocError]) -> Iterator[None]:
+    """An exclusive, non-blocking lock on the file `<db><suffix>` that names its holder; `busy(holder)` is raised
+    when another process holds it. The operating system releases it when the process ends."""
+    path = Path(str(db) + suffix)
     with on_disk():
         path.parent.mkdir(parents=True, exist_ok=True)
         fh = path.open("a+")
@@ -226,9 +246,7 @@ def run_lock(db: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             fh.seek(0)
-            holder = fh.read().strip() or "another process"
-            raise RunInProgressError(f"another voc run is using {db} ({holder}); wait for it to finish, "
-                                     "then run again") from None
+            raise busy(fh.read().strip() or "another process") from None
         with on_disk(db):
             fh.seek(0)
             fh.truncate()

@@ -24,6 +24,7 @@ digest twice; that is the price of never losing one.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -38,12 +39,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses
+from pathlib import Path
 from typing import Callable, ContextManager
 
 import duckdb
 
 from voc.agents.wording import DEFAULT, agent_language, digest_text, for_agent, subject
 from voc.errors import ConfigError, DeliveryError
+from voc import store
 from voc.store import dicts, transaction
 from voc.text import escape
 
@@ -256,6 +259,13 @@ def send_digest(channels: Channels, channel: str, payload: dict,
                 return attempt, str(exc), False
             sleep(channels.backoff_seconds * 2 ** (attempt - 1))
     raise AssertionError("unreachable: the loop returns on its last attempt")
+
+
+def send_pending(db: Path, channels: Channels) -> dict:
+    """`deliver` for the store at `db`, as its one sender (`store.send_lock`): a second `voc notify` at the same time
+    stops with SendInProgressError instead of sending every digest again."""
+    with store.send_lock(db):
+        return deliver(functools.partial(store.open, db, write=True), channels)
 
 
 def deliver(open_store: Store, channels: Channels, sleep: Callable[[float], None] = time.sleep) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Optional
@@ -134,7 +133,7 @@ def notify(db: Path = DbOption,
     channels = notify_lib.Channels.from_env(webhook_url=webhook, smtp_host=host, address=email, sender=sender,
                                             smtp_port=int(port) if port else None, attempts=attempts,
                                             timeout_seconds=timeout)
-    result = notify_lib.deliver(functools.partial(store.open, db, write=True), channels)
+    result = notify_lib.send_pending(db, channels)
     for channel, r in result.items():
         console.print(f"{channel}: {r['digests_sent']} digests ({r['notifications']} notifications) sent, "
                       f"{r['digests_failed']} failed and kept for the next run", highlight=False)
