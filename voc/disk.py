@@ -1,21 +1,24 @@
-"""A disk that refuses a write (read-only, full, over quota, not voc's to write), said in one line.
+"""A disk that refuses a write (read-only, full, over quota, not voc's to write), or a store file it damaged, said
+in one line.
 
 The operating system says it with an errno, DuckDB with the same words in its message ("No space left on device").
 `on_disk` turns either into a `DiskError` that names the file or store and what to do; the store (`voc.store.open`,
 the run lock), the flow's tasks and the CLI's edge (`voc.cli.common.friendly`) use it, so none of them shows a
-traceback for a full disk.
+traceback for a full disk. A store whose file is damaged (cut short, a block overwritten, a `.wal` beside it from
+another state of it) is a `DamagedStoreError` that says to restore the last `voc backup`.
 """
 
 from __future__ import annotations
 
 import errno
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
 
-from voc.errors import DiskError
+from voc.errors import DamagedStoreError, DiskError
 
 # What the operating system (errno) or DuckDB (its message, which carries strerror) says when a disk refuses a
 # write, and what voc tells the user to do about it.
@@ -28,10 +31,19 @@ DISK_REFUSALS = {
                                         "it, or pass another path"),
 }
 
+# What DuckDB says when a store's file is damaged: a block cut off or overwritten, or a .wal left beside it by
+# another state of the file (an older copy put back, its newer .wal left behind).
+DAMAGE_SIGNS = ("Corrupt database file", "Could not read enough bytes from file", "Failure while replaying WAL")
+RESTORE_HINT = "restore the last `voc backup` over it (README: Backups)"
+DUCKDB_FILE = re.compile(r'file "([^"]+)"')
+DUCKDB_SAID_CHARS = 200  # of DuckDB's own words: enough to name the block, short enough for one line
 
-def disk_error(exc: BaseException, db: Path | None = None) -> DiskError | None:
+
+def disk_error(exc: BaseException, db: Path | None = None) -> DiskError | DamagedStoreError | None:
     """The one-line `DiskError` for an OSError or DuckDB error a refusing disk caused (the path: the OSError's file,
-    else the store), None for anything else."""
+    else the store), the `DamagedStoreError` for a damaged store file, None for anything else."""
+    if isinstance(exc, duckdb.Error) and any(sign in str(exc) for sign in DAMAGE_SIGNS):
+        return damaged(exc, db)
     if isinstance(exc, OSError) and exc.errno in DISK_REFUSALS:
         said = DISK_REFUSALS[exc.errno][1]
         path = exc.filename if exc.filename is not None and (db is None or exc.errno != errno.ENOSPC) else db
@@ -41,6 +53,18 @@ def disk_error(exc: BaseException, db: Path | None = None) -> DiskError | None:
             if strerror in str(exc):
                 return DiskError(said.format(path=db if db is not None else "the store"))
     return None
+
+
+def damaged(exc: duckdb.Error, db: Path | None) -> DamagedStoreError:
+    """What to do about a damaged store: a stray .wal is moved aside; a damaged file is restored from a backup."""
+    said = str(exc).splitlines()[0].removeprefix("IO Error: ")
+    named = DUCKDB_FILE.search(said)  # the file DuckDB names, e.g. the store a backup was reading
+    store = named.group(1).removesuffix(".wal") if named else db if db is not None else "the store"
+    if "replaying WAL" in said:
+        return DamagedStoreError(f"{store} cannot be opened with the {store}.wal beside it: that .wal belongs to "
+                                 f"another state of the store (was the store put back from a copy?). Move the .wal "
+                                 f"aside to open the store as it is, or {RESTORE_HINT}")
+    return DamagedStoreError(f"{store} is damaged (DuckDB: {said[:DUCKDB_SAID_CHARS]}): {RESTORE_HINT}")
 
 
 @contextmanager

@@ -115,6 +115,10 @@ class AccessError(VocError):
     exit_code = 9
 
 
+class DamagedStoreError(StoreError):
+    """The store's file is damaged (a block DuckDB cannot read, or a .wal that belongs to another state of it)."""
+
+
 class DiskError(StoreError):
     """The disk refused a write: read-only, full, or not voc's to write (`voc.store.on_disk` names which)."""
 

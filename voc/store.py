@@ -20,7 +20,7 @@ import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Iterator, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -57,6 +57,8 @@ def quote_ident(name: str) -> str:
         raise StoreError(f"refusing unusual identifier {name!r}: use letters, digits and '_' only")
     return '"' + name + '"'
 
+
+T = TypeVar("T")
 
 # How long opening a store waits for another process to let go of it: readers (`voc themes`, the web app) hold
 # the file for well under a second, so a run or a command that meets one waits instead of failing.
@@ -126,10 +128,16 @@ def is_duckdb_file(db: Path) -> bool:
 
 
 def _connect_waiting(db: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    return waiting_for_lock(db, lambda: duckdb.connect(str(db), read_only=read_only), wait_seconds)
+
+
+def waiting_for_lock(db: Path, open_it: Callable[[], T], wait_seconds: float = LOCK_WAIT_SECONDS) -> T:
+    """`open_it()`, which opens the store file `db`, tried again while another process holds the file (up to
+    `wait_seconds`); a file DuckDB cannot open is one clear error."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            return duckdb.connect(str(db), read_only=read_only)
+            return open_it()
         except duckdb.IOException as exc:
             if (said := disk_error(exc, db)) is not None:
                 raise said from exc

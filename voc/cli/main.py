@@ -9,6 +9,7 @@ from voc.cli import results  # noqa: F401  themes, segments, report, quarantine,
 from voc.cli import loop  # noqa: F401  status, handoff, agent, notify
 from voc.cli import sentiment  # noqa: F401  runs, sentiment
 from voc.cli import theme, web  # noqa: F401  theme; serve, user
+from voc.cli import ops  # noqa: F401  backup
 from voc.cli.common import app
 
 __all__ = ["app"]
