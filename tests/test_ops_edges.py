@@ -238,3 +238,25 @@ def test_the_flow_module_run_as_a_script_answers_a_usage_question_before_anythin
     assert result.returncode == code, result.stderr
     assert said.startswith("usage: python -m flows.nightly SOURCE [DB]\n"), said
     assert "Traceback" not in result.stderr and list(tmp_path.iterdir()) == [], result.stderr
+
+
+def test_voc_runs_says_a_run_left_running_by_a_dead_process_is_gone(store_copy):
+    """After a SIGKILL (an OOM kill of the nightly) `voc runs` showed the dead run as `running` until the next run:
+    an operator at 08:00 waited for it. The run lock tells a live run from a dead one."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    with store.open(store_copy, write=True) as con:
+        con.execute("INSERT INTO runs (run_id, started_at, status, mode) VALUES (nextval('run_id_seq'), now(), "
+                    "'running', 'incremental')")
+
+    def shown(*flags):
+        result = CliRunner().invoke(app, ["runs", "--db", str(store_copy), *flags])
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    with store.run_lock(store_copy):  # a run under way: it holds the lock
+        assert "running?" not in shown() and '"process_gone": false' in shown("--json")
+    assert "running?" in shown()  # the table wraps the rest: "its process is gone (killed, ...) ..."
+    assert '"process_gone": true' in shown("--json")

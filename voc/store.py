@@ -231,6 +231,21 @@ def run_lock(db: Path) -> Iterator[None]:
         yield
 
 
+def run_lock_free(db: Path) -> bool:
+    """Whether no process holds the store's run lock now: a run still recorded `running` without it has died (the
+    next run records it failed)."""
+    path = Path(str(db) + ".lock")
+    if not path.exists():  # no run ever held it
+        return True
+    with on_disk(db), path.open("r") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(fh, fcntl.LOCK_UN)
+        return True
+
+
 @contextmanager
 def send_lock(db: Path) -> Iterator[None]:
     """One sender of the store's digests at a time (`<store>.notify.lock`): two would read the same pending

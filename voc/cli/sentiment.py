@@ -60,6 +60,8 @@ def show(db: Path = DbOption, limit: int = limit_option(50, "corrections"),
         table.add_row(src, cid, label, prev or "-", by, str(at)[:16])
     console.print(table)
 
+PROCESS_GONE = "its process is gone (killed, or the machine stopped): the next run records it failed"
+
 
 @app.command()
 @friendly
@@ -72,9 +74,11 @@ def runs(db: Path = DbOption, limit: int = limit_option(20, "runs"),
     with store.open(db) as con:
         rows = con.execute("SELECT run_id, started_at, status, mode, stats, error, finished_at FROM runs "
                            "ORDER BY run_id DESC LIMIT ?", [limit]).fetchall()
+    gone = any(status == "running" for _, _, status, *_ in rows) and store.run_lock_free(db)
     if as_json:
         console.print_json(json.dumps([{"run_id": r, "started_at": str(s), "finished_at": str(f) if f else None,
-                                        "status": st, "mode": m, "stats": json.loads(x) if x else None, "error": e}
+                                        "status": st, "mode": m, "stats": json.loads(x) if x else None, "error": e,
+                                        "process_gone": gone and st == "running"}
                                        for r, s, st, m, x, e, f in rows]))
         return
     table = Table(title="Runs")
@@ -84,6 +88,8 @@ def runs(db: Path = DbOption, limit: int = limit_option(20, "runs"),
         st = json.loads(stats) if stats else {}
         ingest = st.get("ingest") or {}
         took = f"{(finished - started).total_seconds():.0f} s" if finished else "-"
+        if gone and status == "running":
+            status = f"running? {PROCESS_GONE}"
         table.add_row(str(run_id), str(started)[:16], took, status if not error else f"{status}: {run_error(error)}",
                       mode or "-", str(ingest.get("rows_read", "-")), str(ingest.get("quarantined", "-")),
                       model_shown(st.get("embed")), str(st.get("themes", "-")), sentiment_summary(st))
