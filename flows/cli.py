@@ -24,6 +24,7 @@ from flows.summary import SUMMARY  # noqa: E402
 from voc.cli.common import PIPE_CLOSED, DbOption, console, friendly, voc_error_names  # noqa: E402
 from voc.cli.main import app  # noqa: E402
 from voc.cli.results import themes  # noqa: E402
+from voc.agents.notify import Channels  # noqa: E402
 from voc.config import Settings  # noqa: E402
 from voc.embedding.models import check_model  # noqa: E402
 from voc.errors import VocError  # noqa: E402
@@ -163,6 +164,7 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
     from flows.nightly import nightly
 
     check_model(Settings.from_env(model=model).model)  # a typo is refused before the source is read
+    Channels.from_env()  # so are notification settings (VOC_WEBHOOK_URL, ...), not after the run has published
     source_options.check(source, table=table, query=query, delimiter=delimiter, encoding=encoding)
     source_name = naming.source_name(source_name, DEFAULT_SOURCE_NAME)  # refused before a run: it is a key
     log.setLevel(logging.INFO)  # voc's progress lines (`voc.progress`) when stderr is not a terminal

@@ -127,8 +127,8 @@ write_report = io_task(write_report_file)
 
 
 @compute_task  # no task retries: `deliver` retries each digest itself and keeps failures queued
-def notify(settings: Settings) -> dict:
-    return pipeline.notify(settings, Channels.from_env())
+def notify(settings: Settings, channels: Channels) -> dict:
+    return pipeline.notify(settings, channels)
 
 
 @functools.partial(RedactedFlow, name="voc-nightly", persist_result=False)  # @flow(...), recorded redacted
@@ -144,6 +144,7 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
     `voc.outputs.report_path`) and sends notifications."""
     settings = Settings.from_env(db=Path(db), model=model, date_order=date_order, max_text_chars=max_text_chars)
     check_model(settings.model)
+    channels = Channels.from_env()  # refused now, not after an hour's run has published (VOC_WEBHOOK_URL, ...)
     with store.run_lock(settings.db):
         run_id = start_run(settings, runs.source_label(Path(source), table, query), mode)
         stages = Stages("reading the source")
@@ -182,7 +183,7 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
     out = write_report(settings.db, Path(report) if report else report_path(settings.db))
     summary = {**summary, "report": str(out)}
     say(result_lines(summary))
-    return {**summary, "notifications": notify(settings)}
+    return {**summary, "notifications": notify(settings, channels)}
 
 
 def failed(exc: Exception) -> State:

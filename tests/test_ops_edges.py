@@ -260,3 +260,19 @@ def test_voc_runs_says_a_run_left_running_by_a_dead_process_is_gone(store_copy):
         assert "running?" not in shown() and '"process_gone": false' in shown("--json")
     assert "running?" in shown()  # the table wraps the rest: "its process is gone (killed, ...) ..."
     assert '"process_gone": true' in shown("--json")
+
+
+@pytest.mark.parametrize("env, said", [
+    ({"VOC_WEBHOOK_URL": "ftp://x.example/h"}, "webhook 'ftp://x.example/h' is not an http(s) URL"),
+    ({"VOC_WEBHOOK_URL": "http://127.0.0.1:9/h", "VOC_NOTIFY_TIMEOUT": "abc"}, "VOC_NOTIFY_TIMEOUT='abc' is not a number"),
+])
+def test_notification_settings_voc_cannot_use_are_refused_before_a_run_reads_anything(demo_files, tmp_path, env, said):
+    """A bad VOC_WEBHOOK_URL failed `voc run` with exit 2 after the whole run had published (`voc runs`: succeeded):
+    cron saw a failed night whose results were live. Now the run is refused before it starts, as a bad model is."""
+    db = tmp_path / "voc.duckdb"
+    for command in (["flows.cli", "run", "--source", str(demo_files.comments), "--db", str(db)],
+                    ["flows.nightly", str(demo_files.comments), str(db)]):
+        result = subprocess.run([sys.executable, "-m", *command], capture_output=True, text=True, timeout=180,
+                                env={**os.environ, **env})
+        assert result.returncode == 2 and f"error: {said}" in result.stderr, (command, result.stderr)
+        assert not db.exists(), command  # nothing read, no store made, no run recorded
