@@ -3,6 +3,7 @@ temporary Prefect API's life, progress lines. Real DuckDB files and real `voc` s
 
 import errno
 import os
+import pwd
 import re
 import shutil
 import signal
@@ -59,8 +60,9 @@ def test_a_read_command_on_an_older_store_a_run_is_upgrading_says_so_in_one_line
 
 def test_a_run_whose_lock_file_the_os_refuses_ends_in_one_line(tmp_path):
     db = Path("/sys/voc-test.duckdb")  # sysfs: the kernel refuses a new file there, even to root
-    said = {errno.EACCES: f"cannot open {db}.lock: permission denied; give the user voc runs as access to it, or "
-                          "pass another path",
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    said = {errno.EACCES: f"cannot create {db}.lock: the folder /sys is not writable for the user {user} (voc writes "
+                          f"a .lock beside the store); give {user} write access to the folder, or pass another path",
             errno.EROFS: f"cannot write {db}.lock: read-only file system; put --db on a writable disk"}
     refusal = _refusal(db.parent)
     if refusal not in said:

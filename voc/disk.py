@@ -11,6 +11,8 @@ another state of it) is a `DamagedStoreError` that says to restore the last `voc
 from __future__ import annotations
 
 import errno
+import os
+import pwd
 import re
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,9 +29,13 @@ DISK_REFUSALS = {
     errno.ENOSPC: ("No space left on device", "no space left on the disk of {path}: free space and run again"),
     errno.EDQUOT: ("Disk quota exceeded", "no space left for voc on the disk of {path} (disk quota exceeded): free "
                                           "space or raise the quota and run again"),
-    errno.EACCES: ("Permission denied", "cannot open {path}: permission denied; give the user voc runs as access to "
-                                        "it, or pass another path"),
+    errno.EACCES: ("Permission denied", "cannot open {path}: permission denied; give the user {user} read and write "
+                                        "access to it, or pass another path"),
 }
+# A file that is not there could not be made: its folder refuses new files (a store's .wal, a run's .lock).
+CANNOT_CREATE = ("cannot create {path}: the folder {folder} is not writable for the user {user}{why}; give {user} "
+                 "write access to the folder, or pass another path")
+MADE_BESIDE = {".wal": " (DuckDB writes a .wal beside the store)", ".lock": " (voc writes a .lock beside the store)"}
 
 # What DuckDB says when a store's file is damaged: a block cut off or overwritten, or a .wal left beside it by
 # another state of the file (an older copy put back, its newer .wal left behind).
@@ -45,14 +51,41 @@ def disk_error(exc: BaseException, db: Path | None = None) -> DiskError | Damage
     if isinstance(exc, duckdb.Error) and any(sign in str(exc) for sign in DAMAGE_SIGNS):
         return damaged(exc, db)
     if isinstance(exc, OSError) and exc.errno in DISK_REFUSALS:
-        said = DISK_REFUSALS[exc.errno][1]
         path = exc.filename if exc.filename is not None and (db is None or exc.errno != errno.ENOSPC) else db
-        return DiskError(said.format(path=path))
+        return refusal(exc.errno, path)
     if isinstance(exc, duckdb.Error):
-        for strerror, said in DISK_REFUSALS.values():
+        for code, (strerror, _) in DISK_REFUSALS.items():
             if strerror in str(exc):
-                return DiskError(said.format(path=db if db is not None else "the store"))
+                return refusal(code, _duckdb_path(str(exc), db) if code == errno.EACCES else db)
     return None
+
+
+def refusal(code: int, path: str | Path | None) -> DiskError:
+    """The `DiskError` for a refusal (an errno of DISK_REFUSALS) of `path` (None: the store); a permission refused
+    for a file that is not there is its folder's (it could not be made), said so with the folder and the user."""
+    user = _user()
+    if code == errno.EACCES and path is not None and not Path(path).exists():
+        why = next((said for suffix, said in MADE_BESIDE.items() if str(path).endswith(suffix)), "")
+        return DiskError(CANNOT_CREATE.format(path=path, folder=Path(path).parent, user=user, why=why))
+    return DiskError(DISK_REFUSALS[code][1].format(path=path if path is not None else "the store", user=user))
+
+
+def _duckdb_path(said: str, db: Path | None) -> str | Path | None:
+    """The file a DuckDB message names (its .wal: as `db` was given, with .wal), else the store."""
+    named = DUCKDB_FILE.search(said)
+    if named is None:
+        return db
+    if db is not None and named.group(1) == f"{Path(db).absolute()}.wal":
+        return f"{db}.wal"
+    return named.group(1)
+
+
+def _user() -> str:
+    """The name of the user this process writes as (its effective uid: what the disk checks)."""
+    try:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # a uid without a name (a container's --user 1234)
+        return f"uid {os.geteuid()}"
 
 
 def damaged(exc: duckdb.Error, db: Path | None) -> DamagedStoreError:

@@ -112,7 +112,9 @@ class _PipedConsole(Console):
 console = _PipedConsole(markup=False, width=output_width(sys.stdout))
 err = _PipedConsole(stderr=True, markup=False, width=output_width(sys.stderr))
 
-DbOption = typer.Option(DEFAULT_DB, "--db", help="The voc DuckDB file.", envvar="VOC_DB")
+# readable=False: Typer checks a Path option is readable by default, which made an unreadable store a usage box
+# (exit 2); voc says it in its own line (exit 3), as every other disk refusal (voc.disk).
+DbOption = typer.Option(DEFAULT_DB, "--db", help="The voc DuckDB file.", envvar="VOC_DB", readable=False)
 
 
 def limit_option(default: int, what: str):
