@@ -3,6 +3,7 @@ files in a drop folder, rows of separators only, repeated headers, decimal score
 real reader and validator, the real CLI."""
 
 import gzip
+import sys
 import zipfile
 
 import pytest
@@ -141,3 +142,22 @@ def test_the_cli_stops_a_windows_1252_file_in_one_line(tmp_path):
     assert result.exit_code == 2, result.output
     assert "3 of 30 rows hold letters such as ä ö ü ß € as single bytes; pass --encoding cp1252" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_drop_file_another_job_moves_while_the_run_reads_the_folder_says_run_again(tmp_path):
+    """A folder's files are listed, then read one by one: the real file is removed (as another job moving the
+    drops would) when the reader opens the file before it, so it is gone when its turn comes."""
+    folder = tmp_path / "drops"
+    folder.mkdir()
+    for i in range(3):
+        write(folder / f"drop_{i}.csv", (HEADER + rows(2, start=10 * i)).encode())
+    gone = folder / "drop_2.csv"
+
+    def another_job(event, args):
+        if event == "open" and str(args[0]) == str(folder / "drop_1.csv") and gone.exists():
+            gone.unlink()
+    sys.addaudithook(another_job)  # stays for the session: it acts only on this test's folder
+    with pytest.raises(SourceError) as said:
+        read_source(folder, encoding="cp1252")
+    assert str(said.value) == (f"{gone} disappeared while the run read the folder {folder} (moved by another job?): "
+                               "run again")

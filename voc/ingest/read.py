@@ -115,6 +115,9 @@ def _add_file(batch: RawBatch, path: Path, encoding: str, delimiter: str | None,
     alone it stops the run (`read_file`). A file that lacks a required column stops the run, in a folder too."""
     try:
         data = path.read_bytes()
+    except FileNotFoundError as exc:  # it was there a moment ago (listed, or checked before the run started)
+        read = f"the folder {folder}" if folder is not None else "it"
+        raise SourceError(f"{path} disappeared while the run read {read} (moved by another job?): run again") from exc
     except OSError as exc:
         raise SourceError(f"cannot read {path} ({exc.strerror or exc}); check its permissions") from exc
     sha256 = hashlib.sha256(data).hexdigest()
