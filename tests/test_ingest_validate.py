@@ -11,11 +11,12 @@ from voc.config import Settings
 from voc.errors import SourceError
 from voc.ingest.columns import parse_mapping
 from voc.ingest.read import read_source
-from voc.ingest.validate import validate
+from voc.ingest.validate import MAX_STORED_CHARS, validate
 from voc.pipeline import ingest
 from voc.runs import start_run
 
 HEADER = "comment_id,text,created_at,agent_id,csat\n"
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def write(path: Path, text: str, encoding: str = "utf-8") -> Path:
@@ -112,6 +113,20 @@ def test_long_text_is_kept_and_marked_and_broken_bytes_are_quarantined(tmp_path)
     assert len(long.text) == 6000 and long.truncated and not comments[0].truncated
     assert not validate(read_source(src), max_text_chars=7000)[0][-1].truncated  # the limit is a setting
 
+
+def test_a_text_over_the_stored_limit_is_quarantined_as_the_readme_says(tmp_path):
+    """README's input contract: `text` up to MAX_STORED_CHARS characters after whitespace is collapsed; longer is
+    quarantined with its length (a 10 MB cell is a document dump, not a comment)."""
+    pairs = MAX_STORED_CHARS // 2 - 1
+    at_limit = "x  " * pairs + "xx"  # 1.5 M characters as written, MAX_STORED_CHARS once its double spaces are one
+    over = "x " * (pairs + 1) + "x"  # MAX_STORED_CHARS + 1
+    src = write(tmp_path / "long.csv", HEADER + f"1,{at_limit},2026-11-01,A1,\n2,{over},2026-11-01,A1,\n")
+    comments, rejected = validate(read_source(src))
+    assert [len(c.text) for c in comments] == [MAX_STORED_CHARS]
+    assert [r.reason for r in rejected] == [
+        f"text is {MAX_STORED_CHARS + 1} characters, more than the {MAX_STORED_CHARS} a comment may have"]
+    contract = next(line for line in README.read_text().splitlines() if line.startswith("| `text` |"))
+    assert f"up to {MAX_STORED_CHARS:,} characters" in contract and "quarantined" in contract
 
 def test_file_in_wrong_encoding_is_refused_with_advice(tmp_path):
     rows = "".join(f"{i},Grüße aus Köln {i},2026-11-01,A1,\n" for i in range(30))
