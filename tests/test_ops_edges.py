@@ -18,6 +18,8 @@ from dbutil import rows
 from test_store import store_at_version
 
 from voc import store
+from voc.config import Settings
+from voc.runs import ended_by
 
 OLD_VERSION = 5  # the schema of a store published by voc before sub-themes (commit 41973bd)
 
@@ -160,6 +162,17 @@ def test_ctrl_c_during_a_run_is_one_voc_line_and_recorded(store_copy, tmp_path):
     assert rows(store_copy, "SELECT status, error FROM runs ORDER BY run_id DESC LIMIT 1") == [("failed", line)]
     assert rows(store_copy, "SELECT run_id FROM published")[0][0] == published
 
+
+
+def test_an_interrupted_first_run_says_nothing_is_published_once(tmp_path):
+    """A store's first run (`voc demo`) stopped by a signal: one clause, not "nothing published, no results are
+    published yet"."""
+    db = tmp_path / "voc.duckdb"
+    with store.open(db, create=True):
+        pass
+    stopped = ended_by(Settings(db=db), KeyboardInterrupt(), "clustering")
+    assert (str(stopped), stopped.exit_code) == (
+        "interrupted during clustering: nothing published yet; run again to continue", 130)
 
 def children(pid: int, named: str) -> list[int]:
     """The processes `pid` started whose command line holds `named`."""

@@ -68,12 +68,14 @@ def ended_by(settings: Settings, exc: BaseException, stage: str) -> BaseExceptio
         return DiskError(f"{exc}; {results_stay(settings)}")
     if isinstance(exc, Exception):
         return exc
-    error = RunInterruptedError(f"interrupted during {stage}: nothing published, {results_stay(settings)}; run "
-                                "again to continue")
+    stays = results_stay(settings)
+    kept = "nothing published yet" if stays == NONE_PUBLISHED else f"nothing published, {stays}"
+    error = RunInterruptedError(f"interrupted during {stage}: {kept}; run again to continue")
     error.exit_code = SIGNAL_EXIT_BASE + int(getattr(exc, "signal", signal.SIGINT))
     return error
 
 
+NONE_PUBLISHED = "no results are published yet"  # what stays of a store's first run that failed: nothing
 SIGNAL_EXIT_BASE = 128  # a process ended by signal N exits 128 + N, as a shell reports it (130 Ctrl-C, 143 SIGTERM)
 
 
@@ -84,7 +86,7 @@ def results_stay(settings: Settings) -> str:
             published = store.published_run(con)
     except VocError:
         return "the published results stay as they were"
-    return f"run {published}'s results stay current" if published is not None else "no results are published yet"
+    return f"run {published}'s results stay current" if published is not None else NONE_PUBLISHED
 
 
 def source_label(path: Path, table: str | None, query: str | None) -> str:
