@@ -31,7 +31,7 @@ from voc.errors import VocError  # noqa: E402
 from voc.ingest import options as source_options  # noqa: E402
 from voc.ingest import naming  # noqa: E402
 from voc.ingest.read import DEFAULT_SOURCE_NAME  # noqa: E402
-from voc.shutdown import exit_now  # noqa: E402
+from voc.shutdown import exit_now, stopped_before_start  # noqa: E402
 
 log = logging.getLogger("voc")
 
@@ -159,22 +159,23 @@ def run(source: Path = typer.Option(..., "--source", "-s", help="CSV/JSONL/Parqu
 
     Example: voc run --source exports/comments.csv --map text=comment_body --delimiter ";"
     """
-    # Imported here, not at the top: Prefect and the pipeline take ~3 s to import, which every other `voc`
-    # command (and `voc --help`) should not pay.
-    from flows.nightly import nightly
+    with stopped_before_start():  # a signal before the flow records its run: one line, not a silent exit
+        # Imported here, not at the top: Prefect and the pipeline take ~3 s to import, which every other `voc`
+        # command (and `voc --help`) should not pay.
+        from flows.nightly import nightly
 
-    check_model(Settings.from_env(model=model).model)  # a typo is refused before the source is read
-    Channels.from_env()  # so are notification settings (VOC_WEBHOOK_URL, ...), not after the run has published
-    source_options.check(source, table=table, query=query, delimiter=delimiter, encoding=encoding)
-    source_name = naming.source_name(source_name, DEFAULT_SOURCE_NAME)  # refused before a run: it is a key
-    log.setLevel(logging.INFO)  # voc's progress lines (`voc.progress`) when stderr is not a terminal
-    quiet_prefect_tracebacks()
-    prefect_console(verbose)
-    printed = print_summary_as_logged()
-    start_temporary_api()  # stopped however this process ends (`flows.api_server`)
-    nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8", show_progress=True,
-            mode="full" if full else "auto", delimiter=delimiter, date_order=date_order, max_text_chars=max_text_chars,
-            report=str(report) if report else None, reread=reread)
+        check_model(Settings.from_env(model=model).model)  # a typo is refused before the source is read
+        Channels.from_env()  # so are notification settings (VOC_WEBHOOK_URL, ...), not after the run has published
+        source_options.check(source, table=table, query=query, delimiter=delimiter, encoding=encoding)
+        source_name = naming.source_name(source_name, DEFAULT_SOURCE_NAME)  # refused before a run: it is a key
+        log.setLevel(logging.INFO)  # voc's progress lines (`voc.progress`) when stderr is not a terminal
+        quiet_prefect_tracebacks()
+        prefect_console(verbose)
+        printed = print_summary_as_logged()
+        start_temporary_api()  # stopped however this process ends (`flows.api_server`)
+        nightly(str(source), str(db), model, table, query, map_, source_name, encoding or "utf-8", show_progress=True,
+                mode="full" if full else "auto", delimiter=delimiter, date_order=date_order,
+                max_text_chars=max_text_chars, report=str(report) if report else None, reread=reread)
     if printed.reader_left:  # the run is done and published; the command ends as every voc command whose reader left
         raise typer.Exit(PIPE_CLOSED)
 

@@ -44,7 +44,7 @@ from voc.outputs import report_path
 from voc.pm.report import write_report as write_report_file
 from voc.progress import Stages, progress_bar
 from voc.publish import publish as publish_run
-from voc.shutdown import exit_now
+from voc.shutdown import exit_now, run_began
 from voc.themes.incremental import escalate
 
 
@@ -147,6 +147,7 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
     channels = Channels.from_env()  # refused now, not after an hour's run has published (VOC_WEBHOOK_URL, ...)
     with store.run_lock(settings.db):
         run_id = start_run(settings, runs.source_label(Path(source), table, query), mode)
+        run_began()  # a signal from here is the run's: "interrupted during ..." (`voc.runs.ended_by`)
         stages = Stages("reading the source")
         try:
             batch = read(source, table, query, mapping, source_name, encoding, delimiter)

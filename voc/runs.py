@@ -17,6 +17,7 @@ from voc import store
 from voc.config import Settings
 from voc.errors import ConfigError, DiskError, RunInterruptedError, StoreLockedError, VocError
 from voc.ingest.stored import stored_line
+from voc.shutdown import SIGNAL_EXIT_BASE
 from voc.text.escape import one_line
 from voc.text.redact import redact_text
 
@@ -76,7 +77,6 @@ def ended_by(settings: Settings, exc: BaseException, stage: str) -> BaseExceptio
 
 
 NONE_PUBLISHED = "no results are published yet"  # what stays of a store's first run that failed: nothing
-SIGNAL_EXIT_BASE = 128  # a process ended by signal N exits 128 + N, as a shell reports it (130 Ctrl-C, 143 SIGTERM)
 
 
 def results_stay(settings: Settings) -> str:
