@@ -237,8 +237,11 @@ def test_a_store_held_past_the_wait_fails_the_run_with_one_clear_error(store_cop
     monkeypatch.setattr(store, "LOCK_WAIT_SECONDS", 0.5)
     holder = hold(f"import duckdb; c = duckdb.connect({str(store_copy)!r}, read_only=True)")
     try:
-        with pytest.raises(StoreLockedError, match="in use by another process"):
+        with pytest.raises(StoreLockedError) as said:
             nightly(str(demo_files.comments), str(store_copy), source_name="demo")
+        # fits `voc run` and a deployment, whose parameter is `db`: not "pass another --db"
+        assert str(said.value) == (f"{store_copy} is in use by another process; wait for it to finish, or use "
+                                   "another store (--db, or a deployment's db parameter)")
     finally:
         holder.kill()
         holder.wait()

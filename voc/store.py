@@ -127,6 +127,10 @@ def is_duckdb_file(db: Path) -> bool:
     return head[DUCKDB_MAGIC[0]:] == DUCKDB_MAGIC[1]
 
 
+# Said where the store is the wrong one: `voc` commands take --db, a Prefect deployment its `db` parameter.
+OTHER_STORE = "use another store (--db, or a deployment's db parameter)"
+
+
 def _connect_waiting(db: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
     return waiting_for_lock(db, lambda: duckdb.connect(str(db), read_only=read_only), wait_seconds)
 
@@ -142,14 +146,14 @@ def waiting_for_lock(db: Path, open_it: Callable[[], T], wait_seconds: float = L
             if (said := disk_error(exc, db)) is not None:
                 raise said from exc
             if "lock" not in str(exc).lower():
-                raise StoreError(f"{db} is not a DuckDB file voc can open ({exc}); pass another --db") from exc
+                raise StoreError(f"{db} is not a DuckDB file voc can open ({exc}); {OTHER_STORE}") from exc
             if time.monotonic() >= deadline:
                 raise StoreLockedError(
-                    f"{db} is in use by another process; wait for it to finish or pass another --db"
+                    f"{db} is in use by another process; wait for it to finish, or {OTHER_STORE}"
                 ) from exc
             time.sleep(LOCK_POLL_SECONDS)
         except duckdb.Error as exc:
-            raise StoreError(f"cannot open {db} ({exc}); pass another --db") from exc
+            raise StoreError(f"cannot open {db} ({exc}); {OTHER_STORE}") from exc
 
 
 def _check_is_voc_store(con: duckdb.DuckDBPyConnection, db: Path) -> None:
