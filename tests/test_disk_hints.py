@@ -65,3 +65,12 @@ def test_an_unreadable_store_is_voc_s_one_line_not_a_usage_box(perm):
         assert result.stderr.strip().splitlines() == [
             "error: cannot open perm/voc.duckdb: permission denied; give the user root read and write access to it, "
             "or pass another path"]
+
+
+def test_a_read_only_store_file_is_named_as_given_with_the_user(perm):
+    (perm / "voc.duckdb").chmod(0o444)  # DuckDB names the file by its absolute path: shown as --db gave it
+    result = voc_without_dac("user", "add", "bob", "--role", "pm", "--db", "perm/voc.duckdb", cwd=perm.parent)
+    assert result.returncode == 3, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: cannot open perm/voc.duckdb: permission denied; give the user root read and write access to it, or "
+        "pass another path"]

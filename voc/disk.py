@@ -2,6 +2,8 @@
 in one line.
 
 The operating system says it with an errno, DuckDB with the same words in its message ("No space left on device").
+A permission refused for a file that is not there is its folder's: a store's folder must take DuckDB's .wal and a
+run's .lock, which the line says, naming the folder and the user voc runs as.
 `on_disk` turns either into a `DiskError` that names the file or store and what to do; the store (`voc.store.open`,
 the run lock), the flow's tasks and the CLI's edge (`voc.cli.common.friendly`) use it, so none of them shows a
 traceback for a full disk. A store whose file is damaged (cut short, a block overwritten, a `.wal` beside it from
@@ -71,12 +73,12 @@ def refusal(code: int, path: str | Path | None) -> DiskError:
 
 
 def _duckdb_path(said: str, db: Path | None) -> str | Path | None:
-    """The file a DuckDB message names (its .wal: as `db` was given, with .wal), else the store."""
+    """The file a DuckDB message names (the store or its .wal: as `db` was given), else the store."""
     named = DUCKDB_FILE.search(said)
     if named is None:
         return db
-    if db is not None and named.group(1) == f"{Path(db).absolute()}.wal":
-        return f"{db}.wal"
+    if db is not None and named.group(1) in (str(Path(db).absolute()), f"{Path(db).absolute()}.wal"):
+        return f"{db}{named.group(1).removeprefix(str(Path(db).absolute()))}"
     return named.group(1)
 
 
