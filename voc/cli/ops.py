@@ -16,8 +16,9 @@ MB = 1024 * 1024
 @friendly
 def backup(out: Path = typer.Option(..., "--out", help="The backup file to write (replaced if it exists)."),
            db: Path = DbOption):
-    """Copy the store to a backup file: consistent, while pages and PM commands go on (a run that is writing makes
-    it wait). Put it back by copying it over the store while no run or web app uses it.
+    """Copy the store to a backup file, consistent while pages and PM commands go on.
+
+    A run that is writing makes it wait. Put it back by copying it over the store while no run or web app uses it.
 
     Example: voc backup --out backups/voc-2026-11-24.duckdb
     """
