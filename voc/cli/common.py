@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import re
 import sys
@@ -111,6 +112,22 @@ class _PipedConsole(Console):
 # Markup off: comments, theme names and notes are printed as written; `[/bold]` in a note is text, not a tag.
 console = _PipedConsole(markup=False, width=output_width(sys.stdout))
 err = _PipedConsole(stderr=True, markup=False, width=output_width(sys.stderr))
+
+
+def print_json(text: str) -> None:
+    """A command's JSON (`text`) on standard output, indented as rich's `print_json` indents it (2 spaces, non-ASCII
+    as written). Coloured at a terminal; through a pipe or into a file it is written as it is, the same bytes without
+    rich's highlighting and rendering, which took 26 s and 780 MB of memory for `voc agent --format json` of an
+    agent with 11,698 comments (a 300k store)."""
+    if console.is_terminal:
+        console.print_json(text)
+        return
+    try:
+        console.file.write(json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n")
+        console.file.flush()
+    except BrokenPipeError:
+        reader_gone(console.file)
+
 
 # readable=False: Typer checks a Path option is readable by default, which made an unreadable store a usage box
 # (exit 2); voc says it in its own line (exit 3), as every other disk refusal (voc.disk).

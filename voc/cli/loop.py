@@ -11,7 +11,7 @@ from rich.table import Table
 
 from voc import store
 from voc.agents import loop, notify as notify_lib, wording
-from voc.cli.common import DbOption, app, console, friendly, limit_option
+from voc.cli.common import DbOption, app, console, friendly, limit_option, print_json
 from voc.errors import ConfigError, DeliveryError
 from voc.pm import handoff as handoff_lib, report, workflow
 
@@ -42,8 +42,8 @@ def status(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)
         title = workflow.title(con, theme_id)
         current, history = workflow.current(con, theme_id), workflow.history(con, theme_id)
     if as_json:
-        console.print_json(json.dumps({"theme_id": theme_id, "title": title, **current.__dict__, "history": history},
-                                      default=str))
+        print_json(json.dumps({"theme_id": theme_id, "title": title, **current.__dict__, "history": history},
+                              default=str))
         return
     console.print(f"#{theme_id} {title}: {current.status}" + (f", owner {current.owner}" if current.owner else "")
                   + (f", ticket {current.ticket_key} {current.ticket_url or ''}" if current.ticket_key else ""),
@@ -91,7 +91,7 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
         report.overview(con, limit=1)  # nothing published yet: say so, not "the agent_id column is empty"
         view = loop.agent_view(con, agent_id, mark_seen=not peek, language=language)
     if format_ == "json":
-        console.print_json(json.dumps(view.__dict__, default=str))
+        print_json(json.dumps(view.__dict__, default=str))
         return
     words = wording.PAGE_WORDS[view.language]
     console.print(f"{agent_id}: {view.summary['headline']}", highlight=False, markup=False)

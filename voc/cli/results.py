@@ -14,7 +14,8 @@ import typer
 from rich.table import Table
 
 from voc import store
-from voc.cli.common import DbOption, app, console, friendly, limit_option, sentiment_summary, wrote
+from voc.cli.common import (DbOption, app, console, friendly, limit_option, print_json, sentiment_summary,
+                             wrote)
 from voc.errors import ConfigError
 from voc.ingest.quarantine import QUARANTINE_SQL
 from voc.outputs import missing_folder, report_path
@@ -45,7 +46,7 @@ def themes(db: Path = DbOption, limit: int = limit_option(20, "themes"),
         ov = report.overview(con)
     shown = ov.themes[:limit]
     if as_json:
-        console.print_json(json.dumps(shown, default=str))
+        print_json(json.dumps(shown, default=str))
         return
     _needs_a_look(ov.themes)
     table = Table(title=f"Themes (run {ov.run_id}, {ov.comments} comments, {ov.unclustered_share:.1%} unclustered)")
@@ -105,7 +106,7 @@ def _recent(db: Path, days: int, limit: int, as_json: bool) -> None:
         partial = so_far(date.fromisoformat(as_of), "day", data_until(con)) if as_of else None
     rows = rows[:limit]
     if as_json:
-        console.print_json(json.dumps([r.__dict__ for r in rows], default=str))
+        print_json(json.dumps([r.__dict__ for r in rows], default=str))
         return
     last_day = f"; the last day {partial}, not over yet" if partial else ""  # its sparkline bar is not a drop
     table = Table(title=f"Themes over the {days} days up to {as_of} (spiking and emerging first{last_day})")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from voc import store
-from voc.cli.common import (DbOption, app, console, friendly, limit_option, model_shown, run_error,
+from voc.cli.common import (DbOption, app, console, friendly, limit_option, model_shown, print_json, run_error,
                             sentiment_summary)
 from voc.pm.corrections import set_correction
 
@@ -76,10 +76,10 @@ def runs(db: Path = DbOption, limit: int = limit_option(20, "runs"),
                            "ORDER BY run_id DESC LIMIT ?", [limit]).fetchall()
     gone = any(status == "running" for _, _, status, *_ in rows) and store.run_lock_free(db)
     if as_json:
-        console.print_json(json.dumps([{"run_id": r, "started_at": str(s), "finished_at": str(f) if f else None,
-                                        "status": st, "mode": m, "stats": json.loads(x) if x else None, "error": e,
-                                        "process_gone": gone and st == "running"}
-                                       for r, s, st, m, x, e, f in rows]))
+        print_json(json.dumps([{"run_id": r, "started_at": str(s), "finished_at": str(f) if f else None,
+                                "status": st, "mode": m, "stats": json.loads(x) if x else None, "error": e,
+                                "process_gone": gone and st == "running"}
+                               for r, s, st, m, x, e, f in rows]))
         return
     table = Table(title="Runs")
     for col in ("run", "started", "took", "status", "mode", "read", "quarantined", "model", "themes", "sentiment"):

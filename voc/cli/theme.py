@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from voc import store
-from voc.cli.common import DbOption, app, console, friendly
+from voc.cli.common import DbOption, app, console, friendly, print_json
 from voc.pm import workflow
 
 theme_app = typer.Typer(help="Look into one theme and merge, split or rename themes.", no_args_is_help=True)
@@ -31,7 +31,7 @@ def show(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)."
         subs = con.sql("SELECT subtheme_id, title, size, keywords FROM current_subthemes WHERE theme_id = ? "
                        "ORDER BY size DESC, subtheme_id", params=[theme_id]).fetchall()
     if as_json:
-        console.print_json(json.dumps({"theme_id": theme_id, "title": title, "subthemes": [
+        print_json(json.dumps({"theme_id": theme_id, "title": title, "subthemes": [
             {"subtheme_id": s, "title": t, "size": n, "keywords": list(k)} for s, t, n, k in subs]}))
         return
     table = Table(title=f"#{theme_id} {title}: sub-themes")

@@ -179,8 +179,17 @@ def _cached(con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[str]) ->
         con.unregister("_voc_hashes")
     if table.num_rows == 0:
         return {}
-    vectors = np.array(table.column("vector").to_pylist(), dtype=np.float32)
-    return dict(zip(table.column("text_hash").to_pylist(), vectors))
+    return dict(zip(table.column("text_hash").to_pylist(), vector_matrix(table.column("vector"))))
+
+
+def vector_matrix(column: pa.ChunkedArray) -> np.ndarray:
+    """A column of equally long float lists as one float32 matrix, a row per list, read from Arrow's buffer:
+    `to_pylist` made a Python float of every number (~16 GB at a million 512-dimensional vectors). Lists of
+    different lengths (never one model's) raise ArrowInvalid in the cast rather than being cut into wrong rows."""
+    lists = column.combine_chunks()
+    dim = lists.value_lengths()[0].as_py()
+    flat = lists.cast(pa.list_(pa.float32(), dim)).flatten()
+    return flat.to_numpy(zero_copy_only=False).reshape(len(lists), dim)
 
 
 def _store(con: duckdb.DuckDBPyConnection, model_id: str, hashes: list[str], vectors: np.ndarray) -> None:
