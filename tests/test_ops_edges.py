@@ -273,6 +273,9 @@ def test_voc_runs_says_a_run_left_running_by_a_dead_process_is_gone(store_copy):
 
     with store.run_lock(store_copy):  # a run under way: it holds the lock
         assert "running?" not in shown() and '"process_gone": false' in shown("--json")
+    killed = f"from voc import store; import os\nwith store.run_lock({str(store_copy)!r}): os._exit(9)"
+    assert subprocess.run([sys.executable, "-c", killed]).returncode == 9  # died holding it, as under SIGKILL
+    assert "pid " in Path(str(store_copy) + ".lock").read_text()  # the dead holder is still named there
     assert "running?" in shown()  # the table wraps the rest: "its process is gone (killed, ...) ..."
     assert '"process_gone": true' in shown("--json")
 

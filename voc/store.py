@@ -236,18 +236,24 @@ def run_lock(db: Path) -> Iterator[None]:
 
 
 def run_lock_free(db: Path) -> bool:
-    """Whether no process holds the store's run lock now: a run still recorded `running` without it has died (the
-    next run records it failed)."""
+    """Whether no live process holds the store's run lock: a run still recorded `running` without one has died (the
+    next run records it failed). Read from the holder the lock file names, not by taking the lock, which would make
+    a run starting that instant fail as "another voc run"."""
     path = Path(str(db) + ".lock")
-    if not path.exists():  # no run ever held it
+    with on_disk(db):
+        holder = LOCK_HOLDER.match(path.read_text()) if path.exists() else None
+    if holder is None:  # never held, or let go: a run that ends empties it
         return True
-    with on_disk(db), path.open("r") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        fcntl.flock(fh, fcntl.LOCK_UN)
+    try:
+        os.kill(int(holder.group(1)), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
         return True
+    except PermissionError:  # it exists, run by another user
+        return False
+    return False
+
+
+LOCK_HOLDER = re.compile(r"pid (\d+),")  # what `_exclusive` writes into the lock file: "pid 4242, started ..."
 
 
 @contextmanager
