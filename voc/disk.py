@@ -93,8 +93,8 @@ def _user() -> str:
 def damaged(exc: duckdb.Error, db: Path | None) -> DamagedStoreError:
     """What to do about a damaged store: a stray .wal is moved aside; a damaged file is restored from a backup."""
     said = str(exc).splitlines()[0].removeprefix("IO Error: ")
-    named = DUCKDB_FILE.search(said)  # the file DuckDB names, e.g. the store a backup was reading
-    store = named.group(1).removesuffix(".wal") if named else db if db is not None else "the store"
+    named = _duckdb_path(said, db)  # the file DuckDB names (e.g. the store a backup was reading), as --db gave it
+    store = str(named).removesuffix(".wal") if named is not None else "the store"
     if "replaying WAL" in said:
         return DamagedStoreError(f"{store} cannot be opened with the {store}.wal beside it: that .wal belongs to "
                                  f"another state of the store (was the store put back from a copy?). Move the .wal "

@@ -235,6 +235,9 @@ def run_lock(db: Path) -> Iterator[None]:
         yield
 
 
+LOCK_HOLDER = re.compile(r"pid (\d+),")  # what `_exclusive` writes into the lock file: "pid 4242, started ..."
+
+
 def run_lock_free(db: Path) -> bool:
     """Whether no live process holds the store's run lock: a run still recorded `running` without one has died (the
     next run records it failed). Read from the holder the lock file names, not by taking the lock, which would make
@@ -251,9 +254,6 @@ def run_lock_free(db: Path) -> bool:
     except PermissionError:  # it exists, run by another user
         return False
     return False
-
-
-LOCK_HOLDER = re.compile(r"pid (\d+),")  # what `_exclusive` writes into the lock file: "pid 4242, started ..."
 
 
 @contextmanager

@@ -75,8 +75,9 @@ def in_jira(themes: list[dict]) -> list[dict]:
 def left_for_jira(themes: list[dict]) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """(themes in jira.csv without an Issue Key, declined themes left out of it), by id."""
     carried = in_jira(themes)
+    ids = {t["theme_id"] for t in carried}
     return (tuple(t["theme_id"] for t in carried if not t["ticket_key"]),
-            tuple(t["theme_id"] for t in themes if t not in carried))
+            tuple(t["theme_id"] for t in themes if t["theme_id"] not in ids))
 
 
 def jira_notes(without_key: tuple[int, ...], declined: tuple[int, ...]) -> list[str]:
