@@ -131,3 +131,32 @@ def test_file_and_source_names_are_stored_and_shown_redacted_and_without_termina
         assert not leaks(text) and "\x1b" not in text and "\\u001b" not in text, text
     assert f"[EMAIL]~{digest}.csv line 3" in stored and "x[31mRED.csv line 3" in stored, stored
     assert f"[EMAIL]~{digest}.csv line 3" in shown, shown
+
+
+def test_a_file_named_after_a_customer_is_shown_as_name_placeholder_in_quarantine_and_errors(tmp_path):
+    """Per-customer exports ("Kunde_Quandtmeyer.csv"): redaction reads words, a file's name is parts joined by `_`."""
+    import hashlib
+
+    folder = tmp_path / "drops"
+    folder.mkdir()
+    named = folder / "Kunde_Quandtmeyer.csv"
+    named.write_text("comment_id,text,created_at,agent_id\nc1,Drucker druckt nicht,2026-11-01 10:00,A01\n"
+                     "c2,,2026-11-01 10:00,A01\n", encoding="utf-8")
+    kept = folder / "Kundenstimmen_Hamburg.csv"  # a place, not a person: stays readable
+    kept.write_text("comment_id,text,created_at,agent_id\nk1,Paket fehlt,2026-11-01 10:00,A01\nk2,,gestern,A01\n",
+                    encoding="utf-8")
+    db = tmp_path / "voc.duckdb"
+    result = voc("run", "--source", folder, "--source-name", "crm", "--db", db)
+    assert result.exit_code == 0, result.output
+    digest = hashlib.sha256(named.read_bytes()).hexdigest()[:8]
+    reasons = [r for r, in rows(db, "SELECT reason FROM quarantine ORDER BY reason")]
+    shown = voc("quarantine", "--db", db).output + voc("runs", "--db", db).output
+    for text in (json.dumps(reasons, ensure_ascii=False), shown, result.output):
+        assert not leaks(text), text
+    assert any(r.startswith(f"[NAME]~{digest}.csv line 3") for r in reasons), reasons
+    assert any(r.startswith("Kundenstimmen_Hamburg.csv line 3") for r in reasons), reasons
+    empty = tmp_path / "Anna_Quandtmeyer.csv"
+    empty.write_text("", encoding="utf-8")
+    refused = voc("run", "--source", empty, "--db", tmp_path / "other.duckdb")
+    assert refused.exit_code == 2 and "[NAME].csv is empty" in refused.output and not leaks(refused.output), \
+        refused.output

@@ -7,11 +7,13 @@ further than voc's own edges (Prefect keeps a failed task's and flow's message i
 
 
 def clean_message(message: str) -> str:
-    """An error message as it may be kept and shown anywhere: control characters removed, personal data redacted."""
-    from voc.text.escape import without_controls  # here: keeps `voc.errors` quick to import
+    """An error message as it may be kept and shown anywhere: control characters removed, personal data redacted,
+    also in the name of a file it quotes ("Kunde_Müller.csv")."""
+    from voc.ingest.naming import without_named_files  # here: keeps `voc.errors` quick to import
+    from voc.text.escape import without_controls
     from voc.text.redact import redact_text
 
-    return redact_text(without_controls(message))
+    return without_named_files(redact_text(without_controls(message)))
 
 
 class VocError(Exception):

@@ -70,11 +70,18 @@ def name_in_id(value: str) -> str | None:
     login in lower case is one too ("anna.schmidt"); codes stay ("FR/A07", "HR-17", "Kunde-4711",
     "customer_feedback_17")."""
     parts = id_parts(value)
-    if sum(bool(WORD.fullmatch(p)) for p in parts) >= NAME_PARTS and (
-            any(_names_after(cue, word) or _two_names(cue, word) for cue, word in pairwise(parts))
-            or redact(" ".join(parts)).counts["name"]):
+    if introduced_name(parts) or (sum(bool(WORD.fullmatch(p)) for p in parts) >= NAME_PARTS
+                                  and any(_two_names(a, b) for a, b in pairwise(parts))):
         return "name"
     return "salutation" if any(p.lower() in SALUTATIONS for p in parts) else None
+
+
+def introduced_name(parts: list[str]) -> bool:
+    """The parts hold a name as a comment would: after a salutation or a word for the customer ("Kunde_Meier",
+    "mr_smith"), or what redaction takes for a name in the parts read as words ("Anna_Schmidt"). Without the
+    capitalised-pair rule ids add, so a file's name such as "Kundenstimmen_Hamburg" stays readable."""
+    return sum(bool(WORD.fullmatch(p)) for p in parts) >= NAME_PARTS and (
+        any(_names_after(cue, word) for cue, word in pairwise(parts)) or bool(redact(" ".join(parts)).counts["name"]))
 
 
 def starts_with_salutation(login: str) -> bool:

@@ -10,14 +10,16 @@ name reached the terminal of whoever ran `voc quarantine`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from voc.errors import SourceError
 from voc.ingest.columns import printable
 from voc.text.escape import one_line
-from voc.ingest.ids import ID_NAMES, id_kind
+from voc.ingest.ids import ID_NAMES, id_kind, id_parts, introduced_name
 from voc.text.redact import ID_PERSONAL_DATA, redact
 
+NAME_PLACEHOLDER = "[NAME]"  # what a file's name becomes when its parts name a person: redaction's own placeholder
 FILE_DIGEST_CHARS = 8  # of a redacted file name's SHA-256: enough to tell a folder's files apart and find one
 
 
@@ -41,11 +43,35 @@ def file_label(path: Path, sha256: str | None = None) -> str:
     """A file's name as voc stores and shows it: undecodable bytes as \\xNN, no control characters, personal data
     redacted with the suffix kept. A name that lost personal data gets the start of the file's SHA-256 (`sha256sum
     drops/* | grep ^3fa2c1d4` finds it), so two such files of a folder keep apart names:
-    `Kunde_Meier_a@b.de.csv` -> `[EMAIL]~3fa2c1d4.csv`."""
+    `Kunde_Meier_a@b.de.csv` -> `[EMAIL]~3fa2c1d4.csv`. A name whose parts name a person as a comment would
+    (`Kunde_Müller.csv`, `Anna_Schmidt.csv`) becomes `[NAME]~3fa2c1d4.csv`: redaction reads words, not parts
+    joined by `_` or `-`."""
     name = one_line(printable(path.name))
     suffix = Path(name).suffix
     stem = name[:len(name) - len(suffix)]
     redacted = redact(stem).text
+    if redacted == stem and names_a_person(stem):  # "Kunde_Müller": a per-customer export
+        redacted = NAME_PLACEHOLDER
     if redacted != stem and sha256:
         redacted += f"~{sha256[:FILE_DIGEST_CHARS]}"
     return redacted + suffix
+
+
+def names_a_person(stem: str) -> bool:
+    """A file or folder name whose parts name a person as a comment would ("Kunde_Müller", "Anna_Schmidt"):
+    redaction reads words, and these are parts joined by `_` or `-`."""
+    return introduced_name(id_parts(stem))
+
+
+PATH_LIKE = re.compile(r"[^\s'\"()\[\],;]+")  # a run of characters a path can hold, as an error message quotes one
+NAME_AND_TAIL = re.compile(r"(.*?)((?:\.[A-Za-z0-9]{1,8})?[:.,]*)$")  # "Kunde_Müller" + ".csv:"
+
+
+def without_named_files(message: str) -> str:
+    """`message` with each quoted file or folder whose name names a person as `[NAME]`, its suffix kept:
+    "src/Kunde_Müller.csv is empty" -> "src/[NAME].csv is empty". Errors quote the path they were given."""
+    def component(part: str) -> str:
+        name, tail = NAME_AND_TAIL.match(part).groups()
+        return NAME_PLACEHOLDER + tail if name and names_a_person(name) else part
+
+    return PATH_LIKE.sub(lambda m: "/".join(component(p) for p in m.group(0).split("/")), message)
