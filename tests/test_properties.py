@@ -676,3 +676,20 @@ def test_an_unclosed_quote_quarantines_one_row_that_names_the_lines_it_swallowed
         f"drop.csv has {last - 1} data lines but {len(before) + 1} rows were read: an unclosed quote (line {opened_on} "
         f"took line{'s' * (len(after) > 1)} {opened_on + 1}{f'-{last}' if len(after) > 1 else ''}); those lines are "
         "quarantined in one row, not read: fix the quote and run again"]
+
+
+@FAST
+@given(st.sampled_from(["Kunde", "kunde", "KUNDIN", "Kundin", "Herr", "frau", "customer", "Mr"]),
+       st.sampled_from(SURNAMES), st.sampled_from(["_", "-", "__"]),
+       st.sampled_from(["", "2026-11_", "export_"]), st.sampled_from(["", "_2026-11-24", "-v2"]),
+       st.sampled_from([".csv", ".xlsx", ".parquet", ".jsonl"]))
+def test_a_file_named_after_a_customer_never_shows_the_name(cue, surname, joint, before, after, suffix):
+    """Per-customer exports such as `Kunde_Müller.csv`, as ingest stores a file's name (`file_label`) and as any
+    error quoting its path says it (`clean_message`): the surname is never readable, the suffix is."""
+    from voc.ingest.naming import file_label
+
+    file_name = f"{before}{cue}{joint}{surname.replace('-', joint)}{after}{suffix}"
+    label = file_label(Path(file_name), "3fa2c1d4" * 8)
+    said = str(SourceError(f"drops/{file_name} is empty: export the comments again"))
+    for shown in (label, said):
+        assert surname.split("-")[0] not in shown and suffix in shown, (file_name, shown)

@@ -63,15 +63,16 @@ def names_a_person(stem: str) -> bool:
     return introduced_name(id_parts(stem))
 
 
-PATH_LIKE = re.compile(r"[^\s'\"()\[\],;]+")  # a run of characters a path can hold, as an error message quotes one
-NAME_AND_TAIL = re.compile(r"(.*?)((?:\.[A-Za-z0-9]{1,8})?[:.,]*)$")  # "Kunde_Müller" + ".csv:"
+PATH_LIKE = re.compile(r"[^\s\"()\[\],;]+")  # a run of characters a path can hold, as an error message quotes one
+# A path's part: an opening quote, the name ("Kunde_O'Brien"), then its suffix and what closes the quote (".csv':").
+NAME_AND_TAIL = re.compile(r"(['‘]?)(.*?)((?:\.[A-Za-z0-9]{1,8})?[:.,'’]*)$")
 
 
 def without_named_files(message: str) -> str:
     """`message` with each quoted file or folder whose name names a person as `[NAME]`, its suffix kept:
     "src/Kunde_Müller.csv is empty" -> "src/[NAME].csv is empty". Errors quote the path they were given."""
     def component(part: str) -> str:
-        name, tail = NAME_AND_TAIL.match(part).groups()
-        return NAME_PLACEHOLDER + tail if name and names_a_person(name) else part
+        quote, name, tail = NAME_AND_TAIL.match(part).groups()
+        return quote + NAME_PLACEHOLDER + tail if name and names_a_person(name) else part
 
     return PATH_LIKE.sub(lambda m: "/".join(component(p) for p in m.group(0).split("/")), message)
