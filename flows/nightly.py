@@ -30,7 +30,7 @@ from prefect.cache_policies import NONE
 from prefect.states import Failed, State
 from prefect.utilities.annotations import quote
 
-from flows.summary import SUMMARY, read_lines, result_lines
+from flows.summary import SUMMARY, notification_lines, read_lines, result_lines
 from voc import pipeline, runs, store
 from voc.agents.notify import Channels
 from voc.config import Settings
@@ -184,7 +184,10 @@ def nightly(source: str, db: str = "data/voc.duckdb", model: str | None = None, 
     out = write_report(settings.db, Path(report) if report else report_path(settings.db))
     summary = {**summary, "report": str(out)}
     say(result_lines(summary))
-    return {**summary, "notifications": notify(settings, channels)}
+    notified = notify(settings, channels)
+    if channels.configured():
+        say(notification_lines(notified))
+    return {**summary, "notifications": notified}
 
 
 def failed(exc: Exception) -> State:

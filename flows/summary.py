@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from voc.agents.notify import delivery_lines
 from voc.cli.common import model_shown
 from voc.ingest.columns import FIELDS
 
@@ -107,3 +108,10 @@ def no_themes_why(distinct: int, min_size: int) -> list[str]:
         return [f"  no themes looked for: {distinct} distinct texts (after placeholders and boilerplate are "
                 f"removed), and themes need at least {needed}; see README \"How much data themes need\""]
     return []
+
+
+def notification_lines(result: dict) -> list[str]:
+    """What the night's sending did (`voc.pipeline.notify`): digests sent and failed per channel, or why they wait."""
+    if "skipped" in result:
+        return [f"notifications left queued: {result['skipped']}"]
+    return delivery_lines(result)

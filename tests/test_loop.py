@@ -492,3 +492,28 @@ def test_every_sentiment_correction_is_kept_and_shown_with_who_made_it(store_cop
         ["neutral", "positive", "Herr [NAME]"], ["positive", "negative", "bo"], ["negative", was, "anna"]]
     everything = run(["sentiment", "show", "--db", str(store_copy)]).output
     assert everything.count(comment) == 3 and other in everything
+
+
+def test_a_night_says_how_many_digests_it_sent(store_copy, tmp_path):
+    """An operator reads from the night's own output that agents were told (walkthrough 7, F7)."""
+    import os
+    import subprocess
+    import sys
+
+    with store.open(store_copy, write=True) as con:
+        theme = top_theme(con)
+        told = len(agents_of(con, theme))
+        workflow.update(con, theme, "pm.anna", status="under_review", note="Wir schauen uns das an")
+    night = tmp_path / "night.csv"
+    night.write_text("comment_id,text,created_at,agent_id\nn1,Paket kam beschädigt an,2026-11-20 10:00,A01\n",
+                     encoding="utf-8")
+    hook = Webhook()
+    try:
+        result = subprocess.run([sys.executable, "-m", "flows.cli", "run", "--source", str(night), "--db",
+                                 str(store_copy)], capture_output=True, text=True, timeout=300,
+                                env={**os.environ, "VOC_WEBHOOK_URL": hook.url})
+    finally:
+        hook.close()
+    assert result.returncode == 0, result.stderr
+    assert len(hook.accepted) == told
+    assert f"webhook: {told} digests ({told} notifications) sent, 0 failed" in result.stdout, result.stdout

@@ -354,6 +354,16 @@ def customer_no(draw):
 
 
 @st.composite
+def mistyped_reference(draw):
+    """A long number after a number marker, the word before it mistyped or unknown ("orer no. 16655794")."""
+    word = draw(st.sampled_from(["orer", "Bestelung", "Auftrga", "ticket", "Vorgang", "case", "Sendung", ""]))
+    marker = draw(st.sampled_from(["no. ", "No ", "nr. ", "Nr.", "number ", "nummer: ", "no. #"]))
+    joint = "" if marker == "nummer: " else " "  # "Vorgangnummer: 2277391" is one word
+    number = draw(digits(draw(st.integers(6, 12))))
+    return f"{word}{joint}{marker}{number}".strip(), number
+
+
+@st.composite
 def iban(draw):
     country = draw(st.sampled_from(["DE", "AT", "NL", "de", "GB"]))
     number = draw(digits(2)) + draw(digits(18))
@@ -431,7 +441,8 @@ def date_of_birth(draw):
 
 
 KINDS = {"card": card(), "iban": iban(), "email": email(), "phone": phone(), "reference": customer_no(),
-         "name": name(), "customer_name": customer_name(), "dob": date_of_birth()}
+         "name": name(), "customer_name": customer_name(), "dob": date_of_birth(),
+         "mistyped_reference": mistyped_reference()}
 
 
 def survives(secret: str, out: str) -> bool:

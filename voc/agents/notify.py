@@ -298,3 +298,16 @@ def deliver(open_store: Store, channels: Channels, sleep: Callable[[float], None
                            "digests_failed": len(outcomes) - len(sent), "digests_deferred": len(queued) - len(outcomes),
                            "errors": errors[:5]}
     return report
+
+
+def delivery_lines(report: dict) -> list[str]:
+    """What `deliver` did, per channel, as `voc notify` and a night's summary say it."""
+    lines = []
+    for channel, r in report.items():
+        lines.append(f"{channel}: {r['digests_sent']} digests ({r['notifications']} notifications) sent, "
+                     f"{r['digests_failed']} failed and kept for the next run")
+        if r["digests_deferred"]:
+            lines.append(f"  {r['digests_deferred']} more digests not tried after {MAX_FAILED_IN_A_ROW} failures in a "
+                         "row; they wait for the next run")
+        lines += [f"  {e}" for e in r["errors"]]
+    return lines

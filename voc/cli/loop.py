@@ -134,14 +134,8 @@ def notify(db: Path = DbOption,
                                             smtp_port=int(port) if port else None, attempts=attempts,
                                             timeout_seconds=timeout)
     result = notify_lib.send_pending(db, channels)
-    for channel, r in result.items():
-        console.print(f"{channel}: {r['digests_sent']} digests ({r['notifications']} notifications) sent, "
-                      f"{r['digests_failed']} failed and kept for the next run", highlight=False)
-        if r["digests_deferred"]:
-            console.print(f"  {r['digests_deferred']} more digests not tried after {notify_lib.MAX_FAILED_IN_A_ROW} "
-                          "failures in a row; they wait for the next run", highlight=False)
-        for e in r["errors"]:
-            console.print(f"  {e}", highlight=False, soft_wrap=True)
+    for line in notify_lib.delivery_lines(result):
+        console.print(line, highlight=False, soft_wrap=True)
     if not any(r["digests_sent"] for r in result.values()) and any(r["digests_failed"] for r in result.values()):
         raise DeliveryError("no digest could be delivered; check the endpoint and run `voc notify` again "
                             "(nothing is lost: every notification stays queued)")

@@ -108,6 +108,7 @@ STEPS: list[Step] = [
     _rule(rules.PHONE_LABEL, "phone", rules.labeled_phone, keep_prefix=True),
     _rule(rules.CARD, "card", lambda m: rules.luhn_ok(rules.digits_of(m.group(0)))), _rule(rules.PHONE, "phone"),
     _rule(rules.PHONE_EXTENSION, "phone", count=False),
+    _rule(rules.MARKED_NUMBER, "order_no", rules.marked_reference, keep_prefix=True),
     _rule(rules.STREET, "address"), _rule(rules.PREPOSITION_STREET, "address", rules.a_street),
     _rule(rules.POSTCODE_TOWN, "address"), _rule(rules.POSTCODE_LABEL, "address", keep_prefix=True),
     _rule(rules.UK_POSTCODE, "address"),

@@ -54,6 +54,17 @@ REFERENCES = [
                             r"[ ]?:?[ ]*(?:is[ ]+)?#?)(?P<value>[A-Za-z]{0,3}[-/]?\d[\d/-]*\d)(?![\w@])",
                             re.IGNORECASE)),
 ]
+# A long number after "no.", "Nr.", "number" or a word ending in "nummer" is somebody's reference whatever word comes
+# before, even a mistyped one ("orer no. 16655794", "Vorgangsnummer 2277391"), unless that word says it is a product's
+# or a program's (`not_a_product_number`). Phone labels, cards and phone shapes are matched before this rule.
+MIN_MARKED_DIGITS = 6  # "no. 16655794" is a reference; "Nr. 3", "no. 12" or an error "no. 5003" are not
+MARKED_NUMBER = re.compile(r"\b((?:[^\W\d_]*nummer|no|nr|number|num)\.?[ ]?:?[ ]*#?)(?P<value>\d[\d/-]*\d)(?![\w@])",
+                           re.IGNORECASE)
+# Words before "no." or in front of "-nummer" that make the number a thing's, not a person's: kept readable.
+_PRODUCT_WORD = re.compile(r"(?i)(?:error|fehler|code|version|artikel|article|item|model|modell|produkt|product|"
+                           r"seite|page|kapitel|chapter|paragraph|absatz|haus|hausnummer)")
+_WORD_BEFORE = re.compile(r"([^\W\d_]+)\.?[ ]?$")
+
 # A date of birth: the date after a label ("geb.", "geboren am", "Geburtsdatum", "born", "DOB", "date of birth").
 # Other dates stay: "seit 12.03." or "on 2026-03-12 the parcel ..." are what the problem is about.
 _MONTH = (r"(?:jan(?:uar|uary)?|feb(?:ruar|ruary)?|m(?:ä|ae)rz|mar(?:ch)?|apr(?:il)?|ma[iy]|jun[ie]?|jul[iy]?|"
@@ -128,6 +139,15 @@ def order_reference(match: re.Match) -> bool:
     if "value" not in match.re.groupindex:  # after a label ("Bestellnummer", "customer id") any value is one
         return True
     return bool(match.group("marker")) or len(digits_of(match.group("value"))) >= MIN_ORDER_DIGITS
+
+
+def marked_reference(match: re.Match) -> bool:
+    """A number of MIN_MARKED_DIGITS digits or more after a number marker, not a product's, an error's or a page's."""
+    if len(digits_of(match.group("value"))) < MIN_MARKED_DIGITS:
+        return False
+    before = _WORD_BEFORE.search(match.string, 0, match.start())
+    marker = match.group(1).lower()
+    return not (_PRODUCT_WORD.match(marker) or (before and _PRODUCT_WORD.fullmatch(before.group(1))))
 
 
 def not_a_version(match: re.Match) -> bool:
