@@ -161,6 +161,16 @@ def test_keywords_keep_umlauts_and_drop_stop_words_in_both_languages():
     assert themes[0].title.startswith("Paket beschädigt") and themes[0].languages == {"de": 1.0}
 
 
+def test_a_typo_is_counted_as_the_word_it_misspells_not_shown_as_a_keyword():
+    """Walkthrough 7 (F17): "nciht · kündiung · owbohl" were a theme's keywords, a typo being rare everywhere."""
+    texts = (["Lieferung verspätet seit Tagen"] * 10 + ["Lieferung vrespätet seit Tagen"] * 2
+             + ["refund is late again", "the refund is late", "refund still late"] * 4)
+    labels = np.array([0] * 12 + [1] * 12)
+    themes = label_themes(texts, ["de"] * 12 + ["en"] * 12, labels, np.ones(len(texts)))
+    words = " ".join(themes[0].keywords).split()
+    assert "verspätet" in words and "vrespätet" not in words, themes[0].keywords
+
+
 def test_lexicon_handles_negation_in_both_word_orders():
     assert label_of(lexicon_score("Kunde ist sehr verärgert!")) == "negative"
     assert label_of(lexicon_score("customer is furious")) == "negative"

@@ -195,3 +195,19 @@ def test_the_map_names_its_new_and_largest_themes_in_colours_of_their_own(browse
         assert {colour[t] for t, _ in sizes[len(named):]} == {charts.OTHER}
         assert sum(page.evaluate("document.querySelector('.js-plotly-plot').data.map(t => t.x.length)")) == (
             comments - unclustered)
+
+
+def test_a_week_without_comments_is_a_bar_of_zero_not_a_gap_the_axis_closes(web_store, tmp_path):  # noqa: F811
+    """Walkthrough 7 (F17): a theme with comments in the weeks of Nov 9 and Nov 23 showed two bars side by side."""
+    db = _copy(web_store, tmp_path)
+    with store.open(db, write=True) as con:
+        theme = con.execute("SELECT theme_id FROM current_themes ORDER BY rank LIMIT 1").fetchone()[0]
+        weeks = queries_theme.series(con, theme, "week")
+        middle = weeks[len(weeks) // 2]["period"]
+        con.execute("UPDATE assignments SET theme_id = -1 WHERE theme_id = ? AND (source, comment_id) IN "
+                    "(SELECT source, comment_id FROM comments WHERE date_trunc('week', created_at)::DATE = ?)",
+                    [theme, middle])
+        after = queries_theme.series(con, theme, "week")
+    assert [w["period"] for w in after] == [w["period"] for w in weeks]
+    gap = next(w for w in after if w["period"] == middle)
+    assert gap["volume"] == 0 and gap["sentiment"] is None

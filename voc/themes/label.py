@@ -3,7 +3,7 @@
 Keywords and titles are computed on the text that was embedded (placeholders and
 boilerplate removed, `voc.themes.noise`); representatives are the stored comments.
 Titles come from `voc.themes.titles` (a normalised central phrase, unique per call).
-Keywords come from class-based TF-IDF: all comments of a theme form one
+Keywords come from class-based TF-IDF over the spell-normalised texts: all comments of a theme form one
 document, term frequency is taken within it and weighted by how rare the term
 is across themes. German and English stop words (plus agent shorthand such as
 "Kd." or "customer called") are removed; umlauts are kept. Unigrams and
@@ -53,6 +53,12 @@ def class_tfidf(texts: list[str], labels: np.ndarray, k: int) -> tuple[np.ndarra
     avg_words = per_class.sum() / max(k, 1)
     idf = np.log(1 + avg_words / np.maximum(per_class.sum(axis=0), 1))
     return tf * idf, vectorizer.get_feature_names_out()
+
+
+def spelled(texts: list[str], languages: list[str], speller: Speller) -> list[str]:
+    """The texts with each word as its language's corpus spells it most ("nciht" -> "nicht", "kündiung" ->
+    "kündigung"): a typo is rare everywhere, so class TF-IDF would rank it as a theme's most telling word."""
+    return [speller.normalise(t, lg) for t, lg in zip(texts, languages)]
 
 
 def top_keywords(scores: np.ndarray, vocabulary: np.ndarray, n: int = N_KEYWORDS) -> list[str]:
@@ -121,8 +127,9 @@ def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, sim
     -> words every theme says, never a title (`voc.themes.generic`); by default those of these themes."""
     keep = keep or {}
     clean = clean_texts if clean_texts is not None else texts
+    speller = speller or Speller(clean, languages)
     k = int(labels.max()) + 1 if len(labels) and labels.max() >= 0 else 0
-    scores, vocabulary = class_tfidf(clean, labels, k)
+    scores, vocabulary = class_tfidf(spelled(clean, languages, speller), labels, k)
     result, groups = [], []
     for theme in range(k):
         idx = np.flatnonzero(labels == theme)
@@ -135,7 +142,7 @@ def label_themes(texts: list[str], languages: list[str], labels: np.ndarray, sim
         groups.append(TitleGroup([clean[i] for i in idx], langs, keywords,
                                   variants[idx].tolist() if variants is not None else None))
     order = [t for t in sorted(range(k), key=lambda t: -len(groups[t].texts)) if t not in keep]  # largest first
-    titles = choose_titles([groups[t] for t in order], speller or Speller(clean, languages),
+    titles = choose_titles([groups[t] for t in order], speller,
                            set(taken or ()) | set(keep.values()), generic)
     for t, title in [*zip(order, titles), *keep.items()]:
         result[t].title = title

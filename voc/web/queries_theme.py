@@ -8,7 +8,7 @@ import json
 from voc.ranking.trends import SEGMENT_DIMENSIONS
 from voc.store import dicts as rows
 from voc.store import first_row, scalar
-from voc.web.queries import Filters, as_of, data_until, so_far
+from voc.web.queries import PERIOD_DAYS, Filters, as_of, data_until, so_far
 
 PAGE_SIZE = 25                  # comments per page on a theme page
 
@@ -41,12 +41,17 @@ def comments(con, theme_id: int, f: Filters, page: int) -> tuple[list[dict], int
 
 
 def series(con, theme_id: int, grain: str) -> list[dict]:
-    """Volume and mean sentiment of one theme per week or day; the last period's `so_far` says how much of it the
-    data cover when it is not over yet (else None)."""
-    found = rows(con, """SELECT date_trunc(?, created_at)::DATE AS period, count(*) AS volume,
-                                round(avg(sentiment_score), 3) AS sentiment, NULL AS so_far
-                         FROM current_assignments WHERE theme_id = ? GROUP BY ALL ORDER BY period""",
-                 [grain, theme_id])
+    """Volume and mean sentiment of one theme per week or day, every period from its first to its last (0 comments,
+    no sentiment, where none came: a gap is not closed up on the axis); the last period's `so_far` says how much of it the data cover when it is not
+    over yet (else None)."""
+    found = rows(con, """WITH said AS (SELECT date_trunc(?, created_at)::DATE AS period, count(*) AS volume,
+                                             round(avg(sentiment_score), 3) AS sentiment
+                                      FROM current_assignments WHERE theme_id = ? GROUP BY ALL),
+                              every AS (SELECT unnest(range(min(period)::TIMESTAMP, max(period) + to_days(?),
+                                                            to_days(?)))::DATE AS period FROM said)
+                         SELECT period, coalesce(volume, 0) AS volume, sentiment, NULL AS so_far
+                         FROM every LEFT JOIN said USING (period) ORDER BY period""",
+                 [grain, theme_id, PERIOD_DAYS[grain], PERIOD_DAYS[grain]])
     if found:
         found[-1]["so_far"] = so_far(found[-1]["period"], grain, data_until(con))
     return found
