@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from pathlib import Path
 from typing import Optional
 
@@ -21,37 +20,19 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 from flows.api_server import start_temporary_api  # noqa: E402
 from flows.summary import SUMMARY  # noqa: E402
-from voc.cli.common import PIPE_CLOSED, DbOption, console, friendly, voc_error_names  # noqa: E402
+from flows.prefect_logs import quiet_prefect_tracebacks  # noqa: E402
+from voc.cli.common import PIPE_CLOSED, DbOption, console, friendly  # noqa: E402
 from voc.cli.main import app  # noqa: E402
 from voc.cli.results import themes  # noqa: E402
 from voc.agents.notify import Channels  # noqa: E402
 from voc.config import Settings  # noqa: E402
 from voc.embedding.models import check_model  # noqa: E402
-from voc.errors import VocError  # noqa: E402
 from voc.ingest import options as source_options  # noqa: E402
 from voc.ingest import naming  # noqa: E402
 from voc.ingest.read import DEFAULT_SOURCE_NAME  # noqa: E402
 from voc.shutdown import exit_now, stopped_before_start  # noqa: E402
 
 log = logging.getLogger("voc")
-
-
-class _VocErrorsSaidOnce(logging.Filter):
-    """Prefect logs a failing task and its flow, each with the exception; for a voc error the CLI's one line
-    (`friendly`) says it all, so those records are dropped. Any other exception keeps Prefect's logs."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and isinstance(record.exc_info[1], VocError):
-            return False
-        names = "|".join(sorted(voc_error_names()))
-        message = record.getMessage()
-        if INTERRUPTED.search(message):  # the flow says it in one line (`voc.runs.ended_by`)
-            return False
-        return not re.search(rf"\b({names})\b[:(]", message)  # "Failed('... SourceError: ...')"
-
-
-# How Prefect says that the task a Ctrl-C or a termination signal stopped crashed (two ERROR lines per task run).
-INTERRUPTED = re.compile(r"Crash(ed\(| detected!).{0,3}Execution was aborted by an? (interrupt|termination) signal")
 
 
 class _SummaryPrinted(logging.Handler):
@@ -78,11 +59,6 @@ def print_summary_as_logged() -> _SummaryPrinted:
     printed = _SummaryPrinted()
     flow_log.addHandler(printed)
     return printed
-
-
-def quiet_prefect_tracebacks() -> None:
-    for name in ("prefect.task_runs", "prefect.flow_runs", "prefect.flow_engine", "prefect.task_engine"):
-        logging.getLogger(name).addFilter(_VocErrorsSaidOnce())
 
 
 class _PrefectChatterHidden(logging.Filter):

@@ -30,6 +30,7 @@ from prefect.cache_policies import NONE
 from prefect.states import Failed, State
 from prefect.utilities.annotations import quote
 
+from flows.prefect_logs import voc_errors_on_one_line
 from flows.summary import SUMMARY, notification_lines, read_lines, result_lines
 from voc import pipeline, runs, store
 from voc.agents.notify import Channels
@@ -47,6 +48,8 @@ from voc.publish import publish as publish_run
 from voc.shutdown import exit_now, run_began
 from voc.themes.incremental import escalate
 
+
+voc_errors_on_one_line()  # a worker loading this entrypoint logs a voc error as its line, without a traceback
 
 TRANSIENT_OS_ERRORS = (TimeoutError, ConnectionError, InterruptedError, BlockingIOError)
 
@@ -229,7 +232,7 @@ def main(argv: list[str]) -> NoReturn:
     exit code, as `voc run` shows it; the usage for -h, --help or arguments that are not `SOURCE [DB]`, before
     anything is created. Ends without module teardown (`voc.shutdown`: DuckDB's nanobind bindings
     would print a page of "leaked" warnings beside Prefect's threads)."""
-    from flows.cli import quiet_prefect_tracebacks  # here: `flows.cli` starts the flow, not the other way round
+    from flows.prefect_logs import quiet_prefect_tracebacks
     from voc.cli.common import error_line
 
     if (asked := usage_exit(argv)) is not None:

@@ -284,6 +284,45 @@ def test_only_io_errors_that_may_pass_are_retried():
                        "SourceError": False, "TypeError": False, "KeyError": False, "FileNotFoundError": False}
 
 
+def test_a_voc_error_a_task_gave_up_on_is_logged_as_its_line_without_a_traceback():
+    """Walkthrough 6b: a Prefect worker loading the deployment's entrypoint logged the held store, retried and
+    given up, with two chained tracebacks. Importing `flows.nightly` (as a worker does) keeps the line only."""
+    import logging
+
+    from prefect import flow
+
+    from flows.nightly import io_task
+
+    def held_store():
+        try:
+            raise OSError("IO Error: Could not set lock on file")  # DuckDB's, chained as the real one is
+        except OSError as exc:
+            raise StoreLockedError("x.duckdb is in use by another process; wait for it to finish") from exc
+
+    attempt = io_task(held_store).__wrapped__.with_options(retries=1, retry_delay_seconds=0)
+
+    @flow
+    def night():
+        attempt()
+
+    records: list[logging.LogRecord] = []
+    catch = logging.Handler()
+    catch.emit = records.append
+    logger = logging.getLogger("prefect.task_runs")
+    kept = logger.filters[:]  # as a worker has them: without the filter a `voc run` in this process added
+    logger.filters = [f for f in kept if type(f).__name__ != "_VocErrorsSaidOnce"]
+    logger.addHandler(catch)
+    try:
+        with pytest.raises(StoreLockedError):
+            night()
+    finally:
+        logger.removeHandler(catch)
+        logger.filters = kept
+    said = [logging.Formatter().format(r) for r in records]
+    assert any("StoreLockedError" in line and "Retries are exhausted" in line for line in said), said
+    assert not any("Traceback" in line for line in said), said
+
+
 def test_voc_run_with_a_bad_source_prints_one_line_and_no_traceback(tmp_path):
     from prefect.settings import PREFECT_API_URL
 
