@@ -21,7 +21,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from voc.errors import (AccessError, ConfigError, NotFoundError, SchemaTooNewError, StoreError,
                         StoreLockedError, TransitionError, VocError, clean_message)
-from voc.web import auth, charts, routes_agent, routes_auth, routes_runs, routes_theme, routes_themes
+from voc.web import auth, charts, routes_agent, routes_auth, routes_export, routes_runs, routes_theme, routes_themes
 from voc.web.mirror import SYNC_SECONDS, Mirror
 from voc.web.pages import HERE, render
 
@@ -70,7 +70,7 @@ def create_app(db: Path, secret: str | None = None, sync_seconds: float | None =
         response.headers.setdefault("Referrer-Policy", "same-origin")
         return response
 
-    for module in (routes_auth, routes_themes, routes_theme, routes_agent, routes_runs):
+    for module in (routes_auth, routes_themes, routes_theme, routes_agent, routes_runs, routes_export):
         app.include_router(module.router)
     return app
 

@@ -3,6 +3,8 @@ over the last weeks or days, the totals, the map's points (see `voc.web.queries`
 
 from __future__ import annotations
 
+from voc.errors import ThemeNotFoundError
+from voc.pm.handoff import THEMES_SQL as HANDOFF_SQL
 from voc.ranking.trends import DETRACTOR, PROMOTER, nps_sql
 from voc.store import dicts as rows
 from voc.store import first_row
@@ -22,6 +24,7 @@ SCORE_SUMS = f"""sum(a.csat) AS csat_sum, count(a.csat) AS csat_n, count(*) FILT
     promoters, count(*) FILTER (WHERE a.nps <= {DETRACTOR}) AS detractors, count(a.nps) AS nps_n"""
 SCORE_KEYS = ("csat_sum", "csat_n", "promoters", "detractors", "nps_n")
 IMPACT_DIGITS = 3  # as the ranking stores a theme's impact (`voc.ranking.rank.impacts`)
+CLOSED = ("done", "declined")  # no open work: listed below the open themes, so the ranking of what to act on reads
 
 
 def themes(con, f: Filters) -> list[dict]:
@@ -36,16 +39,33 @@ def themes(con, f: Filters) -> list[dict]:
                           avg(a.csat) AS csat, {nps_sql("a.nps")} AS nps, {SCORE_SUMS}
                    FROM current_assignments a WHERE {where} GROUP BY a.theme_id)
         SELECT t.theme_id, t.rank, t.display_title AS title, t.keywords, t.status, t.owner, t.note, t.why,
-               t.emerging, t.spike, t.size, v.volume, v.sentiment, v.negative, v.csat, v.nps,
+               t.priority, t.status IN (SELECT unnest(?)) AS closed, t.emerging, t.spike, t.size, v.volume,
+               v.sentiment, v.negative, v.csat, v.nps,
                {", ".join(f"v.{k}" for k in SCORE_KEYS)}
         FROM current_themes t JOIN v USING (theme_id)
         WHERE (? = '' OR t.status = ?)
           AND (? = '' OR t.display_title ILIKE ? OR t.title ILIKE ? OR array_to_string(t.keywords, ' ') ILIKE ?)
-        ORDER BY t.rank""", params + [f.status, f.status] + [f.q] + [f"%{f.q}%"] * 3)
+        ORDER BY closed, t.rank""", params + [list(CLOSED)] + [f.status, f.status] + [f.q] + [f"%{f.q}%"] * 3)
     everyone = dict(zip(SCORE_KEYS, everyone))
     for t in found:
         t["csat_impact"], t["nps_impact"] = score_impacts(t, everyone)
     return found
+
+
+def handoff_teams(con) -> list[str]:
+    """The teams a handoff can be for: each theme's as `voc handoff` reads it (its owner, else the team most of its
+    comments carry), in name order."""
+    return [r[0] for r in con.execute(f"SELECT DISTINCT team FROM ({HANDOFF_SQL}) WHERE team IS NOT NULL ORDER BY 1",
+                                      [None, None]).fetchall()]
+
+
+def team_of(con, theme_id: int) -> str | None:
+    """The team `voc handoff` hands the theme to (None: neither an owner nor a team on its comments);
+    ThemeNotFoundError for an id the published results do not have."""
+    found = con.execute(f"SELECT team FROM ({HANDOFF_SQL}) WHERE theme_id = ?", [None, None, theme_id]).fetchall()
+    if not found:
+        raise ThemeNotFoundError(theme_id)
+    return found[0][0]
 
 
 def score_impacts(theme: dict, everyone: dict) -> tuple[float | None, float | None]:
