@@ -18,11 +18,14 @@ The steps:
    three billing problems; clustering distinct texts: every problem in one theme,
    NMI 82 -> 99 at the theme level, benchmarks/quality.py --growth). It is also
    faster: UMAP's cost follows the distinct texts.
-1b. Sample then place (only above `max_fit_rows` distinct rows; "auto": MAX_FIT_ROWS): UMAP and HDBSCAN are fitted
-   on a sample of that many distinct rows drawn with `random_state`; every other distinct row is then placed like
-   HDBSCAN's noise in step 3 (nearest theme centroid, kept at `assign_threshold`), as a night places new comments
-   on known sub-themes (`voc.themes.incremental.place`). Below the limit nothing changes.
    UMAP then reduces the (cosine) embeddings to a few dimensions where density is meaningful.
+1b. Sample then place (only above `max_fit_rows` distinct rows; "auto": MAX_FIT_ROWS): UMAP and HDBSCAN are fitted
+   on a sample of that many distinct rows drawn with `random_state` (the smallest theme counted on the sample, as a
+   fit of that many rows would); every other distinct row is then placed like HDBSCAN's noise in step 3 (nearest
+   theme centroid, kept at `assign_threshold`, `method_` "nearest"), as a night places new comments
+   on known sub-themes (`voc.themes.incremental.place`). Below the limit nothing changes. Measured on the demo
+   generator at 100k (34k distinct rows) against a full fit: sampling 5k-20k rows kept theme NMI and the unclustered
+   share (benchmarks/README.md, "A year of data"); voting by the 15 nearest sampled rows instead was no better.
 2. HDBSCAN finds dense groups there without being told how many; the rest is noise.
 3. Each comment's cosine similarity to its theme centroid decides its fate: HDBSCAN
    members stay ("cluster") unless below `min_similarity` (UMAP glues every point to
@@ -50,7 +53,7 @@ from sklearn.utils import check_random_state
 from voc.embedding.vectors import normalise_rows
 
 UNCLUSTERED = -1
-MAX_FIT_ROWS = 100_000  # UMAP + HDBSCAN fit this many distinct rows at most: ~2 min, ~4 GB; above every benchmark
+MAX_FIT_ROWS = 100_000  # UMAP fits at most this many distinct rows (~5 min); every benchmark has <= ~35k
 CROSS_GROUP_MERGE = 0.4  # centroids of two languages' themes this similar are one problem (see the docstring)
 
 
