@@ -38,6 +38,7 @@ the whole phrase "droht mit Kündigung" goes. Second-pass scores, demo generator
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,7 @@ PLACEHOLDER = re.compile(r"\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*\]")
 MAX_WORDS = 5            # longest phrase looked at ("ist stinksauer und droht mit")
 MIN_DF_SHARE = 0.005     # a phrase in fewer than 0.5% of comments is too rare to matter for similarity
 MIN_DF = 5               # ... and never fewer than 5 comments, so small stores are not judged on one-offs
+WORD_MIN_DF = 2          # a context word seen in one comment only says nothing about what a phrase co-occurs with
 FIRST_PASS = 0.8         # clearly boilerplate already without cleaning the context (score, as below)
 BOILERPLATE_SCORE = 0.78  # second pass: the frame 0.80-0.90 from 675 to 4,000 comments, problem phrases <= 0.68
 PROBLEM_SCORE = 0.75     # a phrase below this is about a problem: its words are never removed alone
@@ -90,15 +92,16 @@ def phrase_pattern(phrases) -> re.Pattern:
     return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)", re.IGNORECASE)
 
 
-def edge_share(phrase: str, texts: list[str]) -> float:
+def edge_share(phrase: str, texts: list[str], copies: list[int] | None = None) -> float:
     """Share of the phrase's occurrences that touch the start or end of the text, punctuation or a placeholder on
-    at least one side: boilerplate is written around the problem, not inside it."""
+    at least one side: boilerplate is written around the problem, not inside it. `copies`: how many comments each
+    text stands for (1 each without it)."""
     pattern = phrase_pattern([phrase])
     hits = edges = 0
-    for text in texts:
+    for text, n in zip(texts, copies or [1] * len(texts)):
         for m in pattern.finditer(text):
-            hits += 1
-            edges += bool(EDGE_LEFT.search(text[:m.start()]) or EDGE_RIGHT.search(text[m.end():]))
+            hits += n
+            edges += n * bool(EDGE_LEFT.search(text[:m.start()]) or EDGE_RIGHT.search(text[m.end():]))
     return edges / hits if hits else 0.0
 
 
@@ -136,13 +139,14 @@ def _context_scores(grams: sparse.csr_matrix, words: sparse.csr_matrix, lang_row
     and the language-matched background that as many comments drawn at random would reach: |e| / sqrt(|e|² + the
     summed word variances), e the expected counts. A few comments look unlike the background by chance alone (18
     random comments reach about 0.6), so the score is the observed cosine over chance: about 1 for boilerplate at
-    any size."""
+    any size. `grams` and `lang_rows` count each distinct text as many times as it occurs (its copies); `words` is
+    0/1, so every sum below is a count of comments, exactly as with one row per comment."""
     cooc = (grams.T @ words).toarray().astype(np.float64)                  # n-grams x words
     per_lang = (lang_rows @ words).toarray().astype(np.float64)            # languages x words
     per_lang /= np.maximum(np.asarray(lang_rows.sum(axis=1)), 1)
     variance = per_lang * (1 - per_lang)                                   # a word in one comment: Bernoulli
     variance[:, excluded] = 0
-    gram_langs = (grams.T @ lang_rows.T).toarray()                         # n-grams x languages
+    gram_langs = (grams.T @ (lang_rows.T > 0)).toarray()                   # n-grams x languages (comments)
     expected = gram_langs @ per_lang                                       # n-grams x words
     spread = gram_langs @ variance.sum(axis=1)
     cooc[:, excluded] = 0
@@ -158,40 +162,55 @@ def _context_scores(grams: sparse.csr_matrix, words: sparse.csr_matrix, lang_row
 
 
 def find_boilerplate(texts: list[str], languages: list[str]) -> Boilerplate:
-    """Boilerplate phrases of a corpus (see the module docstring); deterministic for the same input."""
+    """Boilerplate phrases of a corpus (see the module docstring); deterministic for the same input. Each distinct
+    (text, language) is read once and counted as often as it occurs: the same phrases as reading every comment (all
+    sums are counts of comments), at the cost of the distinct texts (a year of demo data repeats 60% of its texts)."""
+    copies = Counter(zip(texts, languages))
+    return _boilerplate([t for t, _ in copies], [lang for _, lang in copies], np.array(list(copies.values())))
+
+
+def _frequent(vectorizer: CountVectorizer, texts: list[str], copies: np.ndarray, min_df: int):
+    """(0/1 matrix, names) of the terms in at least `min_df` comments, copies counted (CountVectorizer's own min_df
+    would count distinct texts)."""
+    matrix = vectorizer.fit_transform(texts)
+    keep = np.flatnonzero(matrix.T @ copies >= min_df)
+    return matrix[:, keep], vectorizer.get_feature_names_out()[keep]
+
+
+def _boilerplate(texts: list[str], languages: list[str], copies: np.ndarray) -> Boilerplate:
+    """`find_boilerplate` of distinct texts, each standing for `copies` comments."""
     if not texts:
         return Boilerplate()
     stripped = [placeholders_as_words(t) for t in texts]
     stop = stopwords("any") - agent_words()  # function words: a phrase needs one word besides them
-    min_df = max(MIN_DF, int(MIN_DF_SHARE * len(texts)))
-    gram_vec = CountVectorizer(token_pattern=TOKEN.pattern, ngram_range=(1, MAX_WORDS), min_df=min_df, binary=True)
-    word_vec = CountVectorizer(token_pattern=TOKEN.pattern, stop_words=sorted(stopwords("any")), min_df=2,
-                               binary=True)
+    min_df = max(MIN_DF, int(MIN_DF_SHARE * copies.sum()))
+    gram_vec = CountVectorizer(token_pattern=TOKEN.pattern, ngram_range=(1, MAX_WORDS), binary=True)
+    word_vec = CountVectorizer(token_pattern=TOKEN.pattern, stop_words=sorted(stopwords("any")), binary=True)
     try:
-        grams, words = gram_vec.fit_transform(stripped), word_vec.fit_transform(stripped)
-    except ValueError:  # nothing frequent enough
+        (grams, names), (words, word_names) = (_frequent(gram_vec, stripped, copies, min_df),
+                                               _frequent(word_vec, stripped, copies, WORD_MIN_DF))
+    except ValueError:  # no words at all
         return Boilerplate()
-    names = gram_vec.get_feature_names_out()
     keep = [i for i, n in enumerate(names) if not all(w in stop for w in n.split())]
-    if not keep:
+    if not keep or not len(word_names):  # nothing frequent enough
         return Boilerplate()
-    names, grams = names[keep], grams[:, keep].tocsc().astype(np.float64)
-    word_index = {w: i for i, w in enumerate(word_vec.get_feature_names_out())}
+    names, grams = names[keep], sparse.diags(copies.astype(np.float64)) @ grams[:, keep].tocsc().astype(np.float64)
+    word_index = {w: i for i, w in enumerate(word_names)}
     own = [np.array([word_index[w] for w in n.split() if w in word_index], dtype=np.int64) for n in names]
     langs = sorted(set(languages))
-    lang_rows = sparse.csr_matrix((np.ones(len(texts)), ([langs.index(lang) for lang in languages],
-                                                         np.arange(len(texts)))), shape=(len(langs), len(texts)))
+    lang_rows = sparse.csr_matrix((copies.astype(np.float64), ([langs.index(lang) for lang in languages],
+                                                               np.arange(len(texts)))), shape=(len(langs), len(texts)))
     words = words.astype(np.float64)
     first, chance = _context_scores(grams, words, lang_rows, np.zeros(len(word_index), bool), own)
     excluded = np.zeros(len(word_index), bool)
     for i in np.flatnonzero((first >= FIRST_PASS) & (chance >= MIN_CHANCE)):
         excluded[own[i]] = True
     second, chance = _context_scores(grams, words, lang_rows, excluded, own)
-    return Boilerplate(_choose(names, second, chance, grams, stripped))
+    return Boilerplate(_choose(names, second, chance, grams, stripped, copies))
 
 
 def _choose(names: np.ndarray, score: np.ndarray, chance: np.ndarray, grams: sparse.csc_matrix,
-            stripped: list[str]) -> tuple[str, ...]:
+            stripped: list[str], copies: np.ndarray) -> tuple[str, ...]:
     """The n-grams scoring as boilerplate that stand apart (EDGE_SHARE). A single word goes alone only when it
     is in no phrase scoring as a problem and in no phrase already chosen: the phrase takes it out where it is
     boilerplate ("droht mit kündigung"), and elsewhere it may be the problem ("Kündigung wurde nicht bestätigt")."""
@@ -201,7 +220,8 @@ def _choose(names: np.ndarray, score: np.ndarray, chance: np.ndarray, grams: spa
         name = str(names[i])
         if " " not in name and name in problem_words:
             continue
-        if edge_share(name, [stripped[r] for r in grams[:, i].nonzero()[0]]) >= EDGE_SHARE:
+        rows = grams[:, i].nonzero()[0]
+        if edge_share(name, [stripped[r] for r in rows], copies[rows].tolist()) >= EDGE_SHARE:
             chosen.append(name)
     in_phrases = {w for p in chosen if " " in p for w in p.split()}
     return tuple(sorted(p for p in chosen if " " in p or p not in in_phrases))
