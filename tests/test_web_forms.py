@@ -169,7 +169,7 @@ def test_an_owner_ticket_and_note_can_be_removed_in_the_browser_and_the_cli(two_
                                                          "ticket_key": "", "note": "", "version": _version(page)})
         assert r.status_code == 303
         shown = client.get(f"/themes/{theme}").text
-        assert f"Theme {theme} (owner, note, ticket): saved." in shown
+        assert f"Theme {theme} (note, owner, ticket): saved." in shown
         assert "owner payments → (none); note removed; ticket PAY-1 → (none)" in html.unescape(shown)
     assert rows(db, "SELECT owner, ticket_key, note FROM theme_workflow WHERE theme_id = ?", [theme]) == [
         (None, None, None)]

@@ -58,7 +58,7 @@ def status(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)
     for h in history:
         move = f"{h['from_status']} → {h['to_status']}" if h["from_status"] != h["to_status"] else h["to_status"]
         console.print(f"  {str(h['changed_at'])[:16]}  {h['changed_by']:<10} {h['kind']:<7} {move}"
-                      + "".join(f"  {h[k]}" for k in ("changes", "note") if h[k]), highlight=False, soft_wrap=True)
+                      + "".join(f"  {h[k]}" for k in ("note", "changes") if h[k]), highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -34,7 +34,8 @@ def field_changes(before, after, skip: tuple = (), shown: str | None = None) -> 
         old = (old or shown) if c == "name" and new != old else old
         if c in ("status", *skip) or old == new or (c == "note" and new):
             continue
-        said.append("note removed" if c == "note" else f"{FIELD_WORDS.get(c, c)} {old or '(none)'} → {new or '(none)'}")
+        word = FIELD_WORDS.get(c, c)
+        said.append("note removed" if c == "note" else f"{word} {old or '(none)'} → {new or '(none)'}")
     return "; ".join(said) or None
 
 

@@ -183,8 +183,8 @@ def _event(con, theme_id: int, by: str, now: datetime, kind: str, before: str, a
     read the change under them, whatever the themes are called later."""
     event_id = scalar(con, "SELECT nextval('event_id_seq')")
     con.execute("INSERT INTO theme_events (event_id, theme_id, changed_at, changed_by, kind, from_status, to_status, "
-                "note, run_id, reason, other_theme_id, changes, theme_title, other_title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "?, ?, ?, (SELECT name FROM theme_names WHERE theme_id = ?), "
+                "note, run_id, reason, other_theme_id, changes, theme_title, other_title) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT name FROM theme_names WHERE theme_id = ?), "
                 "(SELECT name FROM theme_names WHERE theme_id = ?))",
                 [event_id, theme_id, now, by, kind, before, after, note, run_id, reason, other_id, changes, theme_id,
                  other_id])

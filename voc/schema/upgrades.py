@@ -125,5 +125,5 @@ UPDATE theme_events SET
 # when it came with a status change. For PMs only: agents read the status, the note and the reason. Events recorded
 # before have none (an owner-only change kept its words in the note).
 SCHEMA_V14 = """
-ALTER TABLE theme_events ADD COLUMN changes VARCHAR;
+ALTER TABLE theme_events ADD COLUMN IF NOT EXISTS changes VARCHAR;
 """

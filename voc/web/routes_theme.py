@@ -112,7 +112,7 @@ def _submit(request: Request, kind: str, payload: dict, user: User, what: str, s
     return change
 
 
-FORM_FIELDS = ("owner", "note", "reason", "ticket_key", "ticket_url")  # the status form's fields besides the status
+FORM_FIELDS = ("note", "owner", "reason", "ticket_key", "ticket_url")  # the status form's fields besides the status
 
 
 @router.post("/themes/{theme_id}/status", dependencies=[Depends(auth.check_csrf)])
