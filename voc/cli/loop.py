@@ -30,8 +30,9 @@ def status(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)
            url: Optional[str] = typer.Option(None, help="Link to the ticket (\"\" removes it)."),
            by: Optional[str] = typer.Option(None, help="Who makes the change (required when changing)."),
            as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
-    """Show a theme's status and history, or change it (any option besides --db/--json changes it; an empty value,
-    --owner "", removes that field).
+    """Show a theme's status and history, or change it (any option besides --db/--json changes it).
+
+    An empty value removes that field: --owner "", --note "", --ticket "", --url "".
 
     Example: voc status 12 --set planned --owner payments --note "Fix ships in 5.3" --by anna
     """
