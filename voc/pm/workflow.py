@@ -89,8 +89,8 @@ def check_transition(current: str, target: str, reason: str | None) -> None:
     bad value) for a status that does not exist. Statuses are named as PMs read them ("under review")."""
     target = status_key(target)
     if target not in STATUSES:
-        raise ConfigError(f"{target!r} is not a status: use one of {_words(STATUSES)}" if target else
-                          f"the status is missing: use one of {_words(STATUSES)}")
+        raise ConfigError(f"status {target!r} is not a status: use one of {_words(STATUSES)}" if target else
+                          f"status is missing: use one of {_words(STATUSES)}")
     if target != current and target not in TRANSITIONS[current]:
         raise TransitionError(f"a theme cannot go from {status_word(current)} to {status_word(target)}; from "
                               f"{status_word(current)} it can go to {_words(TRANSITIONS[current])}")

@@ -152,7 +152,7 @@ def _status_change(request: Request, theme_id: int, typed: dict, version: str) -
             workflow.check_fresh(con, theme_id, seen)
         before = workflow.current(con, theme_id)
     values = {key: workflow.cleaned(key, typed[key]) for key in FORM_FIELDS}  # ConfigError: a note too long
-    status = workflow.status_key(typed["status"]) or before.status
+    status = workflow.status_key(typed["status"])  # none: ConfigError, the status is missing (a broken form)
     workflow.check_transition(before.status, status, values["reason"])
     workflow.check_ticket_link(values["ticket_url"])
     changed = [key for key in FORM_FIELDS if values[key] != getattr(before, key)]
