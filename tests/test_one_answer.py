@@ -143,7 +143,7 @@ def test_a_bad_value_is_400_naming_the_field_and_what_it_may_be(pm_store):  # no
     from the app and the CLI alike, and nothing is queued."""
     db = pm_store
     top, _ = top_theme(db)
-    statuses = "use one of new, under_review, planned, in_progress, done, declined"
+    statuses = "use one of new, under review, planned, in progress, done or declined"
     comment = rows(db, "SELECT source, comment_id FROM current_assignments WHERE theme_id = ? LIMIT 1", [top])[0]
     with pm_app(db) as (client, token, mirror):
         for form, said in (({"status": "bogus"}, f"status &#39;bogus&#39; is not a status: {statuses}"),

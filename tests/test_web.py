@@ -373,7 +373,8 @@ def test_merge_and_split_start_with_no_target_and_ask_before_they_change_anythin
         page.goto(f"{server.url}/themes/{parent}")
         page.click(f"form.split-form:has(input[value='{sub}']) button")
         page.wait_for_load_state("networkidle")
-        assert page.inner_text("h1") == f"Split sub-theme {sub} out of theme #{parent}?"
+        sub_title = rows(db, "SELECT title FROM current_subthemes WHERE subtheme_id = ?", [sub])[0][0]
+        assert page.inner_text("h1") == f"Split “{sub_title}” out of theme #{parent}?"
         assert f"It starts as new: #{parent}'s status, reason, note, owner and ticket stay with #{parent}" in \
             page.inner_text("main")
         assert rows(db, "SELECT count(*) FROM theme_lineage WHERE kind = 'split'")[0][0] == 0

@@ -105,6 +105,11 @@ class TransitionError(VocError):
     exit_code = 7
 
 
+class StaleChangeError(TransitionError):
+    """A change made from a page of a theme that someone changed since the page was loaded: refused, so nobody's
+    change is replaced without them seeing it."""
+
+
 class DeliveryError(VocError):
     """A notification channel refused or could not be reached; the notification stays queued."""
 

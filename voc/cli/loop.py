@@ -20,20 +20,24 @@ from voc.pm import handoff as handoff_lib, report, workflow
 @friendly
 def status(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)."), db: Path = DbOption,
            set_: Optional[str] = typer.Option(None, "--set", help="New status: " + ", ".join(workflow.STATUSES)),
-           owner: Optional[str] = typer.Option(None, help="Owner team."),
-           note: Optional[str] = typer.Option(None, help="Note for the agents who reported this theme."),
-           reason: Optional[str] = typer.Option(None, help="Why it is declined (required for declined)."),
+           owner: Optional[str] = typer.Option(None, help="Owner team (\"\" removes it)."),
+           note: Optional[str] = typer.Option(None, help="Note for the agents who reported this theme, at most "
+                                              f"{workflow.MAX_NOTE_CHARS} characters (\"\" removes it)."),
+           reason: Optional[str] = typer.Option(None, help="Why it is declined (required for declined; at most "
+                                                f"{workflow.MAX_NOTE_CHARS} characters)."),
            name: Optional[str] = typer.Option(None, help="A name for the theme, shown instead of the generated title."),
-           ticket: Optional[str] = typer.Option(None, help="External ticket key, e.g. PAY-123."),
-           url: Optional[str] = typer.Option(None, help="Link to the ticket."),
+           ticket: Optional[str] = typer.Option(None, help="External ticket key, e.g. PAY-123 (\"\" removes it)."),
+           url: Optional[str] = typer.Option(None, help="Link to the ticket (\"\" removes it)."),
            by: Optional[str] = typer.Option(None, help="Who makes the change (required when changing)."),
            as_json: bool = typer.Option(False, "--json", help="Print JSON.")):
     """Show a theme's status and history, or change it (any option besides --db/--json changes it).
 
+    An empty value removes that field: --owner "", --note "", --ticket "", --url "".
+
     Example: voc status 12 --set planned --owner payments --note "Fix ships in 5.3" --by anna
     """
     changes = {"owner": owner, "reason": reason, "name": name, "ticket_key": ticket, "ticket_url": url}
-    changing = bool(set_) or note is not None or any(changes.values())
+    changing = set_ is not None or note is not None or any(v is not None for v in changes.values())
     with store.open(db, write=changing) as con:
         if changing:
             event_id, queued = workflow.update(con, theme_id, by or "", status=set_, note=note, **changes)
@@ -55,7 +59,7 @@ def status(theme_id: int = typer.Argument(..., help="Theme id (see `voc themes`)
     for h in history:
         move = f"{h['from_status']} → {h['to_status']}" if h["from_status"] != h["to_status"] else h["to_status"]
         console.print(f"  {str(h['changed_at'])[:16]}  {h['changed_by']:<10} {h['kind']:<7} {move}"
-                      + (f"  {h['note']}" if h["note"] else ""), highlight=False, soft_wrap=True)
+                      + "".join(f"  {h[k]}" for k in ("note", "changes") if h[k]), highlight=False, soft_wrap=True)
 
 
 @app.command()

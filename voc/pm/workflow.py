@@ -25,12 +25,14 @@ came from and what the parent had (status, owner, ticket), for the PM to take ov
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 
 import duckdb
 
 from voc.errors import ConfigError, NoResultsError, ThemeNotFoundError, TransitionError
+from voc.pm.changes import (check_fresh, event_words, field_changes, merged_by, status_word,  # noqa: F401
+                            version)  # (re-exported: the web app reads them as workflow.*)
 from voc.store import dicts, first_row, published_run, scalar, transaction
 from voc.text.escape import http_url, one_line, without_controls
 from voc.text.redact import person, redact_text
@@ -48,10 +50,14 @@ TRANSITIONS = {
 NOTIFYING_KINDS = ("status", "note")  # and a PM's merge or split (`carry_lineage`)
 RUN_AUTHOR = "voc"  # who changed a theme's workflow when a run merged or split it
 AGENT_KINDS = ("status", "note", "merge", "split")  # what an agent hears about: renames and owner changes are internal
-FIELD_WORDS = {"name": "title", "ticket_key": "ticket", "ticket_url": "ticket link"}
 # A PM's name for a theme: twice a generated title (at most 60), so it still reads as a title in a table row and a
 # chart label, and fits the Jira Summary (255) with its "[voc #id] " prefix.
 MAX_NAME_CHARS = 120
+# A PM's note for agents and a decline's reason: agents read them on their page and in every digest, where chat tools
+# cut long messages (Slack and Mattermost at about 4,000 characters, with several themes in one digest): a few
+# sentences; the ticket holds the rest.
+MAX_NOTE_CHARS = 1000
+DECLINE_NEEDS_REASON = "declining a theme needs a reason, which its agents read: say why it is declined"
 
 
 @dataclass
@@ -68,19 +74,36 @@ class Workflow:
 COLUMNS = [f.name for f in fields(Workflow)]
 
 
+def status_key(text: str) -> str:
+    """The status key for what a PM typed or picked: "under review", "Under_Review" and "under_review" alike."""
+    return "_".join(one_line(text).lower().split())
+
+
+def _words(statuses) -> str:
+    statuses = [status_word(s) for s in statuses]
+    return " or ".join(filter(None, [", ".join(statuses[:-1]), statuses[-1]]))
+
+
 def check_transition(current: str, target: str, reason: str | None) -> None:
-    """TransitionError for a move the workflow does not allow; ConfigError (a bad value) for a status that does not
-    exist."""
+    """TransitionError for a move the workflow does not allow, or a declined theme without a reason; ConfigError (a
+    bad value) for a status that does not exist. Statuses are named as PMs read them ("under review")."""
+    target = status_key(target)
     if target not in STATUSES:
-        raise ConfigError(f"status {target!r} is not a status: use one of {', '.join(STATUSES)}" if target else
-                          f"status is missing: use one of {', '.join(STATUSES)}")
-    if target == current:
-        return
-    if target not in TRANSITIONS[current]:
-        raise TransitionError(f"a theme cannot go from {current} to {target}; from {current} it can go to "
-                              f"{', '.join(TRANSITIONS[current])}")
+        raise ConfigError(f"status {target!r} is not a status: use one of {_words(STATUSES)}" if target else
+                          f"status is missing: use one of {_words(STATUSES)}")
+    if target != current and target not in TRANSITIONS[current]:
+        raise TransitionError(f"a theme cannot go from {status_word(current)} to {status_word(target)}; from "
+                              f"{status_word(current)} it can go to {_words(TRANSITIONS[current])}")
     if target == "declined" and not reason:
-        raise TransitionError("declining a theme needs a reason: pass --reason \"...\"")
+        raise TransitionError(DECLINE_NEEDS_REASON)
+
+
+def check_note(what: str, text: str | None) -> None:
+    """A note or a decline reason of at most MAX_NOTE_CHARS characters (ConfigError otherwise)."""
+    if text and len(text) > MAX_NOTE_CHARS:
+        raise ConfigError(f"the {what} may have at most {MAX_NOTE_CHARS} characters, this one has {len(text)}: "
+                          "shorten it (agents read it on their page and in every digest; the ticket can hold the "
+                          "details)")
 
 
 def title(con: duckdb.DuckDBPyConnection, theme_id: int) -> str:
@@ -152,16 +175,19 @@ def _write(con, theme_id: int, wf: Workflow, by: str, now: datetime) -> None:
 
 
 def _event(con, theme_id: int, by: str, now: datetime, kind: str, before: str, after: str, note: str | None,
-           run_id: int | None = None, reason: str | None = None, other_id: int | None = None) -> int:
+           run_id: int | None = None, reason: str | None = None, other_id: int | None = None,
+           changes: str | None = None) -> int:
     """One row of the history; `reason` is why the theme is declined, on the event that declined it; `other_id` the
-    theme a merge took in or a split came from. Both themes' names as shown now (`theme_names`) go with it: agents
+    theme a merge took in or a split came from; `changes` what else it changed (`field_changes`). Both themes' names
+    as shown now (`theme_names`) go with it: agents
     read the change under them, whatever the themes are called later."""
     event_id = scalar(con, "SELECT nextval('event_id_seq')")
     con.execute("INSERT INTO theme_events (event_id, theme_id, changed_at, changed_by, kind, from_status, to_status, "
-                "note, run_id, reason, other_theme_id, theme_title, other_title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                "?, (SELECT name FROM theme_names WHERE theme_id = ?), "
+                "note, run_id, reason, other_theme_id, changes, theme_title, other_title) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT name FROM theme_names WHERE theme_id = ?), "
                 "(SELECT name FROM theme_names WHERE theme_id = ?))",
-                [event_id, theme_id, now, by, kind, before, after, note, run_id, reason, other_id, theme_id, other_id])
+                [event_id, theme_id, now, by, kind, before, after, note, run_id, reason, other_id, changes, theme_id,
+                 other_id])
     return event_id
 
 
@@ -173,47 +199,56 @@ def enqueue(con: duckdb.DuckDBPyConnection, event_id: int, theme_id: int, now: d
     return scalar(con, "SELECT count(*) FROM outbox WHERE event_id = ?", [event_id])
 
 
+def cleaned(key: str, value: str) -> str | None:
+    """A typed value as stored: redacted, one line (a note keeps its lines); empty is None (the field is removed),
+    except a name (`check_name_free` refuses an empty one)."""
+    if key == "name":
+        return theme_name(value)
+    text = (clean_note(value) if key == "note" else redact_text(one_line(value))).strip()
+    if key in ("note", "reason"):
+        check_note(key, text)
+    return text or None
+
+
 def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str | None = None,
-           note: str | None = None, **changes) -> tuple[int, int]:
-    """Change a theme's status and/or other fields, record it, queue notifications.
-    Returns (event id, number of agent notifications queued)."""
+           note: str | None = None, seen: int | None = None, **changes) -> tuple[int, int]:
+    """Change a theme's status and/or other fields, record it, queue notifications. A field given as "" is removed
+    (a note, owner, ticket, reason); None keeps it. `seen` is the theme's `version` the change was made from (a web
+    form): StaleChangeError when someone changed the theme since. Returns (event id, agent notifications queued)."""
     shown = title(con, theme_id)
     by = changed_by(by, "say who makes the change: pass --by USER")
     unknown = set(changes) - set(COLUMNS)
     if unknown:
         raise TransitionError(f"unknown field(s) {', '.join(sorted(unknown))}")
-    note = clean_note(note)
-    changes = {key: theme_name(value) if key == "name" else redact_text(one_line(value))
-               for key, value in changes.items() if value is not None}
+    changes = {key: cleaned(key, value) for key, value in {**changes, "note": note}.items() if value is not None}
     check_ticket_link(changes.get("ticket_url"))
     same_name = changes.get("name") == shown  # already the shown title (a PM's name or the generated one)
     if same_name:
         del changes["name"]
-    elif changes.get("name") is not None:
+    elif "name" in changes:
         check_name_free(con, theme_id, changes["name"])
+    if seen is not None:
+        check_fresh(con, theme_id, seen)
     before = current(con, theme_id)
-    target = status or before.status
-    check_transition(before.status, target, changes.get("reason") or before.reason)
-    after = Workflow(**{c: getattr(before, c) for c in COLUMNS})
-    after.status = target
-    after.note = note if note is not None else before.note
-    for key, value in changes.items():
-        if value is not None:
-            setattr(after, key, value)
-    if after == before and same_name and not changes and status is None and note is None:  # asked to rename only
+    after = replace(before, status=status_key(status) if status else before.status, **changes)
+    check_transition(before.status, after.status, after.reason)
+    if after == before and same_name and not changes and status is None:  # asked to rename only
         raise TransitionError(f"theme {theme_id} is already called {shown!r}: nothing to rename")
     if after == before:
-        raise TransitionError(f"theme {theme_id} is already {before.status} with these values: nothing to change")
-    kind = "status" if target != before.status else ("note" if after.note != before.note else "update")
-    fields_changed = [c for c in COLUMNS if c not in ("status", "note") and getattr(after, c) != getattr(before, c)]
-    if kind == "update":  # the event says what changed ("title → Refunds take weeks"): nothing to show otherwise
-        kind = "rename" if fields_changed == ["name"] else kind
-        note = "; ".join(f"{FIELD_WORDS.get(c, c)} → {getattr(after, c) or '(none)'}" for c in fields_changed)
+        raise TransitionError(f"theme {theme_id} is already {status_word(before.status)} with these values: "
+                              "nothing to change")
+    kind = "status" if after.status != before.status else ("note" if after.note not in (before.note, None)
+                                                           else "update")
+    declines = kind == "status" and after.status == "declined"
+    said = field_changes(before, after, skip=("reason",) if declines else (), shown=shown)
+    if kind == "update" and [c for c in COLUMNS if getattr(after, c) != getattr(before, c)] == ["name"]:
+        kind = "rename"
     now = datetime.now()
     with transaction(con):
         _write(con, theme_id, after, by, now)
-        event_id = _event(con, theme_id, by, now, kind, before.status, target, note,
-                          reason=after.reason if kind == "status" and target == "declined" else None)
+        event_id = _event(con, theme_id, by, now, kind, before.status, after.status,
+                          after.note if after.note != before.note else None,
+                          reason=after.reason if declines else None, changes=said)
         queued = enqueue(con, event_id, theme_id, now) if kind in NOTIFYING_KINDS else 0
     return event_id, queued
 
@@ -221,8 +256,8 @@ def update(con: duckdb.DuckDBPyConnection, theme_id: int, by: str, status: str |
 def history(con: duckdb.DuckDBPyConnection, theme_id: int) -> list[dict]:
     """Every change to the theme, oldest first. An event that declined the theme has its `reason`, and its `note`
     (what a history line shows after the move) reads "reason: …" first, so every history a PM reads says why."""
-    events = dicts(con, "SELECT event_id, changed_at, changed_by, kind, from_status, to_status, note, run_id, reason "
-                        "FROM theme_events WHERE theme_id = ? ORDER BY event_id", [theme_id])
+    events = dicts(con, "SELECT event_id, changed_at, changed_by, kind, from_status, to_status, note, run_id, reason, "
+                        "changes FROM theme_events WHERE theme_id = ? ORDER BY event_id", [theme_id])
     for e in events:
         if e["reason"]:
             e["note"] = f"reason: {e['reason']}" + (f"; note: {e['note']}" if e["note"] else "")

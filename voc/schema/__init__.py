@@ -14,7 +14,7 @@ from typing import Callable
 import duckdb
 
 from voc.schema.tables import SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_V4, SCHEMA_V5, SCHEMA_V6
-from voc.schema.upgrades import (SCHEMA_V8, SCHEMA_V9, SCHEMA_V10, SCHEMA_V11, SCHEMA_V12, SCHEMA_V13,
+from voc.schema.upgrades import (SCHEMA_V8, SCHEMA_V9, SCHEMA_V10, SCHEMA_V11, SCHEMA_V12, SCHEMA_V13, SCHEMA_V14,
                                  redact_who_made_changes)
 from voc.schema.views import VIEW_NAMES, VIEWS
 
@@ -43,5 +43,6 @@ MIGRATIONS: list[Migration] = [
     Migration(11, "the other theme of a merge or split, on its event", SCHEMA_V11),
     Migration(12, "how each imported file was read", SCHEMA_V12),
     Migration(13, "the theme's title on each event, as shown when it happened", SCHEMA_V13),
+    Migration(14, "what else a change did, with the old values, on its event", SCHEMA_V14),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -119,3 +119,11 @@ UPDATE theme_events SET
     (SELECT arg_max(t.title, t.run_id) FROM themes t
      WHERE t.theme_id = theme_events.other_theme_id AND t.run_id <= theme_events.run_id));
 """
+
+# Version 14: what else a change did besides its status and its new note, each field with its old value ("owner
+# pricing → web; ticket PRC-7 → (none); note removed"), so the history says who handed a theme to which team, also
+# when it came with a status change. For PMs only: agents read the status, the note and the reason. Events recorded
+# before have none (an owner-only change kept its words in the note).
+SCHEMA_V14 = """
+ALTER TABLE theme_events ADD COLUMN IF NOT EXISTS changes VARCHAR;
+"""

@@ -42,9 +42,10 @@ def render(request: Request, template: str, status_code: int = 200, **context) -
                                                       "flashes": flashes, **context}, status_code=status_code)
 
 
-def flash(request: Request, kind: str, text: str) -> None:
+def flash(request: Request, kind: str, text: str, href: str | None = None, link: str | None = None) -> None:
+    """A message on the next page; with `href`, a link after it (`link` its words), e.g. to a theme a split made."""
     request.session.setdefault("flash", [])
-    request.session["flash"] = request.session["flash"] + [{"kind": kind, "text": text}]
+    request.session["flash"] = request.session["flash"] + [{"kind": kind, "text": text, "href": href, "link": link}]
 
 
 def mirror_of(request: Request) -> Mirror:

@@ -60,8 +60,10 @@ def _redacted(payload: dict) -> dict:
 
 
 def _apply_update(con, by: str, p: dict) -> None:
-    workflow.update(con, int(p["theme_id"]), by, status=p.get("status"), note=p.get("note"),
-                    **{k: v for k, v in p.items() if k not in ("theme_id", "status", "note")})
+    """A status form's change; refused when the theme changed since the form's `version` (a queue written by an
+    older voc has none: not checked)."""
+    workflow.update(con, int(p["theme_id"]), by, status=p.get("status"), note=p.get("note"), seen=p.get("version"),
+                    **{k: v for k, v in p.items() if k not in ("theme_id", "status", "note", "version")})
 
 
 def _apply_rename(con, by: str, p: dict) -> None:
@@ -108,8 +110,12 @@ class Change:
     def what(self) -> str:
         """The change in words, as the runs and theme pages show it: "theme 3: status planned, note Fix ships"."""
         p = _shown(self.payload)
+        p.pop("version", None)  # the theme's version the form was loaded with: not the PM's words
         head = f"theme {p.pop('theme_id')}" if "theme_id" in p else ""
-        said = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in p.items() if v not in (None, ""))
+        if self.kind == "update" and p.get("status"):
+            p["status"] = workflow.status_word(p["status"])
+        said = ", ".join(f"{k.replace('_', ' ')} {'removed' if v == '' else v}" for k, v in p.items()
+                         if v is not None)
         return ": ".join(filter(None, [head, said]))
 
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
-from voc.errors import ConfigError, NotFoundError, ThemeNotFoundError, TransitionError
+from voc.errors import ConfigError, NotFoundError, StaleChangeError, ThemeNotFoundError, TransitionError
 from voc.pm import corrections, workflow
 from voc.pm.corrections import SENTIMENTS
 from voc.ranking.trends import SEGMENT_DIMENSIONS
-from voc.text.escape import one_line
 from voc.web import auth, charts, queries, queries_theme
 from voc.web.pages import flash, mirror_of, render
 from voc.web.mirror import CHANGE_WAIT_SECONDS
@@ -27,24 +26,34 @@ MAX_PAGE_DIGITS = 9  # ?page= beyond a billion is the last page anyway (and its 
 
 @router.get("/themes/{theme_id}")
 def theme_page(request: Request, theme_id: int, page: str = "1", grain: str = "week", user: User = Depends(auth.pm)):
-    f = queries.Filters.from_query(request.query_params)
+    with mirror_of(request).read() as con:
+        if queries_theme.theme(con, theme_id) is None:
+            return _merged_away(request, con, theme_id)
+    return _page(request, theme_id, queries.Filters.from_query(request.query_params), page, grain)
+
+
+def _page(request: Request, theme_id: int, f: queries.Filters, page: str = "1", grain: str = "week",
+          status_code: int = 200, form: dict | None = None, form_error: str | None = None):
+    """The theme's page; after a refused status change, with `form_error` beside the status form and the form
+    filled with what was typed (`form`), carrying the theme's version now (sending it again saves it)."""
     grain = grain if grain in queries.GRAINS else "week"
     mirror = mirror_of(request)
     with mirror.read() as con:
         theme = queries_theme.theme(con, theme_id)
         if theme is None:
-            return _merged_away(request, con, theme_id)
+            raise ThemeNotFoundError(theme_id)
         comments, total, page, pages = _comment_page(con, theme_id, f, page)
         series = queries_theme.series(con, theme_id, grain)
         segments = queries_theme.segments(con, theme_id)
         context = {"theme": theme, "comments": comments, "total": total, "subs": queries.sub_themes(con, theme_id),
                    "lineage": queries_theme.lineage(con, theme_id), "history": workflow.history(con, theme_id),
-                   "choices": queries_theme.theme_choices(con), "facets": queries.facets(con)}
+                   "choices": queries_theme.theme_choices(con), "facets": queries.facets(con),
+                   "version": workflow.version(con, theme_id)}
     pending = [c for c in mirror.queue.changes(pending_only=True) if c.payload.get("theme_id") == theme_id]
-    return render(request, "theme.html", **context, f=f, page=page, grain=grain, pending=pending,
-                  pages=pages, statuses=workflow.STATUSES,
-                  next_statuses=workflow.TRANSITIONS[theme["status"]], sentiments=SENTIMENTS,
-                  series_chart=charts.theme_series(series),
+    return render(request, "theme.html", status_code, **context, f=f, page=page, grain=grain, pending=pending,
+                  pages=pages, next_statuses=workflow.TRANSITIONS[theme["status"]], sentiments=SENTIMENTS,
+                  series_chart=charts.theme_series(series), form=form, form_error=form_error,
+                  max_note=workflow.MAX_NOTE_CHARS,
                   segment_charts={d: charts.segment_mix(segments[d], d) for d in SEGMENT_DIMENSIONS if segments[d]},
                   segments=segments)
 
@@ -86,8 +95,8 @@ def _check_theme(request: Request, theme_id: int) -> None:
         workflow.title(con, theme_id)
 
 
-def _submit(request: Request, kind: str, payload: dict, user: User, what: str) -> Change:
-    """Queue a change, try to apply it now, and say what happened."""
+def _submit(request: Request, kind: str, payload: dict, user: User, what: str, say_refusal: bool = True) -> Change:
+    """Queue a change, try to apply it now, and say what happened (a refusal too, unless the caller shows it)."""
     mirror = mirror_of(request)
     change_id = mirror.queue.submit(kind, payload, user.name)
     mirror.sync(wait_seconds=CHANGE_WAIT_SECONDS)
@@ -96,28 +105,81 @@ def _submit(request: Request, kind: str, payload: dict, user: User, what: str) -
         flash(request, "info", f"{what}: queued. A nightly run is writing the store; the change is applied as "
                                "soon as it finishes.")
     elif change.error:
-        flash(request, "error", f"{what} was refused: {change.error}")
+        if say_refusal:
+            flash(request, "error", f"{what} was refused: {change.error}")
     else:
         flash(request, "ok", f"{what}: saved.")
     return change
 
 
+FORM_FIELDS = ("note", "owner", "reason", "ticket_key", "ticket_url")  # the status form's fields besides the status
+
+
 @router.post("/themes/{theme_id}/status", dependencies=[Depends(auth.check_csrf)])
 def change_status(request: Request, theme_id: int, status: str = Form(""), owner: str = Form(""),
                   note: str = Form(""), reason: str = Form(""), ticket_key: str = Form(""),
-                  ticket_url: str = Form(""), user: User = Depends(auth.pm)):
-    with mirror_of(request).read() as con:
-        workflow.title(con, theme_id)  # 404 for a theme the published run does not have
-        before = workflow.current(con, theme_id)
-    workflow.check_transition(before.status, status, reason.strip() or before.reason)  # refused at once: 400 / 409
-    workflow.check_ticket_link(one_line(ticket_url))  # 400 at once, not a change refused later
-    payload = {"theme_id": theme_id, "status": status}
-    for key, value in (("note", note), ("owner", owner), ("reason", reason), ("ticket_key", ticket_key),
-                       ("ticket_url", ticket_url)):
-        if value.strip() and value.strip() != (getattr(before, key) or ""):
-            payload[key] = value.strip()
-    _submit(request, "update", payload, user, f"Theme {theme_id} → {status}")
+                  ticket_url: str = Form(""), version: str = Form(""), user: User = Depends(auth.pm)):
+    """Save the status form: every field that differs from the theme's value now is sent (an emptied one removes
+    the value). Refused (a stale page, a move the workflow does not allow, a missing reason, a note too long, the
+    theme merged meanwhile): the theme's page again, the message beside the form and what was typed kept."""
+    typed = {"status": status, "owner": owner, "note": note, "reason": reason, "ticket_key": ticket_key,
+             "ticket_url": ticket_url}
+    try:
+        payload, what = _status_change(request, theme_id, typed, version)
+        change = _submit(request, "update", payload, user, what, say_refusal=False)
+        if change.error:
+            raise TransitionError(change.error)
+    except ThemeNotFoundError:
+        return _refused_merged(request, theme_id, typed)
+    except (ConfigError, TransitionError) as exc:
+        again = (" Check their values: saving your form again replaces them." if isinstance(exc, StaleChangeError)
+                 else "")
+        try:
+            return _page(request, theme_id, queries.Filters(), status_code=400 if isinstance(exc, ConfigError)
+                         else 409, form=typed, form_error=f"Not saved: {exc}.{again} What you typed is kept below.")
+        except ThemeNotFoundError:  # merged while the change waited in the queue
+            return _refused_merged(request, theme_id, typed)
     return RedirectResponse(f"/themes/{theme_id}", status_code=303)
+
+
+def _status_change(request: Request, theme_id: int, typed: dict, version: str) -> tuple[dict, str]:
+    """The change the form asks for, checked against the theme as the app shows it now (said at once, not queued):
+    (the queue's payload, the change in words for the flash)."""
+    seen = int(version) if version.strip().isdigit() else None  # a form without it (an older page) is not checked
+    with mirror_of(request).read() as con:
+        workflow.title(con, theme_id)  # ThemeNotFoundError for a theme the published run does not have (merged?)
+        if seen is not None:
+            workflow.check_fresh(con, theme_id, seen)
+        before = workflow.current(con, theme_id)
+    values = {key: workflow.cleaned(key, typed[key]) for key in FORM_FIELDS}  # ConfigError: a note too long
+    status = workflow.status_key(typed["status"])  # none: ConfigError, the status is missing (a broken form)
+    workflow.check_transition(before.status, status, values["reason"])
+    workflow.check_ticket_link(values["ticket_url"])
+    changed = [key for key in FORM_FIELDS if values[key] != getattr(before, key)]
+    payload = {"theme_id": theme_id, "status": status, "version": seen,
+               **{key: typed[key].strip() for key in changed}}
+    if status != before.status:
+        return payload, f"Theme {theme_id} → {workflow.status_word(status)}"
+    words = [FIELD_WORDS.get(key, key.replace("_", " ")) for key in changed]
+    return payload, f"Theme {theme_id}" + (f" ({', '.join(words)})" if words else "")
+
+
+FIELD_WORDS = {"ticket_key": "ticket", "ticket_url": "ticket link"}
+
+
+def _refused_merged(request: Request, theme_id: int, typed: dict):
+    """A status change for a theme merged into another since the page was loaded: the surviving theme's page, saying
+    who merged it, with what was typed in its form (to save there if it still applies); 404 for an id no merge took
+    in."""
+    with mirror_of(request).read() as con:
+        chain = queries_theme.merged_into(con, theme_id)
+        if not chain:
+            raise ThemeNotFoundError(theme_id)
+        merged = workflow.merged_by(con, theme_id, chain[0])
+    steps = "".join(f", then #{a} into #{b}" for a, b in zip(chain, chain[1:]))
+    return _page(request, chain[-1], queries.Filters(), status_code=409, form=typed, form_error=(
+        f"Not saved: {merged}{steps}, after you opened #{theme_id}; your change to #{theme_id} was not saved. What "
+        f"you typed is kept below: save it here on #{chain[-1]} if it still applies."))
 
 
 @router.post("/themes/{theme_id}/rename", dependencies=[Depends(auth.check_csrf)])
@@ -183,16 +245,29 @@ def split(request: Request, theme_id: int, subtheme_id: int = Form(...), confirm
         raise NotFoundError(f"theme {theme_id} has no sub-theme {subtheme_id}: reload the theme's page")
     if confirm != "yes":
         sub = subs[subtheme_id]
-        return _confirm(request, theme_id, f"Split sub-theme {subtheme_id} out of theme #{theme_id}?", [
+        return _confirm(request, theme_id, f"Split “{sub['title']}” out of theme #{theme_id}?", [
             f"“{sub['title']}” ({sub['size']} comments) leaves #{theme_id} “{theme['display_title']}” and "
             "becomes a theme of its own, with a new id; later runs keep it apart.",
             f"It starts as new: #{theme_id}'s status, reason, note, owner and ticket stay with #{theme_id} (its "
             "history names them)."],
             f"/themes/{theme_id}/split", {"subtheme_id": subtheme_id},
-            f"I understand this splits sub-theme {subtheme_id} out of #{theme_id}", "Split it out")
-    _submit(request, "split", {"theme_id": theme_id, "subtheme_id": subtheme_id}, user,
-            f"Sub-theme {subtheme_id} split out of theme {theme_id} as a theme of its own")
+            f"I understand this splits “{sub['title']}” out of #{theme_id}", "Split it out")
+    what = f"“{subs[subtheme_id]['title']}” split out of theme {theme_id}"
+    change = _submit(request, "split", {"theme_id": theme_id, "subtheme_id": subtheme_id}, user, what)
+    if change.applied_at is not None and not change.error:
+        _say_new_theme(request, theme_id, what)
     return RedirectResponse(f"/themes/{theme_id}", status_code=303)
+
+
+def _say_new_theme(request: Request, theme_id: int, what: str) -> None:
+    """After a split: the flash names the new theme and links to it (the split is its theme's latest lineage)."""
+    with mirror_of(request).read() as con:
+        new = next((entry["child_id"] for entry in queries_theme.lineage(con, theme_id)
+                    if entry["kind"] == "split" and entry["parent_id"] == theme_id), None)
+    if new is not None:
+        request.session["flash"] = [m for m in request.session.get("flash", []) if m["text"] != f"{what}: saved."]
+        flash(request, "ok", f"{what}: saved. It is now theme #{new}, a theme of its own.", href=f"/themes/{new}",
+              link=f"Open theme #{new}")
 
 
 @router.post("/comments/correct", dependencies=[Depends(auth.check_csrf)])
