@@ -114,6 +114,12 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
     return AgentView(agent_id, summarise(comments, shipped, language), comments, changes, language)
 
 
+def language_of(con: duckdb.DuckDBPyConnection, agent_id: str) -> str:
+    """The language voc speaks to the agent: the one most of their published comments are in (`agent_language`)."""
+    return wording.agent_language(dict(con.execute("SELECT language, count(*) FROM current_assignments "
+                                                   "WHERE agent_id = ? GROUP BY ALL", [agent_id]).fetchall()))
+
+
 def page_path(agent_id: str) -> str:
     """The path of an agent's page in the web app, the id quoted whole: `DE/A07` is one path segment, not two (the
     route reads the rest of the path), `../x` or `<b>` cannot change where a link goes."""

@@ -6,7 +6,8 @@ is titled the same way, from its own comments in its own language; so a theme mo
 title in the agent's where one of its sub-themes speaks it: the title of its largest such sub-theme (the variant
 most of its customers in that language describe, as step 3 of `voc.themes.titles` names a theme after its largest
 variant). A product manager's name for a theme always wins and is shown as written; product managers' pages keep
-the store's one title. A theme no sub-theme of which speaks the agent's language keeps its title.
+the store's one title. A theme no sub-theme of which speaks the agent's language keeps its title, and so does one
+whose comments are half in each language (its title may be in either: `in_another`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,13 @@ def speaks(languages: str | dict, language: str) -> bool:
     return mine > 0 and all(mine > share for lang, share in shares.items() if lang != language)
 
 
+def in_another(languages: str | dict, language: str) -> bool:
+    """Is a theme titled from comments in a language other than `language`, for sure: do most of its comments speak
+    another? On a tie the title may be in either (`voc.themes.titles.dominant` takes the first), so it is kept."""
+    shares = json.loads(languages) if isinstance(languages, str) else languages
+    return any(speaks(shares, other) for other in shares if other != language)
+
+
 def titles_in(con: duckdb.DuckDBPyConnection, language: str) -> dict[int, str]:
     """theme id -> its title in `language`, for each published theme that has one other than its title (a theme
     renamed by a product manager: none, its name is shown as written)."""
@@ -40,7 +48,7 @@ def titles_in(con: duckdb.DuckDBPyConnection, language: str) -> dict[int, str]:
               if not renamed}
     found: dict[int, str] = {}
     for tid, title, languages in con.execute(SUBTHEMES_SQL).fetchall():  # largest first per theme
-        if tid not in themes or tid in found or speaks(themes[tid][1], language):
+        if tid not in themes or tid in found or not in_another(themes[tid][1], language):
             continue
         if speaks(languages, language) and title != themes[tid][0]:
             found[tid] = title

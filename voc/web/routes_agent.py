@@ -7,13 +7,16 @@ page; only the agent's own visit marks the changes as seen (through the change q
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
 
-from voc.agents import loop, wording
+from voc.agents import loop, web_words, wording
+from voc.errors import VocError
 from voc.web import auth
-from voc.web.pages import mirror_of, render
+from voc.web.pages import agent_url, mirror_of, render
 from voc.web.routes_theme import MAX_PAGE_DIGITS, page_number
 from voc.web.users import User
 
@@ -49,6 +52,26 @@ def event_number(asked: str | None) -> int | None:
     """`?since=`: the last event seen before this visit, as the page's own links carry it; else (none, or not a
     number) None: the agent's last visit as recorded."""
     return int(asked) if asked and asked.isdigit() and len(asked) <= MAX_PAGE_DIGITS else None
+
+
+def agent_error(request: Request, status_code: int) -> HTMLResponse | None:
+    """The error page an agent reads (`voc.agents.web_words`): in their language, in their terms, leading back to
+    their own page; None when the one asking is no agent (product managers read voc's own message)."""
+    user = None
+    with contextlib.suppress(auth.LoginRequired, VocError):
+        user = auth.user(request)
+    if user is None or user.can_change or not user.agent_id:
+        return None
+    language = request.session.get("lang")
+    if language is None:
+        with contextlib.suppress(VocError), mirror_of(request).read() as con:
+            language = loop.language_of(con, user.agent_id)
+    words = wording.PAGE_WORDS[language or wording.DEFAULT]
+    said = web_words.ERROR_WORDS[language or wording.DEFAULT]
+    return render(request, "error.html", status_code=status_code, heading=said["title"],
+                  message=web_words.error_message(status_code, language or wording.DEFAULT), back=said["back"],
+                  back_url=agent_url(user.agent_id), page_language=language or wording.DEFAULT,
+                  nav_mine=words["mine"], logout=words["logout"])
 
 
 @router.get("/agent/{agent_id:path}")  # an id may hold "/" (DE/A07): quoted in links, see `pages.agent_url`
