@@ -162,7 +162,8 @@ def test_a_digest_leaves_out_the_changes_the_agent_has_seen_on_their_page(store_
 def test_german_quotation_marks_are_one_style():
     """F9: „Retoure …“ hat die Kommentare von #12 "Retourenschein …" übernommen: two styles in one line."""
     said = wording.describe_change("merge", "new", "planned", "de", 12, "Retourenschein lässt sich nicht drucken")
-    assert said == "hat die Kommentare von #12 „Retourenschein lässt sich nicht drucken“ übernommen (Status: eingeplant)"
+    assert said == ("hat die Kommentare von #12 „Retourenschein lässt sich nicht drucken“ übernommen "
+                    "(Status: eingeplant)")
     item = {"theme_id": 5, "theme": "Retoure", "kind": "merge", "from_status": "new", "to_status": "planned",
             "note": None, "other_theme_id": 12, "other_theme": "Schein"}
     text = wording.digest_text([item], "de")

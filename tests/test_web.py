@@ -132,8 +132,8 @@ def test_pm_moves_the_top_theme_to_planned_and_the_agent_sees_it(browser, server
     agent = login(browser, server, AGENT)
     assert agent.url.endswith(f"/agent/{agent_id}")
     group = agent.locator(f"section.group[data-theme='{top}']")
-    assert group.inner_text(".state").startswith("Planned since ")  # what the status means, since when
-    assert group.inner_text(".pm-note").startswith("Fix ships in 5.3 <b>soon</b>")  # the note, escaped (as text)
+    assert group.locator(".state").inner_text().startswith("Planned since ")  # what the status means, since when
+    assert group.locator(".pm-note").inner_text().startswith("Fix ships in 5.3 <b>soon</b>")  # escaped (as text)
     assert group.locator("b").count() == 0
     assert "changed" in group.get_attribute("class")  # changed since the last visit, so it comes first
     assert agent.locator("section.group").first.get_attribute("data-theme") == str(top)

@@ -20,7 +20,8 @@ ERROR_WORDS = {  # by HTTP status; "other": any status not listed
     "de": {"title": "Das hat nicht geklappt", "back": "Zurück zu meinen Kundenstimmen",
            400: "Diese Adresse kann voc nicht lesen: Ein Wert darin ist keiner, den voc kennt (Sprachen: ?lang=de "
                 "oder ?lang=en).",
-           403: "Diese Seite ist nicht für Sie: Hier sehen Sie nur Ihre eigenen Kundenstimmen und was aus ihnen wurde.",
+           403: "Diese Seite ist nicht für Sie: Hier sehen Sie nur Ihre eigenen Kundenstimmen und was aus ihnen "
+                "wurde.",
            404: "Diese Seite gibt es nicht.",
            503: "voc ist gerade beschäftigt (der nächtliche Lauf): Bitte versuchen Sie es in ein paar Minuten noch "
                 "einmal.",

@@ -48,7 +48,8 @@ HEADLINE_WORDS = {  # the thank-you line on the agent's page and in `voc agent`;
            "comment": ("comment", "comments"),
            "nothing": "No comments from you yet: once the comments you file reach voc (after the next nightly run), "
                       "you see here what became of each.",
-           "none": "Thank you for your comments: {count} filed, none is part of a theme on the product teams' list yet.",
+           "none": "Thank you for your comments: {count} filed, none is part of a theme on the product teams' list "
+                   "yet.",
            "problem": ("theme", "themes"), "done": "fixed", "in_progress": "being worked on",
            "planned": "planned", "shipped": ("{fixes} shipped this quarter drew on them.",) * 2,
            "fix": ("fix", "fixes")},
