@@ -104,9 +104,9 @@ def test_agents_read_a_change_under_the_title_it_was_made_under_in_the_digest_th
     notify.deliver(functools.partial(store.open, db, write=True),
                    notify.Channels(smtp_host="127.0.0.1", smtp_port=port, address="{agent_id}@cc.example"))
     mail = next(m for m in received if m["To"] == f"{agent}@cc.example").get_payload(decode=True).decode()
-    assert f'#{theme} "{title}"' in mail and "Subscription" not in mail, mail
+    assert f'#{theme} “{title}”' in mail and "Subscription" not in mail, mail
     said = CliRunner().invoke(app, ["agent", agent, "--db", str(db), "--peek", "--language", "en"])
-    assert said.exit_code == 0 and f'#{theme} "{title}" is now declined' in said.output, said.output
+    assert said.exit_code == 0 and f'#{theme} “{title}” is now declined' in said.output, said.output
     with store.open(db, write=True) as con:
         users.add(con, "ali", "agent", "agent-password-1", agent_id=agent)
     with Server(create_app(db, secret="test-secret", sync_seconds=None)) as server:

@@ -152,12 +152,13 @@ def test_a_webhook_digest_is_escaped_for_chat_and_the_e_mail_is_as_written(store
         text = digest["text"]
         assert "\\*\\*bold\\*\\* \\[link\\](javascript:alert(1)) &lt;b&gt;x&lt;/b&gt;" in text, text
         assert "\n  \\- &lt;!channel&gt; &lt;https://evil.example\\|Fix shipped&gt;" in text, text
-        assert f'"Login \\_fails\\_ @{ZERO_WIDTH_SPACE}here"' in text, text
+        quotes = {"en": "“{}”", "de": "„{}“"}[digest["language"]]  # the language's quotation marks
+        assert quotes.format(f"Login \\_fails\\_ @{ZERO_WIDTH_SPACE}here") in text, text
         shown_by_commonmark(text.split("\n", 1)[1], LIST)  # the list of changes renders as a list of plain text
         assert [(i["theme"], i["note"]) for i in digest["items"]] == [(name, note)]  # data, as stored
     for mail in received:
         body = mail.get_payload(decode=True).decode().replace("\r\n", "\n")
-        assert f'"{name}"' in body and note.replace("\n", "\n  ") in body, body
+        assert (f"“{name}”" in body or f"„{name}“" in body) and note.replace("\n", "\n  ") in body, body
 
 
 def test_the_jira_description_shows_wiki_markup_in_comments_and_sub_themes_as_typed(store_copy, tmp_path):
@@ -190,5 +191,5 @@ def test_a_merges_other_theme_is_escaped_in_the_chat_text_and_kept_as_written_in
             "from_status": None, "to_status": "planned", "note": None, "reason": None, "changed_at": None,
             "other_theme_id": 21, "other_theme": "<!channel> *Passwort*"}
     payload = notify.digest("A07", [item])
-    assert '#21 "&lt;!channel&gt; \\*Passwort\\*" (status: planned)' in payload["text"], payload["text"]
-    assert payload["items"][0]["what"] == 'took in the comments of #21 "<!channel> *Passwort*" (status: planned)'
+    assert '#21 “&lt;!channel&gt; \\*Passwort\\*” (status: planned)' in payload["text"], payload["text"]
+    assert payload["items"][0]["what"] == 'took in the comments of #21 “<!channel> *Passwort*” (status: planned)'

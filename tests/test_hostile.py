@@ -74,7 +74,7 @@ def test_markup_in_names_notes_and_comments_is_shown_not_interpreted(store_copy)
                     "--by", "anna")
     assert result.exit_code == 0, result.output
     agent = invoke("agent", "A01", "--db", store_copy, "--peek").output
-    assert '"[/bold] payments" has a new note: [/] see [b]' in agent, agent  # the change, by the theme's new name
+    assert '“[/bold] payments” has a new note: [/] see [b]' in agent, agent  # the change, by the theme's new name
     for args in (["themes", "--db", store_copy], ["status", theme, "--db", store_copy],
                  ["agent", "A01", "--db", store_copy]):
         result = invoke(*args)

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from tests.dbutil import rows as rows_of
 from voc import store
-from voc.agents import loop, notify, wording
+from voc.agents import loop, notify, titles, wording
 from voc.cli.main import app
 from voc.errors import AccessError, ConfigError, NotFoundError, TransitionError
 from voc.pm import corrections, handoff, theme_edit, workflow
@@ -59,6 +59,12 @@ def con(store_copy):
 def held(con):
     """A store opener for `notify.deliver` that hands out the test's own open connection."""
     return lambda: contextlib.nullcontext(con)
+
+
+def named(con, theme, language):
+    """A published theme's name as an agent reading `language` reads it: in its quotation marks, in that language
+    where the theme has a title in it (`voc.agents.titles`)."""
+    return wording.quoted(titles.titles_in(con, language).get(theme, workflow.title(con, theme)), language)
 
 
 def top_theme(con):
@@ -161,15 +167,18 @@ def test_an_agent_reads_the_digest_in_the_language_most_of_their_comments_are_in
     notify.deliver(held(con), notify.Channels(smtp_host="127.0.0.1", smtp_port=port, address="{agent_id}@cc.example"))
     mails = {m["To"].split("@")[0]: (m["Subject"], m.get_payload(decode=True).decode().replace("\r\n", "\n"))
              for m in received}  # SMTP sends CRLF line ends
-    title = workflow.title(con, theme)
     for agent in german:
         assert mails[agent] == ("voc: 1 Neuigkeit(en) zu Themen, die Sie gemeldet haben",
                                 "Was aus den Kundenstimmen wurde, die Sie erfasst haben:\n"
-                                f'- Thema #{theme} "{title}" ist jetzt in Prüfung (vorher neu): Fix kommt mit 5.3\n')
+                                f'- Thema #{theme} {named(con, theme, "de")} ist jetzt in Prüfung (vorher neu): '
+                                'Fix kommt mit 5.3\nAlle Ihre Kundenstimmen und was aus ihnen wurde: in voc unter '
+                                '„Meine Kundenstimmen“.\n')
     for agent in english:
         assert mails[agent] == ("voc: 1 update(s) on themes you reported",
                                 "What happened to the customer comments you filed:\n"
-                                f'- Theme #{theme} "{title}" is now under review (was new): Fix kommt mit 5.3\n')
+                                f'- Theme #{theme} {named(con, theme, "en")} is now under review (was new): '
+                                'Fix kommt mit 5.3\nAll your comments and what became of them: in voc, under '
+                                '“My feedback”.\n')
     assert wording.agent_language({"de": 1, "en": 1}) == wording.agent_language({"fr": 2, "en": 1}) == "en"
 
 
@@ -189,8 +198,8 @@ def test_a_digest_names_a_theme_that_was_merged_away_before_it_was_sent(store_co
     for d in (d for d in hook.accepted if d["agent_id"] in agents):  # the others hear only of the merge into a
         item = next(i for i in d["items"] if i["theme_id"] == b)
         assert item["theme"] == title_b, item  # was "#<id>": 'Theme #12 "#12" is now under_review'
-        said = {"en": f'Theme #{b} "{title_b}" is now under review (was new): Wir prüfen das',
-                "de": f'Thema #{b} "{title_b}" ist jetzt in Prüfung (vorher neu): Wir prüfen das'}
+        said = {"en": f'Theme #{b} “{title_b}” is now under review (was new): Wir prüfen das',
+                "de": f'Thema #{b} „{title_b}“ ist jetzt in Prüfung (vorher neu): Wir prüfen das'}
         assert said[d["language"]] in d["text"], d["text"]
 
 
@@ -216,13 +225,13 @@ def test_agents_hear_of_a_pms_merge_under_the_pms_name(store_copy):
     finally:
         hook.close()
     with store.open(store_copy) as con:
-        title = workflow.title(con, a)
+        title = {language: named(con, a, language) for language in ("en", "de")}
     # it names the theme the comments came from (merged away, so by its last title) and the status they now share
-    took = {"en": f'took in the comments of #{b} "{title_b}" (status: new)',
-            "de": f'hat die Kommentare von #{b} "{title_b}" übernommen (Status: neu)'}
-    said = {"en": f'- Theme #{a} "{title}" ' + took["en"], "de": f'- Thema #{a} "{title}" ' + took["de"]}
+    took = {"en": f'took in the comments of #{b} “{title_b}” (status: new)',
+            "de": f'hat die Kommentare von #{b} „{title_b}“ übernommen (Status: neu)'}
+    said = {"en": f'- Theme #{a} {title["en"]} ' + took["en"], "de": f'- Thema #{a} {title["de"]} ' + took["de"]}
     assert {d["language"] for d in hook.accepted} == {"en", "de"}
-    assert all(d["text"].splitlines()[1:] == [said[d["language"]]] for d in hook.accepted), hook.accepted
+    assert all(d["text"].splitlines()[1:-1] == [said[d["language"]]] for d in hook.accepted), hook.accepted
     assert all([(i["what"], i["note"]) for i in d["items"]] == [(took[d["language"]], None)] for d in hook.accepted)
     assert all([i["other_theme_id"] for i in d["items"]] == [b] for d in hook.accepted)
 
@@ -235,14 +244,13 @@ def test_agents_hear_which_theme_a_pms_split_came_from_and_its_status(store_copy
                                  "ORDER BY size DESC LIMIT 1").fetchone()
         workflow.update(con, theme, "pm.anna", status="planned")
         con.execute("DELETE FROM outbox")
-        parent = workflow.title(con, theme)
     theme_edit.split(store_copy, theme, sub, "pm.anna")
     with store.open(store_copy) as con:
         new = store.scalar(con, "SELECT child_id FROM theme_lineage WHERE kind = 'split'")
         agent = sorted(agents_of(con, new))[0]
         seen = loop.agent_view(con, agent, mark_seen=False, language="de").changes
-    assert [c["what"] for c in seen if c["theme_id"] == new] == [
-        f'wurde von #{theme} "{parent}" abgetrennt und ist neu']
+        parent = named(con, theme, "de")  # its name in German, the theme itself still published
+    assert [c["what"] for c in seen if c["theme_id"] == new] == [f'wurde von #{theme} {parent} abgetrennt und ist neu']
 
 
 def test_a_note_over_several_lines_reads_as_one_item_of_the_digest(con):
@@ -254,7 +262,7 @@ def test_a_note_over_several_lines_reads_as_one_item_of_the_digest(con):
         notify.deliver(held(con), notify.Channels(webhook_url=hook.url))
     finally:
         hook.close()
-    text = hook.accepted[0]["text"]
+    text = hook.accepted[0]["text"].rsplit("\n", 1)[0]  # before the line that says where to look
     assert text.endswith("(was new): Fix ships in 5.3\n  Workaround: pay by invoice") or \
         text.endswith("(vorher neu): Fix ships in 5.3\n  Workaround: pay by invoice"), text
     assert "\r" not in json.dumps(hook.accepted[0])
@@ -408,20 +416,22 @@ def test_the_thank_you_headline_counts_what_became_of_the_comments_and_leaves_ou
     """One headline for `voc agent` and the agent's page: singular and plural right (German counts in the dative),
     zero counts not shown."""
     summary = {"comments": 3, "themes": 2, "planned": 2, "in_progress": 0, "done": 1, "shipped_this_quarter": 1}
-    assert wording.headline(summary) == ("Thank you: your 3 comments fed 2 themes product teams see. "
+    assert wording.headline(summary) == ("Thank you: your 3 comments fed 2 themes on the product teams' list. "
                                          "1 fixed, 2 planned. 1 fix shipped this quarter drew on them.")
     assert wording.headline(summary, "de") == (
-        "Danke: Mit 3 Kommentaren haben Sie zu 2 Themen beigetragen, die die Produktteams sehen. "
-        "1 behoben, 2 eingeplant. Darauf gestützt in diesem Quartal ausgeliefert: 1 Lösung.")
+        "Danke: Mit 3 Kommentaren haben Sie zu 2 Themen auf der Liste der Produktteams beigetragen. "
+        "1 behoben, 2 eingeplant. In diesem Quartal wurde 1 Lösung ausgeliefert, die darauf aufbaut.")
+    assert wording.headline({**summary, "shipped_this_quarter": 2}, "de").endswith(
+        "In diesem Quartal wurden 2 Lösungen ausgeliefert, die darauf aufbauen.")
     one = {"comments": 1, "themes": 1, "planned": 0, "in_progress": 0, "done": 0, "shipped_this_quarter": 0}
-    assert wording.headline(one) == "Thank you: your 1 comment fed 1 theme product teams see."
-    assert wording.headline(one, "de") == ("Danke: Mit 1 Kommentar haben Sie zu 1 Thema beigetragen, "
-                                           "das die Produktteams sehen.")
+    assert wording.headline(one) == "Thank you: your 1 comment fed 1 theme on the product teams' list."
+    assert wording.headline(one, "de") == ("Danke: Mit 1 Kommentar haben Sie zu 1 Thema auf der Liste der "
+                                           "Produktteams beigetragen.")
     alone = {**one, "comments": 2, "themes": 0}  # only unclustered comments: no "0 themes"
-    assert wording.headline(alone) == ("Thank you for your comments: 2 filed, none is part of a theme product teams "
-                                       "see yet.")
+    assert wording.headline(alone) == ("Thank you for your comments: 2 filed, none is part of a theme on the "
+                                       "product teams' list yet.")
     assert wording.headline(alone, "de") == ("Danke für Ihre Kundenstimmen: 2 erfasst, noch keine gehört zu einem "
-                                             "Thema, das die Produktteams sehen.")
+                                             "Thema auf der Liste der Produktteams.")
 
 
 def test_an_agent_reads_their_view_in_the_language_most_of_their_comments_are_in(store_copy):

@@ -132,7 +132,8 @@ def test_pm_moves_the_top_theme_to_planned_and_the_agent_sees_it(browser, server
     agent = login(browser, server, AGENT)
     assert agent.url.endswith(f"/agent/{agent_id}")
     group = agent.locator(f"section.group[data-theme='{top}']")
-    assert "Planned: Fix ships in 5.3 <b>soon</b>" in group.inner_text()  # the note in words, escaped (shown as text)
+    assert group.locator(".state").inner_text().startswith("Planned since ")  # what the status means, since when
+    assert group.locator(".pm-note").inner_text().startswith("Fix ships in 5.3 <b>soon</b>")  # escaped (as text)
     assert group.locator("b").count() == 0
     assert "changed" in group.get_attribute("class")  # changed since the last visit, so it comes first
     assert agent.locator("section.group").first.get_attribute("data-theme") == str(top)
@@ -145,7 +146,7 @@ def test_an_agent_opening_another_agents_page_gets_403(browser, server, web_stor
     page = login(browser, server, AGENT)
     response = page.goto(f"{server.url}/agent/{other_agent}")
     assert response.status == 403
-    assert "may not see" in page.inner_text(".flash.error")
+    assert "only your own comments" in page.inner_text(".flash.error")
     assert page.goto(f"{server.url}/themes").status == 403  # PM pages too
 
 
@@ -161,13 +162,13 @@ def test_an_agents_page_speaks_the_agents_language_and_switches_on_request(brows
     assert page.get_attribute("html", "lang") == "de"
     assert page.inner_text("h1") == f"Kundenstimmen von {german}"
     assert page.inner_text(".thanks").startswith("Danke: Mit ")
-    unscheduled = page.locator("section.group", has_text="noch nicht eingeplant").first
+    unscheduled = page.locator("section.group", has_text="Neu: noch von keinem Produktteam aufgegriffen.").first
     assert unscheduled.locator(".status").inner_text() == "neu"
     page.click("a.language")
     page.wait_for_load_state("networkidle")
     assert page.url.endswith("?lang=en") and page.get_attribute("html", "lang") == "en"
     assert page.inner_text(".thanks").startswith("Thank you: your ")
-    assert page.locator("section.group", has_text="has not been scheduled yet").first.locator(
+    assert page.locator("section.group", has_text="New: not yet picked up by a product team.").first.locator(
         ".status").inner_text() == "new"
     page.goto(f"{server.url}/agent/{german}")  # the choice holds for the session
     assert page.get_attribute("html", "lang") == "en" and page.inner_text("button") == "Log out"

@@ -17,19 +17,25 @@ import difflib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import quote
 
 import duckdb
 
-from voc.agents import wording
+from voc.agents import titles, wording
 from voc.errors import AccessError, NotFoundError
 from voc.pm.workflow import AGENT_KINDS
 from voc.store import dicts, scalar, transaction
 
+# `acted_at`: when a product manager last acted on the theme (None: never); `since`: when it got its status.
 COMMENTS_SQL = """
+WITH since AS (SELECT theme_id, to_status, max(changed_at) AS at FROM theme_events
+               WHERE kind IN ('status', 'merge', 'split') GROUP BY ALL)
 SELECT a.created_at, a.comment_id, a.text, a.language, a.theme_id, coalesce(a.theme_title, 'unclustered') AS theme,
        CASE WHEN a.theme_id < 0 THEN NULL ELSE coalesce(w.status, 'new') END AS status,
-       w.owner, w.note, CASE WHEN w.status = 'declined' THEN w.reason END AS reason, w.ticket_key, w.ticket_url
+       w.owner, w.note, CASE WHEN w.status = 'declined' THEN w.reason END AS reason, w.ticket_key, w.ticket_url,
+       w.updated_at AS acted_at, coalesce(s.at, w.updated_at) AS since
 FROM current_assignments a LEFT JOIN theme_workflow w USING (theme_id)
+LEFT JOIN since s ON s.theme_id = a.theme_id AND s.to_status = w.status
 WHERE a.agent_id = ?
 ORDER BY a.created_at DESC, a.comment_id
 """
@@ -48,6 +54,7 @@ ORDER BY e.event_id
 """
 
 
+CHANGE_TITLES = (("theme_id", "theme"), ("other_theme_id", "other_theme"))  # the themes a change names
 AGENT_IDS_SHOWN = 5  # agent ids named when an id is not found: enough to see their form, short enough for one line
 
 
@@ -73,9 +80,12 @@ def summarise(comments: list[dict], shipped_this_quarter: int, language: str = w
 
 
 def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None = None,
-               mark_seen: bool = True, now: datetime | None = None, language: str | None = None) -> AgentView:
-    """Every comment `agent_id` filed with its theme, status and note, plus what changed since the last look, in
-    `language` (by default the one most of the agent's comments are in)."""
+               mark_seen: bool = True, now: datetime | None = None, language: str | None = None,
+               since: int | None = None) -> AgentView:
+    """Every comment `agent_id` filed with its theme, status and note, plus what changed since the last look (or
+    since event `since`: a page's later pages say "new" of what its first did), in `language` (by default the one
+    most of the agent's comments are in). Themes are named in that language where they have a title in it
+    (`voc.agents.titles`); each comment's `state` says what its theme's status means (`wording.state`)."""
     if viewer is not None and viewer != agent_id:
         raise AccessError(f"{viewer} may not see the comments of agent {agent_id}: agents see only their own")
     comments = dicts(con, COMMENTS_SQL, [agent_id])
@@ -84,13 +94,16 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
                             + known_agents_hint(con, agent_id))
     language = wording.checked_language(language) or wording.agent_language(Counter(c["language"] for c in comments))
     now = now or datetime.now()
-    seen = scalar(con, "SELECT last_event_id FROM agent_seen WHERE agent_id = ?", [agent_id]) or 0
+    seen = last_seen(con, agent_id) if since is None else since
+    local = titles.titles_in(con, language)
+    events = titles.localise(dicts(con, CHANGES_SQL, [seen, agent_id, list(AGENT_KINDS)]), local, CHANGE_TITLES)
     changes = [wording.for_agent(c, language)  # as the digest says it: "is now planned (was new)", ...
-               for c in dicts(con, CHANGES_SQL, [seen, agent_id, list(AGENT_KINDS)])]
+               for c in wording.latest_per_theme(events)]
     changed = {c["theme_id"] for c in changes}
-    for c in comments:
+    for c in titles.localise(comments, local):
         c["changed_since_last_look"] = c["theme_id"] in changed
         c["note"] = wording.with_reason(c["note"], c["reason"], language)  # a declined theme's note says why first
+        c["state"] = wording.state(c["status"], c.pop("acted_at"), c.pop("since"), language) if c["status"] else None
     shipped = scalar(con, """
         SELECT count(DISTINCT e.theme_id) FROM theme_events e JOIN theme_workflow w USING (theme_id)
         WHERE w.status = 'done' AND e.to_status = 'done' AND e.changed_at >= ?
@@ -99,6 +112,23 @@ def agent_view(con: duckdb.DuckDBPyConnection, agent_id: str, viewer: str | None
     if mark_seen:
         mark_seen_up_to(con, agent_id, latest_event(con), now)
     return AgentView(agent_id, summarise(comments, shipped, language), comments, changes, language)
+
+
+def language_of(con: duckdb.DuckDBPyConnection, agent_id: str) -> str:
+    """The language voc speaks to the agent: the one most of their published comments are in (`agent_language`)."""
+    return wording.agent_language(dict(con.execute("SELECT language, count(*) FROM current_assignments "
+                                                   "WHERE agent_id = ? GROUP BY ALL", [agent_id]).fetchall()))
+
+
+def page_path(agent_id: str) -> str:
+    """The path of an agent's page in the web app, the id quoted whole: `DE/A07` is one path segment, not two (the
+    route reads the rest of the path), `../x` or `<b>` cannot change where a link goes."""
+    return f"/agent/{quote(agent_id, safe='')}"
+
+
+def last_seen(con: duckdb.DuckDBPyConnection, agent_id: str) -> int:
+    """The last event the agent has seen on their page (0: none)."""
+    return scalar(con, "SELECT last_event_id FROM agent_seen WHERE agent_id = ?", [agent_id]) or 0
 
 
 def has_comments(con: duckdb.DuckDBPyConnection, agent_id: str) -> bool:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import re
 import smtplib
 import socket
@@ -35,7 +34,6 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import getaddresses
@@ -44,7 +42,11 @@ from typing import Callable, ContextManager
 
 import duckdb
 
-from voc.agents.wording import DEFAULT, agent_language, digest_text, for_agent, subject
+from voc.agents.channels import Channels  # the settings; check_webhook_url and check_address_template live there
+from voc.agents.loop import CHANGE_TITLES, page_path
+from voc.agents.titles import localise, titles_in
+from voc.agents.wording import (DEFAULT, LANGUAGES, agent_language, digest_text, for_agent, latest_per_theme,
+                                look_here, subject)
 from voc.errors import ConfigError, DeliveryError
 from voc import store
 from voc.store import dicts, transaction
@@ -53,7 +55,6 @@ from voc.text import escape
 Store = Callable[[], ContextManager[duckdb.DuckDBPyConnection]]
 AGENT_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # what may stand in an e-mail address's local part
 MAX_FAILED_IN_A_ROW = 3
-MAX_PORT = 65535  # TCP ports are 16 bits
 
 
 class Unaddressable(DeliveryError):
@@ -65,7 +66,8 @@ class Timeout(DeliveryError):
 
 
 # Themes are named as they were shown when the change happened (as the agent page names it); a change recorded before
-# voc kept that name, by the theme's name now (a theme merged away since: as it was last shown).
+# voc kept that name, by the theme's name now (a theme merged away since: as it was last shown). A change the agent
+# has seen on their page since (`agent_seen`) is not sent: it stays in the outbox, never pending again.
 PENDING_SQL = """
 SELECT o.notification_id, o.agent_id, o.theme_id, coalesce(e.theme_title, n.name, '#' || o.theme_id) AS theme,
        e.kind, e.from_status, e.to_status, e.note, e.reason, e.changed_at,
@@ -75,88 +77,10 @@ JOIN theme_events e USING (event_id)
 LEFT JOIN theme_names n ON n.theme_id = o.theme_id
 LEFT JOIN theme_names n2 ON n2.theme_id = e.other_theme_id
 LEFT JOIN deliveries d ON d.notification_id = o.notification_id AND d.channel = ?
-WHERE d.delivered_at IS NULL
+LEFT JOIN agent_seen s ON s.agent_id = o.agent_id
+WHERE d.delivered_at IS NULL AND o.event_id > coalesce(s.last_event_id, 0)
 ORDER BY o.agent_id, o.notification_id
 """
-
-
-@dataclass(frozen=True)
-class Channels:
-    webhook_url: str | None = None
-    smtp_host: str | None = None
-    smtp_port: int = 25
-    sender: str = "voc@localhost"
-    address: str | None = None  # how an agent id becomes an e-mail address: "{agent_id}@cc.example", never guessed
-    attempts: int = 3
-    backoff_seconds: float = 1.0
-    timeout_seconds: float = 10.0
-
-    @classmethod
-    def from_env(cls, **overrides) -> "Channels":
-        env = {"webhook_url": os.environ.get("VOC_WEBHOOK_URL"), "smtp_host": os.environ.get("VOC_SMTP_HOST"),
-               "smtp_port": int(_env_number("VOC_SMTP_PORT", 25)),
-               "sender": os.environ.get("VOC_SMTP_FROM", "voc@localhost"),
-               "address": os.environ.get("VOC_AGENT_EMAIL"),
-               "timeout_seconds": _env_number("VOC_NOTIFY_TIMEOUT", 10.0)}
-        env.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**env)
-
-    def __post_init__(self) -> None:
-        """Settings voc cannot use are refused here, once, before anything is sent (one ConfigError each)."""
-        if self.webhook_url is not None:
-            check_webhook_url(self.webhook_url)
-        if self.attempts < 1:
-            raise ConfigError(f"--attempts {self.attempts} must be 1 or more (tries per digest)")
-        if not self.timeout_seconds > 0:
-            raise ConfigError(f"a timeout of {self.timeout_seconds:g} s cannot be waited: pass --timeout (or "
-                              "VOC_NOTIFY_TIMEOUT) above 0, e.g. 10")
-        if self.backoff_seconds < 0:
-            raise ConfigError(f"backoff_seconds {self.backoff_seconds:g} must be 0 or more")
-        if not 0 < self.smtp_port <= MAX_PORT:
-            raise ConfigError(f"SMTP port {self.smtp_port} is not a port (1 to {MAX_PORT}): pass --smtp HOST:PORT, "
-                              "e.g. --smtp mail.example:25 (or VOC_SMTP_PORT)")
-        if self.smtp_host and self.address is None:  # a guessed domain would be accepted, marked sent, and lost
-            raise ConfigError("e-mail needs the agents' addresses: pass --email '{agent_id}@your-company.example' "
-                              "(or set VOC_AGENT_EMAIL)")
-        if self.address is not None:
-            check_address_template(self.address)
-
-    def configured(self) -> list[str]:
-        return [name for name, on in (("webhook", self.webhook_url), ("email", self.smtp_host)) if on]
-
-
-def check_webhook_url(url: str) -> None:
-    """A webhook is an http:// or https:// URL with a host; anything else is a ConfigError naming the value."""
-    parts = urllib.parse.urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"webhook {url!r} is not an http(s) URL: pass one such as --webhook "
-                          "https://chat.example/hooks/voc (or set VOC_WEBHOOK_URL)")
-
-
-def check_address_template(template: str) -> None:
-    """The agent address template must name {agent_id} once, before an @domain, and nothing else in braces."""
-    try:
-        sample = template.format(agent_id="A07")
-    except (KeyError, IndexError, ValueError):
-        sample = None
-    # The value is not quoted: errors are redacted, so a typed address would read back as "[EMAIL]".
-    if template.count("{agent_id}") != 1:
-        problem = "is an address without {agent_id}"
-    elif sample is None:
-        problem = "may name nothing but {agent_id} in braces"
-    elif "@" not in template.split("{agent_id}", 1)[1]:
-        problem = "needs an @domain after {agent_id}"
-    else:
-        return
-    raise ConfigError(f"--email {problem}: write it as '{{agent_id}}@corp.example' (or set VOC_AGENT_EMAIL)")
-
-
-def _env_number(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    try:
-        return float(value) if value else default
-    except ValueError:
-        raise ConfigError(f"{name}={value!r} is not a number") from None
 
 
 def pending(con: duckdb.DuckDBPyConnection, channel: str) -> dict[str, list[dict]]:
@@ -176,19 +100,26 @@ def agent_languages(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {agent_id: agent_language(counts) for agent_id, counts in filed.items()}
 
 
-def digest(agent_id: str, items: list[dict], language: str = DEFAULT) -> dict:
+def digest(agent_id: str, items: list[dict], language: str = DEFAULT, titles: dict[int, str] | None = None,
+           web_url: str | None = None) -> dict:
     """The payload a webhook receives: the text, and each item as data worded for the agent
-    (`voc.agents.wording.for_agent`: the change in words as `what`, only the note an agent reads). Chat tools render
-    the text (Markdown, Slack's mrkdwn), so what people wrote in it is escaped for them (`escape.chat`); the items
-    are data, as stored, for a receiver to show in its own medium."""
-    worded = [for_agent({k: (str(v) if isinstance(v, datetime) else v) for k, v in i.items() if k != "agent_id"},
-                        language) for i in items]
-    return {"agent_id": agent_id, "count": len(items), "language": language, "items": worded,
-            "text": digest_text(worded, language, escape.chat)}
+    (`voc.agents.wording.for_agent`: the change in words as `what`, only the note an agent reads): a theme's status
+    and note changes as its latest state (`wording.latest_per_theme`; `notification_ids` the notifications an item
+    stands for), its themes named in the agent's language (`titles`, `voc.agents.titles`). The text ends with where to
+    look: a link to the agent's page at `web_url`, else the page's name. Chat tools render the text (Markdown,
+    Slack's mrkdwn), so what people wrote in it is escaped for them (`escape.chat`); the items are data, as stored,
+    for a receiver to show in its own medium."""
+    plain = [{k: (str(v) if isinstance(v, datetime) else v) for k, v in i.items() if k != "agent_id"} for i in items]
+    localise(plain, titles or {}, CHANGE_TITLES)
+    worded = [for_agent({**i, "notification_ids": i.pop("ids")}, language) for i in latest_per_theme(plain)]
+    where = look_here(language, web_url and web_url.rstrip("/") + page_path(agent_id))
+    return {"agent_id": agent_id, "count": len(worded), "language": language, "items": worded,
+            "text": digest_text(worded, language, escape.chat) + "\n" + where, "where": where}
 
 
 def send_webhook(channels: Channels, payload: dict) -> None:
-    key = hashlib.sha256(json.dumps(sorted(i["notification_id"] for i in payload["items"])).encode()).hexdigest()[:32]
+    ids = sorted(n for i in payload["items"] for n in i["notification_ids"])
+    key = hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:32]
     request = urllib.request.Request(channels.webhook_url, data=json.dumps(payload).encode("utf-8"), method="POST",
                                      headers={"Content-Type": "application/json", "Idempotency-Key": key})
     try:
@@ -222,7 +153,8 @@ def send_email(channels: Channels, payload: dict) -> None:
     msg = EmailMessage()
     msg["From"], msg["To"] = channels.sender, agent_address(channels.address, payload["agent_id"])
     msg["Subject"] = subject(payload["count"], payload["language"])
-    msg.set_content(digest_text(payload["items"], payload["language"]))  # plain text: as written, unescaped
+    msg.set_content(digest_text(payload["items"], payload["language"])  # plain text: as written, unescaped
+                    + "\n" + payload["where"])
     try:
         with smtplib.SMTP(channels.smtp_host, channels.smtp_port, timeout=channels.timeout_seconds) as smtp:
             smtp.send_message(msg)
@@ -278,12 +210,14 @@ def deliver(open_store: Store, channels: Channels, sleep: Callable[[float], None
     for channel in channels.configured():
         with open_store() as con:
             queued, languages = pending(con, channel), agent_languages(con)
+            titles = {language: titles_in(con, language) for language in LANGUAGES}
         outcomes, errors, failed_in_a_row = [], [], 0
         for agent_id, items in queued.items():
             if failed_in_a_row >= MAX_FAILED_IN_A_ROW:
                 break
-            attempts, error, agents_own = send_digest(channels, channel,
-                                                      digest(agent_id, items, languages.get(agent_id, DEFAULT)), sleep)
+            language = languages.get(agent_id, DEFAULT)
+            payload = digest(agent_id, items, language, titles[language], channels.web_url)
+            attempts, error, agents_own = send_digest(channels, channel, payload, sleep)
             outcomes.append(([i["notification_id"] for i in items], attempts, error))
             if not agents_own:  # an unaddressable agent says nothing about the channel
                 failed_in_a_row = failed_in_a_row + 1 if error else 0

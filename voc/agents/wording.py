@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 
 from voc.errors import ConfigError
 
@@ -31,48 +32,84 @@ CHANGE_WORDS = {  # after the theme's name; `other` is the theme a merge took in
            "split_unknown": "wurde von einem anderen Thema abgetrennt"},
 }
 REASON_WORDS = {"en": "Reason: {reason}", "de": "Begründung: {reason}"}  # why a theme is declined, before the note
-DIGEST_WORDS = {
+DIGEST_WORDS = {  # "link": the digest's last line when the web app's address is known (VOC_WEB_URL), else "page"
     "en": {"intro": "What happened to the customer comments you filed:", "theme": "Theme",
+           "link": "All your comments and what became of them: {url}",
+           "page": "All your comments and what became of them: in voc, under “My feedback”.",
            "subject": "voc: {count} update(s) on themes you reported"},
     "de": {"intro": "Was aus den Kundenstimmen wurde, die Sie erfasst haben:", "theme": "Thema",
+           "link": "Alle Ihre Kundenstimmen und was aus ihnen wurde: {url}",
+           "page": "Alle Ihre Kundenstimmen und was aus ihnen wurde: in voc unter „Meine Kundenstimmen“.",
            "subject": "voc: {count} Neuigkeit(en) zu Themen, die Sie gemeldet haben"},
 }
 
 HEADLINE_WORDS = {  # the thank-you line on the agent's page and in `voc agent`; German counts are dative ("mit 3 ...n")
-    "en": {"thanks": "Thank you: your {comments} fed {themes} product teams see.", "comment": ("comment", "comments"),
+    "en": {"thanks": "Thank you: your {comments} fed {themes} on the product teams' list.",
+           "comment": ("comment", "comments"),
            "nothing": "No comments from you yet: once the comments you file reach voc (after the next nightly run), "
                       "you see here what became of each.",
-           "none": "Thank you for your comments: {count} filed, none is part of a theme product teams see yet.",
-           "which": ("", ""),
+           "none": "Thank you for your comments: {count} filed, none is part of a theme on the product teams' list "
+                   "yet.",
            "problem": ("theme", "themes"), "done": "fixed", "in_progress": "being worked on",
-           "planned": "planned", "shipped": "{fixes} shipped this quarter drew on them.", "fix": ("fix", "fixes")},
-    "de": {"thanks": "Danke: Mit {comments} haben Sie zu {themes} beigetragen, {which} die Produktteams sehen.",
+           "planned": "planned", "shipped": ("{fixes} shipped this quarter drew on them.",) * 2,
+           "fix": ("fix", "fixes")},
+    "de": {"thanks": "Danke: Mit {comments} haben Sie zu {themes} auf der Liste der Produktteams beigetragen.",
            "nothing": "Noch keine Kundenstimmen von Ihnen: Sobald Ihre erfassten Kommentare bei voc ankommen (nach "
                       "dem nächsten nächtlichen Lauf), sehen Sie hier, was aus jedem wurde.",
-           "none": "Danke für Ihre Kundenstimmen: {count} erfasst, noch keine gehört zu einem Thema, das die "
-                   "Produktteams sehen.",
-           "which": ("das", "die"),  # the relative pronoun: "1 Thema, das", "2 Themen, die"
+           "none": "Danke für Ihre Kundenstimmen: {count} erfasst, noch keine gehört zu einem Thema auf der Liste "
+                   "der Produktteams.",
            "comment": ("Kommentar", "Kommentaren"), "problem": ("Thema", "Themen"),
            "done": "behoben", "in_progress": "in Arbeit", "planned": "eingeplant",
-           "shipped": "Darauf gestützt in diesem Quartal ausgeliefert: {fixes}.", "fix": ("Lösung", "Lösungen")},
+           "shipped": ("In diesem Quartal wurde {fixes} ausgeliefert, die darauf aufbaut.",  # one, several
+                       "In diesem Quartal wurden {fixes} ausgeliefert, die darauf aufbauen."),
+           "fix": ("Lösung", "Lösungen")},
 }
-PAGE_WORDS = {  # the agent's page and `voc agent` (quotes: the page's; the digest and the CLI use plain ones)
-    "en": {"name": "English", "mine": "My feedback", "logout": "Log out", "quotes": "“{}”",
+QUOTES = {"en": "“{}”", "de": "„{}“"}  # one style per language, wherever an agent reads a theme's name
+# What a theme's status means for the agent, after the status word and when it was set ("Under review since
+# 25 Nov 2026: ..."): only what voc knows. "untouched": new, and no product manager has acted on it (a status,
+# owner, note or ticket); "new": new, but a PM has acted on it ("picked up ... on", the day of that).
+STATE_WORDS = {
+    "en": {"untouched": ("New: not yet picked up by a product team.", ""),
+           "new": ("New: picked up by a product team{when}, not scheduled yet.", " on {date}"),
+           "under_review": ("Under review{when}: a product team is looking into it.", " since {date}"),
+           "planned": ("Planned{when}: a product team means to work on it.", " since {date}"),
+           "in_progress": ("In progress{when}: a product team is working on it.", " since {date}"),
+           "done": ("Done{when}: a product team has finished its work on it.", " since {date}"),
+           "declined": ("Declined{when}: a product team decided not to work on it.", " on {date}"),
+           "date": "{d.day} {d:%b} {d.year}"},
+    "de": {"untouched": ("Neu: noch von keinem Produktteam aufgegriffen.", ""),
+           "new": ("Neu: von einem Produktteam{when} aufgegriffen, noch nicht eingeplant.", " am {date}"),
+           "under_review": ("In Prüfung{when}: Ein Produktteam sieht es sich an.", " seit {date}"),
+           "planned": ("Eingeplant{when}: Ein Produktteam will daran arbeiten.", " seit {date}"),
+           "in_progress": ("In Arbeit{when}: Ein Produktteam arbeitet daran.", " seit {date}"),
+           "done": ("Erledigt{when}: Ein Produktteam hat seine Arbeit daran abgeschlossen.", " seit {date}"),
+           "declined": ("Abgelehnt{when}: Ein Produktteam hat entschieden, nicht daran zu arbeiten.", " am {date}"),
+           "date": "{d.day}.{d.month}.{d.year}"},
+}
+PAGE_WORDS = {  # the agent's page and `voc agent`
+    "en": {"name": "English", "mine": "My feedback", "logout": "Log out", "quotes": QUOTES["en"],
            "of": "Feedback of {agent}", "changes": "New since your last visit",
            "theme": "theme", "new": "new", "unclustered": "unclustered",
            "alone": "Not part of a theme yet: no other comment describes this problem so far.",
-           "unscheduled": "Product teams see this theme; it has not been scheduled yet.",
            "since_look": "new since your last look", "columns": ("date", "comment", "theme", "status", "note"),
            "more": "showing the newest {limit} of {total} comments: --limit N shows more",
-           "long": "{chars} characters: show all"},
-    "de": {"name": "Deutsch", "mine": "Meine Kundenstimmen", "logout": "Abmelden", "quotes": "„{}“",
+           "long": "{chars} characters: show all",
+           "pager": "Page {page} of {pages}", "newer": "‹ newer", "older": "older ›",
+           "all": "All my comments", "only_changed": "Only comments whose theme changed",
+           "order": "Comments whose theme changed since your last visit first, then newest first.",
+           "none_changed": "No theme of yours changed since your last visit."},
+    "de": {"name": "Deutsch", "mine": "Meine Kundenstimmen", "logout": "Abmelden", "quotes": QUOTES["de"],
            "of": "Kundenstimmen von {agent}", "changes": "Neu seit Ihrem letzten Besuch",
            "theme": "Thema", "new": "neu", "unclustered": "keinem Thema zugeordnet",
            "alone": "Noch keinem Thema zugeordnet: bisher beschreibt kein anderer Kommentar dieses Problem.",
-           "unscheduled": "Die Produktteams sehen dieses Thema; es ist noch nicht eingeplant.",
            "since_look": "neu seit Ihrem letzten Blick", "columns": ("Datum", "Kommentar", "Thema", "Status", "Notiz"),
            "more": "Angezeigt: die neuesten {limit} von {total} Kommentaren; --limit N zeigt mehr",
-           "long": "{chars} Zeichen: alles zeigen"},
+           "long": "{chars} Zeichen: alles zeigen",
+           "pager": "Seite {page} von {pages}", "newer": "‹ neuere", "older": "ältere ›",
+           "all": "Alle meine Kommentare", "only_changed": "Nur Kommentare, deren Thema sich geändert hat",
+           "order": "Kommentare, deren Thema sich seit Ihrem letzten Besuch geändert hat, zuerst, dann die neuesten "
+                    "zuerst.",
+           "none_changed": "Seit Ihrem letzten Besuch hat sich keines Ihrer Themen geändert."},
 }
 LANGUAGES = tuple(DIGEST_WORDS)  # what voc speaks to agents
 NOTE_KINDS = ("status", "note")  # events whose note holds a product manager's own words
@@ -96,6 +133,21 @@ def as_written(text: str) -> str:
     return text
 
 
+def quoted(name: str, language: str = DEFAULT, shown: Callable[[str], str] = as_written) -> str:
+    """A theme's name in the language's quotation marks (`QUOTES`), escaped for the medium by `shown`."""
+    return QUOTES[language].format(shown(name))
+
+
+def state(status: str | None, acted_at: datetime | None, since: datetime | None, language: str = DEFAULT) -> str:
+    """What the theme's status means for the agent (`STATE_WORDS`): `acted_at` when a product manager last acted on
+    the theme (None: never), `since` when it got its status (None: not known, then no date is said)."""
+    words = STATE_WORDS[language]
+    key = "untouched" if (status or "new") == "new" and acted_at is None else (status or "new")
+    template, when = words.get(key, words["new"])
+    day = since if key != "new" else acted_at
+    return template.format(when=when.format(date=words["date"].format(d=day)) if day else "")
+
+
 def describe_change(kind: str, from_status: str | None, to_status: str | None, language: str = DEFAULT,
                     other_id: int | None = None, other: str | None = None,
                     shown: Callable[[str], str] = as_written) -> str:
@@ -104,7 +156,7 @@ def describe_change(kind: str, from_status: str | None, to_status: str | None, l
     comments". `shown` escapes the other theme's name for the medium."""
     if kind in ("merge", "split") and other_id is None:
         kind += "_unknown"
-    named = f'#{other_id} "{shown(other)}"' if other and other != f"#{other_id}" else f"#{other_id}"
+    named = f"#{other_id} {quoted(other, language, shown)}" if other and other != f"#{other_id}" else f"#{other_id}"
     return CHANGE_WORDS[language][kind].format(to=status_word(to_status, language),
                                                   was=status_word(from_status, language), other=named)
 
@@ -134,6 +186,35 @@ def for_agent(event: dict, language: str = DEFAULT) -> dict:
             "note": agent_note(event["kind"], event["note"], event.get("reason"), language)}
 
 
+def latest_per_theme(events: list[dict]) -> list[dict]:
+    """The changes an agent reads, `events` in order: a theme's status and note changes as one, its latest state
+    (a note a later change replaced is not read: "under review: we are checking" then "planned: new price page" is
+    "is now planned (was new): new price page"), where the latest of them stood; merges and splits as they are.
+    A status that went back to where it was reads as the note it left, or not at all. Each change keeps the ids it
+    stands for in `ids` (`notification_id`, else `event_id`)."""
+    merged: dict[int, dict] = {}
+    order: list[tuple[int, dict]] = []
+    for n, event in enumerate(events):
+        key = event.get("notification_id", event.get("event_id"))
+        earlier = merged.get(event["theme_id"]) if event["kind"] in NOTE_KINDS else None
+        if earlier is None:
+            item = {**event, "ids": [key]}
+        else:
+            moved = event["kind"] == "status" or earlier["kind"] == "status"
+            item = {**event, "ids": earlier["ids"] + [key], "kind": "status" if moved else "note",
+                    "from_status": earlier["from_status"] if earlier["kind"] == "status" else event["from_status"],
+                    "note": event["note"] or earlier["note"],
+                    "reason": event.get("reason") or (earlier.get("reason") if event["to_status"] == "declined"
+                                                      else None)}
+            order = [(m, i) for m, i in order if i is not earlier]
+        if event["kind"] in NOTE_KINDS:
+            merged[event["theme_id"]] = item
+        order.append((n, item))
+    changes = [i for _, i in order]
+    return [{**i, "kind": "note"} if i["kind"] == "status" and i["from_status"] == i["to_status"] else i
+            for i in changes if not (i["kind"] == "status" and i["from_status"] == i["to_status"] and not i["note"])]
+
+
 def digest_text(items: list[dict], language: str = DEFAULT, shown: Callable[[str], str] = as_written) -> str:
     """One line per change (theme, what happened, the PM's note indented under its bullet), under a heading;
     `items` as `for_agent` words them. `shown` escapes what people wrote (theme names, notes, reasons) for the
@@ -143,9 +224,15 @@ def digest_text(items: list[dict], language: str = DEFAULT, shown: Callable[[str
         note = shown(i["note"] or "").replace("\n", "\n  ")
         what = describe_change(i["kind"], i["from_status"], i["to_status"], language, i.get("other_theme_id"),
                                i.get("other_theme"), shown)
-        line = f"- {words['theme']} #{i['theme_id']} \"{shown(i['theme'])}\" {what}"
+        line = f"- {words['theme']} #{i['theme_id']} {quoted(i['theme'], language, shown)} {what}"
         lines.append(line + (f": {note}" if note else ""))
     return "\n".join([words["intro"], *lines])
+
+
+def look_here(language: str = DEFAULT, url: str | None = None) -> str:
+    """The digest's last line: where the agent sees all (a link to their page when its address is known)."""
+    words = DIGEST_WORDS[language]
+    return words["link"].format(url=url) if url else words["page"]
 
 
 def subject(count: int, language: str = DEFAULT) -> str:
@@ -164,12 +251,11 @@ def headline(summary: dict, language: str = DEFAULT) -> str:
     if not summary["themes"]:  # only unclustered comments so far
         return words["none"].format(count=summary["comments"])
     themes = summary["themes"]
-    text = words["thanks"].format(comments=counted(summary["comments"], "comment"),
-                                  themes=counted(themes, "problem"), which=words["which"][themes != 1])
+    text = words["thanks"].format(comments=counted(summary["comments"], "comment"), themes=counted(themes, "problem"))
     parts = [f"{summary[k]} {words[k]}" for k in ("done", "in_progress", "planned") if summary[k]]
     text += " " + ", ".join(parts) + "." if parts else ""
     shipped = summary["shipped_this_quarter"]
-    return text + (" " + words["shipped"].format(fixes=counted(shipped, "fix")) if shipped else "")
+    return text + (" " + words["shipped"][shipped != 1].format(fixes=counted(shipped, "fix")) if shipped else "")
 
 
 def agent_language(comments_per_language: dict[str | None, int]) -> str:

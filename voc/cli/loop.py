@@ -100,7 +100,8 @@ def agent(agent_id: str = typer.Argument(..., help="The agent id, as in the sour
     words = wording.PAGE_WORDS[view.language]
     console.print(f"{agent_id}: {view.summary['headline']}", highlight=False, markup=False)
     for c in view.changes:
-        console.print(f"  {words['since_look']}: {words['theme']} #{c['theme_id']} \"{c['theme']}\" {c['what']}"
+        named = words["quotes"].format(c["theme"])  # the language's quotation marks, as on the page and in the digest
+        console.print(f"  {words['since_look']}: {words['theme']} #{c['theme_id']} {named} {c['what']}"
                       + (f": {c['note']}" if c["note"] else ""), highlight=False, soft_wrap=True)
     table = Table()
     for col in words["columns"]:

@@ -86,17 +86,21 @@ def _add_error_pages(app: FastAPI) -> None:
     """One handler per kind of failure, each answering with the error page and its HTTP status."""
     @app.exception_handler(VocError)
     async def voc_error(request: Request, exc: VocError):
-        return render(request, "error.html", status_code=status_for(exc), message=clean_message(str(exc)))
+        return (routes_agent.agent_error(request, status_for(exc))  # an agent reads it in their words
+                or render(request, "error.html", status_code=status_for(exc), message=clean_message(str(exc))))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
         message = (f"there is no page at {request.url.path}: start from the themes page" if exc.status_code == 404
                    else str(exc.detail))
-        return render(request, "error.html", status_code=exc.status_code, message=clean_message(message))
+        return (routes_agent.agent_error(request, exc.status_code)
+                or render(request, "error.html", status_code=exc.status_code, message=clean_message(message)))
 
     @app.exception_handler(RequestValidationError)
     async def bad_value(request: Request, exc: RequestValidationError):
         """A value in the address or a form voc cannot read (/themes/abc, ?page=x): the error page, not JSON."""
+        if agents := routes_agent.agent_error(request, 400):
+            return agents
         first = exc.errors()[0]
         where = first["loc"][-1] if first.get("loc") else "a value"
         if first.get("type") == "missing":  # only a form's field can be missing: addresses have defaults

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from voc.agents import loop
 from voc.errors import VocError
 from voc.text.escape import http_url
 from voc.web import auth
@@ -23,10 +23,7 @@ templates = Jinja2Templates(directory=str(HERE / "templates"))
 templates.env.filters["http_url"] = http_url  # a ticket link is a link only when it is http(s): see _charts.html
 
 
-def agent_url(agent_id: str) -> str:
-    """The address of an agent's page, the id quoted whole: `DE/A07` is one path segment, not two (the route reads
-    the rest of the path), `../x` or `<b>` cannot change where the link goes."""
-    return f"/agent/{quote(agent_id, safe='')}"
+agent_url = loop.page_path  # the address of an agent's page (the digests link to it too)
 
 
 templates.env.globals["agent_url"] = agent_url

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
+from voc.agents import web_words
 from voc.errors import AccessError
 from voc.web import auth, users
 from voc.web.pages import agent_url, mirror_of, render
@@ -17,9 +18,17 @@ def _safe_next(target: str | None) -> str:
     return target if target and target.startswith("/") and not target.startswith("//") else "/"
 
 
+def _login_page(request: Request, status_code: int = 200, **context):
+    """The login page in the browser's language (`Accept-Language`: German or English); it names no command, for
+    agents have no shell: an account comes from whoever runs voc."""
+    language = web_words.browser_language(request.headers.get("accept-language"))
+    return render(request, "login.html", status_code=status_code, words=web_words.LOGIN_WORDS[language],
+                  page_language=language, **context)
+
+
 @router.get("/login")
 def login_page(request: Request, next: str = "/"):
-    return render(request, "login.html", next=_safe_next(next))
+    return _login_page(request, next=_safe_next(next))
 
 
 @router.post("/login", dependencies=[Depends(auth.check_csrf)])
@@ -27,8 +36,10 @@ def login(request: Request, name: str = Form(...), password: str = Form(...), ne
     with mirror_of(request).read() as con:
         try:
             user = users.authenticate(con, name.strip(), password)
-        except AccessError as exc:
-            return render(request, "login.html", status_code=403, next=_safe_next(next), error=str(exc), name=name)
+        except AccessError:  # one message whatever was wrong: the name or the password
+            language = web_words.browser_language(request.headers.get("accept-language"))
+            return _login_page(request, status_code=403, next=_safe_next(next), name=name,
+                               error=web_words.LOGIN_WORDS[language]["refused"])
         _, stamp = users.session_of(con, user.name)
     auth.login(request, user, stamp)
     return RedirectResponse(_safe_next(next), status_code=303)
