@@ -124,3 +124,15 @@ def test_the_login_page_speaks_the_browsers_language_and_names_no_command(browse
     en = browser.new_page(locale="en-GB")
     en.goto(server.url + "/login")
     assert en.inner_text("h1") == "Log in to voc" and "voc user" not in en.inner_text("main")
+
+
+def test_the_runs_pages_change_log_lists_decisions_not_agents_visits(browser, agent_site):  # noqa: F811
+    """Walkthrough 7 (F20): every agent page view was a row "lena · seen agent id A14, event id 13, at ..." among the
+    PMs' decisions in "Changes made in the app"."""
+    server = agent_site[0]
+    login(browser, server, GERMAN).close()  # the visit is queued to be recorded as seen
+    pm = login(browser, server, PM)
+    pm.goto(server.url + "/runs")
+    log = pm.inner_text("main")
+    assert "Changes made in the app" in log and "agent id" not in log and "seen" not in log.split("Changes made")[1]
+    pm.close()

@@ -79,8 +79,9 @@ def _apply_seen(con, by: str, p: dict) -> None:
     loop.mark_seen_up_to(con, p["agent_id"], int(p["event_id"]), datetime.fromisoformat(p["at"]))
 
 
+VISIT = "seen"  # an agent's visit to their page, queued to record it: no decision of anyone's
 APPLIERS: dict[str, Callable] = {"update": _apply_update, "rename": _apply_rename, "correct": _apply_correct,
-                                 "seen": _apply_seen}
+                                 VISIT: _apply_seen}
 
 
 def _edit_merge(db: Path, by: str, p: dict) -> None:
@@ -145,10 +146,13 @@ class ChangeQueue:
                             [kind, json.dumps(_redacted(payload)), by, datetime.now().isoformat(timespec="seconds")])
             return int(cur.lastrowid)
 
-    def changes(self, pending_only: bool = False, limit: int = 50) -> list[Change]:
-        where = "WHERE applied_at IS NULL" if pending_only else ""
+    def changes(self, pending_only: bool = False, limit: int = 50, decisions_only: bool = False) -> list[Change]:
+        """The newest changes first; `decisions_only`: what PMs decided, without agents' visits ("seen")."""
+        where = ["applied_at IS NULL"] if pending_only else []
+        where += [f"kind <> '{VISIT}'"] if decisions_only else []
+        sql = f"SELECT * FROM changes {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY id DESC LIMIT ?"
         with self._connect() as q:
-            rows = q.execute(f"SELECT * FROM changes {where} ORDER BY id DESC LIMIT ?", [limit]).fetchall()
+            rows = q.execute(sql, [limit]).fetchall()
         return [_change(r) for r in rows]
 
     def change(self, change_id: int) -> Change:

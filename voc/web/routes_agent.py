@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse
 
 from voc.agents import loop, web_words, wording
 from voc.errors import VocError
-from voc.web import auth
+from voc.web import auth, queue
 from voc.web.pages import agent_url, mirror_of, render
 from voc.web.routes_theme import MAX_PAGE_DIGITS, page_number
 from voc.web.users import User
@@ -92,7 +92,7 @@ def agent_page(request: Request, agent_id: str, lang: str | None = None, page: s
         latest = loop.latest_event(con)
     if viewer is not None:  # the agent's own visit: what they saw now counts as seen
         seen = {"agent_id": agent_id, "event_id": latest, "at": datetime.now().isoformat()}
-        mirror.queue.submit("seen", seen, user.name)
+        mirror.queue.submit(queue.VISIT, seen, user.name)
     shown, total, page_no, pages = comment_page(view.comments, changed == "1", page)
     words = wording.PAGE_WORDS[view.language]
     return render(request, "agent.html", agent_id=agent_id, view=view, headline=view.summary["headline"],

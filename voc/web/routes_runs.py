@@ -19,4 +19,4 @@ def runs_page(request: Request, user: User = Depends(auth.pm)):
         quarantined, still_open, resolved = queries_runs.quarantine(con)
     return render(request, "runs.html", runs=runs, quarantined=quarantined, quarantine_open=still_open,
                   quarantine_resolved=resolved,
-                  changes=mirror.queue.changes(limit=30))
+                  changes=mirror.queue.changes(limit=30, decisions_only=True))
