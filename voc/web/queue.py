@@ -149,10 +149,10 @@ class ChangeQueue:
     def changes(self, pending_only: bool = False, limit: int = 50, decisions_only: bool = False) -> list[Change]:
         """The newest changes first; `decisions_only`: what PMs decided, without agents' visits ("seen")."""
         where = ["applied_at IS NULL"] if pending_only else []
-        where += [f"kind <> '{VISIT}'"] if decisions_only else []
+        where += ["kind <> ?"] if decisions_only else []
         sql = f"SELECT * FROM changes {'WHERE ' + ' AND '.join(where) if where else ''} ORDER BY id DESC LIMIT ?"
         with self._connect() as q:
-            rows = q.execute(sql, [limit]).fetchall()
+            rows = q.execute(sql, [VISIT] * decisions_only + [limit]).fetchall()
         return [_change(r) for r in rows]
 
     def change(self, change_id: int) -> Change:
