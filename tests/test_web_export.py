@@ -139,7 +139,7 @@ def test_downloads_are_for_product_managers_only(browser, shop_server):
     page = login(browser, shop_server, AGENT)
     for path in ("/download/export/themes?format=csv", "/download/handoff/jira.csv", "/download/handoff/package.zip"):
         answer = page.request.get(shop_server.url + path)
-        assert answer.status == 403 and "this page is for product managers" in answer.text(), path
+        assert answer.status == 403 and "This page is not for you" in answer.text(), path  # an agent's words
     anonymous = browser.new_page()
     answer = anonymous.request.get(shop_server.url + "/download/export/themes", max_redirects=0)
     assert answer.status == 303 and answer.headers["location"].startswith("/login")
