@@ -11,17 +11,13 @@ from dataclasses import fields
 
 import duckdb
 
+from voc.agents.wording import status_word  # the one table of status words: "under review", not `under_review`
 from voc.errors import StaleChangeError
 from voc.store import dicts, scalar
 from voc.text.escape import one_line
 
 FIELD_WORDS = {"name": "title", "ticket_key": "ticket", "ticket_url": "ticket link"}
 NOTE_QUOTED_CHARS = 80  # how much of another PM's note a refused stale change quotes: enough to recognise it
-
-
-def status_word(status: str) -> str:
-    """A status as PMs read it, in forms, badges, messages: "under review", not the key `under_review`."""
-    return status.replace("_", " ")
 
 
 def field_changes(before, after, skip: tuple = (), shown: str | None = None) -> str | None:
